@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Local development/CI stack without Docker: Postgres, an S3 server,
+# ZooKeeper and a single-machine Apache Druid, all on 127.0.0.1.
+#
+#   scripts/stack.sh up|down|status|env|smoke
+#
+# STACK_SERVICES selects services (default "postgres s3 zookeeper druid";
+# "minio" is accepted as another name for "s3"). Runtime data and pid files live
+# in STACK_DIR (default $REPO/.stack); downloads and builds are cached in
+# ~/.cache/ingest so they happen once per machine.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+STACK_DIR=${STACK_DIR:-$REPO/.stack}
+CACHE_DIR=${INGEST_CACHE_DIR:-$HOME/.cache/ingest}
+export PATH="$PATH:/usr/local/go/bin"
+
+HERE="$REPO/scripts/stack"
+# shellcheck source=stack/lib.sh
+source "$HERE/lib.sh"
+# shellcheck source=stack/postgres.sh
+source "$HERE/postgres.sh"
+# shellcheck source=stack/s3.sh
+source "$HERE/s3.sh"
+# shellcheck source=stack/zookeeper.sh
+source "$HERE/zookeeper.sh"
+# shellcheck source=stack/druid.sh
+source "$HERE/druid.sh"
+
+ALL_SERVICES="postgres s3 zookeeper druid"
+
+# Normalised, ordered list of the selected services.
+selected_services() {
+  local want=" ${STACK_SERVICES:-$ALL_SERVICES} " s out=()
+  want=${want// minio / s3 }
+  for s in $ALL_SERVICES; do
+    [[ $want == *" $s "* ]] && out+=("$s")
+  done
+  for s in $want; do
+    [[ " $ALL_SERVICES " == *" $s "* ]] || die "unknown service '$s' (known: $ALL_SERVICES minio)"
+  done
+  echo "${out[@]}"
+}
+
+# Services that have something running, in start order (for down/env).
+running_services() {
+  local s out=()
+  for s in $ALL_SERVICES; do "${s}_status" >/dev/null 2>&1 && out+=("$s"); done
+  echo "${out[@]:-}"
+}
+
+cmd_up() {
+  mkdir -p "$STACK_DIR/logs" "$STACK_DIR/pids"
+  local s t0 total; total=$(now_s)
+  local services; services=$(selected_services)
+  # Druid needs ZooKeeper and its deep storage (S3).
+  if [[ " $services " == *" druid "* ]]; then
+    [[ " $services " == *" zookeeper "* ]] || die "druid needs zookeeper in STACK_SERVICES"
+    [[ " $services " == *" s3 "* ]] || die "druid needs s3 (minio) in STACK_SERVICES"
+  fi
+  for s in $services; do
+    t0=$(now_s)
+    log "starting $s"
+    "${s}_up"
+    log "$s up in $(elapsed "$t0")"
+  done
+  log "stack up in $(elapsed "$total"): $services"
+  log "environment: eval \"\$(scripts/stack.sh env)\""
+}
+
+cmd_down() {
+  local s list=() i
+  for s in $ALL_SERVICES; do list=("$s" "${list[@]}"); done   # reverse order
+  for s in "${list[@]}"; do "${s}_down"; done
+  log "stack down"
+}
+
+# Prints every service; exits non-zero when a selected one does not answer.
+cmd_status() {
+  local s rc=0 selected; selected=" $(selected_services) "
+  for s in $ALL_SERVICES; do
+    if "${s}_status" >/dev/null 2>&1; then
+      printf '%-10s up\n' "$s"
+    else
+      printf '%-10s down\n' "$s"
+      [[ $selected == *" $s "* ]] && rc=1
+    fi
+  done
+  return $rc
+}
+
+cmd_env() {
+  local s
+  for s in $ALL_SERVICES; do
+    if "${s}_status" >/dev/null 2>&1; then "${s}_env"; fi
+  done
+}
+
+case "${1:-}" in
+  up) cmd_up ;;
+  down) cmd_down ;;
+  status) cmd_status ;;
+  env) cmd_env ;;
+  smoke) druid_smoke ;;
+  *) echo "usage: $0 up|down|status|env|smoke   (STACK_SERVICES=\"$ALL_SERVICES\")" >&2; exit 2 ;;
+esac
