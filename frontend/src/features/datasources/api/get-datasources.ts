@@ -1,0 +1,19 @@
+import { queryOptions, useQuery } from '@tanstack/react-query';
+import { getJson } from '@/lib/api/client';
+import type { DatasourceList } from '@/lib/api/types';
+
+export function getDatasources(signal?: AbortSignal): Promise<DatasourceList> {
+  return getJson<DatasourceList>('/datasources', { signal });
+}
+
+export function getDatasourcesQueryOptions() {
+  return queryOptions({
+    queryKey: ['datasources', 'list'] as const,
+    queryFn: ({ signal }) => getDatasources(signal),
+    refetchInterval: 15_000,
+  });
+}
+
+export function useDatasources() {
+  return useQuery(getDatasourcesQueryOptions());
+}

@@ -1,0 +1,24 @@
+import { queryOptions, useQuery } from '@tanstack/react-query';
+import { getJson } from '@/lib/api/client';
+import { isActiveStatus, type Task } from '@/lib/api/types';
+import { ACTIVE_POLL_MS, IDLE_POLL_MS } from './get-tasks';
+
+export function getTask(taskId: string, signal?: AbortSignal): Promise<Task> {
+  return getJson<Task>(`/ingest/status/${encodeURIComponent(taskId)}`, { signal });
+}
+
+export function getTaskQueryOptions(taskId: string) {
+  return queryOptions({
+    queryKey: ['tasks', 'detail', taskId] as const,
+    queryFn: ({ signal }) => getTask(taskId, signal),
+    refetchInterval: (query) => {
+      const task = query.state.data;
+      if (!task) return query.state.status === 'error' ? false : ACTIVE_POLL_MS;
+      return isActiveStatus(task.status) ? ACTIVE_POLL_MS : IDLE_POLL_MS;
+    },
+  });
+}
+
+export function useTask(taskId: string) {
+  return useQuery(getTaskQueryOptions(taskId));
+}

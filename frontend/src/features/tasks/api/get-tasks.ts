@@ -1,0 +1,45 @@
+import { queryOptions, useQuery } from '@tanstack/react-query';
+import { getJson } from '@/lib/api/client';
+import { isActiveStatus, type TaskList, type TaskStatus } from '@/lib/api/types';
+
+export type TasksFilter = {
+  status?: TaskStatus | '';
+  datasource?: string;
+  limit?: number;
+  offset?: number;
+};
+
+/** Poll fast while any listed task is still moving, slowly when all are finished. */
+export const ACTIVE_POLL_MS = 1000;
+export const IDLE_POLL_MS = 10_000;
+
+export function getTasks(filter: TasksFilter = {}, signal?: AbortSignal): Promise<TaskList> {
+  return getJson<TaskList>('/ingest/tasks', {
+    query: {
+      status: filter.status || undefined,
+      datasource: filter.datasource?.trim() || undefined,
+      limit: filter.limit ?? 50,
+      offset: filter.offset ?? 0,
+    },
+    signal,
+  });
+}
+
+export function tasksPollInterval(data: TaskList | undefined): number {
+  return data?.tasks.some((t) => isActiveStatus(t.status)) ? ACTIVE_POLL_MS : IDLE_POLL_MS;
+}
+
+export const tasksQueryKey = (filter: TasksFilter = {}) => ['tasks', 'list', filter] as const;
+
+export function getTasksQueryOptions(filter: TasksFilter = {}) {
+  return queryOptions({
+    queryKey: tasksQueryKey(filter),
+    queryFn: ({ signal }) => getTasks(filter, signal),
+    refetchInterval: (query) => tasksPollInterval(query.state.data),
+    placeholderData: (previous) => previous,
+  });
+}
+
+export function useTasks(filter: TasksFilter = {}) {
+  return useQuery(getTasksQueryOptions(filter));
+}

@@ -1,0 +1,144 @@
+import ErrorIcon from '@mui/icons-material/Error';
+import WarningIcon from '@mui/icons-material/Warning';
+import Box from '@mui/material/Box';
+import Chip from '@mui/material/Chip';
+import Stack from '@mui/material/Stack';
+import Table from '@mui/material/Table';
+import TableBody from '@mui/material/TableBody';
+import TableCell from '@mui/material/TableCell';
+import TableContainer from '@mui/material/TableContainer';
+import TableHead from '@mui/material/TableHead';
+import TableRow from '@mui/material/TableRow';
+import Typography from '@mui/material/Typography';
+import type { ValidationReport as Report } from '@/lib/api/types';
+import { formatDateTime, formatNumber } from '@/lib/format';
+
+function Fact({ label, children }: { label: string; children: React.ReactNode }) {
+  return (
+    <Box>
+      <Typography variant="caption" color="text.secondary" component="div">
+        {label}
+      </Typography>
+      <Typography variant="body2" component="div">
+        {children}
+      </Typography>
+    </Box>
+  );
+}
+
+export function ValidationReport({ report }: { report: Report }) {
+  const ts = report.timestamp;
+  const errors = report.problems.filter((p) => p.severity === 'error').length;
+  const warnings = report.problems.length - errors;
+  return (
+    <Stack spacing={3} data-testid="validation-report">
+      <Stack direction="row" spacing={4} useFlexGap sx={{ flexWrap: 'wrap' }}>
+        <Fact label="Format">
+          {report.format}
+          {report.delimiter ? ` (delimiter “${report.delimiter === '\t' ? 'tab' : report.delimiter}”)` : ''}
+        </Fact>
+        <Fact label="Rows read">{formatNumber(report.rows_in)}</Fact>
+        <Fact label="Rows accepted">{formatNumber(report.rows_accepted)}</Fact>
+        <Fact label="Rows rejected">{formatNumber(report.rows_rejected)}</Fact>
+        <Fact label="Timestamp">
+          {ts.source === 'column' && ts.column ? (
+            <>
+              column <code>{ts.column}</code>
+              {ts.format ? (
+                <>
+                  {' '}
+                  as <code>{ts.format}</code>
+                </>
+              ) : null}
+            </>
+          ) : (
+            'upload time (no timestamp column found)'
+          )}
+        </Fact>
+        <Fact label="Time range">
+          {ts.min || ts.max ? `${formatDateTime(ts.min)} – ${formatDateTime(ts.max)}` : '—'}
+        </Fact>
+      </Stack>
+
+      <Box>
+        <Typography variant="subtitle2" component="h3" gutterBottom>
+          Columns ({report.columns.length})
+        </Typography>
+        <TableContainer sx={{ overflowX: 'auto' }}>
+          <Table size="small" aria-label="Columns">
+            <TableHead>
+              <TableRow>
+                <TableCell>Name</TableCell>
+                <TableCell>Type</TableCell>
+                <TableCell align="right">Nulls</TableCell>
+                <TableCell>Min</TableCell>
+                <TableCell>Max</TableCell>
+              </TableRow>
+            </TableHead>
+            <TableBody>
+              {report.columns.map((c) => (
+                <TableRow key={c.name}>
+                  <TableCell>
+                    <code>{c.name}</code>
+                    {ts.column === c.name && <Chip size="small" label="time" color="primary" sx={{ ml: 1 }} />}
+                  </TableCell>
+                  <TableCell>{c.type}</TableCell>
+                  <TableCell align="right">{formatNumber(c.null_count)}</TableCell>
+                  <TableCell sx={{ maxWidth: 200, overflowWrap: 'anywhere' }}>{c.min ?? '—'}</TableCell>
+                  <TableCell sx={{ maxWidth: 200, overflowWrap: 'anywhere' }}>{c.max ?? '—'}</TableCell>
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+        </TableContainer>
+      </Box>
+
+      <Box>
+        <Typography variant="subtitle2" component="h3" gutterBottom>
+          Problems ({errors} error{errors === 1 ? '' : 's'}, {warnings} warning{warnings === 1 ? '' : 's'})
+        </Typography>
+        {report.problems.length === 0 ? (
+          <Typography variant="body2" color="text.secondary">
+            No problems found.
+          </Typography>
+        ) : (
+          <TableContainer sx={{ overflowX: 'auto', maxHeight: 400 }}>
+            <Table size="small" stickyHeader aria-label="Problems">
+              <TableHead>
+                <TableRow>
+                  <TableCell>Severity</TableCell>
+                  <TableCell align="right">Line</TableCell>
+                  <TableCell>Column</TableCell>
+                  <TableCell>Problem</TableCell>
+                </TableRow>
+              </TableHead>
+              <TableBody>
+                {report.problems.map((p, i) => (
+                  <TableRow key={`${p.code}-${p.line ?? 'x'}-${i}`}>
+                    <TableCell>
+                      <Chip
+                        size="small"
+                        variant="outlined"
+                        color={p.severity === 'error' ? 'error' : 'warning'}
+                        icon={p.severity === 'error' ? <ErrorIcon /> : <WarningIcon />}
+                        label={p.severity}
+                      />
+                    </TableCell>
+                    <TableCell align="right">{p.line ?? '—'}</TableCell>
+                    <TableCell>{p.column ? <code>{p.column}</code> : '—'}</TableCell>
+                    <TableCell>
+                      {p.message}{' '}
+                      <Typography component="span" variant="caption" color="text.secondary">
+                        ({p.code})
+                      </Typography>
+                    </TableCell>
+                  </TableRow>
+                ))}
+              </TableBody>
+            </Table>
+          </TableContainer>
+        )}
+      </Box>
+    </Stack>
+  );
+}

@@ -1,0 +1,74 @@
+import { apiUrl, parseJson, toApiError } from '@/lib/api/client';
+import type { IngestMode, UploadAccepted } from '@/lib/api/types';
+
+export type UploadProgress = { loaded: number; total: number };
+
+export type UploadParams = {
+  file: File;
+  datasource: string;
+  mode: IngestMode;
+  onProgress?: (progress: UploadProgress) => void;
+  signal?: AbortSignal;
+};
+
+/** Thrown when the upload was cancelled (xhr.abort()). */
+export class UploadCancelledError extends Error {
+  constructor() {
+    super('Upload cancelled.');
+    this.name = 'UploadCancelledError';
+  }
+}
+
+/**
+ * POST /api/ingest/upload as multipart/form-data (parts `file`, `datasource_name`, `mode`).
+ * Uses XMLHttpRequest rather than fetch because only XHR reports upload byte progress.
+ * Resolves on 202 with the accepted task; rejects with ApiError or UploadCancelledError.
+ */
+export function uploadFile({ file, datasource, mode, onProgress, signal }: UploadParams): Promise<UploadAccepted> {
+  return new Promise<UploadAccepted>((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(new UploadCancelledError());
+      return;
+    }
+    const xhr = new XMLHttpRequest();
+    const onAbortSignal = () => xhr.abort();
+    const cleanup = () => signal?.removeEventListener('abort', onAbortSignal);
+
+    xhr.open('POST', apiUrl('/ingest/upload'));
+    xhr.setRequestHeader('Accept', 'application/json');
+    xhr.upload.addEventListener('progress', (e: ProgressEvent) => {
+      onProgress?.({ loaded: e.loaded, total: e.lengthComputable ? e.total : file.size });
+    });
+    xhr.addEventListener('load', () => {
+      cleanup();
+      const body = parseJson(xhr.responseText);
+      if (xhr.status === 202 || (xhr.status >= 200 && xhr.status < 300)) {
+        const accepted = body as UploadAccepted | undefined;
+        if (accepted && typeof accepted.task_id === 'string') {
+          onProgress?.({ loaded: file.size, total: file.size });
+          resolve(accepted);
+          return;
+        }
+        reject(toApiError(xhr.status, { error: { code: 'invalid_response', message: 'The server accepted the file but sent no task id.' } }));
+        return;
+      }
+      reject(toApiError(xhr.status, body));
+    });
+    xhr.addEventListener('error', () => {
+      cleanup();
+      reject(toApiError(0, undefined));
+    });
+    xhr.addEventListener('abort', () => {
+      cleanup();
+      reject(new UploadCancelledError());
+    });
+    signal?.addEventListener('abort', onAbortSignal);
+
+    const form = new FormData();
+    form.append('datasource_name', datasource);
+    form.append('mode', mode);
+    // The file goes last so the server can read the small fields before streaming it.
+    form.append('file', file, file.name);
+    xhr.send(form);
+  });
+}

@@ -1,0 +1,45 @@
+// Thin mapping from the generated OpenAPI schema to the names the app uses.
+// When the server's spec renames a schema, only this file needs to change.
+import type { components } from './schema';
+
+type Schemas = components['schemas'];
+
+export type ErrorBody = Schemas['ErrorBody'];
+export type Task = Schemas['Task'];
+export type TaskStatus = Schemas['TaskStatus'];
+export type TaskList = Schemas['TaskList'];
+export type Stage = Schemas['Stage'];
+export type StageName = Schemas['StageName'];
+export type ValidationReport = Schemas['ValidationReport'];
+export type ColumnProfile = Schemas['ColumnProfile'];
+export type TimestampInfo = Schemas['TimestampInfo'];
+export type Problem = Schemas['Problem'];
+export type DruidInfo = Schemas['DruidInfo'];
+export type TaskError = Schemas['TaskError'];
+export type UploadAccepted = Schemas['UploadAccepted'];
+export type IngestMode = Schemas['IngestMode'];
+export type FileFormat = Schemas['FileFormat'];
+export type Health = Schemas['Health'];
+export type HealthCheck = Schemas['HealthCheck'];
+export type Datasource = Schemas['Datasource'];
+export type DatasourceList = Schemas['DatasourceList'];
+export type Timeseries = Schemas['Timeseries'];
+export type TimeseriesPoint = Schemas['TimeseriesPoint'];
+export type Granularity = Schemas['Granularity'];
+
+/** Every status the API reports, in lifecycle order. */
+export const TASK_STATUSES = [
+  'queued',
+  'validating',
+  'ingesting',
+  'succeeded',
+  'failed',
+  'cancelled',
+] as const satisfies readonly TaskStatus[];
+
+/** Statuses after which a task no longer changes. */
+export const FINISHED_STATUSES: readonly TaskStatus[] = ['succeeded', 'failed', 'cancelled'];
+
+export function isActiveStatus(status: TaskStatus): boolean {
+  return !FINISHED_STATUSES.includes(status);
+}
