@@ -112,21 +112,6 @@ export function TaskDetail({ taskId }: { taskId: string }) {
         <StageTimeline stages={task.stages} />
       </Section>
 
-      <Section title="File">
-        <Box component="dl" sx={{ display: 'grid', gridTemplateColumns: { xs: '1fr', sm: 'repeat(3, 1fr)' }, gap: 2, m: 0 }}>
-          <Fact label="Task id">
-            <code>{task.task_id}</code>
-          </Fact>
-          <Fact label="Format">{task.format}</Fact>
-          <Fact label="Size">{formatBytes(task.size_bytes)}</Fact>
-          <Fact label="Created">{formatDateTime(task.created_at)}</Fact>
-          <Fact label="Updated">{formatDateTime(task.updated_at)}</Fact>
-          <Fact label="SHA-256">
-            <code style={{ fontSize: 12 }}>{task.sha256}</code>
-          </Fact>
-        </Box>
-      </Section>
-
       {task.druid && (
         <Section title="Druid">
           <Box component="dl" sx={{ display: 'grid', gridTemplateColumns: { xs: '1fr', sm: 'repeat(3, 1fr)' }, gap: 2, m: 0 }}>
@@ -157,6 +142,21 @@ export function TaskDetail({ taskId }: { taskId: string }) {
           </Typography>
         )}
       </Section>
+      <Section title="File">
+        <Box component="dl" sx={{ display: 'grid', gridTemplateColumns: { xs: '1fr', sm: 'repeat(3, 1fr)' }, gap: 2, m: 0 }}>
+          <Fact label="Task id">
+            <code>{task.task_id}</code>
+          </Fact>
+          <Fact label="Format">{task.format}</Fact>
+          <Fact label="Size">{formatBytes(task.size_bytes)}</Fact>
+          <Fact label="Created">{formatDateTime(task.created_at)}</Fact>
+          <Fact label="Updated">{formatDateTime(task.updated_at)}</Fact>
+          <Fact label="SHA-256">
+            <code style={{ fontSize: 12 }}>{task.sha256}</code>
+          </Fact>
+        </Box>
+      </Section>
+
     </Stack>
   );
 }

@@ -86,7 +86,7 @@ export function TasksList({ pageSize = 20 }: { pageSize?: number }) {
           value={status}
           onChange={(e) => setParam('status', e.target.value)}
           sx={{ minWidth: 160 }}
-          slotProps={{ select: { inputProps: { 'data-testid': 'status-filter' } } }}
+          slotProps={{ inputLabel: { shrink: true }, select: { displayEmpty: true, inputProps: { 'data-testid': 'status-filter' } } }}
         >
           <MenuItem value="">All statuses</MenuItem>
           {TASK_STATUSES.map((s) => (
@@ -105,6 +105,7 @@ export function TasksList({ pageSize = 20 }: { pageSize?: number }) {
             if (e.key === 'Enter') setParam('datasource', datasourceDraft.trim());
           }}
           placeholder="any"
+          slotProps={{ inputLabel: { shrink: true } }}
           sx={{ minWidth: 200 }}
         />
         <Box sx={{ flex: 1 }} />
@@ -146,7 +147,9 @@ export function TasksList({ pageSize = 20 }: { pageSize?: number }) {
                   <TableCell align="right" sx={hideOnPhone}>
                     Took
                   </TableCell>
-                  <TableCell align="right">Created</TableCell>
+                  <TableCell align="right" sx={hideOnPhone}>
+                    Created
+                  </TableCell>
                 </TableRow>
               </TableHead>
               <TableBody>
@@ -155,7 +158,7 @@ export function TasksList({ pageSize = 20 }: { pageSize?: number }) {
                     <TableCell>
                       <StatusChip status={task.status} />
                     </TableCell>
-                    <TableCell sx={{ maxWidth: 260 }}>
+                    <TableCell sx={{ maxWidth: { xs: 150, md: 260 } }}>
                       <Link
                         to={paths.task.href(task.task_id)}
                         sx={{ display: 'block', overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }}
@@ -164,7 +167,7 @@ export function TasksList({ pageSize = 20 }: { pageSize?: number }) {
                         {task.file_name}
                       </Link>
                       <Typography variant="caption" color="text.secondary" sx={{ display: { md: 'none' } }}>
-                        {task.datasource}
+                        {task.datasource} · {formatRelative(task.created_at, now)}
                       </Typography>
                     </TableCell>
                     <TableCell sx={hideOnPhone}>{task.datasource}</TableCell>
@@ -177,7 +180,7 @@ export function TasksList({ pageSize = 20 }: { pageSize?: number }) {
                     <TableCell align="right" sx={hideOnPhone}>
                       {formatDuration(taskDurationMs(task, now))}
                     </TableCell>
-                    <TableCell align="right" title={formatDateTime(task.created_at)} sx={{ whiteSpace: 'nowrap' }}>
+                    <TableCell align="right" title={formatDateTime(task.created_at)} sx={{ ...hideOnPhone, whiteSpace: 'nowrap' }}>
                       {formatRelative(task.created_at, now)}
                     </TableCell>
                   </TableRow>

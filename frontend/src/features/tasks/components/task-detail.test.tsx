@@ -1,0 +1,49 @@
+import { screen, within } from '@testing-library/react';
+import { makeTask } from '@/testing/fixtures';
+import { renderWithProviders, stubFetch } from '@/testing/test-utils';
+import { TaskDetail } from './task-detail';
+
+describe('TaskDetail', () => {
+  it('shows counts, stages, the validation report with line numbers and Druid details', async () => {
+    const task = makeTask();
+    stubFetch((url) => (url.pathname === `/api/ingest/status/${task.task_id}` ? { body: task } : undefined));
+    renderWithProviders(<TaskDetail taskId={task.task_id} />);
+
+    expect(await screen.findByTestId('task-detail')).toHaveAttribute('data-status', 'succeeded');
+    expect(screen.getByTestId('rows-in')).toHaveTextContent('1,000');
+    expect(screen.getByTestId('rows-accepted')).toHaveTextContent('990');
+    expect(screen.getByTestId('rows-rejected')).toHaveTextContent('10');
+
+    const timeline = screen.getByTestId('stage-timeline');
+    expect(within(timeline).getAllByRole('listitem')).toHaveLength(4);
+    expect(within(timeline).getByText('2.00 s')).toBeInTheDocument();
+
+    const columns = screen.getByRole('table', { name: 'Columns' });
+    expect(within(columns).getByText('price').closest('tr')).toHaveTextContent(/double\s*3\s*1\.5\s*99/);
+    const problems = screen.getByRole('table', { name: 'Problems' });
+    expect(within(problems).getByText(/Row has 4 fields/).closest('tr')).toHaveTextContent('12');
+    expect(screen.getByText('%Y-%m-%d %H:%M:%S')).toBeInTheDocument();
+    expect(screen.getByText('index_parallel_sales_1')).toBeInTheDocument();
+    expect(screen.getByText('SUCCESS')).toBeInTheDocument();
+  });
+
+  it('shows the task error with its hint', async () => {
+    const task = makeTask({
+      status: 'failed',
+      row_count: null,
+      error: { code: 'no_rows', message: 'The file has no data rows.', hint: 'Check the header line.' },
+    });
+    stubFetch(() => ({ body: task }));
+    renderWithProviders(<TaskDetail taskId={task.task_id} />);
+    const error = await screen.findByTestId('task-error');
+    expect(error).toHaveTextContent('The file has no data rows.');
+    expect(error).toHaveTextContent('Hint: Check the header line.');
+    expect(error).toHaveTextContent('no_rows');
+  });
+
+  it('explains an unknown task id', async () => {
+    stubFetch(() => ({ status: 404, body: { error: { code: 'task_not_found', message: 'No task has this id.' } } }));
+    renderWithProviders(<TaskDetail taskId="nope" />);
+    expect(await screen.findByRole('alert')).toHaveTextContent('No task has this id.');
+  });
+});

@@ -1,0 +1,52 @@
+import { ApiError } from '@/lib/api/client';
+import { FakeXhr } from '@/testing/fake-xhr';
+import { UploadCancelledError, uploadFile } from './upload-file';
+
+const file = () => new File(['ts,price\n2024-01-01,1\n'], 'data.csv', { type: 'text/csv' });
+
+describe('uploadFile', () => {
+  beforeEach(() => FakeXhr.install());
+
+  it('posts multipart parts file, datasource_name and mode, reporting byte progress', async () => {
+    const onProgress = vi.fn();
+    const p = uploadFile({ file: file(), datasource: 'sales', mode: 'replace', onProgress });
+    const xhr = FakeXhr.last();
+    expect(xhr.method).toBe('POST');
+    expect(xhr.url).toBe('/api/ingest/upload');
+    expect(xhr.body?.get('datasource_name')).toBe('sales');
+    expect(xhr.body?.get('mode')).toBe('replace');
+    expect((xhr.body?.get('file') as File).name).toBe('data.csv');
+
+    xhr.progress(10, 40);
+    xhr.progress(40, 40);
+    expect(onProgress).toHaveBeenCalledWith({ loaded: 10, total: 40 });
+    expect(onProgress).toHaveBeenCalledWith({ loaded: 40, total: 40 });
+
+    xhr.respond(202, { task_id: 't-1', status: 'queued', status_url: '/api/ingest/status/t-1' });
+    await expect(p).resolves.toEqual({ task_id: 't-1', status: 'queued', status_url: '/api/ingest/status/t-1' });
+  });
+
+  it('rejects with the server error and its hint', async () => {
+    const p = uploadFile({ file: file(), datasource: 'sales', mode: 'append' });
+    FakeXhr.last().respond(415, {
+      error: { code: 'unsupported_format', message: 'Files of this type are not supported.', details: { hint: 'Upload CSV.' } },
+    });
+    const err = await p.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err).toMatchObject({ status: 415, code: 'unsupported_format', hint: 'Upload CSV.' });
+  });
+
+  it('aborts the request when the signal fires', async () => {
+    const controller = new AbortController();
+    const p = uploadFile({ file: file(), datasource: 'sales', mode: 'append', signal: controller.signal });
+    controller.abort();
+    await expect(p).rejects.toBeInstanceOf(UploadCancelledError);
+    expect(FakeXhr.last().aborted).toBe(true);
+  });
+
+  it('reports a network failure in words', async () => {
+    const p = uploadFile({ file: file(), datasource: 'sales', mode: 'append' });
+    FakeXhr.last().networkError();
+    await expect(p).rejects.toMatchObject({ code: 'network_error', message: expect.stringMatching(/Could not reach the server/) });
+  });
+});
