@@ -1,22 +1,31 @@
 import { createBrowserRouter } from 'react-router';
 import { RouterProvider } from 'react-router/dom';
+import { Loading } from '@/components/ui/loading';
 import { paths } from '@/config/paths';
 import { Layout } from './layout';
-import { ActivityRoute } from './routes/activity';
-import { DatasourcesRoute } from './routes/datasources';
 import { HomeRoute } from './routes/home';
 import { NotFoundRoute, RouteError } from './routes/not-found';
-import { TaskRoute } from './routes/task';
 
+// The home page loads eagerly; pages with charts are split into their own chunks.
 const router = createBrowserRouter([
   {
     element: <Layout />,
     errorElement: <RouteError />,
+    hydrateFallbackElement: <Loading />,
     children: [
       { path: paths.home.path, element: <HomeRoute /> },
-      { path: paths.task.path, element: <TaskRoute /> },
-      { path: paths.activity.path, element: <ActivityRoute /> },
-      { path: paths.datasources.path, element: <DatasourcesRoute /> },
+      {
+        path: paths.task.path,
+        lazy: () => import('./routes/task').then((m) => ({ Component: m.TaskRoute })),
+      },
+      {
+        path: paths.activity.path,
+        lazy: () => import('./routes/activity').then((m) => ({ Component: m.ActivityRoute })),
+      },
+      {
+        path: paths.datasources.path,
+        lazy: () => import('./routes/datasources').then((m) => ({ Component: m.DatasourcesRoute })),
+      },
       { path: '*', element: <NotFoundRoute /> },
     ],
   },

@@ -63,3 +63,24 @@ describe('UploadPanel', () => {
     expect(alert).toHaveTextContent('backend_unavailable');
   });
 });
+
+describe('UploadPanel ordering and retry', () => {
+  beforeEach(() => FakeXhr.install());
+
+  it('lists a batch in the chosen order and retries a failed upload in place', async () => {
+    const user = userEvent.setup();
+    renderWithProviders(<UploadPanel />);
+    await user.type(screen.getByLabelText(/Datasource name/), 'sales');
+    await user.upload(screen.getByTestId('file-input'), [csv('a.csv'), csv('b.csv')]);
+    await user.click(screen.getByTestId('upload-button'));
+    const names = () => screen.getAllByTestId('upload-item').map((el) => el.textContent?.match(/[ab]\.csv/)?.[0]);
+    expect(names()).toEqual(['a.csv', 'b.csv']);
+
+    act(() => FakeXhr.instances[0]!.respond(400, { error: { code: 'missing_part', message: 'No file part.' } }));
+    const a = screen.getAllByTestId('upload-item')[0]!;
+    await user.click(await within(a).findByRole('button', { name: 'Retry' }));
+    expect(FakeXhr.instances).toHaveLength(3);
+    expect(names()).toEqual(['a.csv', 'b.csv']);
+    expect(screen.getAllByTestId('upload-item')[0]).toHaveAttribute('data-state', 'uploading');
+  });
+});

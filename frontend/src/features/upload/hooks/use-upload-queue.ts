@@ -18,7 +18,8 @@ export type UploadItem = {
 };
 
 type Action =
-  | { type: 'start'; item: UploadItem }
+  | { type: 'add'; items: UploadItem[] }
+  | { type: 'restart'; id: string }
   | { type: 'progress'; id: string; loaded: number; total: number }
   | { type: 'accepted'; id: string; taskId: string }
   | { type: 'failed'; id: string; error: unknown }
@@ -30,8 +31,11 @@ function reducer(items: UploadItem[], action: Action): UploadItem[] {
   const update = (id: string, patch: Partial<UploadItem>) =>
     items.map((it) => (it.id === id ? { ...it, ...patch } : it));
   switch (action.type) {
-    case 'start':
-      return [action.item, ...items.filter((it) => it.id !== action.item.id)];
+    case 'add':
+      // A new batch goes on top, in the order the files were chosen.
+      return [...action.items, ...items];
+    case 'restart':
+      return update(action.id, { state: 'uploading', loaded: 0, error: null, taskId: null });
     case 'progress':
       return update(action.id, { loaded: action.loaded, total: action.total });
     case 'accepted':
@@ -66,7 +70,6 @@ export function useUploadQueue() {
     (item: UploadItem) => {
       const controller = new AbortController();
       controllers.current.set(item.id, controller);
-      dispatch({ type: 'start', item });
       uploadFile({
         file: item.file,
         datasource: item.datasource,
@@ -89,9 +92,9 @@ export function useUploadQueue() {
 
   const upload = useCallback(
     (files: File[], datasource: string, mode: IngestMode) => {
-      for (const file of files) {
+      const batch = files.map((file): UploadItem => {
         nextId += 1;
-        run({
+        return {
           id: `upload-${nextId}`,
           file,
           datasource,
@@ -101,15 +104,20 @@ export function useUploadQueue() {
           total: file.size,
           taskId: null,
           error: null,
-        });
-      }
+        };
+      });
+      dispatch({ type: 'add', items: batch });
+      batch.forEach(run);
     },
     [run],
   );
 
   const cancel = useCallback((id: string) => controllers.current.get(id)?.abort(), []);
   const retry = useCallback(
-    (item: UploadItem) => run({ ...item, state: 'uploading', loaded: 0, error: null, taskId: null }),
+    (item: UploadItem) => {
+      dispatch({ type: 'restart', id: item.id });
+      run(item);
+    },
     [run],
   );
   const remove = useCallback((id: string) => dispatch({ type: 'remove', id }), []);
