@@ -1,1 +1,14 @@
+//! The ingest service as a library: the binary wires it up, tests start it
+//! on port 0.
 
+pub mod backends;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+
+pub use config::{Cli, Command, Settings};
+pub use startup::Application;

@@ -1,1 +1,16 @@
+//! Domain types shared by every crate: values are parsed once at the edge and
+//! code behind the edge only ever sees valid ones.
 
+mod datasets;
+mod datasource;
+mod format;
+mod report;
+mod task;
+
+pub use datasets::{DatasourceColumn, DatasourceSummary, Granularity, TimePoint};
+pub use datasource::{DatasourceName, InvalidDatasourceName};
+pub use format::{FileFormat, IngestMode, UnknownValue};
+pub use report::{
+    ColumnProfile, ColumnType, Problem, Severity, TimestampInfo, TimestampSource, ValidationReport,
+};
+pub use task::{DruidState, Stage, StageName, Task, TaskError, TaskId, TaskStatus};

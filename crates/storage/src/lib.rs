@@ -1,1 +1,14 @@
+//! Where bytes and task records live: an object store (local folder or S3)
+//! and a task store (SQLite or Postgres), each behind a small trait so the
+//! rest of the service does not care which backend is configured.
 
+pub mod object;
+pub mod tasks;
+
+mod error;
+
+pub use error::StorageError;
+pub use object::{ObjectStore, S3Location, UploadSink};
+pub use tasks::{PostgresTaskStore, SqliteTaskStore, TaskFilter, TaskPage, TaskStore};
+
+pub type Result<T, E = StorageError> = std::result::Result<T, E>;

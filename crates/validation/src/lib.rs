@@ -1,1 +1,160 @@
+//! Validation and profiling of uploaded files, streaming in two passes so
+//! memory stays bounded whatever the file's size: the first learns types,
+//! the time column and problems; the second writes the accepted rows as
+//! typed Parquet with Polars.
 
+mod detect;
+mod hints;
+mod infer;
+mod normalize;
+mod profile;
+mod source;
+mod timestamp;
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use ingest_domain::{FileFormat, Severity, ValidationReport};
+
+pub use detect::{detect_format, DetectError, SNIFF_LEN};
+pub use hints::hint_for;
+pub use normalize::TIME_COLUMN;
+pub use source::sniff_delimiter;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ValidationError {
+    #[error("cannot read {path}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("Polars could not {operation}")]
+    Polars {
+        operation: &'static str,
+        #[source]
+        source: polars::error::PolarsError,
+    },
+    /// The file read differently the second time: it changed underneath us.
+    #[error("the file changed while it was being validated: {0}")]
+    Changed(String),
+}
+
+impl ValidationError {
+    pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Self + '_ {
+        move |source| Self::Io {
+            path: path.to_owned(),
+            source,
+        }
+    }
+
+    pub(crate) fn polars(operation: &'static str) -> impl FnOnce(polars::error::PolarsError) -> Self {
+        move |source| Self::Polars { operation, source }
+    }
+}
+
+/// How to read and check a file.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub format: FileFormat,
+    /// CSV delimiter; sniffed when `None`.
+    pub delimiter: Option<u8>,
+    /// Use this column for row times instead of detecting one.
+    pub timestamp_column: Option<String>,
+    /// Row time when the file has no time column (the upload time).
+    pub fallback_time: DateTime<Utc>,
+}
+
+/// Validates `path` and, when it has no errors and `output` is given, writes
+/// the accepted rows there as Parquet. Problems with the file's content are
+/// in the report (errors make it unacceptable); `Err` means we could not do
+/// the work at all.
+pub fn validate(path: &Path, options: &Options, output: Option<&Path>) -> Result<ValidationReport, ValidationError> {
+    let spec = source::SourceSpec {
+        format: options.format,
+        delimiter: options.delimiter,
+    };
+    let mut source = match source::open(path, spec) {
+        Ok(source) => source,
+        Err(source::OpenError::Io(error)) => return Err(error),
+        Err(source::OpenError::Content(failure)) => return Ok(unreadable_report(options, failure)),
+    };
+    let delimiter = (options.format == FileFormat::Csv).then(|| {
+        let d = options.delimiter.unwrap_or_else(|| sniffed_delimiter(path));
+        (d as char).to_string()
+    });
+    let mut profiled = profile::profile(source.as_mut(), options.timestamp_column.as_deref(), options.fallback_time);
+    drop(source);
+
+    let (mut rows_accepted, mut rows_rejected) = (0, profiled.rows_in);
+    if !profiled.problems.has_errors() {
+        let spec = source::SourceSpec {
+            format: options.format,
+            delimiter: delimiter.as_ref().and_then(|d| d.bytes().next()),
+        };
+        let mut again = source::open(path, spec).map_err(|e| match e {
+            source::OpenError::Io(error) => error,
+            source::OpenError::Content(f) => ValidationError::Changed(f.message),
+        })?;
+        let mut problems = std::mem::take(&mut profiled.problems);
+        let written = normalize::write(again.as_mut(), &profiled, output, &mut problems)?;
+        profiled.problems = problems;
+        rows_accepted = written.rows_accepted;
+        rows_rejected = written.rows_rejected;
+        if rows_accepted == 0 {
+            profiled.problems.error(
+                "no_valid_rows",
+                "every row was rejected: none has a readable time".into(),
+                None,
+                None,
+            );
+        }
+    }
+    Ok(ValidationReport {
+        format: options.format,
+        delimiter,
+        rows_in: profiled.rows_in,
+        rows_accepted,
+        rows_rejected,
+        columns: profiled.column_profiles(),
+        timestamp: profiled.timestamp_info(),
+        problems: profiled.problems.listed,
+        problems_not_listed: profiled.problems.not_listed,
+    })
+}
+
+fn sniffed_delimiter(path: &Path) -> u8 {
+    use std::io::Read;
+    let mut sample = Vec::new();
+    let read = std::fs::File::open(path).and_then(|f| f.take(64 * 1024).read_to_end(&mut sample));
+    match read {
+        Ok(_) => sniff_delimiter(&sample),
+        Err(_) => b',',
+    }
+}
+
+fn unreadable_report(options: &Options, failure: source::ReadFailure) -> ValidationReport {
+    ValidationReport {
+        format: options.format,
+        delimiter: None,
+        rows_in: 0,
+        rows_accepted: 0,
+        rows_rejected: 0,
+        columns: Vec::new(),
+        timestamp: ingest_domain::TimestampInfo {
+            column: None,
+            format: None,
+            min: None,
+            max: None,
+            source: ingest_domain::TimestampSource::UploadTime,
+        },
+        problems: vec![ingest_domain::Problem {
+            severity: Severity::Error,
+            code: failure.code.to_owned(),
+            message: failure.message,
+            line: failure.line,
+            column: None,
+        }],
+        problems_not_listed: 0,
+    }
+}

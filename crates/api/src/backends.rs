@@ -1,0 +1,113 @@
+//! Builds the configured backends: the embedded defaults unless Postgres,
+//! S3 or Druid are configured.
+
+use std::sync::Arc;
+
+use ingest_druid::{Credentials, DruidClient};
+use ingest_pipeline::{DruidSink, DruidSinkConfig, LocalParquetSink, Sink};
+use ingest_storage::{
+    object::{LocalObjectStore, S3Config, S3ObjectStore},
+    ObjectStore, PostgresTaskStore, SqliteTaskStore, StorageError, TaskStore,
+};
+
+use crate::config::Settings;
+
+#[derive(Debug, thiserror::Error)]
+pub enum BackendError {
+    #[error("cannot open the task database ({backend})")]
+    Database {
+        backend: &'static str,
+        #[source]
+        source: StorageError,
+    },
+    #[error("cannot open the object store ({backend})")]
+    Objects {
+        backend: &'static str,
+        #[source]
+        source: StorageError,
+    },
+    #[error("DATABASE_URL must start with postgres:// or sqlite://")]
+    UnknownDatabase,
+    #[error("invalid Druid configuration: {0}")]
+    Druid(String),
+}
+
+pub struct Backends {
+    pub tasks: Arc<dyn TaskStore>,
+    pub objects: Arc<dyn ObjectStore>,
+    pub sink: Arc<dyn Sink>,
+}
+
+pub async fn task_store(settings: &Settings) -> Result<Arc<dyn TaskStore>, BackendError> {
+    let url = settings.database_url();
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let store = PostgresTaskStore::connect(&url)
+            .await
+            .map_err(|source| BackendError::Database { backend: "postgres", source })?;
+        Ok(Arc::new(store))
+    } else if url.starts_with("sqlite:") {
+        let store = SqliteTaskStore::connect(&url)
+            .await
+            .map_err(|source| BackendError::Database { backend: "sqlite", source })?;
+        Ok(Arc::new(store))
+    } else {
+        Err(BackendError::UnknownDatabase)
+    }
+}
+
+pub async fn object_store(settings: &Settings) -> Result<Arc<dyn ObjectStore>, BackendError> {
+    match &settings.s3_bucket {
+        Some(bucket) => {
+            let credentials = match (&settings.aws_access_key_id, &settings.aws_secret_access_key) {
+                (Some(key), Some(secret)) => Some((key.clone(), secret.expose().to_owned())),
+                _ => None,
+            };
+            let store = S3ObjectStore::connect(S3Config {
+                bucket: bucket.clone(),
+                endpoint: settings.s3_endpoint.clone(),
+                region: settings.s3_region.clone(),
+                prefix: settings.s3_prefix.clone(),
+                credentials,
+            })
+            .await
+            .map_err(|source| BackendError::Objects { backend: "s3", source })?;
+            Ok(Arc::new(store))
+        }
+        None => {
+            let store = LocalObjectStore::open(settings.data_dir.join("objects"))
+                .await
+                .map_err(|source| BackendError::Objects { backend: "local", source })?;
+            Ok(Arc::new(store))
+        }
+    }
+}
+
+/// The Druid client the settings describe, if DRUID_URL is set.
+pub fn druid_client(settings: &Settings) -> Result<Option<DruidClient>, BackendError> {
+    let Some(url) = &settings.druid_url else { return Ok(None) };
+    let credentials = settings.druid_username.as_ref().map(|username| Credentials {
+        username: username.clone(),
+        password: settings
+            .druid_password
+            .as_ref()
+            .map(|p| p.expose().to_owned())
+            .unwrap_or_default(),
+    });
+    DruidClient::new(url, credentials)
+        .map(Some)
+        .map_err(|e| BackendError::Druid(e.to_string()))
+}
+
+pub fn sink(settings: &Settings, objects: &Arc<dyn ObjectStore>) -> Result<Arc<dyn Sink>, BackendError> {
+    match druid_client(settings)? {
+        Some(client) => Ok(Arc::new(DruidSink::new(client, Arc::clone(objects), DruidSinkConfig::default()))),
+        None => Ok(Arc::new(LocalParquetSink::new(&settings.data_dir))),
+    }
+}
+
+pub async fn build(settings: &Settings) -> Result<Backends, BackendError> {
+    let tasks = task_store(settings).await?;
+    let objects = object_store(settings).await?;
+    let sink = sink(settings, &objects)?;
+    Ok(Backends { tasks, objects, sink })
+}

@@ -1,0 +1,114 @@
+use std::{process::ExitCode, time::Duration};
+
+use anyhow::Context;
+use futures::TryStreamExt;
+use indicatif::{ProgressBar, ProgressStyle};
+use ingest_domain::{Task, TaskStatus};
+use reqwest::multipart::{Form, Part};
+use tokio_util::io::ReaderStream;
+
+use crate::config::UploadArgs;
+
+pub async fn upload(args: UploadArgs) -> anyhow::Result<ExitCode> {
+    let server = args.server.trim_end_matches('/').to_owned();
+    let file = tokio::fs::File::open(&args.file)
+        .await
+        .with_context(|| format!("cannot open {}", args.file.display()))?;
+    let size = file.metadata().await?.len();
+    let name = args.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "upload".into());
+
+    let bar = ProgressBar::new(size);
+    bar.set_style(
+        ProgressStyle::with_template("{msg} [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_message(format!("uploading {name}"));
+    let counter = bar.clone();
+    let stream = ReaderStream::with_capacity(file, 256 * 1024).inspect_ok(move |chunk| counter.inc(chunk.len() as u64));
+    let part = Part::stream_with_length(reqwest::Body::wrap_stream(stream), size).file_name(name.clone());
+    let mut form = Form::new()
+        .part("file", part)
+        .text("datasource_name", args.datasource.clone())
+        .text("mode", args.mode.clone());
+    if let Some(column) = &args.timestamp_column {
+        form = form.text("timestamp_column", column.clone());
+    }
+    let client = reqwest::Client::new();
+    let response = client
+        .post(format!("{server}/api/ingest/upload"))
+        .multipart(form)
+        .send()
+        .await
+        .with_context(|| format!("cannot reach the server at {server}"))?;
+    bar.finish_and_clear();
+    let status = response.status();
+    let body: serde_json::Value = response.json().await.context("the server's answer was not JSON")?;
+    if !status.is_success() {
+        let error = &body["error"];
+        eprintln!("✗ upload rejected ({status}): {}", error["message"].as_str().unwrap_or("unknown error"));
+        if let Some(hint) = error["details"]["hint"].as_str() {
+            eprintln!("  hint: {hint}");
+        }
+        return Ok(ExitCode::FAILURE);
+    }
+    let task_id = body["task_id"].as_str().context("no task_id in the answer")?.to_owned();
+    println!("uploaded {name} ({size} bytes) as task {task_id}");
+    if args.no_wait {
+        return Ok(ExitCode::SUCCESS);
+    }
+    follow(&client, &server, &task_id).await
+}
+
+async fn follow(client: &reqwest::Client, server: &str, task_id: &str) -> anyhow::Result<ExitCode> {
+    let spinner = ProgressBar::new_spinner();
+    spinner.enable_steady_tick(Duration::from_millis(120));
+    let mut last = None;
+    loop {
+        let task: Task = client
+            .get(format!("{server}/api/ingest/status/{task_id}"))
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await
+            .context("unexpected status answer")?;
+        if last != Some(task.status) {
+            spinner.println(format!("  {}", task.status));
+            last = Some(task.status);
+        }
+        spinner.set_message(task.status.to_string());
+        if task.status.is_terminal() {
+            spinner.finish_and_clear();
+            return Ok(report(&task));
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+fn report(task: &Task) -> ExitCode {
+    match task.status {
+        TaskStatus::Succeeded => {
+            println!(
+                "✓ {} rows ingested into {} ({} rejected)",
+                task.row_count.unwrap_or(0),
+                task.datasource,
+                task.rejected_row_count.unwrap_or(0)
+            );
+            ExitCode::SUCCESS
+        }
+        _ => {
+            match &task.error {
+                Some(error) => {
+                    eprintln!("✗ {}: {}", task.status, error.message);
+                    if let Some(hint) = &error.hint {
+                        eprintln!("  hint: {hint}");
+                    }
+                }
+                None => eprintln!("✗ {}", task.status),
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+

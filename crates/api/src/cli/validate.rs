@@ -1,0 +1,105 @@
+use std::{io::Read, process::ExitCode};
+
+use anyhow::Context;
+use chrono::Utc;
+use ingest_domain::{FileFormat, Severity, TimestampSource, ValidationReport};
+use ingest_validation::{detect_format, hint_for, Options, SNIFF_LEN};
+
+use crate::config::ValidateArgs;
+
+pub fn validate(args: ValidateArgs) -> anyhow::Result<ExitCode> {
+    let mut head = Vec::with_capacity(SNIFF_LEN);
+    std::fs::File::open(&args.file)
+        .with_context(|| format!("cannot open {}", args.file.display()))?
+        .take(SNIFF_LEN as u64)
+        .read_to_end(&mut head)
+        .with_context(|| format!("cannot read {}", args.file.display()))?;
+    let declared = args
+        .format
+        .as_deref()
+        .map(str::parse::<FileFormat>)
+        .transpose()?;
+    let name = args.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let format = match detect_format(&head, &name, declared) {
+        Ok(format) => format,
+        Err(error) => {
+            eprintln!("✗ {}: {error}", args.file.display());
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let options = Options {
+        format,
+        delimiter: None,
+        timestamp_column: args.timestamp_column,
+        fallback_time: Utc::now(),
+    };
+    let report = ingest_validation::validate(&args.file, &options, None)
+        .with_context(|| format!("cannot validate {}", args.file.display()))?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_report(&args.file.display().to_string(), &report);
+    }
+    Ok(if report.has_errors() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+fn print_report(file: &str, report: &ValidationReport) {
+    let delimiter = report
+        .delimiter
+        .as_deref()
+        .map(|d| format!(", delimiter {:?}", d))
+        .unwrap_or_default();
+    println!("{file}: {}{delimiter}", report.format);
+    println!(
+        "rows: {} read, {} accepted, {} rejected",
+        report.rows_in, report.rows_accepted, report.rows_rejected
+    );
+    let ts = &report.timestamp;
+    let range = match (ts.min, ts.max) {
+        (Some(min), Some(max)) => format!("{} … {}", min.to_rfc3339(), max.to_rfc3339()),
+        _ => "no values".into(),
+    };
+    match ts.source {
+        TimestampSource::Column => println!(
+            "time: column {:?} read as {}, {range}",
+            ts.column.as_deref().unwrap_or_default(),
+            ts.format.as_deref().unwrap_or("?")
+        ),
+        TimestampSource::UploadTime => println!("time: no time column found; every row gets the upload time"),
+    }
+    if !report.columns.is_empty() {
+        let width = report.columns.iter().map(|c| c.name.chars().count()).max().unwrap_or(4).max(6);
+        println!("\n  {:width$}  {:9}  {:>8}  {:24}  {}", "column", "type", "nulls", "min", "max");
+        for column in &report.columns {
+            println!(
+                "  {:width$}  {:9}  {:>8}  {:24}  {}",
+                column.name,
+                column.column_type.as_str(),
+                column.null_count,
+                column.min.as_deref().unwrap_or("-"),
+                column.max.as_deref().unwrap_or("-"),
+            );
+        }
+    }
+    if !report.problems.is_empty() {
+        println!("\nproblems:");
+        for problem in &report.problems {
+            let level = if problem.severity == Severity::Error { "error" } else { "warning" };
+            let place = problem.line.map(|l| format!(" line {l}")).unwrap_or_default();
+            let column = problem.column.as_deref().map(|c| format!(" column {c:?}")).unwrap_or_default();
+            println!("  {level}{place}{column}: {} [{}]", problem.message, problem.code);
+        }
+        if report.problems_not_listed > 0 {
+            println!("  … and {} more", report.problems_not_listed);
+        }
+    }
+    match report.first_error() {
+        Some(error) => {
+            println!("\n✗ would be rejected: {}", error.message);
+            if let Some(hint) = hint_for(&error.code) {
+                println!("  hint: {hint}");
+            }
+        }
+        None => println!("\n✓ would be accepted"),
+    }
+}

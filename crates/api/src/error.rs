@@ -1,0 +1,163 @@
+//! The one HTTP error type. Every failure becomes
+//! `{"error": {"code", "message", "details"}}`; internal causes are logged,
+//! never sent.
+
+use axum::{
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    Json,
+};
+use serde::Serialize;
+use serde_json::{json, Value};
+use utoipa::ToSchema;
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub details: Option<Value>,
+    /// Logged with the response; never part of it.
+    pub cause: Option<String>,
+}
+
+/// The error envelope.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable snake_case identifier, e.g. `invalid_datasource_name`.
+    pub code: String,
+    /// A sentence for people.
+    pub message: String,
+    /// Field, line, hint: whatever locates the problem.
+    #[schema(value_type = Object)]
+    pub details: Value,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            details: None,
+            cause: None,
+        }
+    }
+
+    pub fn with_details(mut self, details: Value) -> Self {
+        self.details = Some(details);
+        self
+    }
+
+    pub fn caused_by(mut self, cause: impl std::fmt::Display) -> Self {
+        self.cause = Some(cause.to_string());
+        self
+    }
+
+    /// 400: the request is malformed.
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    /// 404.
+    pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, code, message)
+    }
+
+    /// 409: the request conflicts with the resource's state.
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, code, message)
+    }
+
+    /// 413.
+    pub fn too_large(limit: u64) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "file_too_large",
+            format!("the file is larger than this server's limit of {limit} bytes"),
+        )
+        .with_details(json!({ "limit_bytes": limit, "hint": "Split the file, or raise INGEST_MAX_UPLOAD_BYTES on the server." }))
+    }
+
+    /// 415: not a format we read, or not the format it claims.
+    pub fn unsupported(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_file_type", message)
+    }
+
+    /// 422: well-formed but unacceptable values.
+    pub fn unprocessable(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+    }
+
+    /// 503: a backend we need is down; nothing was kept.
+    pub fn unavailable(what: &str, cause: impl std::fmt::Display) -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "backend_unavailable",
+            format!("the {what} is unavailable right now; nothing was kept, please try again"),
+        )
+        .caused_by(cause)
+    }
+
+    /// 500: our fault. The cause goes to the log only.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "something went wrong on the server")
+            .caused_by(cause)
+    }
+}
+
+impl From<ingest_storage::StorageError> for ApiError {
+    fn from(error: ingest_storage::StorageError) -> Self {
+        use ingest_storage::StorageError as E;
+        let chain = error_chain(&error);
+        match error {
+            E::Database { .. } | E::Migration(_) => Self::unavailable("database", chain),
+            E::Object { .. } | E::ObjectNotFound { .. } => Self::unavailable("object store", chain),
+            E::Io { .. } | E::CorruptTask { .. } | E::Config(_) => Self::internal(chain),
+        }
+    }
+}
+
+impl From<ingest_pipeline::SinkError> for ApiError {
+    fn from(error: ingest_pipeline::SinkError) -> Self {
+        let hint = error.hint.clone();
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, "sink_unavailable", error.message.clone())
+            .with_details(json!({ "hint": hint, "code": error.code }))
+            .caused_by(&error)
+    }
+}
+
+/// An error and its sources, for logs.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if self.status.is_server_error() {
+            tracing::error!(status = %self.status, code = self.code, cause = self.cause.as_deref().unwrap_or(""), "request failed");
+        } else {
+            tracing::info!(status = %self.status, code = self.code, message = %self.message, "request rejected");
+        }
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code.to_owned(),
+                message: self.message,
+                details: self.details.unwrap_or_else(|| json!({})),
+            },
+        };
+        (self.status, Json(body)).into_response()
+    }
+}

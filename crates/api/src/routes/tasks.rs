@@ -1,0 +1,129 @@
+use axum::{
+    extract::{Path, Query, State},
+    Json,
+};
+use ingest_domain::{Task, TaskId, TaskStatus};
+use ingest_storage::TaskFilter;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::{error::ApiError, state::AppState};
+
+fn parse_task_id(raw: &str) -> Result<TaskId, ApiError> {
+    raw.parse().map_err(|_| {
+        ApiError::bad_request("invalid_task_id", format!("{raw:?} is not a task id (a UUID)"))
+            .with_details(json!({ "field": "task_id", "value": raw }))
+    })
+}
+
+async fn load(state: &AppState, raw: &str) -> Result<Task, ApiError> {
+    let id = parse_task_id(raw)?;
+    state
+        .tasks
+        .get(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("task_not_found", format!("there is no task {id}")))
+}
+
+/// A task: where its upload stands, with the validation report and any error.
+#[utoipa::path(
+    get,
+    path = "/api/ingest/status/{task_id}",
+    tag = "ingest",
+    params(("task_id" = String, Path, description = "The id returned by the upload")),
+    responses(
+        (status = 200, description = "The task", body = Task),
+        (status = 400, description = "Malformed task id", body = crate::error::ErrorBody),
+        (status = 404, description = "No such task", body = crate::error::ErrorBody)
+    )
+)]
+pub async fn status(State(state): State<AppState>, Path(task_id): Path<String>) -> Result<Json<Task>, ApiError> {
+    load(&state, &task_id).await.map(Json)
+}
+
+/// Cancels a task that has not finished. A finished task is returned as it is (409).
+#[utoipa::path(
+    post,
+    path = "/api/ingest/tasks/{task_id}/cancel",
+    tag = "ingest",
+    params(("task_id" = String, Path, description = "The task to cancel")),
+    responses(
+        (status = 200, description = "Cancelled", body = Task),
+        (status = 400, description = "Malformed task id", body = crate::error::ErrorBody),
+        (status = 404, description = "No such task", body = crate::error::ErrorBody),
+        (status = 409, description = "The task had already finished", body = crate::error::ErrorBody)
+    )
+)]
+pub async fn cancel(State(state): State<AppState>, Path(task_id): Path<String>) -> Result<Json<Task>, ApiError> {
+    let id = parse_task_id(&task_id)?;
+    let task = state
+        .tasks
+        .cancel(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("task_not_found", format!("there is no task {id}")))?;
+    if task.status != TaskStatus::Cancelled {
+        return Err(ApiError::conflict(
+            "task_finished",
+            format!("task {id} already finished as {}", task.status),
+        ));
+    }
+    Ok(Json(task))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Only tasks with this status.
+    status: Option<String>,
+    /// Only tasks for this datasource.
+    datasource: Option<String>,
+    /// Page size (default 50, at most 500).
+    limit: Option<u32>,
+    offset: Option<u32>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TaskList {
+    tasks: Vec<Task>,
+    /// Tasks matching the filter, across all pages.
+    total: u64,
+    limit: u32,
+    offset: u32,
+}
+
+/// Tasks, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/ingest/tasks",
+    tag = "ingest",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "A page of tasks", body = TaskList),
+        (status = 400, description = "Unknown status", body = crate::error::ErrorBody)
+    )
+)]
+pub async fn list(State(state): State<AppState>, Query(query): Query<ListQuery>) -> Result<Json<TaskList>, ApiError> {
+    let status = query
+        .status
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(str::parse::<TaskStatus>)
+        .transpose()
+        .map_err(|e| ApiError::bad_request("invalid_status", e.to_string()).with_details(json!({ "field": "status" })))?;
+    let limit = query.limit.unwrap_or(50).clamp(1, 500);
+    let offset = query.offset.unwrap_or(0);
+    let filter = TaskFilter {
+        status,
+        datasource: query.datasource.filter(|d| !d.is_empty()),
+        limit,
+        offset,
+    };
+    let page = state.tasks.list(&filter).await?;
+    Ok(Json(TaskList {
+        tasks: page.tasks,
+        total: page.total,
+        limit,
+        offset,
+    }))
+}

@@ -1,0 +1,32 @@
+use std::{path::PathBuf, sync::Arc};
+
+use ingest_pipeline::{Pipeline, Sink};
+use ingest_storage::{ObjectStore, TaskStore};
+
+use crate::{backends::Backends, config::Settings};
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub tasks: Arc<dyn TaskStore>,
+    pub objects: Arc<dyn ObjectStore>,
+    pub sink: Arc<dyn Sink>,
+    pub pipeline: Arc<Pipeline>,
+    pub max_upload_bytes: u64,
+    /// The built dashboard, when there is one.
+    pub frontend_dir: Option<PathBuf>,
+}
+
+impl AppState {
+    pub fn new(backends: Backends, pipeline: Arc<Pipeline>, settings: &Settings) -> Self {
+        let frontend_dir = Some(settings.frontend_dir.clone()).filter(|dir| dir.join("index.html").is_file());
+        Self {
+            tasks: backends.tasks,
+            objects: backends.objects,
+            sink: backends.sink,
+            pipeline,
+            max_upload_bytes: settings.max_upload_bytes,
+            frontend_dir,
+        }
+    }
+}

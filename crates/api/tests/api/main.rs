@@ -1,0 +1,8 @@
+//! End-to-end tests of the HTTP API against the real app on port 0, with
+//! the embedded backends and with Postgres + S3 started by scripts/stack.sh.
+
+mod bad_input;
+mod helpers;
+mod openapi;
+mod pipeline;
+mod real_backends;

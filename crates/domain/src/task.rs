@@ -1,0 +1,205 @@
+use std::{fmt, str::FromStr};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::{DatasourceName, FileFormat, IngestMode, UnknownValue, ValidationReport};
+
+/// Identifies one upload and everything that happens to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(transparent)]
+#[schema(value_type = String, format = Uuid)]
+pub struct TaskId(pub Uuid);
+
+impl TaskId {
+    /// Time-ordered, so ids sort like creation times.
+    pub fn new() -> Self {
+        Self(Uuid::now_v7())
+    }
+}
+
+impl Default for TaskId {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl FromStr for TaskId {
+    type Err = uuid::Error;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Uuid::parse_str(s).map(Self)
+    }
+}
+
+impl fmt::Display for TaskId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TaskStatus {
+    Queued,
+    Validating,
+    Ingesting,
+    Succeeded,
+    Failed,
+    Cancelled,
+}
+
+impl TaskStatus {
+    pub const ALL: [TaskStatus; 6] = [
+        Self::Queued,
+        Self::Validating,
+        Self::Ingesting,
+        Self::Succeeded,
+        Self::Failed,
+        Self::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Validating => "validating",
+            Self::Ingesting => "ingesting",
+            Self::Succeeded => "succeeded",
+            Self::Failed => "failed",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn is_terminal(self) -> bool {
+        matches!(self, Self::Succeeded | Self::Failed | Self::Cancelled)
+    }
+}
+
+impl FromStr for TaskStatus {
+    type Err = UnknownValue;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|status| status.as_str() == s)
+            .ok_or_else(|| UnknownValue {
+                field: "status",
+                value: s.to_owned(),
+                expected: "queued, validating, ingesting, succeeded, failed, cancelled",
+            })
+    }
+}
+
+impl fmt::Display for TaskStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum StageName {
+    Upload,
+    Queued,
+    Validation,
+    Ingestion,
+}
+
+/// One step of a task's life, with its timing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Stage {
+    pub name: StageName,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub duration_ms: Option<i64>,
+}
+
+/// Why a task failed, in words a person can act on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct TaskError {
+    pub code: String,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl TaskError {
+    pub fn new(code: &str, message: impl Into<String>, hint: Option<String>) -> Self {
+        Self {
+            code: code.to_owned(),
+            message: message.into(),
+            hint,
+        }
+    }
+}
+
+/// What Druid did with the task, when Druid is the sink.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct DruidState {
+    pub task_id: String,
+    /// Druid's own status word: RUNNING, SUCCESS, FAILED.
+    pub status: Option<String>,
+    pub error: Option<String>,
+    /// Rows Druid SQL counts for the ingested interval once segments are queryable.
+    pub rows_in_druid: Option<u64>,
+    pub processed: Option<u64>,
+    pub unparseable: Option<u64>,
+    pub thrown_away: Option<u64>,
+}
+
+/// An upload and what became of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Task {
+    pub task_id: TaskId,
+    #[schema(value_type = String)]
+    pub datasource: DatasourceName,
+    pub file_name: String,
+    /// Where the uploaded bytes live in the object store.
+    #[serde(skip)]
+    pub object_key: String,
+    pub size_bytes: u64,
+    pub sha256: String,
+    pub format: FileFormat,
+    pub mode: IngestMode,
+    /// The time column the uploader asked for, if any.
+    pub timestamp_column: Option<String>,
+    pub status: TaskStatus,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub stages: Vec<Stage>,
+    /// Data rows read from the file.
+    pub rows_in: Option<u64>,
+    /// Rows accepted and written to the sink.
+    pub row_count: Option<u64>,
+    pub rejected_row_count: Option<u64>,
+    pub validation: Option<ValidationReport>,
+    pub druid: Option<DruidState>,
+    pub error: Option<TaskError>,
+    /// How many times a worker has picked this task up.
+    pub attempts: u32,
+}
+
+impl Task {
+    /// Closes the open stage (if any) and opens `next` (if any) at `now`.
+    pub fn enter_stage(&mut self, next: Option<StageName>, now: DateTime<Utc>) {
+        if let Some(open) = self.stages.iter_mut().rev().find(|s| s.finished_at.is_none()) {
+            open.finished_at = Some(now);
+            open.duration_ms = Some((now - open.started_at).num_milliseconds());
+        }
+        if let Some(name) = next {
+            self.stages.push(Stage {
+                name,
+                started_at: now,
+                finished_at: None,
+                duration_ms: None,
+            });
+        }
+        self.updated_at = now;
+    }
+
+    /// Ends the task as failed, closing its open stage.
+    pub fn fail(&mut self, error: TaskError, now: DateTime<Utc>) {
+        self.enter_stage(None, now);
+        self.status = TaskStatus::Failed;
+        self.error = Some(error);
+    }
+}

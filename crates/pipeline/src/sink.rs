@@ -1,0 +1,43 @@
+//! Where validated rows go.
+
+use std::path::Path;
+
+use async_trait::async_trait;
+use ingest_domain::{DatasourceName, DatasourceSummary, DruidState, Granularity, Task, TimePoint, ValidationReport};
+
+use crate::SinkError;
+
+/// One normalized file to ingest.
+pub struct SinkJob<'a> {
+    pub task: &'a Task,
+    /// Parquet written by validation: `__time` first, then typed columns.
+    pub normalized: &'a Path,
+    pub report: &'a ValidationReport,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SinkOutcome {
+    /// Rows the sink holds from this file.
+    pub rows: u64,
+    pub druid: Option<DruidState>,
+}
+
+/// Lets a long-running sink publish progress; `false` means the task was
+/// cancelled and the sink should stop (and clean up).
+#[async_trait]
+pub trait DruidProgress: Send {
+    async fn update(&mut self, state: DruidState) -> bool;
+}
+
+#[async_trait]
+pub trait Sink: Send + Sync + 'static {
+    /// `local_sink` or `druid`: the name of its health check.
+    fn name(&self) -> &'static str;
+    /// What backs it, for health reports (`parquet`, `druid`).
+    fn backend(&self) -> &'static str;
+    async fn ingest(&self, job: SinkJob<'_>, progress: &mut dyn DruidProgress) -> Result<SinkOutcome, SinkError>;
+    async fn health(&self) -> Result<(), SinkError>;
+    async fn datasources(&self) -> Result<Vec<DatasourceSummary>, SinkError>;
+    async fn datasource(&self, name: &DatasourceName) -> Result<Option<DatasourceSummary>, SinkError>;
+    async fn timeseries(&self, name: &DatasourceName, granularity: Granularity) -> Result<Option<Vec<TimePoint>>, SinkError>;
+}

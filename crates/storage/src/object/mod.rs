@@ -1,0 +1,80 @@
+//! Object storage: uploads are streamed in, never held whole in memory.
+
+mod local;
+mod s3;
+
+use std::path::Path;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+
+pub use local::LocalObjectStore;
+pub use s3::{S3Config, S3ObjectStore};
+
+use crate::Result;
+
+/// Where an object lives in S3 terms, for readers such as Druid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct S3Location {
+    pub bucket: String,
+    pub key: String,
+}
+
+/// An upload in progress. Dropping it without `finish` abandons the upload
+/// and leaves nothing behind (the S3 multipart upload is aborted).
+#[async_trait]
+pub trait UploadSink: Send {
+    async fn write(&mut self, chunk: Bytes) -> Result<()>;
+    /// Makes the object durable and visible; returns its size.
+    async fn finish(self: Box<Self>) -> Result<u64>;
+    /// Abandons the upload now, waiting until it is cleaned up.
+    async fn abort(self: Box<Self>) -> Result<()>;
+}
+
+#[async_trait]
+pub trait ObjectStore: Send + Sync + 'static {
+    /// `local` or `s3`, for health reports.
+    fn backend(&self) -> &'static str;
+    async fn begin_upload(&self, key: &str) -> Result<Box<dyn UploadSink>>;
+    /// Copies the object into a local file, returning the bytes written.
+    async fn download_to(&self, key: &str, dest: &Path) -> Result<u64>;
+    /// Size of the object, or `None` if absent.
+    async fn size(&self, key: &str) -> Result<Option<u64>>;
+    async fn delete(&self, key: &str) -> Result<()>;
+    /// Keys under a prefix (for tests and clean-up; not for hot paths).
+    async fn list(&self, prefix: &str) -> Result<Vec<String>>;
+    /// Uploads begun and neither finished nor aborted (S3: open multipart
+    /// uploads). Proves that abandoned uploads leave nothing behind.
+    async fn pending_uploads(&self) -> Result<usize>;
+    /// Cheap round trip proving the store answers.
+    async fn health(&self) -> Result<()>;
+    /// The S3 address of a key, when the store is S3.
+    fn s3_location(&self, key: &str) -> Option<S3Location>;
+}
+
+/// Streams a local file into the store.
+pub async fn upload_file(store: &dyn ObjectStore, key: &str, path: &Path) -> Result<u64> {
+    use tokio::io::AsyncReadExt;
+    let mut file = tokio::fs::File::open(path)
+        .await
+        .map_err(crate::StorageError::io(format!("open {}", path.display())))?;
+    let mut sink = store.begin_upload(key).await?;
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = match file.read(&mut buf).await {
+            Ok(n) => n,
+            Err(e) => {
+                sink.abort().await?;
+                return Err(crate::StorageError::io(format!("read {}", path.display()))(e));
+            }
+        };
+        if n == 0 {
+            break;
+        }
+        if let Err(e) = sink.write(Bytes::copy_from_slice(&buf[..n])).await {
+            sink.abort().await?;
+            return Err(e);
+        }
+    }
+    sink.finish().await
+}

@@ -1,0 +1,68 @@
+//! How a task maps to a row, shared by both SQL backends.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use ingest_domain::{Task, TaskStatus};
+
+use crate::{Result, StorageError};
+
+/// The columns every backend selects, in this order.
+pub(crate) struct TaskRow {
+    pub id: String,
+    pub status: String,
+    pub object_key: String,
+    pub attempts: i32,
+    pub body: String,
+}
+
+impl TaskRow {
+    pub fn into_task(self) -> Result<Task> {
+        let corrupt = |reason: String| StorageError::CorruptTask {
+            id: self.id.clone(),
+            reason,
+        };
+        let mut task: Task = serde_json::from_str(&self.body).map_err(|e| corrupt(e.to_string()))?;
+        // The columns are authoritative: cancel and claim change them alone.
+        task.status = self
+            .status
+            .parse::<TaskStatus>()
+            .map_err(|e| corrupt(e.to_string()))?;
+        task.object_key = self.object_key;
+        task.attempts = u32::try_from(self.attempts).unwrap_or(0);
+        Ok(task)
+    }
+}
+
+pub(crate) fn body_of(task: &Task) -> Result<String> {
+    serde_json::to_string(task).map_err(|e| StorageError::CorruptTask {
+        id: task.task_id.to_string(),
+        reason: e.to_string(),
+    })
+}
+
+pub(crate) fn millis(at: DateTime<Utc>) -> i64 {
+    at.timestamp_millis()
+}
+
+pub(crate) fn lease_until(lease: Duration) -> i64 {
+    millis(Utc::now()) + i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 2)
+}
+
+/// Newest-first page bounds, with a sane default and ceiling.
+pub(crate) fn page_bounds(limit: u32, offset: u32) -> (i64, i64) {
+    let limit = if limit == 0 { 50 } else { limit.min(500) };
+    (i64::from(limit), i64::from(offset))
+}
+
+/// Unfinished statuses, the ones a worker may claim.
+pub(crate) const CLAIMABLE: &str = "('queued', 'validating', 'ingesting')";
+/// Finished statuses, which never change again.
+pub(crate) const TERMINAL: &str = "('succeeded', 'failed', 'cancelled')";
+
+/// Marks a loaded task cancelled, closing its open stage.
+pub(crate) fn cancelled(mut task: Task) -> Task {
+    task.enter_stage(None, Utc::now());
+    task.status = TaskStatus::Cancelled;
+    task
+}

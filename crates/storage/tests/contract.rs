@@ -1,0 +1,308 @@
+//! One contract per storage trait, run against every backend: the local
+//! folder and S3; SQLite and Postgres. Postgres and S3 come from
+//! `scripts/stack.sh env`.
+
+use std::{sync::Arc, time::Duration};
+
+use bytes::Bytes;
+use chrono::Utc;
+use ingest_domain::{DatasourceName, FileFormat, IngestMode, Task, TaskId, TaskStatus};
+use ingest_storage::{
+    object::{LocalObjectStore, S3Config, S3ObjectStore},
+    ObjectStore, PostgresTaskStore, SqliteTaskStore, StorageError, TaskFilter, TaskStore,
+};
+
+fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!("{name} is not set: run `scripts/stack.sh up && eval \"$(scripts/stack.sh env)\"` (scripts/test.sh does this)")
+    })
+}
+
+// ---------- object stores ----------
+
+async fn local_store() -> (Arc<dyn ObjectStore>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = LocalObjectStore::open(dir.path().join("objects")).await.expect("open");
+    (Arc::new(store), dir)
+}
+
+async fn s3_store() -> (Arc<dyn ObjectStore>, tempfile::TempDir) {
+    let store = S3ObjectStore::connect(S3Config {
+        bucket: env("S3_BUCKET"),
+        endpoint: Some(env("S3_ENDPOINT")),
+        region: env("S3_REGION"),
+        prefix: format!("contract-{}", uuid::Uuid::new_v4().simple()),
+        credentials: Some((env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY"))),
+    })
+    .await
+    .expect("connect");
+    (Arc::new(store), tempfile::tempdir().expect("temp dir"))
+}
+
+async fn put(store: &dyn ObjectStore, key: &str, chunks: &[&[u8]]) -> u64 {
+    let mut upload = store.begin_upload(key).await.expect("begin");
+    for chunk in chunks {
+        upload.write(Bytes::copy_from_slice(chunk)).await.expect("write");
+    }
+    upload.finish().await.expect("finish")
+}
+
+async fn round_trip(store: Arc<dyn ObjectStore>, dir: tempfile::TempDir) {
+    assert_eq!(put(store.as_ref(), "a/one.csv", &[b"hello ", b"world"]).await, 11);
+    assert_eq!(store.size("a/one.csv").await.expect("size"), Some(11));
+    let dest = dir.path().join("copy");
+    assert_eq!(store.download_to("a/one.csv", &dest).await.expect("download"), 11);
+    assert_eq!(std::fs::read(&dest).expect("read"), b"hello world");
+    put(store.as_ref(), "b/two.csv", &[b"x"]).await;
+    assert_eq!(store.list("a/").await.expect("list"), ["a/one.csv"]);
+    assert_eq!(store.list("").await.expect("list").len(), 2);
+    store.delete("a/one.csv").await.expect("delete");
+    assert_eq!(store.size("a/one.csv").await.expect("size"), None);
+    store.delete("a/one.csv").await.expect("deleting twice is fine");
+    store.health().await.expect("healthy");
+}
+
+async fn large_objects_arrive_whole(store: Arc<dyn ObjectStore>, dir: tempfile::TempDir) {
+    // 19 MiB in uneven chunks: several multipart parts plus a short tail.
+    let chunk: Vec<u8> = (0..=250u8).cycle().take(997 * 1024).collect();
+    let chunks: Vec<&[u8]> = std::iter::repeat(chunk.as_slice()).take(20).collect();
+    let expected = (chunk.len() * 20) as u64;
+    assert_eq!(put(store.as_ref(), "big.bin", &chunks).await, expected);
+    let dest = dir.path().join("big");
+    assert_eq!(store.download_to("big.bin", &dest).await.expect("download"), expected);
+    let got = std::fs::read(&dest).expect("read");
+    assert!(got.chunks(chunk.len()).all(|c| c == chunk.as_slice()));
+    assert_eq!(store.pending_uploads().await.expect("pending"), 0);
+}
+
+async fn aborted_and_dropped_uploads_leave_nothing(store: Arc<dyn ObjectStore>, _dir: tempfile::TempDir) {
+    let part = vec![7u8; 9 * 1024 * 1024];
+    let mut aborted = store.begin_upload("gone.bin").await.expect("begin");
+    aborted.write(Bytes::from(part.clone())).await.expect("write");
+    assert_eq!(store.pending_uploads().await.expect("pending"), 1, "an upload is under way");
+    aborted.abort().await.expect("abort");
+    assert_eq!(store.pending_uploads().await.expect("pending"), 0);
+
+    let mut dropped = store.begin_upload("dropped.bin").await.expect("begin");
+    dropped.write(Bytes::from(part)).await.expect("write");
+    drop(dropped);
+    let mut clean = false;
+    for _ in 0..100 {
+        if store.pending_uploads().await.expect("pending") == 0 {
+            clean = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(clean, "a dropped upload is cleaned up");
+    assert!(store.list("").await.expect("list").is_empty());
+}
+
+async fn missing_objects_are_reported(store: Arc<dyn ObjectStore>, dir: tempfile::TempDir) {
+    let error = store.download_to("nope", &dir.path().join("x")).await.expect_err("missing");
+    assert!(matches!(error, StorageError::ObjectNotFound { .. }), "{error:?}");
+    assert_eq!(store.size("nope").await.expect("size"), None);
+}
+
+macro_rules! object_contract {
+    ($backend:ident, $make:expr) => {
+        mod $backend {
+            use super::*;
+            #[tokio::test]
+            async fn round_trip() {
+                let (s, d) = $make.await;
+                super::round_trip(s, d).await
+            }
+            #[tokio::test]
+            async fn large_objects_arrive_whole() {
+                let (s, d) = $make.await;
+                super::large_objects_arrive_whole(s, d).await
+            }
+            #[tokio::test]
+            async fn aborted_and_dropped_uploads_leave_nothing() {
+                let (s, d) = $make.await;
+                super::aborted_and_dropped_uploads_leave_nothing(s, d).await
+            }
+            #[tokio::test]
+            async fn missing_objects_are_reported() {
+                let (s, d) = $make.await;
+                super::missing_objects_are_reported(s, d).await
+            }
+        }
+    };
+}
+
+object_contract!(object_local, local_store());
+object_contract!(object_s3, s3_store());
+
+// ---------- task stores ----------
+
+async fn sqlite_store() -> (Arc<dyn TaskStore>, Option<tempfile::TempDir>) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("tasks.db").display());
+    (Arc::new(SqliteTaskStore::connect(&url).await.expect("open")), Some(dir))
+}
+
+async fn postgres_store() -> (Arc<dyn TaskStore>, Option<tempfile::TempDir>) {
+    use sqlx::Connection;
+    let admin = env("DATABASE_URL");
+    let name = format!("contract_{}", uuid::Uuid::new_v4().simple());
+    let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect");
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create db");
+    let url = format!("{}/{name}", admin.rsplit_once('/').expect("path").0);
+    (Arc::new(PostgresTaskStore::connect(&url).await.expect("open")), None)
+}
+
+fn task(datasource: &str, created_offset_ms: i64) -> Task {
+    let at = Utc::now() + chrono::Duration::milliseconds(created_offset_ms);
+    Task {
+        task_id: TaskId::new(),
+        datasource: DatasourceName::parse(datasource).expect("name"),
+        file_name: "f.csv".into(),
+        object_key: format!("uploads/{datasource}/f.csv"),
+        size_bytes: 10,
+        sha256: "00".repeat(32),
+        format: FileFormat::Csv,
+        mode: IngestMode::Append,
+        timestamp_column: None,
+        status: TaskStatus::Queued,
+        created_at: at,
+        updated_at: at,
+        stages: Vec::new(),
+        rows_in: None,
+        row_count: None,
+        rejected_row_count: None,
+        validation: None,
+        druid: None,
+        error: None,
+        attempts: 0,
+    }
+}
+
+const LEASE: Duration = Duration::from_secs(30);
+
+async fn insert_and_get(store: Arc<dyn TaskStore>) {
+    let t = task("alpha", 0);
+    store.insert(&t).await.expect("insert");
+    let got = store.get(t.task_id).await.expect("get").expect("found");
+    assert_eq!(got, t);
+    assert_eq!(got.object_key, t.object_key, "object key survives");
+    assert!(store.get(TaskId::new()).await.expect("get").is_none());
+    store.health().await.expect("healthy");
+}
+
+async fn claims_oldest_first_and_never_twice(store: Arc<dyn TaskStore>) {
+    let (older, newer) = (task("a", -1000), task("b", 0));
+    store.insert(&newer).await.expect("insert");
+    store.insert(&older).await.expect("insert");
+    let first = store.claim("w1", LEASE).await.expect("claim").expect("a task");
+    assert_eq!(first.task_id, older.task_id);
+    assert_eq!(first.attempts, 1);
+    let second = store.claim("w2", LEASE).await.expect("claim").expect("a task");
+    assert_eq!(second.task_id, newer.task_id);
+    assert!(store.claim("w3", LEASE).await.expect("claim").is_none(), "both leased");
+}
+
+async fn concurrent_claims_get_distinct_tasks(store: Arc<dyn TaskStore>) {
+    for i in 0..8 {
+        store.insert(&task("c", i)).await.expect("insert");
+    }
+    let claims = (0..12).map(|w| {
+        let store = Arc::clone(&store);
+        tokio::spawn(async move { store.claim(&format!("w{w}"), LEASE).await.expect("claim").map(|t| t.task_id) })
+    });
+    let mut got: Vec<TaskId> = futures::future::join_all(claims)
+        .await
+        .into_iter()
+        .filter_map(|r| r.expect("joined"))
+        .collect();
+    assert_eq!(got.len(), 8);
+    got.sort_by_key(|id| id.0);
+    got.dedup();
+    assert_eq!(got.len(), 8, "no task claimed twice");
+}
+
+async fn expired_leases_are_taken_over(store: Arc<dyn TaskStore>) {
+    store.insert(&task("d", 0)).await.expect("insert");
+    let mut t = store.claim("crashed", Duration::from_millis(1)).await.expect("claim").expect("task");
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let again = store.claim("rescuer", LEASE).await.expect("claim").expect("taken over");
+    assert_eq!((again.task_id, again.attempts), (t.task_id, 2));
+    t.status = TaskStatus::Validating;
+    assert!(!store.save(&t, "crashed", LEASE).await.expect("save"), "old owner lost it");
+    assert!(!store.renew(t.task_id, "crashed", LEASE).await.expect("renew"));
+    assert!(store.renew(t.task_id, "rescuer", LEASE).await.expect("renew"));
+    assert!(store.save(&t, "rescuer", LEASE).await.expect("save"));
+    assert_eq!(store.get(t.task_id).await.expect("get").expect("task").status, TaskStatus::Validating);
+}
+
+async fn finished_tasks_stay_finished(store: Arc<dyn TaskStore>) {
+    store.insert(&task("e", 0)).await.expect("insert");
+    let mut t = store.claim("w", LEASE).await.expect("claim").expect("task");
+    t.status = TaskStatus::Succeeded;
+    t.row_count = Some(5);
+    assert!(store.save(&t, "w", LEASE).await.expect("save"));
+    assert!(store.claim("w", LEASE).await.expect("claim").is_none(), "finished tasks are not claimable");
+    t.status = TaskStatus::Failed;
+    assert!(!store.save(&t, "w", LEASE).await.expect("save"), "a finished task cannot change");
+    let cancelled = store.cancel(t.task_id).await.expect("cancel").expect("task");
+    assert_eq!(cancelled.status, TaskStatus::Succeeded, "cancel leaves finished tasks alone");
+    assert_eq!(cancelled.row_count, Some(5));
+}
+
+async fn cancel_stops_the_owner(store: Arc<dyn TaskStore>) {
+    store.insert(&task("f", 0)).await.expect("insert");
+    let t = store.claim("w", LEASE).await.expect("claim").expect("task");
+    let cancelled = store.cancel(t.task_id).await.expect("cancel").expect("task");
+    assert_eq!(cancelled.status, TaskStatus::Cancelled);
+    assert!(!store.save(&t, "w", LEASE).await.expect("save"), "owner told to stop");
+    assert_eq!(store.get(t.task_id).await.expect("get").expect("task").status, TaskStatus::Cancelled);
+    assert!(store.cancel(TaskId::new()).await.expect("cancel").is_none());
+}
+
+async fn lists_newest_first_with_filters_and_pages(store: Arc<dyn TaskStore>) {
+    let tasks: Vec<Task> = (0..5).map(|i| task(if i % 2 == 0 { "even" } else { "odd" }, i * 10)).collect();
+    for t in &tasks {
+        store.insert(t).await.expect("insert");
+    }
+    let all = store.list(&TaskFilter::default()).await.expect("list");
+    assert_eq!(all.total, 5);
+    let ids: Vec<TaskId> = all.tasks.iter().map(|t| t.task_id).collect();
+    let expected: Vec<TaskId> = tasks.iter().rev().map(|t| t.task_id).collect();
+    assert_eq!(ids, expected);
+    let page = store
+        .list(&TaskFilter { datasource: Some("even".into()), limit: 2, offset: 1, ..TaskFilter::default() })
+        .await
+        .expect("list");
+    assert_eq!(page.total, 3);
+    assert_eq!(page.tasks.iter().map(|t| t.task_id).collect::<Vec<_>>(), [tasks[2].task_id, tasks[0].task_id]);
+    let none = store
+        .list(&TaskFilter { status: Some(TaskStatus::Failed), ..TaskFilter::default() })
+        .await
+        .expect("list");
+    assert_eq!((none.total, none.tasks.len()), (0, 0));
+}
+
+macro_rules! task_contract {
+    ($backend:ident, $make:expr) => {
+        mod $backend {
+            use super::*;
+            task_contract!(@tests $make; insert_and_get, claims_oldest_first_and_never_twice,
+                concurrent_claims_get_distinct_tasks, expired_leases_are_taken_over,
+                finished_tasks_stay_finished, cancel_stops_the_owner,
+                lists_newest_first_with_filters_and_pages);
+        }
+    };
+    (@tests $make:expr; $($name:ident),*) => {
+        $(
+            #[tokio::test]
+            async fn $name() {
+                let (store, _dir) = $make.await;
+                super::$name(store).await
+            }
+        )*
+    };
+}
+
+task_contract!(tasks_sqlite, sqlite_store());
+task_contract!(tasks_postgres, postgres_store());

@@ -1,0 +1,274 @@
+//! First pass: read every row once, learn each column's type and range,
+//! find the time column, and list what is wrong, with lines.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use ingest_domain::{ColumnProfile, ColumnType, Problem, Severity, TimestampInfo, TimestampSource};
+
+use crate::infer::ColumnState;
+use crate::source::{Cell, ReadFailure, RowSource};
+use crate::timestamp::{self, TimeFormat};
+
+/// Problems itemised in a report; the rest are counted.
+pub const MAX_LISTED_PROBLEMS: usize = 100;
+/// Lines listed for one kind of problem before it is summarised.
+pub const MAX_LINES_PER_KIND: usize = 20;
+/// Share of a column's values that must read as times for it to be chosen.
+const TIME_PARSE_RATE: f64 = 0.95;
+
+/// Collects problems, keeping the list short enough to read.
+#[derive(Debug, Default)]
+pub struct Problems {
+    pub listed: Vec<Problem>,
+    pub not_listed: u64,
+}
+
+impl Problems {
+    pub fn push(&mut self, severity: Severity, code: &str, message: String, line: Option<u64>, column: Option<&str>) {
+        if self.listed.len() >= MAX_LISTED_PROBLEMS {
+            self.not_listed += 1;
+            return;
+        }
+        self.listed.push(Problem {
+            severity,
+            code: code.to_owned(),
+            message,
+            line,
+            column: column.map(str::to_owned),
+        });
+    }
+
+    pub fn error(&mut self, code: &str, message: String, line: Option<u64>, column: Option<&str>) {
+        self.push(Severity::Error, code, message, line, column);
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.listed.iter().any(|p| p.severity == Severity::Error)
+    }
+}
+
+/// Where each row's time comes from.
+#[derive(Debug, Clone)]
+pub struct TimePlan {
+    pub column: Option<(usize, TimeFormat)>,
+    /// Used for every row when there is no time column.
+    pub constant: i64,
+}
+
+pub struct Profile {
+    pub columns: Vec<String>,
+    pub states: Vec<ColumnState>,
+    pub rows_in: u64,
+    pub time: TimePlan,
+    pub problems: Problems,
+}
+
+pub fn check_header(columns: &[String], problems: &mut Problems, header_line: u64) {
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (index, name) in columns.iter().enumerate() {
+        let position = index + 1;
+        if name.is_empty() {
+            problems.error(
+                "empty_column_name",
+                format!("column {position} has no name in the header"),
+                Some(header_line),
+                None,
+            );
+        } else if let Some(first) = seen.insert(name.as_str(), position) {
+            problems.error(
+                "duplicate_column_name",
+                format!("column name {name:?} appears twice in the header, at columns {first} and {position}"),
+                Some(header_line),
+                Some(name),
+            );
+        }
+    }
+    let looks_like_data = !columns.is_empty()
+        && columns
+            .iter()
+            .all(|c| c.parse::<f64>().is_ok() || TimeFormat::candidates_for(c).len() > 0);
+    if looks_like_data {
+        problems.error(
+            "missing_header",
+            "the first line holds numbers or dates, not column names: the file seems to have no header".into(),
+            Some(header_line),
+            None,
+        );
+    }
+}
+
+/// Reads the whole source once.
+pub fn profile(source: &mut dyn RowSource, requested_time_column: Option<&str>, fallback: DateTime<Utc>) -> Profile {
+    let mut problems = Problems::default();
+    check_header(source.columns(), &mut problems, source.header_line());
+    let mut states: Vec<ColumnState> = vec![ColumnState::default(); source.columns().len()];
+    let mut row: Vec<Cell> = Vec::new();
+    let (mut rows_in, mut ragged) = (0u64, 0u64);
+    loop {
+        let meta = match source.next_row(&mut row) {
+            Ok(Some(meta)) => meta,
+            Ok(None) => break,
+            Err(failure) => {
+                report_failure(&mut problems, &failure);
+                break;
+            }
+        };
+        rows_in += 1;
+        // NDJSON learns columns as it goes; earlier rows lacked them.
+        while states.len() < source.columns().len() {
+            states.push(ColumnState::with_leading_nulls(rows_in - 1));
+        }
+        if source.checks_field_count() && meta.field_count != source.columns().len() {
+            ragged += 1;
+            if ragged <= MAX_LINES_PER_KIND as u64 {
+                problems.error(
+                    "ragged_row",
+                    format!(
+                        "line {} has {} fields but the header has {}",
+                        meta.line,
+                        meta.field_count,
+                        source.columns().len()
+                    ),
+                    Some(meta.line),
+                    None,
+                );
+            }
+            continue;
+        }
+        for (state, cell) in states.iter_mut().zip(&row) {
+            state.observe(cell);
+        }
+    }
+    if ragged > MAX_LINES_PER_KIND as u64 {
+        problems.error(
+            "ragged_rows",
+            format!("{ragged} rows in all have a different number of fields than the header"),
+            None,
+            None,
+        );
+    }
+    if rows_in == 0 && !problems.has_errors() {
+        problems.error("no_data_rows", "the file has a header but no data rows".into(), None, None);
+    }
+    let columns = source.columns().to_vec();
+    let time = choose_time(&columns, &states, requested_time_column, fallback, &mut problems);
+    Profile {
+        columns,
+        states,
+        rows_in,
+        time,
+        problems,
+    }
+}
+
+fn report_failure(problems: &mut Problems, failure: &ReadFailure) {
+    problems.error(failure.code, failure.message.clone(), failure.line, None);
+}
+
+fn choose_time(
+    columns: &[String],
+    states: &[ColumnState],
+    requested: Option<&str>,
+    fallback: DateTime<Utc>,
+    problems: &mut Problems,
+) -> TimePlan {
+    let constant = fallback.timestamp_millis();
+    if let Some(wanted) = requested {
+        let found = columns
+            .iter()
+            .position(|c| c == wanted)
+            .or_else(|| columns.iter().position(|c| c.eq_ignore_ascii_case(wanted)));
+        let Some(index) = found else {
+            problems.error(
+                "timestamp_column_not_found",
+                format!("the requested time column {wanted:?} is not in the file; its columns are: {}", columns.join(", ")),
+                None,
+                Some(wanted),
+            );
+            return TimePlan { column: None, constant };
+        };
+        return match states[index].best_time() {
+            Some(best) => TimePlan {
+                column: Some((index, best.format)),
+                constant,
+            },
+            None => {
+                problems.error(
+                    "timestamp_column_unparseable",
+                    format!("no value of column {wanted:?} reads as a date or time"),
+                    None,
+                    Some(wanted),
+                );
+                TimePlan { column: None, constant }
+            }
+        };
+    }
+    let best = states
+        .iter()
+        .enumerate()
+        .filter_map(|(index, state)| {
+            let candidate = state.best_time()?;
+            let score = timestamp::name_score(&columns[index]);
+            let epoch = matches!(candidate.format, TimeFormat::EpochSeconds | TimeFormat::EpochMillis);
+            let rate = candidate.parsed as f64 / state.values.max(1) as f64;
+            (rate >= TIME_PARSE_RATE && !(epoch && score == 0)).then_some((score, rate, index, candidate.format))
+        })
+        .max_by(|a, b| {
+            (a.0, a.1)
+                .partial_cmp(&(b.0, b.1))
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then(b.2.cmp(&a.2))
+        });
+    TimePlan {
+        column: best.map(|(_, _, index, format)| (index, format)),
+        constant,
+    }
+}
+
+impl Profile {
+    pub fn column_profiles(&self) -> Vec<ColumnProfile> {
+        self.columns
+            .iter()
+            .zip(&self.states)
+            .enumerate()
+            .map(|(index, (name, state))| {
+                let column_type = match self.time.column {
+                    Some((t, _)) if t == index => ColumnType::Timestamp,
+                    _ => state.column_type(),
+                };
+                let (min, max) = state.min_max(column_type);
+                ColumnProfile {
+                    name: name.clone(),
+                    column_type,
+                    null_count: state.nulls,
+                    min,
+                    max,
+                }
+            })
+            .collect()
+    }
+
+    pub fn timestamp_info(&self) -> TimestampInfo {
+        let text = |t| timestamp::millis_to_utc(t);
+        match self.time.column {
+            Some((index, format)) => {
+                let best = self.states[index].best_time();
+                TimestampInfo {
+                    column: Some(self.columns[index].clone()),
+                    format: Some(format.describe()),
+                    min: best.as_ref().filter(|b| b.parsed > 0).and_then(|b| text(b.min)),
+                    max: best.as_ref().filter(|b| b.parsed > 0).and_then(|b| text(b.max)),
+                    source: TimestampSource::Column,
+                }
+            }
+            None => TimestampInfo {
+                column: None,
+                format: None,
+                min: text(self.time.constant),
+                max: text(self.time.constant),
+                source: TimestampSource::UploadTime,
+            },
+        }
+    }
+}

@@ -1,0 +1,109 @@
+//! Every input format read as the same thing: a header, then rows of cells,
+//! one row at a time, so memory does not grow with the file.
+
+mod csv;
+mod ndjson;
+mod parquet;
+mod xlsx;
+
+use std::path::Path;
+
+use ingest_domain::FileFormat;
+
+pub use self::csv::sniff_delimiter;
+use crate::ValidationError;
+
+/// One cell as the source gives it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Null,
+    Text(String),
+    Long(i64),
+    Double(f64),
+    Bool(bool),
+    /// A typed time, in epoch milliseconds.
+    Time(i64),
+}
+
+impl Cell {
+    /// Overwrites the cell with text, reusing its allocation.
+    pub fn set_text(&mut self, text: &str) {
+        if let Cell::Text(existing) = self {
+            existing.clear();
+            existing.push_str(text);
+        } else {
+            *self = Cell::Text(text.to_owned());
+        }
+    }
+}
+
+/// A row read from the file: where it was, and how many fields it had
+/// before it was fitted to the header.
+#[derive(Debug, Clone, Copy)]
+pub struct RowMeta {
+    /// 1-based line (text formats) or sheet row (XLSX) where the row starts.
+    pub line: u64,
+    pub field_count: usize,
+}
+
+/// A problem that makes the file unreadable from some point on.
+#[derive(Debug, Clone)]
+pub struct ReadFailure {
+    pub code: &'static str,
+    pub message: String,
+    pub line: Option<u64>,
+}
+
+pub trait RowSource {
+    /// Column names, in file order. May grow while reading NDJSON.
+    fn columns(&self) -> &[String];
+    /// Reads the next row into `row`, fitted to `columns()` (missing cells
+    /// become `Null`). Extra fields beyond the header are dropped from
+    /// `row` but counted in `RowMeta::field_count`.
+    fn next_row(&mut self, row: &mut Vec<Cell>) -> Result<Option<RowMeta>, ReadFailure>;
+    /// Line of the header, for reporting (1 for most files).
+    fn header_line(&self) -> u64 {
+        1
+    }
+    /// Whether a row's field count can differ from the header's.
+    fn checks_field_count(&self) -> bool {
+        false
+    }
+}
+
+/// How to read a file.
+#[derive(Debug, Clone, Copy)]
+pub struct SourceSpec {
+    pub format: FileFormat,
+    /// CSV only; sniffed when `None`.
+    pub delimiter: Option<u8>,
+}
+
+/// Opens a source; `Err(ReadFailure)` when not even the header can be read.
+pub fn open(path: &Path, spec: SourceSpec) -> Result<Box<dyn RowSource>, OpenError> {
+    Ok(match spec.format {
+        FileFormat::Csv => Box::new(self::csv::CsvSource::open(path, spec.delimiter)?),
+        FileFormat::Ndjson => Box::new(ndjson::NdjsonSource::open(path)?),
+        FileFormat::Xlsx => Box::new(xlsx::XlsxSource::open(path)?),
+        FileFormat::Parquet => Box::new(parquet::ParquetSource::open(path)?),
+    })
+}
+
+/// Opening failed: either our side (I/O) or the file's content.
+#[derive(Debug)]
+pub enum OpenError {
+    Io(ValidationError),
+    Content(ReadFailure),
+}
+
+impl From<ReadFailure> for OpenError {
+    fn from(failure: ReadFailure) -> Self {
+        Self::Content(failure)
+    }
+}
+
+impl From<ValidationError> for OpenError {
+    fn from(error: ValidationError) -> Self {
+        Self::Io(error)
+    }
+}

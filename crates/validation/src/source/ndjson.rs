@@ -1,0 +1,136 @@
+//! Newline-delimited JSON: one object per line. Columns are the keys in the
+//! order first seen; a key missing from a line is a null; nested values are
+//! kept as their JSON text.
+
+use std::{
+    collections::HashMap,
+    fs::File,
+    io::{BufRead, BufReader},
+    path::Path,
+};
+
+use serde_json::Value;
+
+use super::{Cell, ReadFailure, RowMeta, RowSource};
+use crate::ValidationError;
+
+pub struct NdjsonSource {
+    lines: BufReader<File>,
+    line_no: u64,
+    buffer: String,
+    columns: Vec<String>,
+    index: HashMap<String, usize>,
+    /// The first object, read at open time to learn the first columns.
+    pending: Option<(u64, serde_json::Map<String, Value>)>,
+}
+
+impl NdjsonSource {
+    pub fn open(path: &Path) -> Result<Self, super::OpenError> {
+        let file = File::open(path).map_err(ValidationError::io(path))?;
+        let mut source = Self {
+            lines: BufReader::with_capacity(1 << 16, file),
+            line_no: 0,
+            buffer: String::new(),
+            columns: Vec::new(),
+            index: HashMap::new(),
+            pending: None,
+        };
+        match source.next_object()? {
+            Some((line, object)) => {
+                source.learn_columns(&object);
+                source.pending = Some((line, object));
+                Ok(source)
+            }
+            None => Err(ReadFailure {
+                code: "empty_file",
+                message: "the file has no JSON objects".into(),
+                line: None,
+            }
+            .into()),
+        }
+    }
+
+    fn learn_columns(&mut self, object: &serde_json::Map<String, Value>) {
+        for key in object.keys() {
+            if !self.index.contains_key(key) {
+                self.index.insert(key.clone(), self.columns.len());
+                self.columns.push(key.clone());
+            }
+        }
+    }
+
+    fn next_object(&mut self) -> Result<Option<(u64, serde_json::Map<String, Value>)>, ReadFailure> {
+        loop {
+            self.buffer.clear();
+            let read = self.lines.read_line(&mut self.buffer).map_err(|e| ReadFailure {
+                code: if e.kind() == std::io::ErrorKind::InvalidData { "invalid_utf8" } else { "unreadable_json" },
+                message: format!("line {} cannot be read: {e}", self.line_no + 1),
+                line: Some(self.line_no + 1),
+            })?;
+            if read == 0 {
+                return Ok(None);
+            }
+            self.line_no += 1;
+            let text = self.buffer.trim().trim_start_matches('\u{feff}');
+            if text.is_empty() {
+                continue;
+            }
+            return match serde_json::from_str::<Value>(text) {
+                Ok(Value::Object(object)) => Ok(Some((self.line_no, object))),
+                Ok(other) => Err(ReadFailure {
+                    code: "not_an_object",
+                    message: format!("line {} holds a JSON {}, not an object", self.line_no, kind(&other)),
+                    line: Some(self.line_no),
+                }),
+                Err(e) => Err(ReadFailure {
+                    code: "invalid_json",
+                    message: format!("line {} is not valid JSON: {e}", self.line_no),
+                    line: Some(self.line_no),
+                }),
+            };
+        }
+    }
+}
+
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+impl RowSource for NdjsonSource {
+    fn columns(&self) -> &[String] {
+        &self.columns
+    }
+
+    fn next_row(&mut self, row: &mut Vec<Cell>) -> Result<Option<RowMeta>, ReadFailure> {
+        let next = match self.pending.take() {
+            Some(first) => Some(first),
+            None => self.next_object()?,
+        };
+        let Some((line, object)) = next else { return Ok(None) };
+        self.learn_columns(&object);
+        row.clear();
+        row.resize(self.columns.len(), Cell::Null);
+        let field_count = object.len();
+        for (key, value) in object {
+            let Some(&at) = self.index.get(&key) else { continue };
+            row[at] = match value {
+                Value::Null => Cell::Null,
+                Value::Bool(b) => Cell::Bool(b),
+                Value::Number(n) => match n.as_i64() {
+                    Some(i) => Cell::Long(i),
+                    None => n.as_f64().map_or(Cell::Null, Cell::Double),
+                },
+                Value::String(s) => Cell::Text(s),
+                nested => Cell::Text(nested.to_string()),
+            };
+        }
+        Ok(Some(RowMeta { line, field_count }))
+    }
+}

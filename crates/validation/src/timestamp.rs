@@ -1,0 +1,179 @@
+//! Recognising times written the many ways real files write them.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+
+/// A way of writing a time that we can read back exactly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeFormat {
+    /// RFC 3339 / ISO 8601 with an offset or `Z`.
+    Rfc3339,
+    /// A chrono pattern for a date and time, read as UTC.
+    DateTime(&'static str),
+    /// A chrono pattern for a date alone, read as midnight UTC.
+    Date(&'static str),
+    EpochSeconds,
+    EpochMillis,
+    /// Typed times from Parquet or XLSX cells: nothing to parse.
+    Native,
+}
+
+/// Patterns tried on text, most specific first. Ambiguous day/month orders
+/// are both kept as candidates; the one that reads every value wins.
+const TEXT_FORMATS: &[TimeFormat] = &[
+    TimeFormat::Rfc3339,
+    TimeFormat::DateTime("%Y-%m-%dT%H:%M:%S%.f"),
+    TimeFormat::DateTime("%Y-%m-%d %H:%M:%S%.f"),
+    TimeFormat::DateTime("%Y-%m-%dT%H:%M"),
+    TimeFormat::DateTime("%Y-%m-%d %H:%M"),
+    TimeFormat::Date("%Y-%m-%d"),
+    TimeFormat::DateTime("%Y/%m/%d %H:%M:%S%.f"),
+    TimeFormat::DateTime("%Y/%m/%d %H:%M"),
+    TimeFormat::Date("%Y/%m/%d"),
+    TimeFormat::DateTime("%m/%d/%Y %H:%M:%S%.f"),
+    TimeFormat::DateTime("%m/%d/%Y %H:%M"),
+    TimeFormat::Date("%m/%d/%Y"),
+    TimeFormat::DateTime("%d/%m/%Y %H:%M:%S%.f"),
+    TimeFormat::DateTime("%d/%m/%Y %H:%M"),
+    TimeFormat::Date("%d/%m/%Y"),
+    TimeFormat::DateTime("%d.%m.%Y %H:%M:%S%.f"),
+    TimeFormat::DateTime("%d.%m.%Y %H:%M"),
+    TimeFormat::Date("%d.%m.%Y"),
+    TimeFormat::DateTime("%b %d %Y %H:%M:%S%.f"),
+    TimeFormat::DateTime("%b %d %Y %H:%M"),
+    TimeFormat::Date("%b %d %Y"),
+    TimeFormat::Date("%b %d, %Y"),
+    TimeFormat::Date("%B %d %Y"),
+    TimeFormat::Date("%B %d, %Y"),
+    TimeFormat::Date("%d %b %Y"),
+    TimeFormat::Date("%d %B %Y"),
+    TimeFormat::DateTime("%d-%b-%Y %H:%M:%S%.f"),
+    TimeFormat::Date("%d-%b-%Y"),
+];
+
+/// Epoch values outside 1990–2100 are more likely counters than times.
+const EPOCH_SECONDS_RANGE: std::ops::RangeInclusive<i64> = 631_152_000..=4_102_444_800;
+const EPOCH_MILLIS_RANGE: std::ops::RangeInclusive<i64> = 631_152_000_000..=4_102_444_800_000;
+
+impl TimeFormat {
+    /// Milliseconds since the epoch, if `text` is written this way.
+    pub fn parse(self, text: &str) -> Option<i64> {
+        let text = text.trim();
+        match self {
+            Self::Rfc3339 => DateTime::parse_from_rfc3339(text)
+                .ok()
+                .map(|t| t.timestamp_millis()),
+            Self::DateTime(pattern) => NaiveDateTime::parse_from_str(text, pattern)
+                .ok()
+                .map(|t| t.and_utc().timestamp_millis()),
+            Self::Date(pattern) => NaiveDate::parse_from_str(text, pattern)
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|t| t.and_utc().timestamp_millis()),
+            Self::EpochSeconds => text
+                .parse::<i64>()
+                .ok()
+                .filter(|v| EPOCH_SECONDS_RANGE.contains(v))
+                .map(|v| v * 1000),
+            Self::EpochMillis => text
+                .parse::<i64>()
+                .ok()
+                .filter(|v| EPOCH_MILLIS_RANGE.contains(v)),
+            Self::Native => None,
+        }
+    }
+
+    /// The epoch unit a whole-number column's range suggests.
+    pub fn epoch_for_range(min: i64, max: i64) -> Option<Self> {
+        if EPOCH_SECONDS_RANGE.contains(&min) && EPOCH_SECONDS_RANGE.contains(&max) {
+            Some(Self::EpochSeconds)
+        } else if EPOCH_MILLIS_RANGE.contains(&min) && EPOCH_MILLIS_RANGE.contains(&max) {
+            Some(Self::EpochMillis)
+        } else {
+            None
+        }
+    }
+
+    /// Every text format that reads `text`.
+    pub fn candidates_for(text: &str) -> Vec<TimeFormat> {
+        TEXT_FORMATS
+            .iter()
+            .copied()
+            .filter(|format| format.parse(text).is_some())
+            .collect()
+    }
+
+    /// How the report names this format.
+    pub fn describe(self) -> String {
+        match self {
+            Self::Rfc3339 => "rfc3339".into(),
+            Self::DateTime(p) | Self::Date(p) => p.into(),
+            Self::EpochSeconds => "epoch_seconds".into(),
+            Self::EpochMillis => "epoch_millis".into(),
+            Self::Native => "native".into(),
+        }
+    }
+}
+
+pub fn millis_to_utc(millis: i64) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp_millis(millis)
+}
+
+/// How much a column's name suggests it holds the row time (0 = not at all).
+pub fn name_score(name: &str) -> u8 {
+    let lower = name.trim().to_lowercase();
+    const EXACT: &[&str] = &[
+        "__time", "timestamp", "time", "datetime", "date", "ts", "event_time", "event_timestamp",
+        "created_at", "created", "occurred_at", "eventtime",
+    ];
+    if lower == "__time" {
+        3
+    } else if EXACT.contains(&lower.as_str()) {
+        2
+    } else if lower.contains("time") || lower.contains("date") || lower.ends_with("_at") || lower.ends_with("_ts") {
+        1
+    } else {
+        0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> Option<i64> {
+        TimeFormat::candidates_for(text)
+            .first()
+            .and_then(|f| f.parse(text))
+    }
+
+    #[test]
+    fn reads_the_formats_real_files_use() {
+        let jan_1_2000 = 946_684_800_000;
+        assert_eq!(at("Jan 1 2000"), Some(jan_1_2000));
+        assert_eq!(at("2000-01-01"), Some(jan_1_2000));
+        assert_eq!(at("2010/01/01 00:00"), Some(1_262_304_000_000));
+        assert_eq!(at("2013-01-01T10:00:00Z"), Some(1_357_034_400_000));
+        assert_eq!(at("2013-01-01 10:00:00.250"), Some(1_357_034_400_250));
+        assert_eq!(at("hello"), None);
+        assert_eq!(at("12"), None);
+    }
+
+    #[test]
+    fn keeps_ambiguous_day_month_orders_as_candidates() {
+        let both = TimeFormat::candidates_for("03/04/2020");
+        assert!(both.contains(&TimeFormat::Date("%m/%d/%Y")));
+        assert!(both.contains(&TimeFormat::Date("%d/%m/%Y")));
+        let only_dmy = TimeFormat::candidates_for("25/04/2020");
+        assert_eq!(only_dmy, vec![TimeFormat::Date("%d/%m/%Y")]);
+    }
+
+    #[test]
+    fn epoch_ranges_are_plausible_times_only() {
+        assert_eq!(TimeFormat::epoch_for_range(1_600_000_000, 1_700_000_000), Some(TimeFormat::EpochSeconds));
+        assert_eq!(
+            TimeFormat::epoch_for_range(1_600_000_000_000, 1_700_000_000_000),
+            Some(TimeFormat::EpochMillis)
+        );
+        assert_eq!(TimeFormat::epoch_for_range(1, 500), None);
+    }
+}
