@@ -1,7 +1,156 @@
 # shellcheck shell=bash
-# Druid (placeholder until the Druid part lands).
-druid_up() { die "druid not implemented yet"; }
-druid_down() { :; }
-druid_status() { return 1; }
-druid_env() { :; }
-druid_smoke() { die "druid not implemented yet"; }
+# Single-machine Apache Druid on loopback: coordinator (with the overlord in
+# it), broker, historical, middleManager and router, each a JVM started from
+# the cached distribution (druid-dist.sh). Its configuration is DERIVED from
+# druid/environment and druid/<service>.env, the files docker-compose.yml
+# gives the apache/druid image, plus druid/local-overrides.properties.
+
+# shellcheck source=druid-dist.sh
+source "$HERE/druid-dist.sh"
+
+DRUID_CONF_SRC="$REPO/druid"
+DRUID_RUN="$STACK_DIR/druid"
+DRUID_SERVICES=(coordinator historical middlemanager broker router)
+
+# Druid's command-line name of each service.
+druid_cli_name() { [[ $1 == middlemanager ]] && echo middleManager || echo "$1"; }
+
+# env_file lines (KEY=VALUE, # comments) -> "KEY=VALUE" lines, comments dropped.
+env_lines() { grep -E '^[A-Za-z_][A-Za-z0-9_]*=' "$1" || true; }
+
+# The apache/druid image convention: druid_a_b=v -> druid.a.b=v ('__' -> '_').
+env_to_props() {
+  env_lines "$1" | awk '/^druid_/ {
+    i = index($0, "="); k = substr($0, 1, i - 1); v = substr($0, i + 1)
+    gsub(/__/, "\001", k); gsub(/_/, ".", k); gsub(/\001/, "_", k)
+    print k "=" v }'
+}
+
+# env_get FILE KEY: value of a non-property variable (DRUID_XMX, JAVA_OPTS...).
+env_get() { env_lines "$1" | awk -v k="$2" 'index($0, k "=") == 1 { print substr($0, length(k) + 2) }' | tail -1; }
+
+# Section [NAME] of local-overrides.properties, placeholders substituted.
+local_overrides() {
+  awk -v s="[$1]" '/^\[/ { on = ($0 == s); next } on && /^[^#[:space:]]/' \
+    "$DRUID_CONF_SRC/local-overrides.properties" |
+    sed -e "s#@STACK_DIR@#$STACK_DIR#g" -e "s#@DRUID_HOME@#$DRUID_HOME#g"
+}
+
+# Last occurrence of each key wins, first-seen order kept (Properties semantics).
+dedupe_props() {
+  awk '{ i = index($0, "="); k = substr($0, 1, i - 1)
+         if (!(k in v)) order[n++] = k; v[k] = $0 }
+       END { for (j = 0; j < n; j++) print v[order[j]] }'
+}
+
+druid_write_log4j() {
+  mkdir -p "$1"
+  env_get "$DRUID_CONF_SRC/environment" DRUID_LOG4J >"$1/log4j2.xml"
+}
+
+druid_render_conf() {
+  local svc=$1 dir="$DRUID_RUN/conf/$svc"
+  mkdir -p "$dir"
+  {
+    env_to_props "$DRUID_CONF_SRC/environment"
+    env_to_props "$DRUID_CONF_SRC/$svc.env"
+    local_overrides common
+    local_overrides "$svc"
+  } | dedupe_props >"$dir/runtime.properties"
+  druid_write_log4j "$dir"
+}
+
+# druid_prop SVC KEY: a property of the rendered configuration.
+druid_prop() {
+  awk -v k="$2" 'index($0, k "=") == 1 { print substr($0, length(k) + 2) }' \
+    "$DRUID_RUN/conf/$1/runtime.properties" | tail -1
+}
+
+druid_port() {
+  local p
+  p=$(local_overrides "$1" | awk -F= '$1 == "druid.plaintextPort" { print $2 }')
+  echo "${p:?no port for $1 in local-overrides.properties}"
+}
+DRUID_ROUTER_URL="http://127.0.0.1:$(druid_port router)"
+
+druid_start_service() {
+  local svc=$1 env="$DRUID_CONF_SRC/$1.env" opts=() v k
+  # JVM options the image takes from DRUID_* variables.
+  v=$(env_get "$env" DRUID_XMS); [[ -n $v ]] && opts+=("-Xms$v")
+  v=$(env_get "$env" DRUID_XMX); [[ -n $v ]] && opts+=("-Xmx$v")
+  v=$(env_get "$env" DRUID_MAXDIRECTMEMORYSIZE); [[ -n $v ]] && opts+=("-XX:MaxDirectMemorySize=$v")
+  # JAVA_OPTS from both files, word-split like the image's druid.sh does.
+  # shellcheck disable=SC2206
+  opts+=($(env_get "$DRUID_CONF_SRC/environment" JAVA_OPTS) $(env_get "$env" JAVA_OPTS))
+  # Other plain variables (e.g. AWS_REGION) go to the process environment.
+  local envs=()
+  while IFS= read -r v; do
+    k=${v%%=*}
+    [[ $k == druid_* || $k == DRUID_* || $k == JAVA_OPTS ]] || envs+=("$v")
+  done < <(env_lines "$DRUID_CONF_SRC/environment"; env_lines "$env")
+  mkdir -p "$DRUID_RUN/tmp"
+  start_bg "druid-$svc" "$STACK_DIR/logs/druid-$svc.log" \
+    env "${envs[@]}" java -server "${DRUID_JAVA17_FLAGS[@]}" "${opts[@]}" \
+      -XX:+ExitOnOutOfMemoryError -Duser.timezone=UTC -Dfile.encoding=UTF-8 \
+      -Djava.io.tmpdir="$DRUID_RUN/tmp" \
+      -Djava.util.logging.manager=org.apache.logging.log4j.jul.LogManager \
+      -cp "$DRUID_RUN/conf/$svc:$DRUID_HOME/lib/*" \
+      org.apache.druid.cli.Main server "$(druid_cli_name "$svc")"
+}
+
+druid_healthy() { curl -fs -m 5 "http://127.0.0.1:$(druid_port "$1")/status/health" | grep -q true; }
+druid_has_worker() { curl -fs -m 5 "$DRUID_ROUTER_URL/druid/indexer/v1/workers" | grep -q '"worker"'; }
+druid_broker_ready() { curl -fs -m 5 -o /dev/null "http://127.0.0.1:$(druid_port broker)/druid/broker/v1/readiness"; }
+
+druid_up() {
+  druid_ensure_assembled
+  zookeeper_status || die "druid needs zookeeper running"
+  s3_status || die "druid needs the s3 server running"
+  postgres_status || die "druid needs postgres running (metadata store)"
+  local svc t0 pending=() started=() done_svcs=()
+  t0=$(now_s)
+  mkdir -p "$DRUID_RUN"
+  for svc in "${DRUID_SERVICES[@]}"; do
+    if pid_alive "druid-$svc"; then continue; fi
+    port_open "$(druid_port "$svc")" && die "port $(druid_port "$svc") ($svc) is taken by another program"
+    druid_render_conf "$svc"
+    druid_start_service "$svc"
+    started+=("$svc")
+  done
+  # Report when each service answers /status/health (all start in parallel).
+  pending=("${DRUID_SERVICES[@]}")
+  local deadline=$((SECONDS + ${DRUID_START_TIMEOUT:-300}))
+  while ((${#pending[@]})); do
+    local still=()
+    for svc in "${pending[@]}"; do
+      if druid_healthy "$svc"; then
+        log "  druid $svc healthy after $(elapsed "$t0")"
+      elif ! pid_alive "druid-$svc"; then
+        tail -30 "$STACK_DIR/logs/druid-$svc.log" >&2
+        die "druid $svc exited, see $STACK_DIR/logs/druid-$svc.log"
+      else
+        still+=("$svc")
+      fi
+    done
+    pending=("${still[@]}")
+    ((${#pending[@]})) || break
+    ((SECONDS < deadline)) || die "timed out waiting for druid: ${pending[*]} (logs in $STACK_DIR/logs)"
+    sleep 1
+  done
+  wait_until 120 "overlord has a middleManager worker" druid_has_worker || die "no Druid worker registered"
+  log "  druid overlord has a worker after $(elapsed "$t0")"
+  wait_until 120 "broker readiness" druid_broker_ready || die "broker not ready"
+  log "  druid broker ready after $(elapsed "$t0")"
+}
+
+druid_down() {
+  local i
+  for ((i = ${#DRUID_SERVICES[@]} - 1; i >= 0; i--)); do stop_pid "druid-${DRUID_SERVICES[i]}"; done
+}
+
+druid_status() { curl -fs -m 5 "$DRUID_ROUTER_URL/status/health" | grep -q true; }
+
+druid_env() { echo "export DRUID_URL=$DRUID_ROUTER_URL"; }
+
+# shellcheck source=druid-smoke.sh
+source "$HERE/druid-smoke.sh"

@@ -42,8 +42,12 @@ pg_ready() {
 
 postgres_up() {
   pg_ensure_installed
+  if pg_ready; then log "postgres already running on $PG_PORT"; else pg_start; fi
+  pg_create_databases
+}
+
+pg_start() {
   local bin; bin=$(pg_bindir)
-  if pg_ready; then log "postgres already running on $PG_PORT"; return 0; fi
   if [[ ! -f $PG_DIR/data/PG_VERSION ]]; then
     log "initdb $PG_DIR"
     rm -rf "$PG_DIR"; mkdir -p "$PG_DIR"
@@ -63,12 +67,19 @@ postgres_up() {
     -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -c unix_socket_directories='$PG_DIR'" \
     start >/dev/null || die "postgres failed to start, see $PG_DIR/postgres.log"
   wait_until 60 "postgres pg_isready" "$bin/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" || die "postgres not ready"
+}
+
+pg_create_databases() {
+  local bin; bin=$(pg_bindir)
   # Database `ingest` (created once).
   if ! PGPASSWORD=ingest "$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U ingest -d postgres -tAc \
       "SELECT 1 FROM pg_database WHERE datname='ingest'" | grep -q 1; then
     PGPASSWORD=ingest "$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U ingest -d postgres -qc "CREATE DATABASE ingest" ||
       die "CREATE DATABASE ingest failed"
   fi
+  # Role and database for Druid's metadata store (same file as docker-compose).
+  PGPASSWORD=ingest "$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U ingest -d postgres -q -v ON_ERROR_STOP=1 \
+    -f "$REPO/druid/postgres-init.sql" >/dev/null || die "druid/postgres-init.sql failed"
   pg_ready || die "postgres does not accept connections to database ingest"
 }
 
