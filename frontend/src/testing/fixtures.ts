@@ -15,6 +15,8 @@ export function makeTask(overrides: Partial<Task> = {}): Task {
     sha256: 'ab'.repeat(32),
     format: 'csv',
     mode: 'append',
+    timestamp_column: null,
+    attempts: 1,
     status: 'succeeded',
     created_at: created,
     updated_at: iso(5000),
@@ -40,7 +42,7 @@ export function makeTask(overrides: Partial<Task> = {}): Task {
       timestamp: { column: 'ts', format: '%Y-%m-%d %H:%M:%S', min: '2024-01-01T00:00:00Z', max: '2024-01-31T00:00:00Z', source: 'column' },
       problems: [{ severity: 'error', code: 'ragged_row', message: 'Row has 4 fields, expected 3.', line: 12, column: null }],
     },
-    druid: { task_id: 'index_parallel_sales_1', status: 'SUCCESS', error: null, rows_in_druid: 990 },
+    druid: { task_id: 'index_parallel_sales_1', status: 'SUCCESS', error: null, rows_in_druid: 990, processed: 990, unparseable: 0, thrown_away: 0 },
     error: null,
     ...overrides,
   };

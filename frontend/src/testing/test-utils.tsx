@@ -24,7 +24,7 @@ export function renderWithProviders(
 
 /** Replaces global fetch with a router of path → JSON responses; returns the mock. */
 export function stubFetch(handler: (url: URL) => { status?: number; body: unknown } | undefined) {
-  const mock = vi.fn(async (input: RequestInfo | URL) => {
+  const mock = vi.fn(async (input: RequestInfo | URL, _init?: RequestInit) => {
     const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url, 'http://localhost');
     const res = handler(url);
     if (!res) return new Response(JSON.stringify({ error: { code: 'not_found', message: 'Not found.' } }), { status: 404 });

@@ -97,10 +97,20 @@ type RequestOptions = {
 };
 
 /** GET a JSON resource; throws ApiError on any failure. */
-export async function getJson<T>(path: string, opts: RequestOptions = {}): Promise<T> {
+export function getJson<T>(path: string, opts: RequestOptions = {}): Promise<T> {
+  return requestJson<T>('GET', path, opts);
+}
+
+/** POST (no body) and read the JSON answer; throws ApiError on any failure. */
+export function postJson<T>(path: string, opts: RequestOptions = {}): Promise<T> {
+  return requestJson<T>('POST', path, opts);
+}
+
+async function requestJson<T>(method: 'GET' | 'POST', path: string, opts: RequestOptions): Promise<T> {
   let res: Response;
   try {
     res = await fetch(apiUrl(path, opts.query), {
+      method,
       headers: { Accept: 'application/json' },
       signal: opts.signal,
     });

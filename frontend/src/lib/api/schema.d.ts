@@ -123,10 +123,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/ingest/tasks/{task_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a task that has not finished */
+        post: operations["cancel_task"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        Check: {
+            /** @description database, object_store, druid or local_sink */
+            name: string;
+            ok: boolean;
+            /** Format: double */
+            latency_ms: number | null;
+            error: string | null;
+            required: boolean;
+            /** @description sqlite, postgres, local, s3, druid or parquet */
+            backend: string;
+        };
         ColumnProfile: {
             name: string;
             type: components["schemas"]["ColumnType"];
@@ -137,7 +165,14 @@ export interface components {
         };
         /** @enum {string} */
         ColumnType: "long" | "double" | "string" | "boolean" | "timestamp";
-        Datasource: {
+        DatasourceColumn: {
+            name: string;
+            type: string;
+        };
+        DatasourceList: {
+            datasources: components["schemas"]["DatasourceSummary"][];
+        };
+        DatasourceSummary: {
             name: string;
             /** Format: int64 */
             row_count: number;
@@ -147,20 +182,19 @@ export interface components {
             max_time: string | null;
             columns: components["schemas"]["DatasourceColumn"][];
         };
-        DatasourceColumn: {
-            name: string;
-            type: string;
-        };
-        DatasourceList: {
-            datasources: components["schemas"]["Datasource"][];
-        };
-        DruidInfo: {
+        DruidState: {
             task_id: string;
-            /** @description Druid task status, e.g. RUNNING, SUCCESS, FAILED */
-            status: string;
+            /** @description Druid's own status word: RUNNING, SUCCESS, FAILED */
+            status: string | null;
             error: string | null;
             /** Format: int64 */
             rows_in_druid: number | null;
+            /** Format: int64 */
+            processed?: number | null;
+            /** Format: int64 */
+            unparseable?: number | null;
+            /** Format: int64 */
+            thrown_away?: number | null;
         };
         /** @description Error body returned by every endpoint. */
         ErrorBody: {
@@ -184,35 +218,25 @@ export interface components {
         /** @enum {string} */
         FileFormat: "csv" | "xlsx" | "parquet" | "ndjson";
         /** @enum {string} */
-        Granularity: "hour" | "day";
+        Granularity: "minute" | "hour" | "day" | "week" | "month";
         Health: {
             /** @enum {string} */
             status: "ok" | "degraded";
             version: string;
-            checks: components["schemas"]["HealthCheck"][];
-        };
-        HealthCheck: {
-            /** @description database, object_store, druid or local_sink */
-            name: string;
-            ok: boolean;
-            /** Format: double */
-            latency_ms: number | null;
-            error: string | null;
-            required: boolean;
-            /** @description sqlite, postgres, local, s3, druid or parquet */
-            backend: string;
+            checks: components["schemas"]["Check"][];
         };
         /** @enum {string} */
         IngestMode: "append" | "replace";
         Problem: {
-            /** @enum {string} */
-            severity: "error" | "warning";
+            severity: components["schemas"]["Severity"];
             code: string;
             message: string;
             /** Format: int64 */
             line: number | null;
             column: string | null;
         };
+        /** @enum {string} */
+        Severity: "error" | "warning";
         Stage: {
             name: components["schemas"]["StageName"];
             /** Format: date-time */
@@ -247,8 +271,15 @@ export interface components {
             /** Format: int64 */
             rejected_row_count: number | null;
             validation: components["schemas"]["ValidationReport"] | null;
-            druid: components["schemas"]["DruidInfo"] | null;
+            druid: components["schemas"]["DruidState"] | null;
             error: components["schemas"]["TaskError"] | null;
+            /** @description The time column the uploader asked for, if any. */
+            timestamp_column: string | null;
+            /**
+             * Format: int32
+             * @description How many times a worker has picked this task up.
+             */
+            attempts: number;
         };
         TaskError: {
             code: string;
@@ -266,16 +297,16 @@ export interface components {
         };
         /** @enum {string} */
         TaskStatus: "queued" | "validating" | "ingesting" | "succeeded" | "failed" | "cancelled";
-        Timeseries: {
-            datasource: string;
-            granularity: components["schemas"]["Granularity"];
-            points: components["schemas"]["TimeseriesPoint"][];
-        };
-        TimeseriesPoint: {
+        TimePoint: {
             /** Format: date-time */
             time: string;
             /** Format: int64 */
             rows: number;
+        };
+        TimeSeries: {
+            datasource: string;
+            granularity: components["schemas"]["Granularity"];
+            points: components["schemas"]["TimePoint"][];
         };
         TimestampInfo: {
             column: string | null;
@@ -284,9 +315,10 @@ export interface components {
             min: string | null;
             /** Format: date-time */
             max: string | null;
-            /** @enum {string} */
-            source: "column" | "upload_time";
+            source: components["schemas"]["TimestampSource"];
         };
+        /** @enum {string} */
+        TimestampSource: "column" | "upload_time";
         UploadAccepted: {
             /** Format: uuid */
             task_id: string;
@@ -528,7 +560,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Datasource"];
+                    "application/json": components["schemas"]["DatasourceSummary"];
                 };
             };
             /** @description Unknown datasource */
@@ -563,11 +595,61 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Timeseries"];
+                    "application/json": components["schemas"]["TimeSeries"];
                 };
             };
             /** @description Unknown datasource */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    cancel_task: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The task to cancel */
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Cancelled */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            /** @description Malformed task id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such task */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The task had already finished */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -14,17 +14,17 @@ export type ValidationReport = Schemas['ValidationReport'];
 export type ColumnProfile = Schemas['ColumnProfile'];
 export type TimestampInfo = Schemas['TimestampInfo'];
 export type Problem = Schemas['Problem'];
-export type DruidInfo = Schemas['DruidInfo'];
+export type DruidState = Schemas['DruidState'];
 export type TaskError = Schemas['TaskError'];
 export type UploadAccepted = Schemas['UploadAccepted'];
 export type IngestMode = Schemas['IngestMode'];
 export type FileFormat = Schemas['FileFormat'];
 export type Health = Schemas['Health'];
-export type HealthCheck = Schemas['HealthCheck'];
-export type Datasource = Schemas['Datasource'];
+export type HealthCheck = Schemas['Check'];
+export type Datasource = Schemas['DatasourceSummary'];
 export type DatasourceList = Schemas['DatasourceList'];
-export type Timeseries = Schemas['Timeseries'];
-export type TimeseriesPoint = Schemas['TimeseriesPoint'];
+export type Timeseries = Schemas['TimeSeries'];
+export type TimeseriesPoint = Schemas['TimePoint'];
 export type Granularity = Schemas['Granularity'];
 
 /** Every status the API reports, in lifecycle order. */

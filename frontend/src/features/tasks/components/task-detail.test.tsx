@@ -1,4 +1,4 @@
-import { screen, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import { makeTask } from '@/testing/fixtures';
 import { renderWithProviders, stubFetch } from '@/testing/test-utils';
 import { TaskDetail } from './task-detail';
@@ -45,5 +45,28 @@ describe('TaskDetail', () => {
     stubFetch(() => ({ status: 404, body: { error: { code: 'task_not_found', message: 'No task has this id.' } } }));
     renderWithProviders(<TaskDetail taskId="nope" />);
     expect(await screen.findByRole('alert')).toHaveTextContent('No task has this id.');
+  });
+});
+
+describe('TaskDetail cancel', () => {
+  it('cancels a running task after confirmation', async () => {
+    const { default: userEvent } = await import('@testing-library/user-event');
+    let task = makeTask({ status: 'ingesting', row_count: null });
+    const fetchMock = stubFetch((url) => {
+      if (url.pathname.endsWith('/cancel')) {
+        task = { ...task, status: 'cancelled' };
+        return { body: task };
+      }
+      return { body: task };
+    });
+    const user = userEvent.setup();
+    renderWithProviders(<TaskDetail taskId={task.task_id} />);
+    await user.click(await screen.findByRole('button', { name: 'Cancel task' }));
+    const dialog = await screen.findByRole('dialog');
+    await user.click(within(dialog).getByRole('button', { name: 'Cancel task' }));
+    await waitFor(() => expect(screen.getByTestId('task-detail')).toHaveAttribute('data-status', 'cancelled'));
+    const cancelCall = fetchMock.mock.calls.find(([u]) => String(u).endsWith('/cancel'));
+    expect(cancelCall?.[1]).toMatchObject({ method: 'POST' });
+    expect(screen.queryByRole('button', { name: 'Cancel task' })).not.toBeInTheDocument();
   });
 });

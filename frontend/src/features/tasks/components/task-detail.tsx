@@ -19,6 +19,7 @@ import { paths } from '@/config/paths';
 import { formatBytes, formatDateTime, formatDuration, formatNumber } from '@/lib/format';
 import { useTask } from '../api/get-task';
 import { taskDurationMs } from '../utils/stages';
+import { CancelTaskButton } from './cancel-task-button';
 import { StageTimeline } from './stage-timeline';
 import { ValidationReport } from './validation-report';
 
@@ -48,7 +49,7 @@ function Fact({ label, children }: { label: string; children: ReactNode }) {
   );
 }
 
-const druidColor = (s: string) => (s === 'SUCCESS' ? 'success' : s === 'FAILED' ? 'error' : 'info');
+const druidColor = (s: string | null | undefined) => (s === 'SUCCESS' ? 'success' : s === 'FAILED' ? 'error' : 'info');
 
 export function TaskDetail({ taskId }: { taskId: string }) {
   const { data: task, error, isPending } = useTask(taskId);
@@ -82,7 +83,10 @@ export function TaskDetail({ taskId }: { taskId: string }) {
             into <strong>{task.datasource}</strong> ({task.mode}) · {statusDescription(task.status)}
           </Typography>
         </Box>
-        <StatusChip status={task.status} size="medium" />
+        <Stack direction="row" spacing={1} sx={{ alignItems: 'center' }}>
+          <CancelTaskButton task={task} />
+          <StatusChip status={task.status} size="medium" />
+        </Stack>
       </Stack>
 
       {error && <ErrorAlert error={error} title="Refresh failed; showing the last known state" />}
@@ -119,9 +123,14 @@ export function TaskDetail({ taskId }: { taskId: string }) {
               <code>{task.druid.task_id}</code>
             </Fact>
             <Fact label="Druid status">
-              <Chip size="small" label={task.druid.status} color={druidColor(task.druid.status)} />
+              <Chip size="small" label={task.druid.status ?? 'unknown'} color={druidColor(task.druid.status)} />
             </Fact>
             <Fact label="Rows in Druid">{formatNumber(task.druid.rows_in_druid)}</Fact>
+            {task.druid.processed !== undefined && task.druid.processed !== null && (
+              <Fact label="Rows processed by Druid">{formatNumber(task.druid.processed)}</Fact>
+            )}
+            {task.druid.unparseable ? <Fact label="Unparseable in Druid">{formatNumber(task.druid.unparseable)}</Fact> : null}
+            {task.druid.thrown_away ? <Fact label="Thrown away by Druid">{formatNumber(task.druid.thrown_away)}</Fact> : null}
           </Box>
           {task.druid.error && (
             <Alert severity="error" sx={{ mt: 2 }}>
@@ -148,6 +157,11 @@ export function TaskDetail({ taskId }: { taskId: string }) {
             <code>{task.task_id}</code>
           </Fact>
           <Fact label="Format">{task.format}</Fact>
+          {task.timestamp_column ? (
+            <Fact label="Requested time column">
+              <code>{task.timestamp_column}</code>
+            </Fact>
+          ) : null}
           <Fact label="Size">{formatBytes(task.size_bytes)}</Fact>
           <Fact label="Created">{formatDateTime(task.created_at)}</Fact>
           <Fact label="Updated">{formatDateTime(task.updated_at)}</Fact>

@@ -1,0 +1,19 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { postJson } from '@/lib/api/client';
+import type { Task } from '@/lib/api/types';
+
+/** Cancels a task that has not finished (409 task_finished when it already has). */
+export function cancelTask(taskId: string): Promise<Task> {
+  return postJson<Task>(`/ingest/tasks/${encodeURIComponent(taskId)}/cancel`);
+}
+
+export function useCancelTask() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: cancelTask,
+    onSuccess: (task) => {
+      queryClient.setQueryData(['tasks', 'detail', task.task_id], task);
+    },
+    onSettled: () => queryClient.invalidateQueries({ queryKey: ['tasks'] }),
+  });
+}

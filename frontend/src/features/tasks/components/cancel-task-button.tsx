@@ -1,0 +1,45 @@
+import StopCircleIcon from '@mui/icons-material/StopCircle';
+import Button from '@mui/material/Button';
+import Dialog from '@mui/material/Dialog';
+import DialogActions from '@mui/material/DialogActions';
+import DialogContent from '@mui/material/DialogContent';
+import DialogContentText from '@mui/material/DialogContentText';
+import DialogTitle from '@mui/material/DialogTitle';
+import { useState } from 'react';
+import { ErrorAlert } from '@/components/ui/error-alert';
+import { isActiveStatus, type Task } from '@/lib/api/types';
+import { useCancelTask } from '../api/cancel-task';
+
+/** Asks for confirmation, then cancels a task that is still queued, validating or ingesting. */
+export function CancelTaskButton({ task, size = 'small' }: { task: Task; size?: 'small' | 'medium' }) {
+  const [open, setOpen] = useState(false);
+  const cancel = useCancelTask();
+  if (!isActiveStatus(task.status)) return null;
+  return (
+    <>
+      <Button size={size} color="warning" variant="outlined" startIcon={<StopCircleIcon />} onClick={() => setOpen(true)}>
+        Cancel task
+      </Button>
+      <Dialog open={open} onClose={() => setOpen(false)} aria-labelledby={`cancel-${task.task_id}`}>
+        <DialogTitle id={`cancel-${task.task_id}`}>Cancel this task?</DialogTitle>
+        <DialogContent>
+          <DialogContentText>
+            {task.file_name} will not be ingested into {task.datasource}. Rows already handed to the sink may remain.
+          </DialogContentText>
+          {cancel.isError && <ErrorAlert error={cancel.error} title="Could not cancel" />}
+        </DialogContent>
+        <DialogActions>
+          <Button onClick={() => setOpen(false)}>Keep it running</Button>
+          <Button
+            color="warning"
+            variant="contained"
+            disabled={cancel.isPending}
+            onClick={() => cancel.mutate(task.task_id, { onSuccess: () => setOpen(false) })}
+          >
+            Cancel task
+          </Button>
+        </DialogActions>
+      </Dialog>
+    </>
+  );
+}
