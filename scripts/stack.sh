@@ -9,10 +9,12 @@
 # in STACK_DIR (default $REPO/.stack); downloads and builds are cached in
 # ~/.cache/ingest so they happen once per machine.
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 STACK_DIR=${STACK_DIR:-$REPO/.stack}
 CACHE_DIR=${INGEST_CACHE_DIR:-$HOME/.cache/ingest}
+export CACHE_DIR
 export PATH="$PATH:/usr/local/go/bin"
 
 HERE="$REPO/scripts/stack"
@@ -69,7 +71,7 @@ cmd_up() {
 }
 
 cmd_down() {
-  local s list=() i
+  local s list=()
   for s in $ALL_SERVICES; do list=("$s" "${list[@]}"); done   # reverse order
   for s in "${list[@]}"; do "${s}_down"; done
   log "stack down"

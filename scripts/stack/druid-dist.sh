@@ -11,6 +11,8 @@
 
 DRUID_VERSION=${DRUID_VERSION:-25.0.0}
 DRUID_HOME="$CACHE_DIR/druid-$DRUID_VERSION"
+# Maven's local repository (the usual one, so downloads are shared and kept).
+DRUID_M2_REPO=${DRUID_M2_REPO:-$HOME/.m2/repository}
 # Extensions fetched by pull-deps; keep in step with druid_extensions_loadList.
 DRUID_EXTENSIONS=(druid-s3-extensions postgresql-metadata-storage)
 
@@ -28,8 +30,8 @@ DRUID_JAVA17_FLAGS=(
 
 druid_ensure_assembled() {
   [[ -f $DRUID_HOME/.complete ]] && return 0
-  command -v java >/dev/null || die "java (17) is required for Druid"
-  command -v mvn >/dev/null || die "mvn is required to assemble Druid (apt-get install maven)"
+  ensure_cmd java openjdk-17-jre-headless
+  ensure_cmd mvn maven
   local t0 tmp; t0=$(now_s)
   tmp=$(mktemp -d "$CACHE_DIR/.druid-assemble.XXXXXX")
   log "assembling Druid $DRUID_VERSION into $DRUID_HOME (downloads ~150 MB once)"
@@ -59,7 +61,7 @@ XML
   </dependencies>
 </project>
 XML
-  (cd "$tmp" && mvn -q -B -s settings.xml dependency:copy-dependencies \
+  (cd "$tmp" && mvn -q -B -s settings.xml -Dmaven.repo.local="$DRUID_M2_REPO" dependency:copy-dependencies \
       -DincludeScope=runtime -DoutputDirectory="$tmp/dist/lib") >"$tmp/mvn.log" 2>&1 ||
     { tail -20 "$tmp/mvn.log" >&2; die "Maven could not resolve druid-services $DRUID_VERSION"; }
 
@@ -71,7 +73,7 @@ XML
     -Ddruid.extensions.directory="$tmp/dist/extensions" \
     -Ddruid.extensions.hadoopDependenciesDir="$tmp/dist/hadoop-dependencies" \
     org.apache.druid.cli.Main tools pull-deps --no-default-hadoop \
-    -l "$HOME/.m2/repository" "${coords[@]}" >"$tmp/pull-deps.log" 2>&1 ||
+    -l "$DRUID_M2_REPO" "${coords[@]}" >"$tmp/pull-deps.log" 2>&1 ||
     { grep -v '^\s*at ' "$tmp/pull-deps.log" | tail -20 >&2; die "pull-deps failed"; }
   mkdir -p "$tmp/dist/hadoop-dependencies"
 

@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash source-path=SCRIPTDIR
 # Single-machine Apache Druid on loopback: coordinator (with the overlord in
 # it), broker, historical, middleManager and router, each a JVM started from
 # the cached distribution (druid-dist.sh). Its configuration is DERIVED from
@@ -49,7 +49,8 @@ druid_write_log4j() {
 }
 
 druid_render_conf() {
-  local svc=$1 dir="$DRUID_RUN/conf/$svc"
+  local svc=$1
+  local dir="$DRUID_RUN/conf/$svc"
   mkdir -p "$dir"
   {
     env_to_props "$DRUID_CONF_SRC/environment"
@@ -80,8 +81,9 @@ druid_start_service() {
   v=$(env_get "$env" DRUID_XMX); [[ -n $v ]] && opts+=("-Xmx$v")
   v=$(env_get "$env" DRUID_MAXDIRECTMEMORYSIZE); [[ -n $v ]] && opts+=("-XX:MaxDirectMemorySize=$v")
   # JAVA_OPTS from both files, word-split like the image's druid.sh does.
-  # shellcheck disable=SC2206
-  opts+=($(env_get "$DRUID_CONF_SRC/environment" JAVA_OPTS) $(env_get "$env" JAVA_OPTS))
+  local java_opts=()
+  read -ra java_opts <<<"$(env_get "$DRUID_CONF_SRC/environment" JAVA_OPTS) $(env_get "$env" JAVA_OPTS)"
+  opts+=("${java_opts[@]}")
   # Other plain variables (e.g. AWS_REGION) go to the process environment.
   local envs=()
   while IFS= read -r v; do
@@ -107,7 +109,7 @@ druid_up() {
   zookeeper_status || die "druid needs zookeeper running"
   s3_status || die "druid needs the s3 server running"
   postgres_status || die "druid needs postgres running (metadata store)"
-  local svc t0 pending=() started=() done_svcs=()
+  local svc t0 pending=()
   t0=$(now_s)
   mkdir -p "$DRUID_RUN"
   for svc in "${DRUID_SERVICES[@]}"; do
@@ -115,7 +117,6 @@ druid_up() {
     port_open "$(druid_port "$svc")" && die "port $(druid_port "$svc") ($svc) is taken by another program"
     druid_render_conf "$svc"
     druid_start_service "$svc"
-    started+=("$svc")
   done
   # Report when each service answers /status/health (all start in parallel).
   pending=("${DRUID_SERVICES[@]}")

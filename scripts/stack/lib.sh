@@ -69,3 +69,15 @@ s3_curl() {
     --user "${S3_ACCESS_KEY}:${S3_SECRET_KEY}" \
     -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" "$@"
 }
+
+# ensure_cmd CMD DEBIAN_PACKAGE: install the package when CMD is missing
+# (as root; a fresh machine may lack it), else say what to install.
+ensure_cmd() {
+  command -v "$1" >/dev/null && return 0
+  [[ $(id -u) -eq 0 ]] || die "$1 is missing: apt-get install -y $2"
+  log "installing $2 (for $1)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -q "$2" >/dev/null 2>&1 ||
+    { apt-get update -q >/dev/null && apt-get install -y -q "$2" >/dev/null; } ||
+    die "apt-get install $2 failed"
+}
