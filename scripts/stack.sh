@@ -44,21 +44,15 @@ selected_services() {
   echo "${out[@]}"
 }
 
-# Services that have something running, in start order (for down/env).
-running_services() {
-  local s out=()
-  for s in $ALL_SERVICES; do "${s}_status" >/dev/null 2>&1 && out+=("$s"); done
-  echo "${out[@]:-}"
-}
-
 cmd_up() {
   mkdir -p "$STACK_DIR/logs" "$STACK_DIR/pids"
   local s t0 total; total=$(now_s)
   local services; services=$(selected_services)
-  # Druid needs ZooKeeper and its deep storage (S3).
+  # Druid needs ZooKeeper, its metadata store (Postgres) and deep storage (S3).
   if [[ " $services " == *" druid "* ]]; then
-    [[ " $services " == *" zookeeper "* ]] || die "druid needs zookeeper in STACK_SERVICES"
-    [[ " $services " == *" s3 "* ]] || die "druid needs s3 (minio) in STACK_SERVICES"
+    for s in postgres s3 zookeeper; do
+      [[ " $services " == *" $s "* ]] || "${s}_status" || die "druid needs $s: add it to STACK_SERVICES"
+    done
   fi
   for s in $services; do
     t0=$(now_s)
