@@ -111,6 +111,10 @@ druid_up() {
   postgres_status || die "druid needs postgres running (metadata store)"
   local svc t0 pending=()
   t0=$(now_s)
+  # Already serving (maybe started from another checkout): reuse it.
+  if druid_status && druid_has_worker && druid_broker_ready; then
+    log "druid already running (router $DRUID_ROUTER_URL)"; return 0
+  fi
   mkdir -p "$DRUID_RUN"
   for svc in "${DRUID_SERVICES[@]}"; do
     if pid_alive "druid-$svc"; then continue; fi
