@@ -61,7 +61,14 @@ cmd_check() {
   log "generated API types match openapi.json"
   npm run --silent check:api
   log "unit tests (vitest)"
-  npx vitest run
+  local report
+  report="$(mktemp --suffix=.json)"
+  local rc=0
+  npx vitest run --reporter=default --reporter=json --outputFile="$report" || rc=$?
+  # One plain summary line ("vitest: N passed, N failed") for tools that read the closing lines.
+  node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(`vitest: ${r.numPassedTests} passed, ${r.numFailedTests} failed`)' "$report" || true
+  rm -f "$report"
+  return "$rc"
 }
 
 cmd_build() {
