@@ -57,7 +57,7 @@ export function Layout() {
           <HealthIndicators />
         </Toolbar>
       </AppBar>
-      <Container component="main" id="main" tabIndex={-1} maxWidth="lg" sx={{ py: { xs: 2, sm: 3 }, outline: 'none' }}>
+      <Container component="main" id="main" tabIndex={-1} maxWidth="lg" sx={{ py: { xs: 2, sm: 3 }, px: { xs: 1, sm: 3 }, outline: 'none' }}>
         <Outlet />
       </Container>
     </Box>

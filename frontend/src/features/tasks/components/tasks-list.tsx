@@ -36,7 +36,7 @@ function RowsCell({ task }: { task: Task }) {
     <>
       {formatNumber(task.row_count)}
       {task.rejected_row_count ? (
-        <Typography component="span" variant="caption" color="warning.main" sx={{ ml: 0.5 }}>
+        <Typography component="span" variant="caption" color="warning.main" sx={{ ml: 0.5, display: { xs: 'none', md: 'inline' } }}>
           ({formatNumber(task.rejected_row_count)} rejected)
         </Typography>
       ) : null}
@@ -134,7 +134,12 @@ export function TasksList({ pageSize = 20 }: { pageSize?: number }) {
           <Box sx={{ height: 4 }}>{query.isFetching && <LinearProgress aria-label="Refreshing tasks" />}</Box>
           {query.isError && <ErrorAlert error={query.error} title="Refresh failed; showing the last known list" />}
           <TableContainer sx={{ overflowX: 'auto' }}>
-            <Table size="small" aria-label="Tasks" data-testid="tasks-table">
+            <Table
+              size="small"
+              aria-label="Tasks"
+              data-testid="tasks-table"
+              sx={{ '& td, & th': { px: { xs: 0.75, sm: 2 } } }}
+            >
               <TableHead>
                 <TableRow>
                   <TableCell>Status</TableCell>
@@ -158,7 +163,7 @@ export function TasksList({ pageSize = 20 }: { pageSize?: number }) {
                     <TableCell>
                       <StatusChip status={task.status} />
                     </TableCell>
-                    <TableCell sx={{ maxWidth: { xs: 150, md: 260 } }}>
+                    <TableCell sx={{ maxWidth: { xs: 130, md: 260 } }}>
                       <Link
                         to={paths.task.href(task.task_id)}
                         sx={{ display: 'block', overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }}
