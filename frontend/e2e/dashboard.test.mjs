@@ -95,17 +95,54 @@ describe('dashboard', { timeout: TIMEOUT + 240_000 }, () => {
     await page.getByTestId('upload-button').click();
     assert.equal(await page.getByTestId('upload-item').count(), 0, 'an invalid name must not start an upload');
     await page.screenshot({ path: join(SHOTS, 'invalid-name-1280.png'), fullPage: true });
+    await page.getByLabel(`Remove ${basename(DATA_CSV)}`).click();
   });
 
-  it('uploads the CSV with a byte progress bar and follows it to succeeded', async () => {
+  it('shows byte progress while uploading and cancels on request', async () => {
+    // A generated 3 MB CSV, uploaded at about 1 MB/s, so the bar is seen moving; then cancelled.
+    const lines = ['id,value'];
+    for (let i = 0; lines.length < 200_000; i += 1) lines.push(`${i},${'x'.repeat(8)}`);
+    const buffer = Buffer.from(lines.join('\n') + '\n');
+    const cdp = await browser.context.newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 1024 * 1024 });
+    try {
+      await page.getByTestId('datasource-input').fill(`${DATASOURCE}_cancelled`);
+      await page.getByTestId('file-input').setInputFiles({ name: 'big-cancelled.csv', mimeType: 'text/csv', buffer });
+      await page.getByTestId('upload-button').click();
+      const item = page.locator('[data-testid="upload-item"]', { hasText: 'big-cancelled.csv' });
+      const bar = item.getByTestId('upload-progress');
+      await bar.waitFor();
+      assert.equal(await bar.getAttribute('role'), 'progressbar');
+      await page.waitForFunction(
+        () => {
+          const v = Number(document.querySelector('[data-testid="upload-item"] [data-testid="upload-progress"]')?.getAttribute('aria-valuenow'));
+          return v > 0 && v < 100;
+        },
+        null,
+        { timeout: 30_000, polling: 50 },
+      );
+      assert.match(await item.innerText(), /of 2\.\d MiB \(\d+%\)/);
+      await page.screenshot({ path: join(SHOTS, 'uploading-1280.png'), fullPage: true });
+      await item.getByRole('button', { name: 'Cancel' }).click();
+      await page.locator('[data-testid="upload-item"][data-state="cancelled"]').waitFor();
+      assert.match(await item.innerText(), /Upload cancelled/);
+      await item.getByRole('button', { name: /Dismiss/ }).click();
+    } finally {
+      await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+      await cdp.detach();
+    }
+  });
+
+  it('uploads the CSV and follows it to succeeded', async () => {
     await page.getByTestId('datasource-input').fill(DATASOURCE);
+    await page.getByTestId('file-input').setInputFiles(DATA_CSV);
     await page.getByTestId('upload-button').click();
-    const item = page.getByTestId('upload-item').first();
+    const item = page.locator('[data-testid="upload-item"]', { hasText: basename(DATA_CSV) }).first();
     await item.waitFor();
     const bar = item.getByTestId('upload-progress');
     await bar.waitFor();
-    assert.equal(await bar.getAttribute('role'), 'progressbar');
-    // The bar reaches 100 % once the server has answered 202 (small files finish at once).
+    // The bar reaches 100 % once the server has answered 202.
     await page.waitForFunction(
       () => document.querySelector('[data-testid="upload-item"] [data-testid="upload-progress"]')?.getAttribute('aria-valuenow') === '100',
       null,
@@ -115,7 +152,6 @@ describe('dashboard', { timeout: TIMEOUT + 240_000 }, () => {
     await progress.waitFor({ timeout: 30_000 });
     taskId = await progress.getAttribute('data-task-id');
     assert.ok(taskId, 'the accepted upload shows its task id');
-    await page.screenshot({ path: join(SHOTS, 'uploading-1280.png'), fullPage: true });
 
     await page.waitForFunction(
       () => {
@@ -163,7 +199,7 @@ describe('dashboard', { timeout: TIMEOUT + 240_000 }, () => {
     await page.getByTestId('stage-timeline').waitFor();
     assert.ok((await page.getByTestId('stage-timeline').locator('li').count()) >= 1, 'at least one stage');
     await page.getByTestId('validation-report').waitFor();
-    assert.match(await page.getByRole('table', { name: 'Columns' }).innerText(), new RegExp(basename(DATA_CSV) ? 'Type' : ''));
+    assert.ok((await page.getByRole('table', { name: 'Columns' }).locator('tbody tr').count()) > 0, 'the report lists columns');
     await page.screenshot({ path: join(SHOTS, 'task-detail-1280.png'), fullPage: true });
     // Deep links work (SPA fallback on the server).
     const res = await page.goto(`${BASE_URL}/tasks/${taskId}`);
