@@ -1,0 +1,53 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { makeTask } from '@/testing/fixtures';
+import { renderWithProviders, stubFetch } from '@/testing/test-utils';
+import { TasksList } from './tasks-list';
+
+describe('TasksList', () => {
+  it('lists tasks with their status words and links, and filters by status and datasource', async () => {
+    const tasks = [
+      makeTask({ status: 'ingesting', file_name: 'new.csv', datasource: 'web' }),
+      makeTask({ status: 'failed', file_name: 'old.csv', row_count: null }),
+    ];
+    const fetchMock = stubFetch((url) => {
+      const status = url.searchParams.get('status');
+      const datasource = url.searchParams.get('datasource');
+      const list = tasks.filter((t) => (!status || t.status === status) && (!datasource || t.datasource === datasource));
+      return { body: { tasks: list, total: list.length, limit: 20, offset: 0 } };
+    });
+    const user = userEvent.setup();
+    renderWithProviders(<TasksList />);
+
+    const table = await screen.findByRole('table', { name: 'Tasks' });
+    const rows = within(table).getAllByTestId('task-row');
+    expect(rows.map((r) => r.getAttribute('data-status'))).toEqual(['ingesting', 'failed']);
+    expect(within(rows[0]!).getByRole('link', { name: 'new.csv' })).toHaveAttribute('href', `/tasks/${tasks[0]!.task_id}`);
+    expect(within(rows[1]!).getByTestId('status-chip')).toHaveTextContent('failed');
+
+    await user.click(screen.getByRole('combobox', { name: 'Status' }));
+    await user.click(await screen.findByRole('option', { name: 'failed' }));
+    await waitFor(() => expect(screen.getAllByTestId('task-row')).toHaveLength(1));
+    expect(screen.getByTestId('task-row')).toHaveAttribute('data-status', 'failed');
+
+    await user.click(screen.getByRole('combobox', { name: 'Status' }));
+    await user.click(await screen.findByRole('option', { name: 'All statuses' }));
+    await user.type(screen.getByRole('textbox', { name: 'Datasource' }), 'web{Enter}');
+    await waitFor(() => expect(screen.getAllByTestId('task-row')).toHaveLength(1));
+    expect(screen.getByTestId('task-row')).toHaveAttribute('data-status', 'ingesting');
+    const last = new URL(String(fetchMock.mock.calls.at(-1)?.[0]), 'http://localhost');
+    expect(last.searchParams.get('datasource')).toBe('web');
+    expect(last.searchParams.get('status')).toBeNull();
+  });
+
+  it('has an empty state and an error state', async () => {
+    stubFetch(() => ({ body: { tasks: [], total: 0, limit: 20, offset: 0 } }));
+    const { unmount } = renderWithProviders(<TasksList />);
+    expect(await screen.findByText('No uploads yet')).toBeInTheDocument();
+    unmount();
+
+    stubFetch(() => ({ status: 503, body: { error: { code: 'database_unavailable', message: 'The database is down.' } } }));
+    renderWithProviders(<TasksList />);
+    expect(await screen.findByRole('alert')).toHaveTextContent('The database is down.');
+  });
+});
