@@ -100,15 +100,22 @@ describe('dashboard', { timeout: TIMEOUT + 240_000 }, () => {
 
   it('shows byte progress while uploading and cancels on request', async () => {
     // A generated 3 MB CSV, uploaded at about 1 MB/s, so the bar is seen moving; then cancelled.
-    const lines = ['id,value'];
-    for (let i = 0; lines.length < 200_000; i += 1) lines.push(`${i},${'x'.repeat(8)}`);
-    const buffer = Buffer.from(lines.join('\n') + '\n');
     const cdp = await browser.context.newCDPSession(page);
     await cdp.send('Network.enable');
     await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 1024 * 1024 });
     try {
       await page.getByTestId('datasource-input').fill(`${DATASOURCE}_cancelled`);
-      await page.getByTestId('file-input').setInputFiles({ name: 'big-cancelled.csv', mimeType: 'text/csv', buffer });
+      // Dropped onto the drop zone, as a person would drag it from their file manager.
+      await page.getByTestId('dropzone').evaluate((zone) => {
+        const lines = ['id,value'];
+        for (let i = 0; lines.length < 200_000; i += 1) lines.push(`${i},${'x'.repeat(8)}`);
+        const file = new File([lines.join('\n') + '\n'], 'big-cancelled.csv', { type: 'text/csv' });
+        const data = new DataTransfer();
+        data.items.add(file);
+        for (const type of ['dragenter', 'dragover', 'drop']) {
+          zone.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: data }));
+        }
+      });
       await page.getByTestId('upload-button').click();
       const item = page.locator('[data-testid="upload-item"]', { hasText: 'big-cancelled.csv' });
       const bar = item.getByTestId('upload-progress');
@@ -136,8 +143,18 @@ describe('dashboard', { timeout: TIMEOUT + 240_000 }, () => {
 
   it('uploads the CSV and follows it to succeeded', async () => {
     await page.getByTestId('datasource-input').fill(DATASOURCE);
-    await page.getByTestId('file-input').setInputFiles(DATA_CSV);
-    await page.getByTestId('upload-button').click();
+    // Keyboard only: Tab to the drop zone, Enter opens the file chooser, Enter on Upload.
+    await page.getByTestId('datasource-input').focus();
+    for (let i = 0; i < 6; i += 1) {
+      if (await page.getByTestId('dropzone').evaluate((el) => el === document.activeElement)) break;
+      await page.keyboard.press('Tab');
+    }
+    assert.ok(await page.getByTestId('dropzone').evaluate((el) => el === document.activeElement), 'the drop zone is reachable with Tab');
+    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Enter')]);
+    assert.ok(chooser.isMultiple(), 'several files can be chosen at once');
+    await chooser.setFiles(DATA_CSV);
+    await page.getByTestId('upload-button').focus();
+    await page.keyboard.press('Enter');
     const item = page.locator('[data-testid="upload-item"]', { hasText: basename(DATA_CSV) }).first();
     await item.waitFor();
     const bar = item.getByTestId('upload-progress');

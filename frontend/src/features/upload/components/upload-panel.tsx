@@ -154,19 +154,19 @@ export function UploadPanel({ renderAccepted }: Props) {
             <Typography variant="body2" color="text.secondary" id={`${ids}-formats`}>
               CSV, XLSX, Parquet or NDJSON — several files at once
             </Typography>
-            <input
-              ref={inputRef}
-              type="file"
-              multiple
-              hidden
-              accept={ACCEPTED_EXTENSIONS.join(',')}
-              data-testid="file-input"
-              onChange={(e) => {
-                addFiles(e.target.files);
-                e.target.value = '';
-              }}
-            />
           </Box>
+          <input
+            ref={inputRef}
+            type="file"
+            multiple
+            hidden
+            accept={ACCEPTED_EXTENSIONS.join(',')}
+            data-testid="file-input"
+            onChange={(e) => {
+              addFiles(e.target.files);
+              e.target.value = '';
+            }}
+          />
 
           {files.length > 0 && (
             <Stack direction="row" spacing={1} useFlexGap sx={{ flexWrap: 'wrap' }} aria-label="Files to upload">
