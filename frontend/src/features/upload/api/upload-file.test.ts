@@ -49,4 +49,12 @@ describe('uploadFile', () => {
     FakeXhr.last().networkError();
     await expect(p).rejects.toMatchObject({ code: 'network_error', message: expect.stringMatching(/Could not reach the server/) });
   });
+
+  it('explains a connection closed mid-upload', async () => {
+    const p = uploadFile({ file: file(), datasource: 'sales', mode: 'append' });
+    const xhr = FakeXhr.last();
+    xhr.progress(10, 40);
+    xhr.networkError();
+    await expect(p).rejects.toMatchObject({ code: 'upload_interrupted', message: expect.stringMatching(/stopped after 25%/), hint: expect.stringMatching(/larger than the server accepts/) });
+  });
 });

@@ -1,4 +1,4 @@
-import { apiUrl, parseJson, toApiError } from '@/lib/api/client';
+import { ApiError, apiUrl, parseJson, toApiError } from '@/lib/api/client';
 import type { IngestMode, UploadAccepted } from '@/lib/api/types';
 
 export type UploadProgress = { loaded: number; total: number };
@@ -36,8 +36,12 @@ export function uploadFile({ file, datasource, mode, onProgress, signal }: Uploa
 
     xhr.open('POST', apiUrl('/ingest/upload'));
     xhr.setRequestHeader('Accept', 'application/json');
+    let sent = 0;
+    let total = file.size;
     xhr.upload.addEventListener('progress', (e: ProgressEvent) => {
-      onProgress?.({ loaded: e.loaded, total: e.lengthComputable ? e.total : file.size });
+      sent = e.loaded;
+      total = e.lengthComputable ? e.total : file.size;
+      onProgress?.({ loaded: sent, total });
     });
     xhr.addEventListener('load', () => {
       cleanup();
@@ -56,6 +60,19 @@ export function uploadFile({ file, datasource, mode, onProgress, signal }: Uploa
     });
     xhr.addEventListener('error', () => {
       cleanup();
+      if (sent > 0 && sent < total) {
+        // The server may have answered early (too large, rejected) and closed the connection
+        // while the body was still being sent; browsers then report only a network error.
+        reject(
+          new ApiError({
+            status: 0,
+            code: 'upload_interrupted',
+            message: `The upload stopped after ${Math.round((sent / total) * 100)}% because the connection was closed.`,
+            hint: 'The file may be larger than the server accepts, or the server rejected it while it was being sent. Check the server’s upload limit and that it is running, then try again.',
+          }),
+        );
+        return;
+      }
       reject(toApiError(0, undefined));
     });
     xhr.addEventListener('abort', () => {
