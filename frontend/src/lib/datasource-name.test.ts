@@ -21,6 +21,12 @@ describe('datasourceNameProblem', () => {
     expect(datasourceNameProblem('a'.repeat(129))).toMatch(/at most 128 characters; this one has 129/);
   });
 
+  it('gives every reason at once', () => {
+    expect(datasourceNameProblem('9 lives')).toBe(
+      'The name must start with a letter (A–Z or a–z), not “9”. Use only letters, digits, “_” and “-”; not allowed: space.',
+    );
+  });
+
   it('names the characters that are not allowed', () => {
     expect(datasourceNameProblem('my sales.v2')).toBe('Use only letters, digits, “_” and “-”; not allowed: space, “.”.');
     expect(datasourceNameProblem('ventes_été')).toMatch(/“é”/);
