@@ -41,14 +41,22 @@ pub struct Backends {
 pub async fn task_store(settings: &Settings) -> Result<Arc<dyn TaskStore>, BackendError> {
     let url = settings.database_url();
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let store = PostgresTaskStore::connect(&url)
-            .await
-            .map_err(|source| BackendError::Database { backend: "postgres", source })?;
+        let store =
+            PostgresTaskStore::connect(&url)
+                .await
+                .map_err(|source| BackendError::Database {
+                    backend: "postgres",
+                    source,
+                })?;
         Ok(Arc::new(store))
     } else if url.starts_with("sqlite:") {
-        let store = SqliteTaskStore::connect(&url)
-            .await
-            .map_err(|source| BackendError::Database { backend: "sqlite", source })?;
+        let store =
+            SqliteTaskStore::connect(&url)
+                .await
+                .map_err(|source| BackendError::Database {
+                    backend: "sqlite",
+                    source,
+                })?;
         Ok(Arc::new(store))
     } else {
         Err(BackendError::UnknownDatabase)
@@ -70,13 +78,19 @@ pub async fn object_store(settings: &Settings) -> Result<Arc<dyn ObjectStore>, B
                 credentials,
             })
             .await
-            .map_err(|source| BackendError::Objects { backend: "s3", source })?;
+            .map_err(|source| BackendError::Objects {
+                backend: "s3",
+                source,
+            })?;
             Ok(Arc::new(store))
         }
         None => {
             let store = LocalObjectStore::open(settings.data_dir.join("objects"))
                 .await
-                .map_err(|source| BackendError::Objects { backend: "local", source })?;
+                .map_err(|source| BackendError::Objects {
+                    backend: "local",
+                    source,
+                })?;
             Ok(Arc::new(store))
         }
     }
@@ -84,23 +98,35 @@ pub async fn object_store(settings: &Settings) -> Result<Arc<dyn ObjectStore>, B
 
 /// The Druid client the settings describe, if DRUID_URL is set.
 pub fn druid_client(settings: &Settings) -> Result<Option<DruidClient>, BackendError> {
-    let Some(url) = &settings.druid_url else { return Ok(None) };
-    let credentials = settings.druid_username.as_ref().map(|username| Credentials {
-        username: username.clone(),
-        password: settings
-            .druid_password
-            .as_ref()
-            .map(|p| p.expose().to_owned())
-            .unwrap_or_default(),
-    });
+    let Some(url) = &settings.druid_url else {
+        return Ok(None);
+    };
+    let credentials = settings
+        .druid_username
+        .as_ref()
+        .map(|username| Credentials {
+            username: username.clone(),
+            password: settings
+                .druid_password
+                .as_ref()
+                .map(|p| p.expose().to_owned())
+                .unwrap_or_default(),
+        });
     DruidClient::new(url, credentials)
         .map(Some)
         .map_err(|e| BackendError::Druid(e.to_string()))
 }
 
-pub fn sink(settings: &Settings, objects: &Arc<dyn ObjectStore>) -> Result<Arc<dyn Sink>, BackendError> {
+pub fn sink(
+    settings: &Settings,
+    objects: &Arc<dyn ObjectStore>,
+) -> Result<Arc<dyn Sink>, BackendError> {
     match druid_client(settings)? {
-        Some(client) => Ok(Arc::new(DruidSink::new(client, Arc::clone(objects), DruidSinkConfig::default()))),
+        Some(client) => Ok(Arc::new(DruidSink::new(
+            client,
+            Arc::clone(objects),
+            DruidSinkConfig::default(),
+        ))),
         None => Ok(Arc::new(LocalParquetSink::new(&settings.data_dir))),
     }
 }
@@ -109,5 +135,9 @@ pub async fn build(settings: &Settings) -> Result<Backends, BackendError> {
     let tasks = task_store(settings).await?;
     let objects = object_store(settings).await?;
     let sink = sink(settings, &objects)?;
-    Ok(Backends { tasks, objects, sink })
+    Ok(Backends {
+        tasks,
+        objects,
+        sink,
+    })
 }

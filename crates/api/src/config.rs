@@ -28,7 +28,11 @@ impl std::str::FromStr for Secret {
 }
 
 #[derive(Debug, Parser)]
-#[command(name = "ingest", version, about = "Upload CSV, XLSX, Parquet or NDJSON files, validate them, and ingest them into Druid.")]
+#[command(
+    name = "ingest",
+    version,
+    about = "Upload CSV, XLSX, Parquet or NDJSON files, validate them, and ingest them into Druid."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -126,6 +130,9 @@ pub struct ValidateArgs {
     /// Read the file as this format (csv, xlsx, parquet, ndjson) instead of detecting it.
     #[arg(long)]
     pub format: Option<String>,
+    /// Also write the accepted rows here as normalized Parquet.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

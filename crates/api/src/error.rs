@@ -86,7 +86,11 @@ impl ApiError {
 
     /// 415: not a format we read, or not the format it claims.
     pub fn unsupported(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_file_type", message)
+        Self::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_file_type",
+            message,
+        )
     }
 
     /// 422: well-formed but unacceptable values.
@@ -106,8 +110,12 @@ impl ApiError {
 
     /// 500: our fault. The cause goes to the log only.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "something went wrong on the server")
-            .caused_by(cause)
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "something went wrong on the server",
+        )
+        .caused_by(cause)
     }
 }
 
@@ -126,9 +134,13 @@ impl From<ingest_storage::StorageError> for ApiError {
 impl From<ingest_pipeline::SinkError> for ApiError {
     fn from(error: ingest_pipeline::SinkError) -> Self {
         let hint = error.hint.clone();
-        Self::new(StatusCode::SERVICE_UNAVAILABLE, "sink_unavailable", error.message.clone())
-            .with_details(json!({ "hint": hint, "code": error.code }))
-            .caused_by(&error)
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "sink_unavailable",
+            error.message.clone(),
+        )
+        .with_details(json!({ "hint": hint, "code": error.code }))
+        .caused_by(&error)
     }
 }
 

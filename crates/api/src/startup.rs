@@ -43,12 +43,17 @@ impl Application {
             Arc::clone(&backends.sink),
             config,
         ));
-        let listener = TcpListener::bind(settings.listen)
-            .await
-            .map_err(|source| StartupError::Bind { addr: settings.listen, source })?;
-        let address = listener
-            .local_addr()
-            .map_err(|source| StartupError::Bind { addr: settings.listen, source })?;
+        let listener =
+            TcpListener::bind(settings.listen)
+                .await
+                .map_err(|source| StartupError::Bind {
+                    addr: settings.listen,
+                    source,
+                })?;
+        let address = listener.local_addr().map_err(|source| StartupError::Bind {
+            addr: settings.listen,
+            source,
+        })?;
         let state = AppState::new(backends, pipeline, &settings);
         Ok(Self {
             listener,
@@ -84,7 +89,10 @@ impl Application {
                 on_signal.cancel();
             });
         }
-        let workers = self.state.pipeline.spawn_workers(self.workers, stop.clone());
+        let workers = self
+            .state
+            .pipeline
+            .spawn_workers(self.workers, stop.clone());
         let app = routes::router(self.state.clone());
         tracing::info!(address = %self.address, workers = self.workers, "listening");
         let served = axum::serve(self.listener, app)

@@ -19,7 +19,8 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(backends: Backends, pipeline: Arc<Pipeline>, settings: &Settings) -> Self {
-        let frontend_dir = Some(settings.frontend_dir.clone()).filter(|dir| dir.join("index.html").is_file());
+        let frontend_dir =
+            Some(settings.frontend_dir.clone()).filter(|dir| dir.join("index.html").is_file());
         Self {
             tasks: backends.tasks,
             objects: backends.objects,

@@ -77,7 +77,10 @@ mod tests {
     #[test]
     fn accepts_ordinary_names() {
         for ok in ["sales", "Sales_2024", "a", "web-logs", &"a".repeat(128)] {
-            assert_eq!(DatasourceName::parse(ok).map(|n| n.to_string()), Ok(ok.to_string()));
+            assert_eq!(
+                DatasourceName::parse(ok).map(|n| n.to_string()),
+                Ok(ok.to_string())
+            );
         }
     }
 
@@ -90,7 +93,10 @@ mod tests {
         );
         assert_eq!(
             DatasourceName::parse("a/b"),
-            Err(InvalidDatasourceName::BadCharacter { found: '/', position: 2 })
+            Err(InvalidDatasourceName::BadCharacter {
+                found: '/',
+                position: 2
+            })
         );
         assert_eq!(
             DatasourceName::parse("__time"),

@@ -181,7 +181,12 @@ pub struct Task {
 impl Task {
     /// Closes the open stage (if any) and opens `next` (if any) at `now`.
     pub fn enter_stage(&mut self, next: Option<StageName>, now: DateTime<Utc>) {
-        if let Some(open) = self.stages.iter_mut().rev().find(|s| s.finished_at.is_none()) {
+        if let Some(open) = self
+            .stages
+            .iter_mut()
+            .rev()
+            .find(|s| s.finished_at.is_none())
+        {
             open.finished_at = Some(now);
             open.duration_ms = Some((now - open.started_at).num_milliseconds());
         }

@@ -18,7 +18,9 @@ pub struct Credentials {
 
 impl std::fmt::Debug for Credentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Credentials").field("username", &self.username).finish_non_exhaustive()
+        f.debug_struct("Credentials")
+            .field("username", &self.username)
+            .finish_non_exhaustive()
     }
 }
 
@@ -85,7 +87,11 @@ fn rejected(what: &'static str, status: u16, body: &str) -> DruidError {
                 .find_map(|k| v.get(k).and_then(Value::as_str).map(str::to_owned))
         })
         .unwrap_or_else(|| body.chars().take(2000).collect());
-    DruidError::Rejected { what, status, message }
+    DruidError::Rejected {
+        what,
+        status,
+        message,
+    }
 }
 
 impl DruidClient {
@@ -99,7 +105,12 @@ impl DruidClient {
             .timeout(Duration::from_secs(120))
             .build()
             .map_err(|e| DruidError::BadUrl(e.to_string()))?;
-        Ok(Self { http, base, credentials, attempts: 4 })
+        Ok(Self {
+            http,
+            base,
+            credentials,
+            attempts: 4,
+        })
     }
 
     /// Fewer connection retries (for health checks that must answer fast).
@@ -112,7 +123,11 @@ impl DruidClient {
         &self.base
     }
 
-    async fn send(&self, what: &'static str, request: impl Fn() -> reqwest::RequestBuilder) -> Result<String, DruidError> {
+    async fn send(
+        &self,
+        what: &'static str,
+        request: impl Fn() -> reqwest::RequestBuilder,
+    ) -> Result<String, DruidError> {
         let mut delay = Duration::from_millis(500);
         let mut last = String::new();
         for attempt in 1..=self.attempts {
@@ -146,7 +161,10 @@ impl DruidClient {
                 delay *= 2;
             }
         }
-        Err(DruidError::Unreachable { url: self.base.clone(), reason: last })
+        Err(DruidError::Unreachable {
+            url: self.base.clone(),
+            reason: last,
+        })
     }
 
     async fn get(&self, what: &'static str, path: &str) -> Result<String, DruidError> {
@@ -154,13 +172,24 @@ impl DruidClient {
         self.send(what, || self.http.get(&url)).await
     }
 
-    async fn post_json(&self, what: &'static str, path: &str, body: &Value) -> Result<String, DruidError> {
+    async fn post_json(
+        &self,
+        what: &'static str,
+        path: &str,
+        body: &Value,
+    ) -> Result<String, DruidError> {
         let url = format!("{}{path}", self.base);
         self.send(what, || self.http.post(&url).json(body)).await
     }
 
-    fn parse<T: for<'de> Deserialize<'de>>(what: &'static str, body: &str) -> Result<T, DruidError> {
-        serde_json::from_str(body).map_err(|e| DruidError::Unexpected { what, reason: e.to_string() })
+    fn parse<T: for<'de> Deserialize<'de>>(
+        what: &'static str,
+        body: &str,
+    ) -> Result<T, DruidError> {
+        serde_json::from_str(body).map_err(|e| DruidError::Unexpected {
+            what,
+            reason: e.to_string(),
+        })
     }
 
     /// `GET /status/health`.
@@ -169,7 +198,10 @@ impl DruidClient {
         if body.trim() == "true" {
             Ok(())
         } else {
-            Err(DruidError::Unexpected { what: "the health check", reason: body })
+            Err(DruidError::Unexpected {
+                what: "the health check",
+                reason: body,
+            })
         }
     }
 
@@ -191,12 +223,19 @@ impl DruidClient {
     /// submitted (a retry after a lost answer).
     pub async fn submit(&self, task: &Value) -> Result<String, DruidError> {
         let id = task["id"].as_str().unwrap_or_default().to_owned();
-        match self.post_json("the task submission", "/druid/indexer/v1/task", task).await {
+        match self
+            .post_json("the task submission", "/druid/indexer/v1/task", task)
+            .await
+        {
             Ok(body) => {
                 let answer: Value = Self::parse("the task submission", &body)?;
                 Ok(answer["task"].as_str().map_or(id, str::to_owned))
             }
-            Err(DruidError::Rejected { message, .. }) if message.contains("already exists") && !id.is_empty() => Ok(id),
+            Err(DruidError::Rejected { message, .. })
+                if message.contains("already exists") && !id.is_empty() =>
+            {
+                Ok(id)
+            }
             Err(e) => Err(e),
         }
     }
@@ -207,14 +246,20 @@ impl DruidClient {
             status: TaskState,
         }
         let path = format!("/druid/indexer/v1/task/{}/status", urlencode(task_id));
-        let envelope: Envelope = Self::parse("the task status", &self.get("the task status", &path).await?)?;
+        let envelope: Envelope = Self::parse(
+            "the task status",
+            &self.get("the task status", &path).await?,
+        )?;
         Ok(envelope.status)
     }
 
     /// The `ingestionStatsAndErrors` report, when the task wrote one.
     pub async fn report(&self, task_id: &str) -> Result<TaskReport, DruidError> {
         let path = format!("/druid/indexer/v1/task/{}/reports", urlencode(task_id));
-        let body: Value = Self::parse("the task report", &self.get("the task report", &path).await?)?;
+        let body: Value = Self::parse(
+            "the task report",
+            &self.get("the task report", &path).await?,
+        )?;
         let payload = &body["ingestionStatsAndErrors"]["payload"];
         let build = &payload["rowStats"]["buildSegments"];
         let count = |k: &str| build[k].as_u64().unwrap_or(0);
@@ -229,7 +274,12 @@ impl DruidClient {
             .map(|events| {
                 events
                     .iter()
-                    .filter_map(|e| e["details"]["message"].as_str().or_else(|| e["message"].as_str()).map(str::to_owned))
+                    .filter_map(|e| {
+                        e["details"]["message"]
+                            .as_str()
+                            .or_else(|| e["message"].as_str())
+                            .map(str::to_owned)
+                    })
                     .collect()
             })
             .unwrap_or_default();
@@ -242,25 +292,38 @@ impl DruidClient {
 
     /// The last `bytes` of the task's log.
     pub async fn log_tail(&self, task_id: &str, bytes: u32) -> Result<String, DruidError> {
-        let path = format!("/druid/indexer/v1/task/{}/log?offset=-{bytes}", urlencode(task_id));
+        let path = format!(
+            "/druid/indexer/v1/task/{}/log?offset=-{bytes}",
+            urlencode(task_id)
+        );
         self.get("the task log", &path).await
     }
 
     pub async fn shutdown(&self, task_id: &str) -> Result<(), DruidError> {
         let path = format!("/druid/indexer/v1/task/{}/shutdown", urlencode(task_id));
-        self.post_json("the task shutdown", &path, &json!({})).await.map(|_| ())
+        self.post_json("the task shutdown", &path, &json!({}))
+            .await
+            .map(|_| ())
     }
 
     /// Runs the sampler: can Druid read the input with this spec?
     pub async fn sample(&self, sampler_spec: &Value) -> Result<SamplerOutcome, DruidError> {
-        let body: Value = Self::parse("the sampler", &self.post_json("the sampler", "/druid/indexer/v1/sampler", sampler_spec).await?)?;
+        let body: Value = Self::parse(
+            "the sampler",
+            &self
+                .post_json("the sampler", "/druid/indexer/v1/sampler", sampler_spec)
+                .await?,
+        )?;
         let rows = body["data"].as_array().cloned().unwrap_or_default();
         let unparseable = rows
             .iter()
             .filter(|r| r["unparseable"].as_bool() == Some(true))
             .map(|r| r["error"].as_str().unwrap_or("unparseable row").to_owned())
             .collect();
-        Ok(SamplerOutcome { rows_read: rows.len(), unparseable })
+        Ok(SamplerOutcome {
+            rows_read: rows.len(),
+            unparseable,
+        })
     }
 
     /// Percentage of the datasource's segments in `interval` that are loaded
@@ -282,7 +345,12 @@ impl DruidClient {
     /// Druid SQL with typed parameters; rows as JSON objects.
     pub async fn sql(&self, query: &str, parameters: &[Value]) -> Result<Vec<Value>, DruidError> {
         let body = json!({ "query": query, "parameters": parameters, "resultFormat": "object" });
-        Self::parse("the SQL query", &self.post_json("the SQL query", "/druid/v2/sql", &body).await?)
+        Self::parse(
+            "the SQL query",
+            &self
+                .post_json("the SQL query", "/druid/v2/sql", &body)
+                .await?,
+        )
     }
 }
 
@@ -290,7 +358,9 @@ impl DruidClient {
 fn urlencode(raw: &str) -> String {
     raw.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()

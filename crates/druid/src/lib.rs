@@ -5,8 +5,9 @@ mod client;
 mod error;
 mod spec;
 
-pub use client::{timestamp, varchar, 
-    Credentials, DruidClient, IngestionStats, SamplerOutcome, TaskReport, TaskState, TaskStatusCode,
+pub use client::{
+    timestamp, varchar, Credentials, DruidClient, IngestionStats, SamplerOutcome, TaskReport,
+    TaskState, TaskStatusCode,
 };
 pub use error::DruidError;
 pub use spec::{DimensionType, IngestionPlan, SegmentGranularity, SpecColumn, LINEAGE_COLUMN};

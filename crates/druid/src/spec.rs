@@ -47,7 +47,12 @@ impl SegmentGranularity {
 
     /// Start of the segment-granularity bucket holding `t`.
     pub fn floor(self, t: DateTime<Utc>) -> DateTime<Utc> {
-        let (y, m, d, h) = (t.year(), t.month(), t.day(), t.format("%H").to_string().parse().unwrap_or(0));
+        let (y, m, d, h) = (
+            t.year(),
+            t.month(),
+            t.day(),
+            t.format("%H").to_string().parse().unwrap_or(0),
+        );
         let at = |y, m, d, h| Utc.with_ymd_and_hms(y, m, d, h, 0, 0).single().unwrap_or(t);
         match self {
             Self::Hour => at(y, m, d, h),
@@ -64,10 +69,19 @@ impl SegmentGranularity {
             Self::Hour => start + Duration::hours(1),
             Self::Day => start + Duration::days(1),
             Self::Month => {
-                let (y, m) = if start.month() == 12 { (start.year() + 1, 1) } else { (start.year(), start.month() + 1) };
-                Utc.with_ymd_and_hms(y, m, 1, 0, 0, 0).single().unwrap_or(start)
+                let (y, m) = if start.month() == 12 {
+                    (start.year() + 1, 1)
+                } else {
+                    (start.year(), start.month() + 1)
+                };
+                Utc.with_ymd_and_hms(y, m, 1, 0, 0, 0)
+                    .single()
+                    .unwrap_or(start)
             }
-            Self::Year => Utc.with_ymd_and_hms(start.year() + 1, 1, 1, 0, 0, 0).single().unwrap_or(start),
+            Self::Year => Utc
+                .with_ymd_and_hms(start.year() + 1, 1, 1, 0, 0, 0)
+                .single()
+                .unwrap_or(start),
         }
     }
 }
@@ -101,7 +115,11 @@ impl IngestionPlan {
     pub fn interval(&self) -> String {
         let start = self.segment_granularity.floor(self.min_time);
         let end = self.segment_granularity.next(self.max_time);
-        format!("{}/{}", start.format("%Y-%m-%dT%H:%M:%SZ"), end.format("%Y-%m-%dT%H:%M:%SZ"))
+        format!(
+            "{}/{}",
+            start.format("%Y-%m-%dT%H:%M:%SZ"),
+            end.format("%Y-%m-%dT%H:%M:%SZ")
+        )
     }
 
     fn input_source(&self) -> Value {
@@ -145,7 +163,8 @@ impl IngestionPlan {
         json!({
             "type": "index_parallel",
             "inputSource": self.input_source(),
-            "inputFormat": { "type": "parquet", "binaryAsString": true },
+            // The validator's normalized JSON lines: typed values, `__time` in ms.
+            "inputFormat": { "type": "json" },
             "appendToExisting": self.append,
             "dropExisting": false
         })
@@ -172,13 +191,17 @@ impl IngestionPlan {
         })
     }
 
-    /// The same read, for `POST /druid/indexer/v1/sampler`.
+    /// The same read, for `POST /druid/indexer/v1/sampler`. Druid 25's
+    /// sampler takes only the `index` task type, with the same input.
     pub fn sampler(&self, rows: u32) -> Value {
+        let mut io_config = self.io_config();
+        io_config["type"] = json!("index");
         json!({
-            "type": "index_parallel",
+            "type": "index",
             "spec": {
                 "dataSchema": self.data_schema(),
-                "ioConfig": self.io_config()
+                "ioConfig": io_config,
+                "tuningConfig": { "type": "index" }
             },
             "samplerConfig": { "numRows": rows, "timeoutMs": 30000 }
         })
@@ -194,14 +217,26 @@ mod tests {
             druid_task_id: "ingest-0190".into(),
             datasource: "sales".into(),
             bucket: "ingest".into(),
-            key: "normalized/x.parquet".into(),
+            key: "normalized/x.json".into(),
             time_column: "__time".into(),
             dimensions: vec![
-                SpecColumn { name: "region".into(), kind: DimensionType::String },
-                SpecColumn { name: "qty".into(), kind: DimensionType::Long },
+                SpecColumn {
+                    name: "region".into(),
+                    kind: DimensionType::String,
+                },
+                SpecColumn {
+                    name: "qty".into(),
+                    kind: DimensionType::Long,
+                },
             ],
-            min_time: Utc.with_ymd_and_hms(2024, 1, 1, 0, 49, 0).single().expect("time"),
-            max_time: Utc.with_ymd_and_hms(2024, 3, 30, 23, 0, 0).single().expect("time"),
+            min_time: Utc
+                .with_ymd_and_hms(2024, 1, 1, 0, 49, 0)
+                .single()
+                .expect("time"),
+            max_time: Utc
+                .with_ymd_and_hms(2024, 3, 30, 23, 0, 0)
+                .single()
+                .expect("time"),
             segment_granularity: SegmentGranularity::Day,
             append: false,
             lineage_id: "0190".into(),
@@ -211,21 +246,54 @@ mod tests {
     #[test]
     fn spec_reads_the_exact_object_and_never_drops_rows() {
         let task = plan().task();
-        assert_eq!(task["spec"]["ioConfig"]["inputSource"]["objects"][0]["path"], "normalized/x.parquet");
-        assert!(task["spec"]["ioConfig"]["inputSource"].get("prefixes").is_none());
+        assert_eq!(
+            task["spec"]["ioConfig"]["inputSource"]["objects"][0]["path"],
+            "normalized/x.json"
+        );
+        assert!(task["spec"]["ioConfig"]["inputSource"]
+            .get("prefixes")
+            .is_none());
         assert_eq!(task["spec"]["tuningConfig"]["maxParseExceptions"], 0);
         assert_eq!(task["spec"]["ioConfig"]["appendToExisting"], false);
-        assert_eq!(task["spec"]["dataSchema"]["granularitySpec"]["intervals"][0], "2024-01-01T00:00:00Z/2024-03-31T00:00:00Z");
-        assert_eq!(task["spec"]["dataSchema"]["dimensionsSpec"]["dimensions"][1]["type"], "long");
+        assert_eq!(
+            task["spec"]["dataSchema"]["granularitySpec"]["intervals"][0],
+            "2024-01-01T00:00:00Z/2024-03-31T00:00:00Z"
+        );
+        assert_eq!(
+            task["spec"]["dataSchema"]["dimensionsSpec"]["dimensions"][1]["type"],
+            "long"
+        );
         let text = task.to_string();
-        assert!(!text.contains("accessKey") && !text.contains("secretKey"), "no credentials in specs");
+        assert!(
+            !text.contains("accessKey") && !text.contains("secretKey"),
+            "no credentials in specs"
+        );
     }
 
     #[test]
     fn granularity_follows_the_span() {
-        let t = |d| Utc.with_ymd_and_hms(2024, 1, d, 0, 0, 0).single().expect("time");
-        assert_eq!(SegmentGranularity::for_span(t(1), t(2)), SegmentGranularity::Hour);
-        assert_eq!(SegmentGranularity::for_span(t(1), t(31)), SegmentGranularity::Day);
-        assert_eq!(SegmentGranularity::Month.next(Utc.with_ymd_and_hms(2024, 12, 5, 0, 0, 0).single().expect("t")).to_rfc3339(), "2025-01-01T00:00:00+00:00");
+        let t = |d| {
+            Utc.with_ymd_and_hms(2024, 1, d, 0, 0, 0)
+                .single()
+                .expect("time")
+        };
+        assert_eq!(
+            SegmentGranularity::for_span(t(1), t(2)),
+            SegmentGranularity::Hour
+        );
+        assert_eq!(
+            SegmentGranularity::for_span(t(1), t(31)),
+            SegmentGranularity::Day
+        );
+        assert_eq!(
+            SegmentGranularity::Month
+                .next(
+                    Utc.with_ymd_and_hms(2024, 12, 5, 0, 0, 0)
+                        .single()
+                        .expect("t")
+                )
+                .to_rfc3339(),
+            "2025-01-01T00:00:00+00:00"
+        );
     }
 }

@@ -7,14 +7,15 @@ use std::{sync::Arc, time::Duration};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use ingest_domain::{
-    ColumnType, DatasourceColumn, DatasourceName, DatasourceSummary, DruidState, Granularity, TimePoint,
+    ColumnType, DatasourceColumn, DatasourceName, DatasourceSummary, DruidState, Granularity,
+    TimePoint,
 };
 use ingest_druid::{
     varchar, DimensionType, DruidClient, DruidError, IngestionPlan, SegmentGranularity, SpecColumn,
     TaskStatusCode, LINEAGE_COLUMN,
 };
 use ingest_storage::{object::upload_file, ObjectStore};
-use ingest_validation::TIME_COLUMN;
+use ingest_validation::{OutputFormat, TIME_COLUMN};
 use serde_json::Value;
 use tracing::info;
 
@@ -49,15 +50,32 @@ pub struct DruidSink {
 /// What to tell a person about a Druid error message.
 pub fn druid_hint(message: &str) -> &'static str {
     let m = message.to_ascii_lowercase();
-    if m.contains("could not resolve type id 's3'") || m.contains("unknown input source") && m.contains("s3") {
+    if m.contains("could not resolve type id 's3'")
+        || m.contains("unknown input source") && m.contains("s3")
+    {
         "Druid has no S3 support loaded: add \"druid-s3-extensions\" to druid_extensions_loadList in druid/environment and restart Druid."
-    } else if m.contains("parquet") && (m.contains("could not resolve type id") || m.contains("unknown")) {
+    } else if m.contains("parquet")
+        && (m.contains("could not resolve type id") || m.contains("unknown"))
+    {
         "Druid cannot read Parquet: add \"druid-parquet-extensions\" to druid_extensions_loadList in druid/environment and restart Druid."
-    } else if m.contains("access denied") || m.contains("invalidaccesskeyid") || m.contains("signaturedoesnotmatch") || m.contains("status code: 403") || m.contains("forbidden") {
+    } else if m.contains("access denied")
+        || m.contains("invalidaccesskeyid")
+        || m.contains("signaturedoesnotmatch")
+        || m.contains("status code: 403")
+        || m.contains("forbidden")
+    {
         "Druid reached S3 but was refused: check druid_s3_accessKey and druid_s3_secretKey in druid/environment (they must match the S3 server's credentials)."
-    } else if m.contains("nosuchbucket") || m.contains("bucket does not exist") || m.contains("nosuchkey") || m.contains("not found") {
+    } else if m.contains("nosuchbucket")
+        || m.contains("bucket does not exist")
+        || m.contains("nosuchkey")
+        || m.contains("not found")
+    {
         "Druid reached S3 but could not find the object: check the bucket name and druid_s3_enablePathStyleAccess=true in druid/environment (MinIO-style servers need path-style access)."
-    } else if m.contains("unable to execute http request") || m.contains("connect") || m.contains("unknownhost") || m.contains("timed out") {
+    } else if m.contains("unable to execute http request")
+        || m.contains("connect")
+        || m.contains("unknownhost")
+        || m.contains("timed out")
+    {
         "Druid could not reach S3: check druid_s3_endpoint_url and druid_s3_protocol in druid/environment (the endpoint must be reachable from Druid's processes, e.g. http://minio:9000 in docker-compose)."
     } else {
         "See Druid's message above and the task log in the Druid console; `ingest doctor` checks the S3 settings."
@@ -103,8 +121,16 @@ fn time_of(value: &Value) -> Option<DateTime<Utc>> {
 }
 
 impl DruidSink {
-    pub fn new(client: DruidClient, objects: Arc<dyn ObjectStore>, config: DruidSinkConfig) -> Self {
-        Self { client, objects, config }
+    pub fn new(
+        client: DruidClient,
+        objects: Arc<dyn ObjectStore>,
+        config: DruidSinkConfig,
+    ) -> Self {
+        Self {
+            client,
+            objects,
+            config,
+        }
     }
 
     pub fn client(&self) -> &DruidClient {
@@ -118,7 +144,10 @@ impl DruidSink {
             .columns
             .iter()
             .filter(|c| Some(c.name.as_str()) != time_column)
-            .map(|c| SpecColumn { name: c.name.clone(), kind: dimension_type(c.column_type) })
+            .map(|c| SpecColumn {
+                name: c.name.clone(),
+                kind: dimension_type(c.column_type),
+            })
             .collect();
         let min = report.timestamp.min.unwrap_or(job.task.created_at);
         let max = report.timestamp.max.unwrap_or(min);
@@ -140,24 +169,35 @@ impl DruidSink {
     /// A round trip through S3 and Druid's sampler with a tiny probe file:
     /// what `ingest doctor` runs to prove Druid can read our bucket.
     pub async fn probe(&self) -> Result<(), SinkError> {
-        let scratch = tempfile::tempdir().map_err(|e| SinkError::new("probe_failed", e.to_string(), None))?;
-        let (csv, parquet) = (scratch.path().join("probe.csv"), scratch.path().join("probe.parquet"));
-        std::fs::write(&csv, "time,probe\n2024-01-01T00:00:00Z,1\n").map_err(|e| SinkError::new("probe_failed", e.to_string(), None))?;
+        let scratch =
+            tempfile::tempdir().map_err(|e| SinkError::new("probe_failed", e.to_string(), None))?;
+        let (csv, parquet) = (
+            scratch.path().join("probe.csv"),
+            scratch.path().join("probe.json"),
+        );
+        std::fs::write(&csv, "time,probe\n2024-01-01T00:00:00Z,1\n")
+            .map_err(|e| SinkError::new("probe_failed", e.to_string(), None))?;
         let options = ingest_validation::Options {
             format: ingest_domain::FileFormat::Csv,
             delimiter: None,
             timestamp_column: None,
             fallback_time: Utc::now(),
+            output_format: OutputFormat::Ndjson,
         };
-        let report = ingest_validation::validate(&csv, &options, Some(&parquet)).map_err(|e| SinkError::new("probe_failed", e.to_string(), None))?;
-        let key = format!("probe/doctor-{}.parquet", uuid::Uuid::new_v4());
-        let location = self.objects.s3_location(&key).ok_or_else(|| SinkError::new("druid_needs_s3", "the object store is not S3", None))?;
+        let report = ingest_validation::validate(&csv, &options, Some(&parquet))
+            .map_err(|e| SinkError::new("probe_failed", e.to_string(), None))?;
+        let key = format!("probe/doctor-{}.json", uuid::Uuid::new_v4());
+        let location = self
+            .objects
+            .s3_location(&key)
+            .ok_or_else(|| SinkError::new("druid_needs_s3", "the object store is not S3", None))?;
         upload_file(self.objects.as_ref(), &key, &parquet)
             .await
             .map_err(|e| SinkError::new("object_store_failed", e.to_string(), None))?;
         let task = ingest_domain::Task {
             task_id: ingest_domain::TaskId::new(),
-            datasource: DatasourceName::parse("ingest_doctor_probe").map_err(|e| SinkError::new("probe_failed", e.to_string(), None))?,
+            datasource: DatasourceName::parse("ingest_doctor_probe")
+                .map_err(|e| SinkError::new("probe_failed", e.to_string(), None))?,
             file_name: "probe.csv".into(),
             object_key: key.clone(),
             size_bytes: 0,
@@ -177,15 +217,25 @@ impl DruidSink {
             error: None,
             attempts: 0,
         };
-        let job = SinkJob { task: &task, normalized: &parquet, report: &report };
-        let outcome = self.preflight(&self.plan(&job, location.bucket, location.key)).await;
+        let job = SinkJob {
+            task: &task,
+            normalized: &parquet,
+            report: &report,
+        };
+        let outcome = self
+            .preflight(&self.plan(&job, location.bucket, location.key))
+            .await;
         self.objects.delete(&key).await.ok();
         outcome
     }
 
     /// Fails fast, with Druid's words, when Druid cannot read the object.
     async fn preflight(&self, plan: &IngestionPlan) -> Result<(), SinkError> {
-        let outcome = self.client.sample(&plan.sampler(5)).await.map_err(|e| druid_failure("druid_cannot_read_input", &e))?;
+        let outcome = self
+            .client
+            .sample(&plan.sampler(5))
+            .await
+            .map_err(|e| druid_failure("druid_cannot_read_input", &e))?;
         if let Some(first) = outcome.unparseable.first() {
             return Err(SinkError::new(
                 "druid_cannot_parse_input",
@@ -205,39 +255,72 @@ impl DruidSink {
 
     async fn failure_details(&self, task_id: &str, status_error: Option<String>) -> SinkError {
         let report = self.client.report(task_id).await.unwrap_or_default();
-        let log = self.client.log_tail(task_id, 4096).await.unwrap_or_default();
+        let log = self
+            .client
+            .log_tail(task_id, 4096)
+            .await
+            .unwrap_or_default();
         let mut message = status_error
             .or(report.error)
             .unwrap_or_else(|| "Druid reported the task as FAILED without a message".into());
         if let Some(parse) = report.parse_errors.first() {
             message.push_str(&format!("; first unparseable row: {parse}"));
         }
-        let tail: Vec<&str> = log.lines().rev().take(15).collect::<Vec<_>>().into_iter().rev().collect();
+        let tail: Vec<&str> = log
+            .lines()
+            .rev()
+            .take(15)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
         let hint = druid_hint(&format!("{message}\n{log}"));
-        let mut error = SinkError::new("druid_task_failed", format!("Druid task {task_id} failed: {message}"), Some(hint));
+        let mut error = SinkError::new(
+            "druid_task_failed",
+            format!("Druid task {task_id} failed: {message}"),
+            Some(hint),
+        );
         if !tail.is_empty() {
-            error.message.push_str(&format!("\n--- last lines of the Druid task log ---\n{}", tail.join("\n")));
+            error.message.push_str(&format!(
+                "\n--- last lines of the Druid task log ---\n{}",
+                tail.join("\n")
+            ));
         }
         error
     }
 
     /// Polls until the task ends; publishes each status change.
-    async fn follow(&self, plan: &IngestionPlan, state: &mut DruidState, progress: &mut dyn DruidProgress) -> Result<(), SinkError> {
+    async fn follow(
+        &self,
+        plan: &IngestionPlan,
+        state: &mut DruidState,
+        progress: &mut dyn DruidProgress,
+    ) -> Result<(), SinkError> {
         let started = tokio::time::Instant::now();
         loop {
-            let status = self.client.status(&plan.druid_task_id).await.map_err(|e| druid_failure("druid_status_failed", &e))?;
+            let status = self
+                .client
+                .status(&plan.druid_task_id)
+                .await
+                .map_err(|e| druid_failure("druid_status_failed", &e))?;
             let word = format!("{:?}", status.code).to_uppercase();
             if state.status.as_deref() != Some(word.as_str()) {
                 state.status = Some(word);
                 if !progress.update(state.clone()).await {
                     self.client.shutdown(&plan.druid_task_id).await.ok();
-                    return Err(SinkError::new("cancelled", "the task was cancelled; the Druid task was shut down", None));
+                    return Err(SinkError::new(
+                        "cancelled",
+                        "the task was cancelled; the Druid task was shut down",
+                        None,
+                    ));
                 }
             }
             match status.code {
                 TaskStatusCode::Success => return Ok(()),
                 TaskStatusCode::Failed => {
-                    let error = self.failure_details(&plan.druid_task_id, status.error).await;
+                    let error = self
+                        .failure_details(&plan.druid_task_id, status.error)
+                        .await;
                     state.error = Some(error.message.clone());
                     return Err(error);
                 }
@@ -245,7 +328,14 @@ impl DruidSink {
             }
             if started.elapsed() > self.config.task_timeout {
                 self.client.shutdown(&plan.druid_task_id).await.ok();
-                return Err(SinkError::new("druid_task_timeout", format!("Druid task {} ran longer than {:?} and was shut down", plan.druid_task_id, self.config.task_timeout), None));
+                return Err(SinkError::new(
+                    "druid_task_timeout",
+                    format!(
+                        "Druid task {} ran longer than {:?} and was shut down",
+                        plan.druid_task_id, self.config.task_timeout
+                    ),
+                    None,
+                ));
             }
             tokio::time::sleep(self.config.poll_interval).await;
         }
@@ -262,8 +352,15 @@ impl DruidSink {
                 .await
                 .map_err(|e| druid_failure("druid_load_status_failed", &e))?;
             if loaded >= 100.0 {
-                let query = format!(r#"SELECT COUNT(*) AS "rows" FROM "{}" WHERE "{LINEAGE_COLUMN}" = ?"#, plan.datasource);
-                let rows = self.client.sql(&query, &[varchar(&plan.lineage_id)]).await.map_err(|e| druid_failure("druid_sql_failed", &e))?;
+                let query = format!(
+                    r#"SELECT COUNT(*) AS "rows" FROM "{}" WHERE "{LINEAGE_COLUMN}" = ?"#,
+                    plan.datasource
+                );
+                let rows = self
+                    .client
+                    .sql(&query, &[varchar(&plan.lineage_id)])
+                    .await
+                    .map_err(|e| druid_failure("druid_sql_failed", &e))?;
                 let count = rows.first().and_then(|r| r["rows"].as_u64()).unwrap_or(0);
                 if count > 0 {
                     return Ok(count);
@@ -292,8 +389,18 @@ impl Sink for DruidSink {
         "druid"
     }
 
-    async fn ingest(&self, job: SinkJob<'_>, progress: &mut dyn DruidProgress) -> Result<SinkOutcome, SinkError> {
-        let key = format!("normalized/{}.parquet", job.task.task_id);
+    /// Druid 25 from Maven Central has no Parquet reader, and every Druid
+    /// reads JSON lines.
+    fn normalized_format(&self) -> OutputFormat {
+        OutputFormat::Ndjson
+    }
+
+    async fn ingest(
+        &self,
+        job: SinkJob<'_>,
+        progress: &mut dyn DruidProgress,
+    ) -> Result<SinkOutcome, SinkError> {
+        let key = format!("normalized/{}.json", job.task.task_id);
         let Some(location) = self.objects.s3_location(&key) else {
             return Err(SinkError::new(
                 "druid_needs_s3",
@@ -303,13 +410,27 @@ impl Sink for DruidSink {
         };
         upload_file(self.objects.as_ref(), &key, job.normalized)
             .await
-            .map_err(|e| SinkError::new("object_store_failed", format!("could not store the normalized file: {e}"), None).retryable())?;
+            .map_err(|e| {
+                SinkError::new(
+                    "object_store_failed",
+                    format!("could not store the normalized file: {e}"),
+                    None,
+                )
+                .retryable()
+            })?;
         let plan = self.plan(&job, location.bucket, location.key);
         self.preflight(&plan).await?;
 
-        let druid_task_id = self.client.submit(&plan.task()).await.map_err(|e| druid_failure("druid_submit_failed", &e))?;
+        let druid_task_id = self
+            .client
+            .submit(&plan.task())
+            .await
+            .map_err(|e| druid_failure("druid_submit_failed", &e))?;
         info!(%druid_task_id, "submitted to Druid");
-        let mut state = DruidState { task_id: druid_task_id, ..DruidState::default() };
+        let mut state = DruidState {
+            task_id: druid_task_id,
+            ..DruidState::default()
+        };
         let followed = self.follow(&plan, &mut state, progress).await;
         if let Ok(report) = self.client.report(&plan.druid_task_id).await {
             if let Some(stats) = report.stats {
@@ -331,11 +452,19 @@ impl Sink for DruidSink {
                 Some("Compare Druid's task report (processed, unparseable, thrown away) with the validation report."),
             ));
         }
-        Ok(SinkOutcome { rows, druid: Some(state) })
+        Ok(SinkOutcome {
+            rows,
+            druid: Some(state),
+        })
     }
 
     async fn health(&self) -> Result<(), SinkError> {
-        self.client.clone().with_attempts(1).healthy().await.map_err(|e| druid_failure("druid_unhealthy", &e))
+        self.client
+            .clone()
+            .with_attempts(1)
+            .healthy()
+            .await
+            .map_err(|e| druid_failure("druid_unhealthy", &e))
     }
 
     async fn datasources(&self) -> Result<Vec<DatasourceSummary>, SinkError> {
@@ -346,7 +475,12 @@ impl Sink for DruidSink {
             .map_err(|e| druid_failure("druid_sql_failed", &e))?;
         let mut out = Vec::new();
         for row in rows {
-            let Some(name) = row["name"].as_str().and_then(|n| DatasourceName::parse(n).ok()) else { continue };
+            let Some(name) = row["name"]
+                .as_str()
+                .and_then(|n| DatasourceName::parse(n).ok())
+            else {
+                continue;
+            };
             if let Some(summary) = self.datasource(&name).await? {
                 out.push(summary);
             }
@@ -354,7 +488,10 @@ impl Sink for DruidSink {
         Ok(out)
     }
 
-    async fn datasource(&self, name: &DatasourceName) -> Result<Option<DatasourceSummary>, SinkError> {
+    async fn datasource(
+        &self,
+        name: &DatasourceName,
+    ) -> Result<Option<DatasourceSummary>, SinkError> {
         let columns = self
             .client
             .sql(
@@ -369,8 +506,14 @@ impl Sink for DruidSink {
         }
         // The name is a DatasourceName (letters, digits, _ and -), so it is
         // safe inside a quoted identifier.
-        let query = format!(r#"SELECT COUNT(*) AS "rows", MIN(__time) AS "min", MAX(__time) AS "max" FROM "{name}""#);
-        let stats = self.client.sql(&query, &[]).await.map_err(|e| druid_failure("druid_sql_failed", &e))?;
+        let query = format!(
+            r#"SELECT COUNT(*) AS "rows", MIN(__time) AS "min", MAX(__time) AS "max" FROM "{name}""#
+        );
+        let stats = self
+            .client
+            .sql(&query, &[])
+            .await
+            .map_err(|e| druid_failure("druid_sql_failed", &e))?;
         let first = stats.first().cloned().unwrap_or(Value::Null);
         Ok(Some(DatasourceSummary {
             name: name.to_string(),
@@ -387,7 +530,11 @@ impl Sink for DruidSink {
         }))
     }
 
-    async fn timeseries(&self, name: &DatasourceName, granularity: Granularity) -> Result<Option<Vec<TimePoint>>, SinkError> {
+    async fn timeseries(
+        &self,
+        name: &DatasourceName,
+        granularity: Granularity,
+    ) -> Result<Option<Vec<TimePoint>>, SinkError> {
         if self.datasource(name).await?.is_none() {
             return Ok(None);
         }
@@ -395,12 +542,20 @@ impl Sink for DruidSink {
             r#"SELECT TIME_FLOOR(__time, '{}') AS "time", COUNT(*) AS "rows" FROM "{name}" GROUP BY 1 ORDER BY 1"#,
             period(granularity)
         );
-        let rows = self.client.sql(&query, &[]).await.map_err(|e| druid_failure("druid_sql_failed", &e))?;
+        let rows = self
+            .client
+            .sql(&query, &[])
+            .await
+            .map_err(|e| druid_failure("druid_sql_failed", &e))?;
         Ok(Some(
             rows.iter()
-                .filter_map(|r| Some(TimePoint { time: time_of(&r["time"])?, rows: r["rows"].as_u64()? }))
+                .filter_map(|r| {
+                    Some(TimePoint {
+                        time: time_of(&r["time"])?,
+                        rows: r["rows"].as_u64()?,
+                    })
+                })
                 .collect(),
         ))
     }
 }
-

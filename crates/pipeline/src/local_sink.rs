@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use ingest_domain::{
     DatasourceColumn, DatasourceName, DatasourceSummary, Granularity, IngestMode, TimePoint,
 };
-use ingest_validation::TIME_COLUMN;
+use ingest_validation::{OutputFormat, TIME_COLUMN};
 use polars::prelude::*;
 
 use crate::sink::{DruidProgress, Sink, SinkJob, SinkOutcome};
@@ -61,7 +61,10 @@ impl LocalParquetSink {
 }
 
 fn scan(path: &Path) -> PolarsResult<LazyFrame> {
-    LazyFrame::scan_parquet(PlRefPath::new(path.to_string_lossy().as_ref()), ScanArgsParquet::default())
+    LazyFrame::scan_parquet(
+        PlRefPath::new(path.to_string_lossy().as_ref()),
+        ScanArgsParquet::default(),
+    )
 }
 
 fn type_name(dtype: &DataType) -> &'static str {
@@ -89,12 +92,19 @@ fn summarize(name: &str, dir: &Path) -> Result<Option<DatasourceSummary>, SinkEr
     };
     for file in files {
         let mut lazy = scan(&file).map_err(|e| internal("read a datasource file", e))?;
-        let schema = lazy.collect_schema().map_err(|e| internal("read a schema", e))?;
+        let schema = lazy
+            .collect_schema()
+            .map_err(|e| internal("read a schema", e))?;
         for (column, dtype) in schema.iter() {
             if !summary.columns.iter().any(|c| c.name == column.as_str()) {
                 summary.columns.push(DatasourceColumn {
                     name: column.to_string(),
-                    column_type: if column.as_str() == TIME_COLUMN { "timestamp" } else { type_name(dtype) }.to_owned(),
+                    column_type: if column.as_str() == TIME_COLUMN {
+                        "timestamp"
+                    } else {
+                        type_name(dtype)
+                    }
+                    .to_owned(),
                 });
             }
         }
@@ -144,8 +154,11 @@ fn bucket_counts(dir: &Path, width: i64) -> Result<Option<Vec<TimePoint>>, SinkE
         let (Ok(starts), Ok(counts)) = (starts, counts) else {
             return Err(internal("read grouped rows", "unexpected column types"));
         };
-        let counts = counts.u64().map_err(|e| internal("read grouped rows", e))?.clone();
-        for (start, count) in starts.into_iter().zip(counts.into_iter()) {
+        let counts = counts
+            .u64()
+            .map_err(|e| internal("read grouped rows", e))?
+            .clone();
+        for (start, count) in starts.iter().zip(counts.iter()) {
             if let (Some(start), Some(count)) = (start, count) {
                 *buckets.entry(start).or_default() += count;
             }
@@ -183,22 +196,34 @@ impl Sink for LocalParquetSink {
         "parquet"
     }
 
-    async fn ingest(&self, job: SinkJob<'_>, _progress: &mut dyn DruidProgress) -> Result<SinkOutcome, SinkError> {
+    fn normalized_format(&self) -> OutputFormat {
+        OutputFormat::Parquet
+    }
+
+    async fn ingest(
+        &self,
+        job: SinkJob<'_>,
+        _progress: &mut dyn DruidProgress,
+    ) -> Result<SinkOutcome, SinkError> {
         let dir = self.dir_of(job.task.datasource.as_str());
         let source = job.normalized.to_owned();
         let final_path = dir.join(format!("{}.parquet", job.task.task_id));
         let mode = job.task.mode;
         let job_id = job.task.task_id;
         Self::blocking("store the file", move || {
-            std::fs::create_dir_all(&dir).map_err(|e| internal("create the datasource folder", e))?;
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| internal("create the datasource folder", e))?;
             // Copy under a hidden name, then rename: readers never see half a file.
             let staging = dir.join(format!(".{}.staging", job_id));
             std::fs::copy(&source, &staging).map_err(|e| internal("copy the file", e))?;
             std::fs::rename(&staging, &final_path).map_err(|e| internal("publish the file", e))?;
             if mode == IngestMode::Replace {
-                for other in Self::files_of(&dir).map_err(|e| internal("list datasource files", e))? {
+                for other in
+                    Self::files_of(&dir).map_err(|e| internal("list datasource files", e))?
+                {
                     if other != final_path {
-                        std::fs::remove_file(&other).map_err(|e| internal("remove replaced data", e))?;
+                        std::fs::remove_file(&other)
+                            .map_err(|e| internal("remove replaced data", e))?;
                     }
                 }
             }
@@ -214,7 +239,8 @@ impl Sink for LocalParquetSink {
         let root = self.root.clone();
         Self::blocking("check its folder", move || {
             std::fs::create_dir_all(&root).map_err(|e| internal("create its folder", e))?;
-            let probe = tempfile::NamedTempFile::new_in(&root).map_err(|e| internal("write to its folder", e))?;
+            let probe = tempfile::NamedTempFile::new_in(&root)
+                .map_err(|e| internal("write to its folder", e))?;
             drop(probe);
             Ok(())
         })
@@ -245,13 +271,23 @@ impl Sink for LocalParquetSink {
         .await
     }
 
-    async fn datasource(&self, name: &DatasourceName) -> Result<Option<DatasourceSummary>, SinkError> {
+    async fn datasource(
+        &self,
+        name: &DatasourceName,
+    ) -> Result<Option<DatasourceSummary>, SinkError> {
         let (name, dir) = (name.to_string(), self.dir_of(name.as_str()));
         Self::blocking("describe the datasource", move || summarize(&name, &dir)).await
     }
 
-    async fn timeseries(&self, name: &DatasourceName, granularity: Granularity) -> Result<Option<Vec<TimePoint>>, SinkError> {
+    async fn timeseries(
+        &self,
+        name: &DatasourceName,
+        granularity: Granularity,
+    ) -> Result<Option<Vec<TimePoint>>, SinkError> {
         let dir = self.dir_of(name.as_str());
-        Self::blocking("build the time series", move || bucket_counts(&dir, granularity.millis())).await
+        Self::blocking("build the time series", move || {
+            bucket_counts(&dir, granularity.millis())
+        })
+        .await
     }
 }

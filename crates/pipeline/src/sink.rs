@@ -3,14 +3,19 @@
 use std::path::Path;
 
 use async_trait::async_trait;
-use ingest_domain::{DatasourceName, DatasourceSummary, DruidState, Granularity, Task, TimePoint, ValidationReport};
+use ingest_domain::{
+    DatasourceName, DatasourceSummary, DruidState, Granularity, Task, TimePoint, ValidationReport,
+};
+
+use ingest_validation::OutputFormat;
 
 use crate::SinkError;
 
 /// One normalized file to ingest.
 pub struct SinkJob<'a> {
     pub task: &'a Task,
-    /// Parquet written by validation: `__time` first, then typed columns.
+    /// Written by validation in the sink's `normalized_format`: `__time`
+    /// first, then typed columns.
     pub normalized: &'a Path,
     pub report: &'a ValidationReport,
 }
@@ -35,9 +40,22 @@ pub trait Sink: Send + Sync + 'static {
     fn name(&self) -> &'static str;
     /// What backs it, for health reports (`parquet`, `druid`).
     fn backend(&self) -> &'static str;
-    async fn ingest(&self, job: SinkJob<'_>, progress: &mut dyn DruidProgress) -> Result<SinkOutcome, SinkError>;
+    /// The layout of the normalized file it reads.
+    fn normalized_format(&self) -> OutputFormat;
+    async fn ingest(
+        &self,
+        job: SinkJob<'_>,
+        progress: &mut dyn DruidProgress,
+    ) -> Result<SinkOutcome, SinkError>;
     async fn health(&self) -> Result<(), SinkError>;
     async fn datasources(&self) -> Result<Vec<DatasourceSummary>, SinkError>;
-    async fn datasource(&self, name: &DatasourceName) -> Result<Option<DatasourceSummary>, SinkError>;
-    async fn timeseries(&self, name: &DatasourceName, granularity: Granularity) -> Result<Option<Vec<TimePoint>>, SinkError>;
+    async fn datasource(
+        &self,
+        name: &DatasourceName,
+    ) -> Result<Option<DatasourceSummary>, SinkError>;
+    async fn timeseries(
+        &self,
+        name: &DatasourceName,
+        granularity: Granularity,
+    ) -> Result<Option<Vec<TimePoint>>, SinkError>;
 }

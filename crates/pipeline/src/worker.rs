@@ -13,7 +13,6 @@ use tracing::{info, instrument, warn, Instrument};
 use crate::sink::{DruidProgress, Sink, SinkJob};
 use crate::PipelineError;
 
-
 #[derive(Debug, Clone)]
 pub struct PipelineConfig {
     /// Scratch space for downloaded and normalized files.
@@ -84,10 +83,15 @@ impl Pipeline {
     /// Claims one task and takes it as far as it goes in this attempt.
     /// Returns the task as it was left, or `None` when nothing was waiting.
     pub async fn run_next(&self) -> Result<Option<Task>, PipelineError> {
-        let Some(task) = self.tasks.claim(&self.config.worker_id, self.config.lease).await? else {
+        let Some(task) = self
+            .tasks
+            .claim(&self.config.worker_id, self.config.lease)
+            .await?
+        else {
             return Ok(None);
         };
-        let span = tracing::info_span!("task", task_id = %task.task_id, datasource = %task.datasource);
+        let span =
+            tracing::info_span!("task", task_id = %task.task_id, datasource = %task.datasource);
         self.process(task).instrument(span).await.map(Some)
     }
 
@@ -101,7 +105,11 @@ impl Pipeline {
     }
 
     /// Starts `count` workers that run until `stop` fires.
-    pub fn spawn_workers(self: &Arc<Self>, count: usize, stop: CancellationToken) -> Vec<tokio::task::JoinHandle<()>> {
+    pub fn spawn_workers(
+        self: &Arc<Self>,
+        count: usize,
+        stop: CancellationToken,
+    ) -> Vec<tokio::task::JoinHandle<()>> {
         (0..count)
             .map(|n| {
                 let (pipeline, stop) = (Arc::clone(self), stop.clone());
@@ -124,8 +132,16 @@ impl Pipeline {
     }
 
     async fn save(&self, task: Task) -> Result<Step, PipelineError> {
-        if self.tasks.save(&task, &self.config.worker_id, self.config.lease).await? {
-            Ok(if task.status.is_terminal() { Step::Stop(task) } else { Step::Continue(task) })
+        if self
+            .tasks
+            .save(&task, &self.config.worker_id, self.config.lease)
+            .await?
+        {
+            Ok(if task.status.is_terminal() {
+                Step::Stop(task)
+            } else {
+                Step::Continue(task)
+            })
         } else {
             info!("task was cancelled or taken over; stopping");
             let current = self.tasks.get(task.task_id).await?.unwrap_or(task);
@@ -145,14 +161,20 @@ impl Pipeline {
     async fn process(&self, task: Task) -> Result<Task, PipelineError> {
         if task.attempts > self.config.max_attempts {
             let message = format!("gave up after {} attempts", task.attempts - 1);
-            let error = TaskError::new("too_many_attempts", message, Some("Check the server logs for the failures of earlier attempts.".into()));
+            let error = TaskError::new(
+                "too_many_attempts",
+                message,
+                Some("Check the server logs for the failures of earlier attempts.".into()),
+            );
             return self.fail(task, error).await;
         }
         let scratch = tempfile::Builder::new()
             .prefix("task-")
             .tempdir_in(self.ensure_work_dir()?)?;
         let heartbeat = self.keep_lease(&task);
-        let outcome = self.validate_and_sink(task, scratch.path().to_owned()).await;
+        let outcome = self
+            .validate_and_sink(task, scratch.path().to_owned())
+            .await;
         heartbeat.abort();
         outcome
     }
@@ -181,7 +203,11 @@ impl Pipeline {
         })
     }
 
-    async fn validate_and_sink(&self, mut task: Task, scratch: PathBuf) -> Result<Task, PipelineError> {
+    async fn validate_and_sink(
+        &self,
+        mut task: Task,
+        scratch: PathBuf,
+    ) -> Result<Task, PipelineError> {
         task.status = TaskStatus::Validating;
         task.error = None;
         task.enter_stage(Some(StageName::Validation), Utc::now());
@@ -191,13 +217,18 @@ impl Pipeline {
         };
 
         let input = scratch.join("input");
-        let normalized = scratch.join("normalized.parquet");
+        let output_format = self.sink.normalized_format();
+        let normalized = scratch.join(match output_format {
+            ingest_validation::OutputFormat::Parquet => "normalized.parquet",
+            ingest_validation::OutputFormat::Ndjson => "normalized.json",
+        });
         self.objects.download_to(&task.object_key, &input).await?;
         let options = ingest_validation::Options {
             format: task.format,
             delimiter: None,
             timestamp_column: task.timestamp_column.clone(),
             fallback_time: task.created_at,
+            output_format,
         };
         let (input_path, output_path) = (input.clone(), normalized.clone());
         let report = tokio::task::spawn_blocking(move || {
@@ -212,10 +243,18 @@ impl Pipeline {
         task.rejected_row_count = Some(report.rows_rejected);
         task.validation = Some(report.clone());
         if let Some(problem) = report.first_error() {
-            let error = TaskError::new(&problem.code, problem.message.clone(), ingest_validation::hint_for(&problem.code));
+            let error = TaskError::new(
+                &problem.code,
+                problem.message.clone(),
+                ingest_validation::hint_for(&problem.code),
+            );
             return self.fail(task, error).await;
         }
-        info!(rows = report.rows_accepted, rejected = report.rows_rejected, "validated");
+        info!(
+            rows = report.rows_accepted,
+            rejected = report.rows_rejected,
+            "validated"
+        );
 
         task.status = TaskStatus::Ingesting;
         task.enter_stage(Some(StageName::Ingestion), Utc::now());

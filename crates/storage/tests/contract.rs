@@ -22,7 +22,9 @@ fn env(name: &str) -> String {
 
 async fn local_store() -> (Arc<dyn ObjectStore>, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = LocalObjectStore::open(dir.path().join("objects")).await.expect("open");
+    let store = LocalObjectStore::open(dir.path().join("objects"))
+        .await
+        .expect("open");
     (Arc::new(store), dir)
 }
 
@@ -42,23 +44,38 @@ async fn s3_store() -> (Arc<dyn ObjectStore>, tempfile::TempDir) {
 async fn put(store: &dyn ObjectStore, key: &str, chunks: &[&[u8]]) -> u64 {
     let mut upload = store.begin_upload(key).await.expect("begin");
     for chunk in chunks {
-        upload.write(Bytes::copy_from_slice(chunk)).await.expect("write");
+        upload
+            .write(Bytes::copy_from_slice(chunk))
+            .await
+            .expect("write");
     }
     upload.finish().await.expect("finish")
 }
 
 async fn round_trip(store: Arc<dyn ObjectStore>, dir: tempfile::TempDir) {
-    assert_eq!(put(store.as_ref(), "a/one.csv", &[b"hello ", b"world"]).await, 11);
+    assert_eq!(
+        put(store.as_ref(), "a/one.csv", &[b"hello ", b"world"]).await,
+        11
+    );
     assert_eq!(store.size("a/one.csv").await.expect("size"), Some(11));
     let dest = dir.path().join("copy");
-    assert_eq!(store.download_to("a/one.csv", &dest).await.expect("download"), 11);
+    assert_eq!(
+        store
+            .download_to("a/one.csv", &dest)
+            .await
+            .expect("download"),
+        11
+    );
     assert_eq!(std::fs::read(&dest).expect("read"), b"hello world");
     put(store.as_ref(), "b/two.csv", &[b"x"]).await;
     assert_eq!(store.list("a/").await.expect("list"), ["a/one.csv"]);
     assert_eq!(store.list("").await.expect("list").len(), 2);
     store.delete("a/one.csv").await.expect("delete");
     assert_eq!(store.size("a/one.csv").await.expect("size"), None);
-    store.delete("a/one.csv").await.expect("deleting twice is fine");
+    store
+        .delete("a/one.csv")
+        .await
+        .expect("deleting twice is fine");
     store.health().await.expect("healthy");
 }
 
@@ -69,17 +86,30 @@ async fn large_objects_arrive_whole(store: Arc<dyn ObjectStore>, dir: tempfile::
     let expected = (chunk.len() * 20) as u64;
     assert_eq!(put(store.as_ref(), "big.bin", &chunks).await, expected);
     let dest = dir.path().join("big");
-    assert_eq!(store.download_to("big.bin", &dest).await.expect("download"), expected);
+    assert_eq!(
+        store.download_to("big.bin", &dest).await.expect("download"),
+        expected
+    );
     let got = std::fs::read(&dest).expect("read");
     assert!(got.chunks(chunk.len()).all(|c| c == chunk.as_slice()));
     assert_eq!(store.pending_uploads().await.expect("pending"), 0);
 }
 
-async fn aborted_and_dropped_uploads_leave_nothing(store: Arc<dyn ObjectStore>, _dir: tempfile::TempDir) {
+async fn aborted_and_dropped_uploads_leave_nothing(
+    store: Arc<dyn ObjectStore>,
+    _dir: tempfile::TempDir,
+) {
     let part = vec![7u8; 9 * 1024 * 1024];
     let mut aborted = store.begin_upload("gone.bin").await.expect("begin");
-    aborted.write(Bytes::from(part.clone())).await.expect("write");
-    assert_eq!(store.pending_uploads().await.expect("pending"), 1, "an upload is under way");
+    aborted
+        .write(Bytes::from(part.clone()))
+        .await
+        .expect("write");
+    assert_eq!(
+        store.pending_uploads().await.expect("pending"),
+        1,
+        "an upload is under way"
+    );
     aborted.abort().await.expect("abort");
     assert_eq!(store.pending_uploads().await.expect("pending"), 0);
 
@@ -99,8 +129,14 @@ async fn aborted_and_dropped_uploads_leave_nothing(store: Arc<dyn ObjectStore>, 
 }
 
 async fn missing_objects_are_reported(store: Arc<dyn ObjectStore>, dir: tempfile::TempDir) {
-    let error = store.download_to("nope", &dir.path().join("x")).await.expect_err("missing");
-    assert!(matches!(error, StorageError::ObjectNotFound { .. }), "{error:?}");
+    let error = store
+        .download_to("nope", &dir.path().join("x"))
+        .await
+        .expect_err("missing");
+    assert!(
+        matches!(error, StorageError::ObjectNotFound { .. }),
+        "{error:?}"
+    );
     assert_eq!(store.size("nope").await.expect("size"), None);
 }
 
@@ -140,7 +176,10 @@ object_contract!(object_s3, s3_store());
 async fn sqlite_store() -> (Arc<dyn TaskStore>, Option<tempfile::TempDir>) {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("tasks.db").display());
-    (Arc::new(SqliteTaskStore::connect(&url).await.expect("open")), Some(dir))
+    (
+        Arc::new(SqliteTaskStore::connect(&url).await.expect("open")),
+        Some(dir),
+    )
 }
 
 async fn postgres_store() -> (Arc<dyn TaskStore>, Option<tempfile::TempDir>) {
@@ -148,9 +187,15 @@ async fn postgres_store() -> (Arc<dyn TaskStore>, Option<tempfile::TempDir>) {
     let admin = env("DATABASE_URL");
     let name = format!("contract_{}", uuid::Uuid::new_v4().simple());
     let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect");
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create db");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .expect("create db");
     let url = format!("{}/{name}", admin.rsplit_once('/').expect("path").0);
-    (Arc::new(PostgresTaskStore::connect(&url).await.expect("open")), None)
+    (
+        Arc::new(PostgresTaskStore::connect(&url).await.expect("open")),
+        None,
+    )
 }
 
 fn task(datasource: &str, created_offset_ms: i64) -> Task {
@@ -195,12 +240,23 @@ async fn claims_oldest_first_and_never_twice(store: Arc<dyn TaskStore>) {
     let (older, newer) = (task("a", -1000), task("b", 0));
     store.insert(&newer).await.expect("insert");
     store.insert(&older).await.expect("insert");
-    let first = store.claim("w1", LEASE).await.expect("claim").expect("a task");
+    let first = store
+        .claim("w1", LEASE)
+        .await
+        .expect("claim")
+        .expect("a task");
     assert_eq!(first.task_id, older.task_id);
     assert_eq!(first.attempts, 1);
-    let second = store.claim("w2", LEASE).await.expect("claim").expect("a task");
+    let second = store
+        .claim("w2", LEASE)
+        .await
+        .expect("claim")
+        .expect("a task");
     assert_eq!(second.task_id, newer.task_id);
-    assert!(store.claim("w3", LEASE).await.expect("claim").is_none(), "both leased");
+    assert!(
+        store.claim("w3", LEASE).await.expect("claim").is_none(),
+        "both leased"
+    );
 }
 
 async fn concurrent_claims_get_distinct_tasks(store: Arc<dyn TaskStore>) {
@@ -209,7 +265,13 @@ async fn concurrent_claims_get_distinct_tasks(store: Arc<dyn TaskStore>) {
     }
     let claims = (0..12).map(|w| {
         let store = Arc::clone(&store);
-        tokio::spawn(async move { store.claim(&format!("w{w}"), LEASE).await.expect("claim").map(|t| t.task_id) })
+        tokio::spawn(async move {
+            store
+                .claim(&format!("w{w}"), LEASE)
+                .await
+                .expect("claim")
+                .map(|t| t.task_id)
+        })
     });
     let mut got: Vec<TaskId> = futures::future::join_all(claims)
         .await
@@ -224,16 +286,41 @@ async fn concurrent_claims_get_distinct_tasks(store: Arc<dyn TaskStore>) {
 
 async fn expired_leases_are_taken_over(store: Arc<dyn TaskStore>) {
     store.insert(&task("d", 0)).await.expect("insert");
-    let mut t = store.claim("crashed", Duration::from_millis(1)).await.expect("claim").expect("task");
+    let mut t = store
+        .claim("crashed", Duration::from_millis(1))
+        .await
+        .expect("claim")
+        .expect("task");
     tokio::time::sleep(Duration::from_millis(20)).await;
-    let again = store.claim("rescuer", LEASE).await.expect("claim").expect("taken over");
+    let again = store
+        .claim("rescuer", LEASE)
+        .await
+        .expect("claim")
+        .expect("taken over");
     assert_eq!((again.task_id, again.attempts), (t.task_id, 2));
     t.status = TaskStatus::Validating;
-    assert!(!store.save(&t, "crashed", LEASE).await.expect("save"), "old owner lost it");
-    assert!(!store.renew(t.task_id, "crashed", LEASE).await.expect("renew"));
-    assert!(store.renew(t.task_id, "rescuer", LEASE).await.expect("renew"));
+    assert!(
+        !store.save(&t, "crashed", LEASE).await.expect("save"),
+        "old owner lost it"
+    );
+    assert!(!store
+        .renew(t.task_id, "crashed", LEASE)
+        .await
+        .expect("renew"));
+    assert!(store
+        .renew(t.task_id, "rescuer", LEASE)
+        .await
+        .expect("renew"));
     assert!(store.save(&t, "rescuer", LEASE).await.expect("save"));
-    assert_eq!(store.get(t.task_id).await.expect("get").expect("task").status, TaskStatus::Validating);
+    assert_eq!(
+        store
+            .get(t.task_id)
+            .await
+            .expect("get")
+            .expect("task")
+            .status,
+        TaskStatus::Validating
+    );
 }
 
 async fn finished_tasks_stay_finished(store: Arc<dyn TaskStore>) {
@@ -242,26 +329,57 @@ async fn finished_tasks_stay_finished(store: Arc<dyn TaskStore>) {
     t.status = TaskStatus::Succeeded;
     t.row_count = Some(5);
     assert!(store.save(&t, "w", LEASE).await.expect("save"));
-    assert!(store.claim("w", LEASE).await.expect("claim").is_none(), "finished tasks are not claimable");
+    assert!(
+        store.claim("w", LEASE).await.expect("claim").is_none(),
+        "finished tasks are not claimable"
+    );
     t.status = TaskStatus::Failed;
-    assert!(!store.save(&t, "w", LEASE).await.expect("save"), "a finished task cannot change");
-    let cancelled = store.cancel(t.task_id).await.expect("cancel").expect("task");
-    assert_eq!(cancelled.status, TaskStatus::Succeeded, "cancel leaves finished tasks alone");
+    assert!(
+        !store.save(&t, "w", LEASE).await.expect("save"),
+        "a finished task cannot change"
+    );
+    let cancelled = store
+        .cancel(t.task_id)
+        .await
+        .expect("cancel")
+        .expect("task");
+    assert_eq!(
+        cancelled.status,
+        TaskStatus::Succeeded,
+        "cancel leaves finished tasks alone"
+    );
     assert_eq!(cancelled.row_count, Some(5));
 }
 
 async fn cancel_stops_the_owner(store: Arc<dyn TaskStore>) {
     store.insert(&task("f", 0)).await.expect("insert");
     let t = store.claim("w", LEASE).await.expect("claim").expect("task");
-    let cancelled = store.cancel(t.task_id).await.expect("cancel").expect("task");
+    let cancelled = store
+        .cancel(t.task_id)
+        .await
+        .expect("cancel")
+        .expect("task");
     assert_eq!(cancelled.status, TaskStatus::Cancelled);
-    assert!(!store.save(&t, "w", LEASE).await.expect("save"), "owner told to stop");
-    assert_eq!(store.get(t.task_id).await.expect("get").expect("task").status, TaskStatus::Cancelled);
+    assert!(
+        !store.save(&t, "w", LEASE).await.expect("save"),
+        "owner told to stop"
+    );
+    assert_eq!(
+        store
+            .get(t.task_id)
+            .await
+            .expect("get")
+            .expect("task")
+            .status,
+        TaskStatus::Cancelled
+    );
     assert!(store.cancel(TaskId::new()).await.expect("cancel").is_none());
 }
 
 async fn lists_newest_first_with_filters_and_pages(store: Arc<dyn TaskStore>) {
-    let tasks: Vec<Task> = (0..5).map(|i| task(if i % 2 == 0 { "even" } else { "odd" }, i * 10)).collect();
+    let tasks: Vec<Task> = (0..5)
+        .map(|i| task(if i % 2 == 0 { "even" } else { "odd" }, i * 10))
+        .collect();
     for t in &tasks {
         store.insert(t).await.expect("insert");
     }
@@ -271,13 +389,24 @@ async fn lists_newest_first_with_filters_and_pages(store: Arc<dyn TaskStore>) {
     let expected: Vec<TaskId> = tasks.iter().rev().map(|t| t.task_id).collect();
     assert_eq!(ids, expected);
     let page = store
-        .list(&TaskFilter { datasource: Some("even".into()), limit: 2, offset: 1, ..TaskFilter::default() })
+        .list(&TaskFilter {
+            datasource: Some("even".into()),
+            limit: 2,
+            offset: 1,
+            ..TaskFilter::default()
+        })
         .await
         .expect("list");
     assert_eq!(page.total, 3);
-    assert_eq!(page.tasks.iter().map(|t| t.task_id).collect::<Vec<_>>(), [tasks[2].task_id, tasks[0].task_id]);
+    assert_eq!(
+        page.tasks.iter().map(|t| t.task_id).collect::<Vec<_>>(),
+        [tasks[2].task_id, tasks[0].task_id]
+    );
     let none = store
-        .list(&TaskFilter { status: Some(TaskStatus::Failed), ..TaskFilter::default() })
+        .list(&TaskFilter {
+            status: Some(TaskStatus::Failed),
+            ..TaskFilter::default()
+        })
         .await
         .expect("list");
     assert_eq!((none.total, none.tasks.len()), (0, 0));

@@ -12,7 +12,10 @@ pub enum DetectError {
     #[error("{0} files are not supported; upload CSV, XLSX, Parquet or NDJSON")]
     Unsupported(String),
     #[error("the file is named or declared as {declared} but its content is {actual}")]
-    Mismatch { declared: FileFormat, actual: String },
+    Mismatch {
+        declared: FileFormat,
+        actual: String,
+    },
 }
 
 /// Known signatures of files people upload by mistake.
@@ -25,7 +28,10 @@ const FOREIGN: &[(&[u8], &str)] = &[
     (b"BZh", "bzip2-compressed"),
     (b"\x28\xb5\x2f\xfd", "zstd-compressed"),
     (b"7z\xbc\xaf\x27\x1c", "7-Zip"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "legacy Excel (.xls) or other OLE"),
+    (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+        "legacy Excel (.xls) or other OLE",
+    ),
     (b"\xff\xfe", "UTF-16 text"),
     (b"\xfe\xff", "UTF-16 text"),
     (b"ORC", "ORC"),
@@ -67,7 +73,11 @@ fn describe(format: FileFormat) -> String {
 
 /// The format of a file from its first bytes, checked against what its name
 /// or the uploader claims. A name with no known extension claims nothing.
-pub fn detect_format(head: &[u8], file_name: &str, declared: Option<FileFormat>) -> Result<FileFormat, DetectError> {
+pub fn detect_format(
+    head: &[u8],
+    file_name: &str,
+    declared: Option<FileFormat>,
+) -> Result<FileFormat, DetectError> {
     let actual = content_kind(head)?;
     match declared.or_else(|| FileFormat::from_file_name(file_name)) {
         Some(claimed) if claimed != actual => Err(DetectError::Mismatch {
@@ -84,11 +94,26 @@ mod tests {
 
     #[test]
     fn detects_by_content() {
-        assert_eq!(detect_format(b"a,b\n1,2\n", "x.csv", None), Ok(FileFormat::Csv));
-        assert_eq!(detect_format(b"\xef\xbb\xbfa;b\n", "x", None), Ok(FileFormat::Csv));
-        assert_eq!(detect_format(b"{\"a\":1}\n", "x.jsonl", None), Ok(FileFormat::Ndjson));
-        assert_eq!(detect_format(b"PAR1....", "x.parquet", None), Ok(FileFormat::Parquet));
-        assert_eq!(detect_format(b"PK\x03\x04....", "book.xlsx", None), Ok(FileFormat::Xlsx));
+        assert_eq!(
+            detect_format(b"a,b\n1,2\n", "x.csv", None),
+            Ok(FileFormat::Csv)
+        );
+        assert_eq!(
+            detect_format(b"\xef\xbb\xbfa;b\n", "x", None),
+            Ok(FileFormat::Csv)
+        );
+        assert_eq!(
+            detect_format(b"{\"a\":1}\n", "x.jsonl", None),
+            Ok(FileFormat::Ndjson)
+        );
+        assert_eq!(
+            detect_format(b"PAR1....", "x.parquet", None),
+            Ok(FileFormat::Parquet)
+        );
+        assert_eq!(
+            detect_format(b"PK\x03\x04....", "book.xlsx", None),
+            Ok(FileFormat::Xlsx)
+        );
     }
 
     #[test]
@@ -100,11 +125,17 @@ mod tests {
         );
         assert!(matches!(
             detect_format(b"a,b\n1,2", "book.xlsx", None),
-            Err(DetectError::Mismatch { declared: FileFormat::Xlsx, .. })
+            Err(DetectError::Mismatch {
+                declared: FileFormat::Xlsx,
+                ..
+            })
         ));
         assert!(matches!(
             detect_format(b"a,b\n", "x.csv", Some(FileFormat::Parquet)),
-            Err(DetectError::Mismatch { declared: FileFormat::Parquet, .. })
+            Err(DetectError::Mismatch {
+                declared: FileFormat::Parquet,
+                ..
+            })
         ));
     }
 }

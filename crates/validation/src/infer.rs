@@ -218,7 +218,11 @@ impl ColumnState {
             ColumnType::Long
         } else if self.could_be_double {
             ColumnType::Double
-        } else if self.times.iter().any(|c| c.format == TimeFormat::Native && c.failed == 0) {
+        } else if self
+            .times
+            .iter()
+            .any(|c| c.format == TimeFormat::Native && c.failed == 0)
+        {
             ColumnType::Timestamp
         } else {
             ColumnType::String
@@ -239,7 +243,11 @@ impl ColumnState {
         }
         let (min, max) = self.long_range.filter(|_| self.could_be_long)?;
         let format = TimeFormat::epoch_for_range(min, max)?;
-        let factor = if format == TimeFormat::EpochSeconds { 1000 } else { 1 };
+        let factor = if format == TimeFormat::EpochSeconds {
+            1000
+        } else {
+            1
+        };
         Some(TimeCandidate {
             format,
             parsed: self.values,
@@ -284,8 +292,14 @@ mod tests {
     #[test]
     fn infers_the_narrowest_type() {
         assert_eq!(state(&["1", "2", "NA", ""]).column_type(), ColumnType::Long);
-        assert_eq!(state(&["1", "2.5", "null"]).column_type(), ColumnType::Double);
-        assert_eq!(state(&["true", "FALSE", "N/A"]).column_type(), ColumnType::Boolean);
+        assert_eq!(
+            state(&["1", "2.5", "null"]).column_type(),
+            ColumnType::Double
+        );
+        assert_eq!(
+            state(&["true", "FALSE", "N/A"]).column_type(),
+            ColumnType::Boolean
+        );
         assert_eq!(state(&["1", "x"]).column_type(), ColumnType::String);
         assert_eq!(state(&["", "NA"]).column_type(), ColumnType::String);
     }
@@ -294,7 +308,10 @@ mod tests {
     fn counts_nulls_and_ranges() {
         let s = state(&["5", "NA", "-3", "n/a", "10"]);
         assert_eq!((s.nulls, s.values), (2, 3));
-        assert_eq!(s.min_max(ColumnType::Long), (Some("-3".into()), Some("10".into())));
+        assert_eq!(
+            s.min_max(ColumnType::Long),
+            (Some("-3".into()), Some("10".into()))
+        );
     }
 
     #[test]

@@ -18,7 +18,7 @@ use ingest_domain::{FileFormat, Severity, ValidationReport};
 
 pub use detect::{detect_format, DetectError, SNIFF_LEN};
 pub use hints::hint_for;
-pub use normalize::TIME_COLUMN;
+pub use normalize::{OutputFormat, TIME_COLUMN};
 pub use source::sniff_delimiter;
 
 #[derive(Debug, thiserror::Error)]
@@ -48,7 +48,9 @@ impl ValidationError {
         }
     }
 
-    pub(crate) fn polars(operation: &'static str) -> impl FnOnce(polars::error::PolarsError) -> Self {
+    pub(crate) fn polars(
+        operation: &'static str,
+    ) -> impl FnOnce(polars::error::PolarsError) -> Self {
         move |source| Self::Polars { operation, source }
     }
 }
@@ -63,13 +65,19 @@ pub struct Options {
     pub timestamp_column: Option<String>,
     /// Row time when the file has no time column (the upload time).
     pub fallback_time: DateTime<Utc>,
+    /// Layout of the normalized file, when one is written.
+    pub output_format: OutputFormat,
 }
 
 /// Validates `path` and, when it has no errors and `output` is given, writes
 /// the accepted rows there as Parquet. Problems with the file's content are
 /// in the report (errors make it unacceptable); `Err` means we could not do
 /// the work at all.
-pub fn validate(path: &Path, options: &Options, output: Option<&Path>) -> Result<ValidationReport, ValidationError> {
+pub fn validate(
+    path: &Path,
+    options: &Options,
+    output: Option<&Path>,
+) -> Result<ValidationReport, ValidationError> {
     let spec = source::SourceSpec {
         format: options.format,
         delimiter: options.delimiter,
@@ -83,7 +91,11 @@ pub fn validate(path: &Path, options: &Options, output: Option<&Path>) -> Result
         let d = options.delimiter.unwrap_or_else(|| sniffed_delimiter(path));
         (d as char).to_string()
     });
-    let mut profiled = profile::profile(source.as_mut(), options.timestamp_column.as_deref(), options.fallback_time);
+    let mut profiled = profile::profile(
+        source.as_mut(),
+        options.timestamp_column.as_deref(),
+        options.fallback_time,
+    );
     drop(source);
 
     let (mut rows_accepted, mut rows_rejected) = (0, profiled.rows_in);
@@ -97,7 +109,12 @@ pub fn validate(path: &Path, options: &Options, output: Option<&Path>) -> Result
             source::OpenError::Content(f) => ValidationError::Changed(f.message),
         })?;
         let mut problems = std::mem::take(&mut profiled.problems);
-        let written = normalize::write(again.as_mut(), &profiled, output, &mut problems)?;
+        let written = normalize::write(
+            again.as_mut(),
+            &profiled,
+            output.map(|p| (p, options.output_format)),
+            &mut problems,
+        )?;
         profiled.problems = problems;
         rows_accepted = written.rows_accepted;
         rows_rejected = written.rows_rejected;

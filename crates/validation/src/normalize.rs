@@ -1,14 +1,18 @@
-//! Second pass: read the rows again and write the accepted ones, typed, to
-//! Parquet in bounded batches. `__time` (epoch milliseconds) comes first and
-//! replaces the time column, as in Druid.
+//! Second pass: read the rows again and write the accepted ones, typed, in
+//! bounded batches — as Parquet (Polars) or NDJSON. `__time` (epoch
+//! milliseconds) comes first and replaces the time column, as in Druid.
 
-use std::{fs::File, path::Path};
+use std::{
+    fs::File,
+    io::{BufWriter, Write},
+    path::Path,
+};
 
-use ingest_domain::ColumnType;
+use ingest_domain::{ColumnType, Severity};
 use polars::prelude::*;
 
 use crate::infer::is_null_text;
-use crate::profile::{Profile, Problems, MAX_LINES_PER_KIND};
+use crate::profile::{Problems, Profile, MAX_LINES_PER_KIND};
 use crate::source::{Cell, RowSource};
 use crate::timestamp::TimeFormat;
 use crate::ValidationError;
@@ -17,6 +21,74 @@ use crate::ValidationError;
 pub const TIME_COLUMN: &str = "__time";
 const BATCH_ROWS: usize = 65_536;
 
+/// The layout of the normalized file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OutputFormat {
+    /// Typed Parquet in row groups (the local sink).
+    #[default]
+    Parquet,
+    /// One JSON object per line (what every Druid version reads).
+    Ndjson,
+}
+
+/// A cell converted to its column's type.
+enum Typed {
+    Null,
+    Long(i64),
+    Double(f64),
+    Bool(bool),
+    Text(String),
+}
+
+/// Converts a cell; `None` when it does not fit the type.
+fn convert(cell: &Cell, column_type: ColumnType) -> Option<Typed> {
+    if matches!(cell, Cell::Null) || matches!(cell, Cell::Text(t) if is_null_text(t)) {
+        return Some(Typed::Null);
+    }
+    match column_type {
+        ColumnType::Long => match cell {
+            Cell::Long(x) => Some(Typed::Long(*x)),
+            Cell::Text(t) => t.trim().parse().ok().map(Typed::Long),
+            _ => None,
+        },
+        ColumnType::Double => match cell {
+            Cell::Long(x) => Some(Typed::Double(*x as f64)),
+            Cell::Double(x) => Some(Typed::Double(*x)),
+            Cell::Text(t) => t.trim().parse().ok().map(Typed::Double),
+            _ => None,
+        },
+        ColumnType::Boolean => match cell {
+            Cell::Bool(b) => Some(Typed::Bool(*b)),
+            Cell::Text(t) if t.trim().eq_ignore_ascii_case("true") => Some(Typed::Bool(true)),
+            Cell::Text(t) if t.trim().eq_ignore_ascii_case("false") => Some(Typed::Bool(false)),
+            _ => None,
+        },
+        ColumnType::Timestamp | ColumnType::String => Some(Typed::Text(match cell {
+            Cell::Text(t) => t.clone(),
+            Cell::Long(x) => x.to_string(),
+            Cell::Double(x) => x.to_string(),
+            Cell::Bool(b) => b.to_string(),
+            Cell::Time(t) => crate::timestamp::millis_to_utc(*t)
+                .map_or_else(|| t.to_string(), |t| t.to_rfc3339()),
+            Cell::Null => return Some(Typed::Null),
+        })),
+    }
+}
+
+impl Typed {
+    fn into_json(self) -> serde_json::Value {
+        use serde_json::Value;
+        match self {
+            Self::Null => Value::Null,
+            Self::Long(v) => Value::from(v),
+            Self::Double(v) => serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number),
+            Self::Bool(v) => Value::Bool(v),
+            Self::Text(v) => Value::String(v),
+        }
+    }
+}
+
+/// One column of a Parquet batch.
 enum Builder {
     Long(Vec<Option<i64>>),
     Double(Vec<Option<f64>>),
@@ -30,7 +102,9 @@ impl Builder {
             ColumnType::Long => Self::Long(Vec::with_capacity(BATCH_ROWS)),
             ColumnType::Double => Self::Double(Vec::with_capacity(BATCH_ROWS)),
             ColumnType::Boolean => Self::Bool(Vec::with_capacity(BATCH_ROWS)),
-            ColumnType::Timestamp | ColumnType::String => Self::Text(Vec::with_capacity(BATCH_ROWS)),
+            ColumnType::Timestamp | ColumnType::String => {
+                Self::Text(Vec::with_capacity(BATCH_ROWS))
+            }
         }
     }
 
@@ -43,60 +117,16 @@ impl Builder {
         }
     }
 
-    /// Appends a cell; `false` when the cell does not fit the column's type
-    /// (stored as null and reported).
-    fn push(&mut self, cell: &Cell) -> bool {
-        let null_text = matches!(cell, Cell::Text(t) if is_null_text(t));
-        if matches!(cell, Cell::Null) || null_text {
-            match self {
-                Self::Long(v) => v.push(None),
-                Self::Double(v) => v.push(None),
-                Self::Bool(v) => v.push(None),
-                Self::Text(v) => v.push(None),
-            }
-            return true;
-        }
-        match self {
-            Self::Long(v) => {
-                let value = match cell {
-                    Cell::Long(x) => Some(*x),
-                    Cell::Text(t) => t.trim().parse().ok(),
-                    _ => None,
-                };
-                v.push(value);
-                value.is_some()
-            }
-            Self::Double(v) => {
-                let value = match cell {
-                    Cell::Long(x) => Some(*x as f64),
-                    Cell::Double(x) => Some(*x),
-                    Cell::Text(t) => t.trim().parse().ok(),
-                    _ => None,
-                };
-                v.push(value);
-                value.is_some()
-            }
-            Self::Bool(v) => {
-                let value = match cell {
-                    Cell::Bool(b) => Some(*b),
-                    Cell::Text(t) if t.trim().eq_ignore_ascii_case("true") => Some(true),
-                    Cell::Text(t) if t.trim().eq_ignore_ascii_case("false") => Some(false),
-                    _ => None,
-                };
-                v.push(value);
-                value.is_some()
-            }
-            Self::Text(v) => {
-                v.push(Some(match cell {
-                    Cell::Text(t) => t.clone(),
-                    Cell::Long(x) => x.to_string(),
-                    Cell::Double(x) => x.to_string(),
-                    Cell::Bool(b) => b.to_string(),
-                    Cell::Time(t) => crate::timestamp::millis_to_utc(*t).map_or_else(|| t.to_string(), |t| t.to_rfc3339()),
-                    Cell::Null => String::new(),
-                }));
-                true
-            }
+    fn push(&mut self, value: Typed) {
+        match (self, value) {
+            (Self::Long(v), Typed::Long(x)) => v.push(Some(x)),
+            (Self::Double(v), Typed::Double(x)) => v.push(Some(x)),
+            (Self::Bool(v), Typed::Bool(x)) => v.push(Some(x)),
+            (Self::Text(v), Typed::Text(x)) => v.push(Some(x)),
+            (Self::Long(v), _) => v.push(None),
+            (Self::Double(v), _) => v.push(None),
+            (Self::Bool(v), _) => v.push(None),
+            (Self::Text(v), _) => v.push(None),
         }
     }
 
@@ -107,6 +137,137 @@ impl Builder {
             Self::Double(v) => Column::new(name, std::mem::take(v)),
             Self::Bool(v) => Column::new(name, std::mem::take(v)),
             Self::Text(v) => Column::new(name, std::mem::take(v)),
+        }
+    }
+}
+
+/// Where accepted rows go, batch by batch.
+enum Sink {
+    Count,
+    Parquet {
+        writer: polars::io::parquet::write::BatchedWriter<File>,
+        times: Vec<i64>,
+        builders: Vec<Builder>,
+    },
+    Ndjson(BufWriter<File>),
+}
+
+/// The columns written besides `__time`, in file order.
+struct Layout<'a> {
+    names: Vec<&'a str>,
+    types: Vec<ColumnType>,
+    /// Index in the source row of each written column.
+    indices: Vec<usize>,
+}
+
+impl Sink {
+    fn open(
+        output: Option<(&Path, OutputFormat)>,
+        layout: &Layout<'_>,
+    ) -> Result<Self, ValidationError> {
+        let Some((path, format)) = output else {
+            return Ok(Self::Count);
+        };
+        let file = File::create(path).map_err(ValidationError::io(path))?;
+        match format {
+            OutputFormat::Ndjson => Ok(Self::Ndjson(BufWriter::with_capacity(1 << 20, file))),
+            OutputFormat::Parquet => {
+                let builders: Vec<Builder> =
+                    layout.types.iter().map(|t| Builder::for_type(*t)).collect();
+                let mut fields = vec![Field::new(TIME_COLUMN.into(), DataType::Int64)];
+                fields.extend(
+                    layout
+                        .names
+                        .iter()
+                        .zip(&builders)
+                        .map(|(n, b)| Field::new((*n).into(), b.dtype())),
+                );
+                let writer = ParquetWriter::new(file)
+                    .with_compression(ParquetCompression::Snappy)
+                    .batched(&Schema::from_iter(fields))
+                    .map_err(ValidationError::polars("start Parquet output"))?;
+                Ok(Self::Parquet {
+                    writer,
+                    times: Vec::with_capacity(BATCH_ROWS),
+                    builders,
+                })
+            }
+        }
+    }
+
+    fn row(
+        &mut self,
+        time: i64,
+        values: Vec<Typed>,
+        layout: &Layout<'_>,
+        path: &Path,
+    ) -> Result<(), ValidationError> {
+        match self {
+            Self::Count => Ok(()),
+            Self::Ndjson(out) => {
+                let mut object = serde_json::Map::with_capacity(values.len() + 1);
+                object.insert(TIME_COLUMN.to_owned(), time.into());
+                for (name, value) in layout.names.iter().zip(values) {
+                    object.insert((*name).to_owned(), value.into_json());
+                }
+                serde_json::to_writer(&mut *out, &object)
+                    .map_err(|e| ValidationError::io(path)(e.into()))?;
+                out.write_all(b"\n").map_err(ValidationError::io(path))
+            }
+            Self::Parquet {
+                times, builders, ..
+            } => {
+                times.push(time);
+                for (builder, value) in builders.iter_mut().zip(values) {
+                    builder.push(value);
+                }
+                if times.len() >= BATCH_ROWS {
+                    self.flush(layout)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn flush(&mut self, layout: &Layout<'_>) -> Result<(), ValidationError> {
+        if let Self::Parquet {
+            writer,
+            times,
+            builders,
+        } = self
+        {
+            let height = times.len();
+            let mut columns = vec![Column::new(TIME_COLUMN.into(), std::mem::take(times))];
+            columns.extend(
+                layout
+                    .names
+                    .iter()
+                    .zip(builders.iter_mut())
+                    .map(|(n, b)| b.take_column(n)),
+            );
+            let frame = DataFrame::new(height, columns)
+                .map_err(ValidationError::polars("assemble batch"))?;
+            writer
+                .write_batch(&frame)
+                .map_err(ValidationError::polars("write Parquet batch"))?;
+        }
+        Ok(())
+    }
+
+    fn finish(mut self, layout: &Layout<'_>, path: Option<&Path>) -> Result<(), ValidationError> {
+        let has_rows = matches!(&self, Self::Parquet { times, .. } if !times.is_empty());
+        if has_rows {
+            self.flush(layout)?;
+        }
+        match self {
+            Self::Count => Ok(()),
+            Self::Parquet { writer, .. } => writer
+                .finish()
+                .map(|_| ())
+                .map_err(ValidationError::polars("finish Parquet output")),
+            Self::Ndjson(mut out) => out.flush().map_err(ValidationError::io(
+                path.unwrap_or_else(|| Path::new("output")),
+            )),
         }
     }
 }
@@ -131,49 +292,28 @@ pub struct Written {
 pub fn write(
     source: &mut dyn RowSource,
     profile: &Profile,
-    output: Option<&Path>,
+    output: Option<(&Path, OutputFormat)>,
     problems: &mut Problems,
 ) -> Result<Written, ValidationError> {
-    let types: Vec<ColumnType> = profile.column_profiles().iter().map(|c| c.column_type).collect();
+    let types: Vec<ColumnType> = profile
+        .column_profiles()
+        .iter()
+        .map(|c| c.column_type)
+        .collect();
     let time_index = profile.time.column.map(|(index, _)| index);
-    let kept: Vec<usize> = (0..profile.columns.len()).filter(|i| Some(*i) != time_index).collect();
-    let mut builders: Vec<Builder> = kept.iter().map(|&i| Builder::for_type(types[i])).collect();
-    let mut times: Vec<i64> = Vec::with_capacity(BATCH_ROWS);
-
-    let mut writer = match output {
-        Some(path) => {
-            let file = File::create(path).map_err(ValidationError::io(path))?;
-            let mut fields = vec![Field::new(TIME_COLUMN.into(), DataType::Int64)];
-            fields.extend(
-                kept.iter()
-                    .zip(&builders)
-                    .map(|(&i, b)| Field::new(profile.columns[i].as_str().into(), b.dtype())),
-            );
-            let schema = Schema::from_iter(fields);
-            Some(
-                ParquetWriter::new(file)
-                    .with_compression(ParquetCompression::Snappy)
-                    .batched(&schema)
-                    .map_err(ValidationError::polars("start Parquet output"))?,
-            )
-        }
-        None => None,
+    let indices: Vec<usize> = (0..profile.columns.len())
+        .filter(|i| Some(*i) != time_index)
+        .collect();
+    let layout = Layout {
+        names: indices
+            .iter()
+            .map(|&i| profile.columns[i].as_str())
+            .collect(),
+        types: indices.iter().map(|&i| types[i]).collect(),
+        indices,
     };
-
-    let mut flush = |times: &mut Vec<i64>, builders: &mut Vec<Builder>| -> Result<(), ValidationError> {
-        let height = times.len();
-        let mut columns = vec![Column::new(TIME_COLUMN.into(), std::mem::take(times))];
-        for (&i, builder) in kept.iter().zip(builders.iter_mut()) {
-            columns.push(builder.take_column(&profile.columns[i]));
-        }
-        if let Some(writer) = writer.as_mut() {
-            let frame = DataFrame::new(height, columns).map_err(ValidationError::polars("assemble batch"))?;
-            writer
-                .write_batch(&frame)
-                .map_err(ValidationError::polars("write Parquet batch"))?;
-        }
-        Ok(())
-    };
+    let out_path = output.map(|(p, _)| p);
+    let mut sink = Sink::open(output, &layout)?;
 
     let (mut accepted, mut rejected, mut mistyped) = (0u64, 0u64, 0u64);
     let mut row: Vec<Cell> = Vec::new();
@@ -182,7 +322,10 @@ pub fn write(
         .map_err(|f| ValidationError::Changed(f.message))?
     {
         if source.checks_field_count() && meta.field_count != profile.columns.len() {
-            return Err(ValidationError::Changed(format!("line {} changed between passes", meta.line)));
+            return Err(ValidationError::Changed(format!(
+                "line {} changed between passes",
+                meta.line
+            )));
         }
         row.resize(profile.columns.len(), Cell::Null);
         let time = match profile.time.column {
@@ -192,10 +335,9 @@ pub fn write(
         let Some(time) = time else {
             rejected += 1;
             if rejected <= MAX_LINES_PER_KIND as u64 {
-                let (index, _) = profile.time.column.unwrap_or_default();
-                let column = profile.columns[index].as_str();
+                let column = time_index.map_or("", |i| profile.columns[i].as_str());
                 problems.push(
-                    ingest_domain::Severity::Warning,
+                    Severity::Warning,
                     "row_without_time",
                     format!("line {} was rejected: its {column:?} value is empty or not a readable time", meta.line),
                     Some(meta.line),
@@ -204,36 +346,37 @@ pub fn write(
             }
             continue;
         };
-        times.push(time);
-        for (&i, builder) in kept.iter().zip(builders.iter_mut()) {
-            if !builder.push(&row[i]) {
-                mistyped += 1;
-                if mistyped <= MAX_LINES_PER_KIND as u64 {
-                    problems.push(
-                        ingest_domain::Severity::Warning,
-                        "value_not_of_column_type",
-                        format!("line {}: value does not fit the column's type and was stored as null", meta.line),
-                        Some(meta.line),
-                        Some(&profile.columns[i]),
-                    );
+        let mut values = Vec::with_capacity(layout.indices.len());
+        for (&i, &column_type) in layout.indices.iter().zip(&layout.types) {
+            match convert(&row[i], column_type) {
+                Some(value) => values.push(value),
+                None => {
+                    values.push(Typed::Null);
+                    mistyped += 1;
+                    if mistyped <= MAX_LINES_PER_KIND as u64 {
+                        problems.push(
+                            Severity::Warning,
+                            "value_not_of_column_type",
+                            format!("line {}: value does not fit the column's type and was stored as null", meta.line),
+                            Some(meta.line),
+                            Some(&profile.columns[i]),
+                        );
+                    }
                 }
             }
         }
+        sink.row(
+            time,
+            values,
+            &layout,
+            out_path.unwrap_or_else(|| Path::new("output")),
+        )?;
         accepted += 1;
-        if times.len() >= BATCH_ROWS {
-            flush(&mut times, &mut builders)?;
-        }
     }
-    if !times.is_empty() || accepted == 0 {
-        flush(&mut times, &mut builders)?;
-    }
-    drop(flush);
-    if let Some(writer) = writer {
-        writer.finish().map_err(ValidationError::polars("finish Parquet output"))?;
-    }
+    sink.finish(&layout, out_path)?;
     if rejected > MAX_LINES_PER_KIND as u64 {
         problems.push(
-            ingest_domain::Severity::Warning,
+            Severity::Warning,
             "rows_without_time",
             format!("{rejected} rows in all were rejected for an empty or unreadable time"),
             None,

@@ -25,7 +25,14 @@ pub struct Problems {
 }
 
 impl Problems {
-    pub fn push(&mut self, severity: Severity, code: &str, message: String, line: Option<u64>, column: Option<&str>) {
+    pub fn push(
+        &mut self,
+        severity: Severity,
+        code: &str,
+        message: String,
+        line: Option<u64>,
+        column: Option<&str>,
+    ) {
         if self.listed.len() >= MAX_LISTED_PROBLEMS {
             self.not_listed += 1;
             return;
@@ -99,7 +106,11 @@ pub fn check_header(columns: &[String], problems: &mut Problems, header_line: u6
 }
 
 /// Reads the whole source once.
-pub fn profile(source: &mut dyn RowSource, requested_time_column: Option<&str>, fallback: DateTime<Utc>) -> Profile {
+pub fn profile(
+    source: &mut dyn RowSource,
+    requested_time_column: Option<&str>,
+    fallback: DateTime<Utc>,
+) -> Profile {
     let mut problems = Problems::default();
     check_header(source.columns(), &mut problems, source.header_line());
     let mut states: Vec<ColumnState> = vec![ColumnState::default(); source.columns().len()];
@@ -149,10 +160,21 @@ pub fn profile(source: &mut dyn RowSource, requested_time_column: Option<&str>, 
         );
     }
     if rows_in == 0 && !problems.has_errors() {
-        problems.error("no_data_rows", "the file has a header but no data rows".into(), None, None);
+        problems.error(
+            "no_data_rows",
+            "the file has a header but no data rows".into(),
+            None,
+            None,
+        );
     }
     let columns = source.columns().to_vec();
-    let time = choose_time(&columns, &states, requested_time_column, fallback, &mut problems);
+    let time = choose_time(
+        &columns,
+        &states,
+        requested_time_column,
+        fallback,
+        &mut problems,
+    );
     Profile {
         columns,
         states,
@@ -182,11 +204,17 @@ fn choose_time(
         let Some(index) = found else {
             problems.error(
                 "timestamp_column_not_found",
-                format!("the requested time column {wanted:?} is not in the file; its columns are: {}", columns.join(", ")),
+                format!(
+                    "the requested time column {wanted:?} is not in the file; its columns are: {}",
+                    columns.join(", ")
+                ),
                 None,
                 Some(wanted),
             );
-            return TimePlan { column: None, constant };
+            return TimePlan {
+                column: None,
+                constant,
+            };
         };
         return match states[index].best_time() {
             Some(best) => TimePlan {
@@ -200,7 +228,10 @@ fn choose_time(
                     None,
                     Some(wanted),
                 );
-                TimePlan { column: None, constant }
+                TimePlan {
+                    column: None,
+                    constant,
+                }
             }
         };
     }
@@ -210,9 +241,17 @@ fn choose_time(
         .filter_map(|(index, state)| {
             let candidate = state.best_time()?;
             let score = timestamp::name_score(&columns[index]);
-            let epoch = matches!(candidate.format, TimeFormat::EpochSeconds | TimeFormat::EpochMillis);
+            let epoch = matches!(
+                candidate.format,
+                TimeFormat::EpochSeconds | TimeFormat::EpochMillis
+            );
             let rate = candidate.parsed as f64 / state.values.max(1) as f64;
-            (rate >= TIME_PARSE_RATE && !(epoch && score == 0)).then_some((score, rate, index, candidate.format))
+            (rate >= TIME_PARSE_RATE && !(epoch && score == 0)).then_some((
+                score,
+                rate,
+                index,
+                candidate.format,
+            ))
         })
         .max_by(|a, b| {
             (a.0, a.1)
@@ -257,8 +296,14 @@ impl Profile {
                 TimestampInfo {
                     column: Some(self.columns[index].clone()),
                     format: Some(format.describe()),
-                    min: best.as_ref().filter(|b| b.parsed > 0).and_then(|b| text(b.min)),
-                    max: best.as_ref().filter(|b| b.parsed > 0).and_then(|b| text(b.max)),
+                    min: best
+                        .as_ref()
+                        .filter(|b| b.parsed > 0)
+                        .and_then(|b| text(b.min)),
+                    max: best
+                        .as_ref()
+                        .filter(|b| b.parsed > 0)
+                        .and_then(|b| text(b.max)),
                     source: TimestampSource::Column,
                 }
             }

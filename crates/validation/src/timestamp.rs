@@ -122,14 +122,28 @@ pub fn millis_to_utc(millis: i64) -> Option<DateTime<Utc>> {
 pub fn name_score(name: &str) -> u8 {
     let lower = name.trim().to_lowercase();
     const EXACT: &[&str] = &[
-        "__time", "timestamp", "time", "datetime", "date", "ts", "event_time", "event_timestamp",
-        "created_at", "created", "occurred_at", "eventtime",
+        "__time",
+        "timestamp",
+        "time",
+        "datetime",
+        "date",
+        "ts",
+        "event_time",
+        "event_timestamp",
+        "created_at",
+        "created",
+        "occurred_at",
+        "eventtime",
     ];
     if lower == "__time" {
         3
     } else if EXACT.contains(&lower.as_str()) {
         2
-    } else if lower.contains("time") || lower.contains("date") || lower.ends_with("_at") || lower.ends_with("_ts") {
+    } else if lower.contains("time")
+        || lower.contains("date")
+        || lower.ends_with("_at")
+        || lower.ends_with("_ts")
+    {
         1
     } else {
         0
@@ -169,7 +183,10 @@ mod tests {
 
     #[test]
     fn epoch_ranges_are_plausible_times_only() {
-        assert_eq!(TimeFormat::epoch_for_range(1_600_000_000, 1_700_000_000), Some(TimeFormat::EpochSeconds));
+        assert_eq!(
+            TimeFormat::epoch_for_range(1_600_000_000, 1_700_000_000),
+            Some(TimeFormat::EpochSeconds)
+        );
         assert_eq!(
             TimeFormat::epoch_for_range(1_600_000_000_000, 1_700_000_000_000),
             Some(TimeFormat::EpochMillis)

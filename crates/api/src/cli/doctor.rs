@@ -24,7 +24,11 @@ pub async fn doctor(settings: Settings) -> anyhow::Result<ExitCode> {
         },
         Err(e) => {
             healthy = false;
-            line(false, "database", &format!("{}; check DATABASE_URL", error_chain(&e)));
+            line(
+                false,
+                "database",
+                &format!("{}; check DATABASE_URL", error_chain(&e)),
+            );
         }
     }
     match backends::object_store(&settings).await {
@@ -35,7 +39,10 @@ pub async fn doctor(settings: Settings) -> anyhow::Result<ExitCode> {
                 line(
                     false,
                     "object store",
-                    &format!("{}; check S3_BUCKET, S3_ENDPOINT and the AWS_* credentials", error_chain(&e)),
+                    &format!(
+                        "{}; check S3_BUCKET, S3_ENDPOINT and the AWS_* credentials",
+                        error_chain(&e)
+                    ),
                 );
             }
         },
@@ -52,14 +59,22 @@ pub async fn doctor(settings: Settings) -> anyhow::Result<ExitCode> {
             line(false, "druid", &error_chain(&e));
         }
     }
-    Ok(if healthy { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if healthy {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 /// Druid answers, has the extensions we need, and can read our bucket.
 async fn druid_checks(settings: &Settings, client: &DruidClient) -> bool {
     let client = client.clone().with_attempts(1);
     if let Err(e) = client.healthy().await {
-        line(false, "druid", &format!("{e}; check DRUID_URL (the router, e.g. http://127.0.0.1:8888)"));
+        line(
+            false,
+            "druid",
+            &format!("{e}; check DRUID_URL (the router, e.g. http://127.0.0.1:8888)"),
+        );
         return false;
     }
     line(true, "druid", client.base_url());
@@ -77,12 +92,18 @@ async fn druid_checks(settings: &Settings, client: &DruidClient) -> bool {
         let detail = if loaded {
             "loaded".to_owned()
         } else {
-            format!("not loaded: add \"{needed}\" to druid_extensions_loadList in druid/environment")
+            format!(
+                "not loaded: add \"{needed}\" to druid_extensions_loadList in druid/environment"
+            )
         };
         line(loaded, needed, &detail);
     }
     match probe_read(settings, &client).await {
-        Ok(()) => line(true, "druid reads our bucket", "the sampler read a probe file from S3"),
+        Ok(()) => line(
+            true,
+            "druid reads our bucket",
+            "the sampler read a probe file from S3",
+        ),
         Err(message) => {
             ok = false;
             line(false, "druid reads our bucket", &message);
@@ -94,11 +115,19 @@ async fn druid_checks(settings: &Settings, client: &DruidClient) -> bool {
 /// Writes a tiny normalized file to the bucket and asks Druid's sampler to
 /// read it, exactly as an ingestion would.
 async fn probe_read(settings: &Settings, client: &DruidClient) -> Result<(), String> {
-    let objects = backends::object_store(settings).await.map_err(|e| error_chain(&e))?;
+    let objects = backends::object_store(settings)
+        .await
+        .map_err(|e| error_chain(&e))?;
     if objects.s3_location("probe").is_none() {
-        return Err("the object store is a local folder; Druid needs S3_BUCKET and S3_ENDPOINT".into());
+        return Err(
+            "the object store is a local folder; Druid needs S3_BUCKET and S3_ENDPOINT".into(),
+        );
     }
-    let sink = DruidSink::new(client.clone(), Arc::clone(&objects), DruidSinkConfig::default());
+    let sink = DruidSink::new(
+        client.clone(),
+        Arc::clone(&objects),
+        DruidSinkConfig::default(),
+    );
     sink.probe().await.map_err(|e| match &e.hint {
         Some(hint) => format!("{}\n    fix: {hint}", e.message),
         None => format!("{}\n    fix: {}", e.message, druid_hint(&e.message)),

@@ -15,18 +15,26 @@ pub async fn upload(args: UploadArgs) -> anyhow::Result<ExitCode> {
         .await
         .with_context(|| format!("cannot open {}", args.file.display()))?;
     let size = file.metadata().await?.len();
-    let name = args.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "upload".into());
+    let name = args
+        .file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "upload".into());
 
     let bar = ProgressBar::new(size);
     bar.set_style(
-        ProgressStyle::with_template("{msg} [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{msg} [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
     );
     bar.set_message(format!("uploading {name}"));
     let counter = bar.clone();
-    let stream = ReaderStream::with_capacity(file, 256 * 1024).inspect_ok(move |chunk| counter.inc(chunk.len() as u64));
-    let part = Part::stream_with_length(reqwest::Body::wrap_stream(stream), size).file_name(name.clone());
+    let stream = ReaderStream::with_capacity(file, 256 * 1024)
+        .inspect_ok(move |chunk| counter.inc(chunk.len() as u64));
+    let part =
+        Part::stream_with_length(reqwest::Body::wrap_stream(stream), size).file_name(name.clone());
     let mut form = Form::new()
         .part("file", part)
         .text("datasource_name", args.datasource.clone())
@@ -43,16 +51,25 @@ pub async fn upload(args: UploadArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("cannot reach the server at {server}"))?;
     bar.finish_and_clear();
     let status = response.status();
-    let body: serde_json::Value = response.json().await.context("the server's answer was not JSON")?;
+    let body: serde_json::Value = response
+        .json()
+        .await
+        .context("the server's answer was not JSON")?;
     if !status.is_success() {
         let error = &body["error"];
-        eprintln!("✗ upload rejected ({status}): {}", error["message"].as_str().unwrap_or("unknown error"));
+        eprintln!(
+            "✗ upload rejected ({status}): {}",
+            error["message"].as_str().unwrap_or("unknown error")
+        );
         if let Some(hint) = error["details"]["hint"].as_str() {
             eprintln!("  hint: {hint}");
         }
         return Ok(ExitCode::FAILURE);
     }
-    let task_id = body["task_id"].as_str().context("no task_id in the answer")?.to_owned();
+    let task_id = body["task_id"]
+        .as_str()
+        .context("no task_id in the answer")?
+        .to_owned();
     println!("uploaded {name} ({size} bytes) as task {task_id}");
     if args.no_wait {
         return Ok(ExitCode::SUCCESS);
@@ -111,4 +128,3 @@ fn report(task: &Task) -> ExitCode {
         }
     }
 }
-

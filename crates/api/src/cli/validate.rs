@@ -3,7 +3,7 @@ use std::{io::Read, process::ExitCode};
 use anyhow::Context;
 use chrono::Utc;
 use ingest_domain::{FileFormat, Severity, TimestampSource, ValidationReport};
-use ingest_validation::{detect_format, hint_for, Options, SNIFF_LEN};
+use ingest_validation::{detect_format, hint_for, Options, OutputFormat, SNIFF_LEN};
 
 use crate::config::ValidateArgs;
 
@@ -19,7 +19,11 @@ pub fn validate(args: ValidateArgs) -> anyhow::Result<ExitCode> {
         .as_deref()
         .map(str::parse::<FileFormat>)
         .transpose()?;
-    let name = args.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = args
+        .file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let format = match detect_format(&head, &name, declared) {
         Ok(format) => format,
         Err(error) => {
@@ -32,15 +36,28 @@ pub fn validate(args: ValidateArgs) -> anyhow::Result<ExitCode> {
         delimiter: None,
         timestamp_column: args.timestamp_column,
         fallback_time: Utc::now(),
+        output_format: match args
+            .output
+            .as_ref()
+            .and_then(|p| p.extension())
+            .and_then(|e| e.to_str())
+        {
+            Some("json" | "ndjson" | "jsonl") => OutputFormat::Ndjson,
+            _ => OutputFormat::Parquet,
+        },
     };
-    let report = ingest_validation::validate(&args.file, &options, None)
+    let report = ingest_validation::validate(&args.file, &options, args.output.as_deref())
         .with_context(|| format!("cannot validate {}", args.file.display()))?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         print_report(&args.file.display().to_string(), &report);
     }
-    Ok(if report.has_errors() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if report.has_errors() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn print_report(file: &str, report: &ValidationReport) {
@@ -65,11 +82,22 @@ fn print_report(file: &str, report: &ValidationReport) {
             ts.column.as_deref().unwrap_or_default(),
             ts.format.as_deref().unwrap_or("?")
         ),
-        TimestampSource::UploadTime => println!("time: no time column found; every row gets the upload time"),
+        TimestampSource::UploadTime => {
+            println!("time: no time column found; every row gets the upload time")
+        }
     }
     if !report.columns.is_empty() {
-        let width = report.columns.iter().map(|c| c.name.chars().count()).max().unwrap_or(4).max(6);
-        println!("\n  {:width$}  {:9}  {:>8}  {:24}  {}", "column", "type", "nulls", "min", "max");
+        let width = report
+            .columns
+            .iter()
+            .map(|c| c.name.chars().count())
+            .max()
+            .unwrap_or(4)
+            .max(6);
+        println!(
+            "\n  {:width$}  {:9}  {:>8}  {:24}  {}",
+            "column", "type", "nulls", "min", "max"
+        );
         for column in &report.columns {
             println!(
                 "  {:width$}  {:9}  {:>8}  {:24}  {}",
@@ -84,10 +112,24 @@ fn print_report(file: &str, report: &ValidationReport) {
     if !report.problems.is_empty() {
         println!("\nproblems:");
         for problem in &report.problems {
-            let level = if problem.severity == Severity::Error { "error" } else { "warning" };
-            let place = problem.line.map(|l| format!(" line {l}")).unwrap_or_default();
-            let column = problem.column.as_deref().map(|c| format!(" column {c:?}")).unwrap_or_default();
-            println!("  {level}{place}{column}: {} [{}]", problem.message, problem.code);
+            let level = if problem.severity == Severity::Error {
+                "error"
+            } else {
+                "warning"
+            };
+            let place = problem
+                .line
+                .map(|l| format!(" line {l}"))
+                .unwrap_or_default();
+            let column = problem
+                .column
+                .as_deref()
+                .map(|c| format!(" column {c:?}"))
+                .unwrap_or_default();
+            println!(
+                "  {level}{place}{column}: {} [{}]",
+                problem.message, problem.code
+            );
         }
         if report.problems_not_listed > 0 {
             println!("  … and {} more", report.problems_not_listed);

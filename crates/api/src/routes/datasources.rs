@@ -11,12 +11,16 @@ use crate::{error::ApiError, state::AppState};
 
 fn parse_name(raw: &str) -> Result<DatasourceName, ApiError> {
     DatasourceName::parse(raw).map_err(|e| {
-        ApiError::bad_request("invalid_datasource_name", e.to_string()).with_details(json!({ "field": "name", "value": raw }))
+        ApiError::bad_request("invalid_datasource_name", e.to_string())
+            .with_details(json!({ "field": "name", "value": raw }))
     })
 }
 
 fn not_found(name: &DatasourceName) -> ApiError {
-    ApiError::not_found("datasource_not_found", format!("there is no datasource {name}"))
+    ApiError::not_found(
+        "datasource_not_found",
+        format!("there is no datasource {name}"),
+    )
 }
 
 #[derive(Serialize, ToSchema)]
@@ -42,9 +46,16 @@ pub async fn list(State(state): State<AppState>) -> Result<Json<DatasourceList>,
         (status = 404, description = "No such datasource", body = crate::error::ErrorBody)
     )
 )]
-pub async fn describe(State(state): State<AppState>, Path(name): Path<String>) -> Result<Json<DatasourceSummary>, ApiError> {
+pub async fn describe(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Json<DatasourceSummary>, ApiError> {
     let name = parse_name(&name)?;
-    let summary = state.sink.datasource(&name).await?.ok_or_else(|| not_found(&name))?;
+    let summary = state
+        .sink
+        .datasource(&name)
+        .await?
+        .ok_or_else(|| not_found(&name))?;
     Ok(Json(summary))
 }
 
@@ -79,9 +90,9 @@ pub async fn timeseries(
     let name = parse_name(&name)?;
     let granularity = match query.granularity.as_deref() {
         None | Some("") => Granularity::default(),
-        Some(raw) => raw
-            .parse()
-            .map_err(|e: ingest_domain::UnknownValue| ApiError::bad_request("invalid_granularity", e.to_string()))?,
+        Some(raw) => raw.parse().map_err(|e: ingest_domain::UnknownValue| {
+            ApiError::bad_request("invalid_granularity", e.to_string())
+        })?,
     };
     let points = state
         .sink

@@ -41,7 +41,11 @@ pub fn service(dir: Option<PathBuf>) -> axum::routing::MethodRouter {
             match serve.oneshot(request).await {
                 Ok(response) => {
                     let mut response = response.into_response();
-                    let cache = if immutable && response.status() == StatusCode::OK { IMMUTABLE } else { "no-cache" };
+                    let cache = if immutable && response.status() == StatusCode::OK {
+                        IMMUTABLE
+                    } else {
+                        "no-cache"
+                    };
                     response
                         .headers_mut()
                         .insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));

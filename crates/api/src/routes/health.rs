@@ -1,6 +1,9 @@
 use std::time::{Duration, Instant};
 
-use axum::{extract::State, http::HeaderMap, http::StatusCode, response::IntoResponse, response::Response, Json};
+use axum::{
+    extract::State, http::HeaderMap, http::StatusCode, response::IntoResponse, response::Response,
+    Json,
+};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -28,7 +31,11 @@ pub async fn root(State(state): State<AppState>, headers: HeaderMap) -> Response
             return page;
         }
     }
-    Json(Liveness { status: "ok", version: VERSION }).into_response()
+    Json(Liveness {
+        status: "ok",
+        version: VERSION,
+    })
+    .into_response()
 }
 
 #[derive(Serialize, ToSchema)]
@@ -82,12 +89,20 @@ async fn check<E: std::fmt::Display>(
 pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
     let (database, objects, sink) = tokio::join!(
         check("database", state.tasks.backend(), state.tasks.health()),
-        check("object_store", state.objects.backend(), state.objects.health()),
+        check(
+            "object_store",
+            state.objects.backend(),
+            state.objects.health()
+        ),
         check(state.sink.name(), state.sink.backend(), state.sink.health()),
     );
     let checks = vec![database, objects, sink];
     let healthy = checks.iter().all(|c| c.ok || !c.required);
-    let status = if healthy { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if healthy {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     let body = Health {
         status: if healthy { "ok" } else { "degraded" },
         version: VERSION,

@@ -52,12 +52,19 @@ pub fn router(state: AppState) -> Router {
     let (routes, spec) = api();
     // Uploads are streamed and their size checked as they arrive; the body
     // limit only stops requests far beyond any file we would accept.
-    let body_limit = usize::try_from(state.max_upload_bytes.saturating_add(1 << 20)).unwrap_or(usize::MAX);
+    let body_limit =
+        usize::try_from(state.max_upload_bytes.saturating_add(1 << 20)).unwrap_or(usize::MAX);
     let api_fallback = Router::new().fallback(|| async {
-        ApiError::not_found("no_such_endpoint", "there is no such API endpoint; see /api/docs")
+        ApiError::not_found(
+            "no_such_endpoint",
+            "there is no such API endpoint; see /api/docs",
+        )
     });
     routes
-        .route("/api/openapi.json", axum::routing::get(move || async move { Json(spec) }))
+        .route(
+            "/api/openapi.json",
+            axum::routing::get(move || async move { Json(spec) }),
+        )
         .merge(Scalar::with_url("/api/docs", openapi()))
         .nest("/api", api_fallback)
         .fallback_service(frontend::service(state.frontend_dir.clone()))

@@ -12,8 +12,11 @@ use crate::{error::ApiError, state::AppState};
 
 fn parse_task_id(raw: &str) -> Result<TaskId, ApiError> {
     raw.parse().map_err(|_| {
-        ApiError::bad_request("invalid_task_id", format!("{raw:?} is not a task id (a UUID)"))
-            .with_details(json!({ "field": "task_id", "value": raw }))
+        ApiError::bad_request(
+            "invalid_task_id",
+            format!("{raw:?} is not a task id (a UUID)"),
+        )
+        .with_details(json!({ "field": "task_id", "value": raw }))
     })
 }
 
@@ -38,7 +41,10 @@ async fn load(state: &AppState, raw: &str) -> Result<Task, ApiError> {
         (status = 404, description = "No such task", body = crate::error::ErrorBody)
     )
 )]
-pub async fn status(State(state): State<AppState>, Path(task_id): Path<String>) -> Result<Json<Task>, ApiError> {
+pub async fn status(
+    State(state): State<AppState>,
+    Path(task_id): Path<String>,
+) -> Result<Json<Task>, ApiError> {
     load(&state, &task_id).await.map(Json)
 }
 
@@ -55,13 +61,15 @@ pub async fn status(State(state): State<AppState>, Path(task_id): Path<String>) 
         (status = 409, description = "The task had already finished", body = crate::error::ErrorBody)
     )
 )]
-pub async fn cancel(State(state): State<AppState>, Path(task_id): Path<String>) -> Result<Json<Task>, ApiError> {
+pub async fn cancel(
+    State(state): State<AppState>,
+    Path(task_id): Path<String>,
+) -> Result<Json<Task>, ApiError> {
     let id = parse_task_id(&task_id)?;
-    let task = state
-        .tasks
-        .cancel(id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("task_not_found", format!("there is no task {id}")))?;
+    let task =
+        state.tasks.cancel(id).await?.ok_or_else(|| {
+            ApiError::not_found("task_not_found", format!("there is no task {id}"))
+        })?;
     if task.status != TaskStatus::Cancelled {
         return Err(ApiError::conflict(
             "task_finished",
@@ -103,14 +111,20 @@ pub struct TaskList {
         (status = 400, description = "Unknown status", body = crate::error::ErrorBody)
     )
 )]
-pub async fn list(State(state): State<AppState>, Query(query): Query<ListQuery>) -> Result<Json<TaskList>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    Query(query): Query<ListQuery>,
+) -> Result<Json<TaskList>, ApiError> {
     let status = query
         .status
         .as_deref()
         .filter(|s| !s.is_empty())
         .map(str::parse::<TaskStatus>)
         .transpose()
-        .map_err(|e| ApiError::bad_request("invalid_status", e.to_string()).with_details(json!({ "field": "status" })))?;
+        .map_err(|e| {
+            ApiError::bad_request("invalid_status", e.to_string())
+                .with_details(json!({ "field": "status" }))
+        })?;
     let limit = query.limit.unwrap_or(50).clamp(1, 500);
     let offset = query.offset.unwrap_or(0);
     let filter = TaskFilter {

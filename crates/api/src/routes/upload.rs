@@ -11,7 +11,9 @@ use axum::{
 };
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use ingest_domain::{DatasourceName, FileFormat, IngestMode, Stage, StageName, Task, TaskId, TaskStatus};
+use ingest_domain::{
+    DatasourceName, FileFormat, IngestMode, Stage, StageName, Task, TaskId, TaskStatus,
+};
 use ingest_validation::{detect_format, DetectError, SNIFF_LEN};
 use serde::Serialize;
 use serde_json::json;
@@ -72,7 +74,10 @@ fn multipart_error(error: MultipartError, limit: u64) -> ApiError {
     if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
         ApiError::too_large(limit)
     } else {
-        ApiError::bad_request("malformed_multipart", format!("the upload could not be read: {}", error.body_text()))
+        ApiError::bad_request(
+            "malformed_multipart",
+            format!("the upload could not be read: {}", error.body_text()),
+        )
     }
 }
 
@@ -83,31 +88,50 @@ async fn text_part(field: Field<'_>, limit: u64) -> Result<String, ApiError> {
     while let Some(chunk) = field.chunk().await.map_err(|e| multipart_error(e, limit))? {
         bytes.extend_from_slice(&chunk);
         if bytes.len() > MAX_TEXT_PART {
-            return Err(ApiError::bad_request("part_too_long", format!("the {name} part is longer than {MAX_TEXT_PART} bytes"))
-                .with_details(json!({ "field": name })));
+            return Err(ApiError::bad_request(
+                "part_too_long",
+                format!("the {name} part is longer than {MAX_TEXT_PART} bytes"),
+            )
+            .with_details(json!({ "field": name })));
         }
     }
     String::from_utf8(bytes).map_err(|_| {
-        ApiError::bad_request("invalid_text", format!("the {name} part is not UTF-8 text")).with_details(json!({ "field": name }))
+        ApiError::bad_request("invalid_text", format!("the {name} part is not UTF-8 text"))
+            .with_details(json!({ "field": name }))
     })
 }
 
 fn parse_field<T: FromStr<Err = ingest_domain::UnknownValue>>(raw: &str) -> Result<T, ApiError> {
     raw.parse::<T>().map_err(|e| {
-        ApiError::unprocessable("invalid_field", e.to_string()).with_details(json!({ "field": e.field, "value": e.value }))
+        ApiError::unprocessable("invalid_field", e.to_string())
+            .with_details(json!({ "field": e.field, "value": e.value }))
     })
 }
 
 /// Keeps the base name and characters safe in object keys and paths.
 fn safe_file_name(raw: Option<&str>) -> String {
-    let base = raw.unwrap_or_default().rsplit(['/', '\\']).next().unwrap_or_default();
+    let base = raw
+        .unwrap_or_default()
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or_default();
     let cleaned: String = base
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
         .take(200)
         .collect();
     let cleaned = cleaned.trim_start_matches('.');
-    if cleaned.is_empty() { "upload".into() } else { cleaned.to_owned() }
+    if cleaned.is_empty() {
+        "upload".into()
+    } else {
+        cleaned.to_owned()
+    }
 }
 
 /// Upload a file for validation and ingestion.
@@ -131,17 +155,29 @@ pub async fn upload(
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<(StatusCode, Json<UploadAccepted>), ApiError> {
     let started = Utc::now();
-    let mut multipart = multipart.map_err(|e| ApiError::bad_request("not_multipart", format!("expected a multipart/form-data upload: {}", e.body_text())))?;
+    let mut multipart = multipart.map_err(|e| {
+        ApiError::bad_request(
+            "not_multipart",
+            format!("expected a multipart/form-data upload: {}", e.body_text()),
+        )
+    })?;
     let task_id = TaskId::new();
     tracing::Span::current().record("task_id", tracing::field::display(task_id));
     let mut fields = FormFields::default();
     let mut stored: Option<StoredFile> = None;
 
     let outcome = async {
-        while let Some(field) = multipart.next_field().await.map_err(|e| multipart_error(e, state.max_upload_bytes))? {
+        while let Some(field) = multipart
+            .next_field()
+            .await
+            .map_err(|e| multipart_error(e, state.max_upload_bytes))?
+        {
             match field.name().unwrap_or_default() {
                 "file" if stored.is_some() => {
-                    return Err(ApiError::bad_request("too_many_files", "send one file per upload"));
+                    return Err(ApiError::bad_request(
+                        "too_many_files",
+                        "send one file per upload",
+                    ));
                 }
                 "file" => stored = Some(receive_file(&state, task_id, field, fields.format).await?),
                 "datasource_name" => {
@@ -152,17 +188,27 @@ pub async fn upload(
                     })?;
                     fields.datasource = Some(name);
                 }
-                "mode" => fields.mode = Some(parse_field(&text_part(field, state.max_upload_bytes).await?)?),
-                "format" => fields.format = Some(parse_field(&text_part(field, state.max_upload_bytes).await?)?),
+                "mode" => {
+                    fields.mode = Some(parse_field(
+                        &text_part(field, state.max_upload_bytes).await?,
+                    )?)
+                }
+                "format" => {
+                    fields.format = Some(parse_field(
+                        &text_part(field, state.max_upload_bytes).await?,
+                    )?)
+                }
                 "timestamp_column" => {
                     let column = text_part(field, state.max_upload_bytes).await?;
-                    fields.timestamp_column = Some(column.trim().to_owned()).filter(|c| !c.is_empty());
+                    fields.timestamp_column =
+                        Some(column.trim().to_owned()).filter(|c| !c.is_empty());
                 }
                 _ => {} // unknown parts are ignored, as browsers add their own
             }
         }
         let file = stored.as_ref().ok_or_else(|| {
-            ApiError::bad_request("missing_file", "the upload has no `file` part").with_details(json!({ "field": "file" }))
+            ApiError::bad_request("missing_file", "the upload has no `file` part")
+                .with_details(json!({ "field": "file" }))
         })?;
         if let Some(declared) = fields.format.filter(|d| *d != file.format) {
             return Err(ApiError::unsupported(format!(
@@ -205,7 +251,13 @@ pub async fn upload(
     }
 }
 
-fn new_task(task_id: TaskId, datasource: DatasourceName, file: &StoredFile, fields: &FormFields, started: DateTime<Utc>) -> Task {
+fn new_task(
+    task_id: TaskId,
+    datasource: DatasourceName,
+    file: &StoredFile,
+    fields: &FormFields,
+    started: DateTime<Utc>,
+) -> Task {
     let now = Utc::now();
     Task {
         task_id,
@@ -267,11 +319,16 @@ async fn receive_file(
             None => break,
         }
     }
-    let sniff: Vec<u8> = head.iter().flat_map(|c| c.iter().copied()).take(SNIFF_LEN).collect();
+    let sniff: Vec<u8> = head
+        .iter()
+        .flat_map(|c| c.iter().copied())
+        .take(SNIFF_LEN)
+        .collect();
     let format = detect_format(&sniff, &file_name, declared).map_err(|e| match e {
         DetectError::Empty => ApiError::unprocessable("empty_file", "the file is empty (0 bytes)")
             .with_details(json!({ "field": "file", "file_name": file_name })),
-        other => ApiError::unsupported(other.to_string()).with_details(json!({ "field": "file", "file_name": file_name })),
+        other => ApiError::unsupported(other.to_string())
+            .with_details(json!({ "field": "file", "file_name": file_name })),
     })?;
 
     let key = format!("uploads/{task_id}/{file_name}");
@@ -320,7 +377,10 @@ mod tests {
     #[test]
     fn file_names_cannot_escape_or_surprise() {
         assert_eq!(safe_file_name(Some("../../etc/passwd")), "passwd");
-        assert_eq!(safe_file_name(Some("C:\\data\\sales 2024.csv")), "sales_2024.csv");
+        assert_eq!(
+            safe_file_name(Some("C:\\data\\sales 2024.csv")),
+            "sales_2024.csv"
+        );
         assert_eq!(safe_file_name(Some("..")), "upload");
         assert_eq!(safe_file_name(None), "upload");
         assert_eq!(safe_file_name(Some("données.csv")), "donn_es.csv");

@@ -9,8 +9,16 @@ use crate::helpers::{assert_error, Backends, TestApp};
 const GOOD_CSV: &[u8] = b"time,v\n2024-01-01,1\n";
 
 async fn nothing_stored(app: &TestApp) {
-    assert_eq!(app.objects().list("").await.expect("list").len(), 0, "no object kept");
-    assert_eq!(app.objects().pending_uploads().await.expect("pending"), 0, "no partial upload kept");
+    assert_eq!(
+        app.objects().list("").await.expect("list").len(),
+        0,
+        "no object kept"
+    );
+    assert_eq!(
+        app.objects().pending_uploads().await.expect("pending"),
+        0,
+        "no partial upload kept"
+    );
     let (_, tasks) = app.get_json("/api/ingest/tasks").await;
     assert_eq!(tasks["total"], 0, "no task created");
 }
@@ -48,9 +56,17 @@ async fn bad_datasource_names_are_422_with_the_reason() {
         ("__time", "start with a letter"),
         (long.as_str(), "300 characters"),
     ] {
-        let body = assert_error(app.upload_bytes("a.csv", GOOD_CSV.to_vec(), name).await, 422, "invalid_datasource_name").await;
+        let body = assert_error(
+            app.upload_bytes("a.csv", GOOD_CSV.to_vec(), name).await,
+            422,
+            "invalid_datasource_name",
+        )
+        .await;
         let message = body["error"]["message"].as_str().unwrap_or_default();
-        assert!(message.contains(says), "{name:?}: {message:?} should mention {says:?}");
+        assert!(
+            message.contains(says),
+            "{name:?}: {message:?} should mention {says:?}"
+        );
         assert_eq!(body["error"]["details"]["field"], "datasource_name");
     }
     nothing_stored(&app).await;
@@ -59,14 +75,36 @@ async fn bad_datasource_names_are_422_with_the_reason() {
 #[tokio::test]
 async fn unreadable_or_mislabelled_files_are_refused() {
     let app = TestApp::spawn(Backends::Embedded).await;
-    assert_error(app.upload_bytes("empty.csv", Vec::new(), "sales").await, 422, "empty_file").await;
+    assert_error(
+        app.upload_bytes("empty.csv", Vec::new(), "sales").await,
+        422,
+        "empty_file",
+    )
+    .await;
 
     let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
-    let body = assert_error(app.upload_bytes("photo.csv", png, "sales").await, 415, "unsupported_file_type").await;
-    assert!(body["error"]["message"].as_str().unwrap_or_default().contains("PNG"));
+    let body = assert_error(
+        app.upload_bytes("photo.csv", png, "sales").await,
+        415,
+        "unsupported_file_type",
+    )
+    .await;
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("PNG"));
 
-    let not_zip = assert_error(app.upload_bytes("book.xlsx", GOOD_CSV.to_vec(), "sales").await, 415, "unsupported_file_type").await;
-    assert!(not_zip["error"]["message"].as_str().unwrap_or_default().contains("xlsx"));
+    let not_zip = assert_error(
+        app.upload_bytes("book.xlsx", GOOD_CSV.to_vec(), "sales")
+            .await,
+        415,
+        "unsupported_file_type",
+    )
+    .await;
+    assert!(not_zip["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("xlsx"));
 
     let declared = Form::new()
         .part("file", Part::bytes(GOOD_CSV.to_vec()).file_name("a.csv"))
@@ -83,7 +121,12 @@ async fn a_file_over_the_limit_is_413_and_nothing_is_kept() {
     while big.len() <= 200 * 1024 {
         big.extend_from_slice(b"2024-01-01,12345\n");
     }
-    let body = assert_error(app.upload_bytes("big.csv", big, "sales").await, 413, "file_too_large").await;
+    let body = assert_error(
+        app.upload_bytes("big.csv", big, "sales").await,
+        413,
+        "file_too_large",
+    )
+    .await;
     assert_eq!(body["error"]["details"]["limit_bytes"], 64 * 1024);
     nothing_stored(&app).await;
 }
@@ -102,19 +145,63 @@ async fn files_that_fail_validation_say_where() {
     let app = TestApp::spawn(Backends::Embedded).await;
     failed_with(&app, "header.csv", b"time,v\n", "no_data_rows").await;
 
-    let ragged = failed_with(&app, "ragged.csv", b"time,v\n2024-01-01,1\n2024-01-02,2,extra\n2024-01-03\n", "ragged_row").await;
-    let lines: Vec<u64> = ragged.validation.expect("report").problems.iter().filter_map(|p| p.line).collect();
+    let ragged = failed_with(
+        &app,
+        "ragged.csv",
+        b"time,v\n2024-01-01,1\n2024-01-02,2,extra\n2024-01-03\n",
+        "ragged_row",
+    )
+    .await;
+    let lines: Vec<u64> = ragged
+        .validation
+        .expect("report")
+        .problems
+        .iter()
+        .filter_map(|p| p.line)
+        .collect();
     assert_eq!(lines, [3, 4]);
-    assert!(ragged.error.expect("error").message.contains("line 3 has 3 fields but the header has 2"));
+    assert!(ragged
+        .error
+        .expect("error")
+        .message
+        .contains("line 3 has 3 fields but the header has 2"));
 
-    let duplicate = failed_with(&app, "dup.csv", b"time,v,v\n2024-01-01,1,2\n", "duplicate_column_name").await;
-    assert!(duplicate.error.expect("error").message.contains("columns 2 and 3"));
+    let duplicate = failed_with(
+        &app,
+        "dup.csv",
+        b"time,v,v\n2024-01-01,1,2\n",
+        "duplicate_column_name",
+    )
+    .await;
+    assert!(duplicate
+        .error
+        .expect("error")
+        .message
+        .contains("columns 2 and 3"));
 
-    let unnamed = failed_with(&app, "unnamed.csv", b"time,,v\n2024-01-01,1,2\n", "empty_column_name").await;
+    let unnamed = failed_with(
+        &app,
+        "unnamed.csv",
+        b"time,,v\n2024-01-01,1,2\n",
+        "empty_column_name",
+    )
+    .await;
     assert!(unnamed.error.expect("error").message.contains("column 2"));
 
-    failed_with(&app, "latin1.csv", b"time,city\n2024-01-01,S\xe3o Paulo\n", "invalid_utf8").await;
-    failed_with(&app, "fake.xlsx", b"PK\x03\x04not really a zip", "unreadable_xlsx").await;
+    failed_with(
+        &app,
+        "latin1.csv",
+        b"time,city\n2024-01-01,S\xe3o Paulo\n",
+        "invalid_utf8",
+    )
+    .await;
+    failed_with(
+        &app,
+        "fake.xlsx",
+        b"PK\x03\x04not really a zip",
+        "unreadable_xlsx",
+    )
+    .await;
     failed_with(&app, "bad.ndjson", b"{\"a\":1}\n{\"a\":\n", "invalid_json").await;
 }
 
@@ -122,10 +209,30 @@ async fn files_that_fail_validation_say_where() {
 async fn unknown_and_malformed_task_ids() {
     let app = TestApp::spawn(Backends::Embedded).await;
     let missing = uuid::Uuid::new_v4();
-    assert_error(app.get(&format!("/api/ingest/status/{missing}")).await, 404, "task_not_found").await;
-    assert_error(app.get("/api/ingest/status/not-a-uuid").await, 400, "invalid_task_id").await;
-    assert_error(app.get("/api/ingest/tasks?status=bogus").await, 400, "invalid_status").await;
-    assert_error(app.get("/api/datasources/nope").await, 404, "datasource_not_found").await;
+    assert_error(
+        app.get(&format!("/api/ingest/status/{missing}")).await,
+        404,
+        "task_not_found",
+    )
+    .await;
+    assert_error(
+        app.get("/api/ingest/status/not-a-uuid").await,
+        400,
+        "invalid_task_id",
+    )
+    .await;
+    assert_error(
+        app.get("/api/ingest/tasks?status=bogus").await,
+        400,
+        "invalid_status",
+    )
+    .await;
+    assert_error(
+        app.get("/api/datasources/nope").await,
+        404,
+        "datasource_not_found",
+    )
+    .await;
     assert_error(app.get("/api/no/such/thing").await, 404, "no_such_endpoint").await;
 }
 
@@ -134,7 +241,9 @@ async fn a_client_that_disconnects_mid_upload_leaves_nothing() {
     use tokio::io::AsyncWriteExt;
     let app = TestApp::spawn(Backends::Embedded).await;
     let address = app.url.trim_start_matches("http://").to_owned();
-    let mut stream = tokio::net::TcpStream::connect(&address).await.expect("connect");
+    let mut stream = tokio::net::TcpStream::connect(&address)
+        .await
+        .expect("connect");
     let boundary = "XBOUNDARYX";
     let head = format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"datasource_name\"\r\n\r\nsales\r\n\
@@ -145,7 +254,10 @@ async fn a_client_that_disconnects_mid_upload_leaves_nothing() {
     );
     stream.write_all(request.as_bytes()).await.expect("write");
     for _ in 0..2000 {
-        stream.write_all(b"2024-01-01,1234567\n").await.expect("write rows");
+        stream
+            .write_all(b"2024-01-01,1234567\n")
+            .await
+            .expect("write rows");
     }
     stream.flush().await.expect("flush");
     // The upload must really be under way before we vanish.
@@ -162,7 +274,9 @@ async fn a_client_that_disconnects_mid_upload_leaves_nothing() {
     // Wait (bounded) until the server has noticed and cleaned up.
     let mut clean = false;
     for _ in 0..100 {
-        if app.objects().pending_uploads().await.expect("pending") == 0 && app.objects().list("").await.expect("list").is_empty() {
+        if app.objects().pending_uploads().await.expect("pending") == 0
+            && app.objects().list("").await.expect("list").is_empty()
+        {
             clean = true;
             break;
         }

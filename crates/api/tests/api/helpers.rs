@@ -22,7 +22,7 @@ pub struct TestApp {
     pub url: String,
     pub client: reqwest::Client,
     pub state: ingest_api::state::AppState,
-    pub data_dir: tempfile::TempDir,
+    _data_dir: tempfile::TempDir,
     stop: CancellationToken,
 }
 
@@ -48,12 +48,17 @@ pub async fn fresh_postgres_url() -> String {
     use sqlx::Connection;
     let admin = required_env("DATABASE_URL");
     let name = format!("test_{}", uuid::Uuid::new_v4().simple());
-    let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect to Postgres");
+    let mut conn = sqlx::PgConnection::connect(&admin)
+        .await
+        .expect("connect to Postgres");
     sqlx::query(&format!("CREATE DATABASE {name}"))
         .execute(&mut conn)
         .await
         .expect("create test database");
-    let base = admin.rsplit_once('/').map(|(base, _)| base).expect("database URL has a path");
+    let base = admin
+        .rsplit_once('/')
+        .map(|(base, _)| base)
+        .expect("database URL has a path");
     format!("{base}/{name}")
 }
 
@@ -82,7 +87,11 @@ pub fn settings(backends: Backends, data_dir: &std::path::Path) -> Settings {
         settings.s3_region = required_env("S3_REGION");
         settings.s3_prefix = format!("test-{}", uuid::Uuid::new_v4().simple());
         settings.aws_access_key_id = Some(required_env("AWS_ACCESS_KEY_ID"));
-        settings.aws_secret_access_key = Some(required_env("AWS_SECRET_ACCESS_KEY").parse::<Secret>().expect("secret"));
+        settings.aws_secret_access_key = Some(
+            required_env("AWS_SECRET_ACCESS_KEY")
+                .parse::<Secret>()
+                .expect("secret"),
+        );
     }
     settings
 }
@@ -109,7 +118,7 @@ impl TestApp {
             url,
             client: reqwest::Client::new(),
             state,
-            data_dir,
+            _data_dir: data_dir,
             stop,
         }
     }
@@ -118,7 +127,12 @@ impl TestApp {
         &self.state.objects
     }
 
-    pub async fn upload_bytes(&self, file_name: &str, bytes: Vec<u8>, datasource: &str) -> reqwest::Response {
+    pub async fn upload_bytes(
+        &self,
+        file_name: &str,
+        bytes: Vec<u8>,
+        datasource: &str,
+    ) -> reqwest::Response {
         let form = Form::new()
             .part("file", Part::bytes(bytes).file_name(file_name.to_owned()))
             .text("datasource_name", datasource.to_owned());
@@ -151,7 +165,12 @@ impl TestApp {
     /// Uploads, expects 202, runs the workers until idle, returns the task.
     pub async fn ingest(&self, file_name: &str, bytes: Vec<u8>, datasource: &str) -> Task {
         let response = self.upload_bytes(file_name, bytes, datasource).await;
-        assert_eq!(response.status().as_u16(), 202, "upload accepted: {:?}", response.text().await);
+        assert_eq!(
+            response.status().as_u16(),
+            202,
+            "upload accepted: {:?}",
+            response.text().await
+        );
         let body: Value = response.json().await.expect("JSON");
         let id = body["task_id"].as_str().expect("task id").to_owned();
         self.run_workers().await;
@@ -159,7 +178,11 @@ impl TestApp {
     }
 
     pub async fn run_workers(&self) {
-        self.state.pipeline.run_until_idle().await.expect("pipeline runs");
+        self.state
+            .pipeline
+            .run_until_idle()
+            .await
+            .expect("pipeline runs");
     }
 
     pub async fn task(&self, id: &str) -> Task {
@@ -176,7 +199,9 @@ pub async fn assert_error(response: reqwest::Response, status: u16, code: &str) 
     assert_eq!(actual, status, "status for {body}");
     assert_eq!(body["error"]["code"], code, "code in {body}");
     assert!(
-        body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()),
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
         "message in {body}"
     );
     assert!(body["error"]["details"].is_object(), "details in {body}");
@@ -189,6 +214,11 @@ pub fn data_csv() -> Vec<u8> {
 
 /// Data rows of a CSV, counted by the csv crate (independent of ours).
 pub fn csv_data_rows(bytes: &[u8]) -> u64 {
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(bytes);
-    reader.records().map(|r| r.expect("well-formed CSV")).count() as u64
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(bytes);
+    reader
+        .records()
+        .map(|r| r.expect("well-formed CSV"))
+        .count() as u64
 }

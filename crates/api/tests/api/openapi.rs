@@ -8,7 +8,13 @@ async fn served_spec_matches_the_checked_in_copy() {
     let app = TestApp::spawn(Backends::Embedded).await;
     let (status, served) = app.get_json("/api/openapi.json").await;
     assert_eq!(status, 200);
-    for path in ["/api/ingest/upload", "/api/ingest/status/{task_id}", "/api/ingest/tasks", "/api/health", "/api/datasources/{name}/timeseries"] {
+    for path in [
+        "/api/ingest/upload",
+        "/api/ingest/status/{task_id}",
+        "/api/ingest/tasks",
+        "/api/health",
+        "/api/datasources/{name}/timeseries",
+    ] {
         assert!(served["paths"][path].is_object(), "{path} documented");
     }
     let pretty = serde_json::to_string_pretty(&served).expect("JSON") + "\n";

@@ -14,14 +14,27 @@ async fn data_csv_is_ingested_and_every_row_accounted_for() {
     let task = app.ingest("data.csv", bytes.clone(), "sales").await;
     assert_eq!(task.status, TaskStatus::Succeeded, "{:?}", task.error);
     assert_eq!(task.rows_in, Some(expected));
-    assert_eq!(task.row_count.unwrap_or(0) + task.rejected_row_count.unwrap_or(0), expected);
+    assert_eq!(
+        task.row_count.unwrap_or(0) + task.rejected_row_count.unwrap_or(0),
+        expected
+    );
     assert_eq!(task.size_bytes, bytes.len() as u64);
     assert_eq!(task.sha256.len(), 64);
     let report = task.validation.expect("report stored with the task");
     assert_eq!(report.timestamp.source, TimestampSource::Column);
-    assert!(report.columns.iter().any(|c| c.column_type == ColumnType::Double));
-    assert!(report.columns.iter().any(|c| c.null_count > 0), "data.csv has empty cells");
-    let names: Vec<_> = task.stages.iter().map(|s| format!("{:?}", s.name)).collect();
+    assert!(report
+        .columns
+        .iter()
+        .any(|c| c.column_type == ColumnType::Double));
+    assert!(
+        report.columns.iter().any(|c| c.null_count > 0),
+        "data.csv has empty cells"
+    );
+    let names: Vec<_> = task
+        .stages
+        .iter()
+        .map(|s| format!("{:?}", s.name))
+        .collect();
     assert_eq!(names, ["Upload", "Queued", "Validation", "Ingestion"]);
     assert!(task.stages.iter().all(|s| s.finished_at.is_some()));
 
@@ -29,12 +42,21 @@ async fn data_csv_is_ingested_and_every_row_accounted_for() {
     assert_eq!(status, 200);
     assert_eq!(summary["row_count"], task.row_count.expect("rows"));
     assert_eq!(
-        summary["min_time"].as_str().map(|t| t.parse::<chrono::DateTime<chrono::Utc>>().ok()),
+        summary["min_time"]
+            .as_str()
+            .map(|t| t.parse::<chrono::DateTime<chrono::Utc>>().ok()),
         Some(report.timestamp.min)
     );
-    let (status, series) = app.get_json("/api/datasources/sales/timeseries?granularity=day").await;
+    let (status, series) = app
+        .get_json("/api/datasources/sales/timeseries?granularity=day")
+        .await;
     assert_eq!(status, 200);
-    let total: u64 = series["points"].as_array().expect("points").iter().map(|p| p["rows"].as_u64().unwrap_or(0)).sum();
+    let total: u64 = series["points"]
+        .as_array()
+        .expect("points")
+        .iter()
+        .map(|p| p["rows"].as_u64().unwrap_or(0))
+        .sum();
     assert_eq!(Some(total), task.row_count);
 }
 
@@ -42,13 +64,23 @@ async fn data_csv_is_ingested_and_every_row_accounted_for() {
 async fn append_adds_and_replace_overwrites() {
     let app = TestApp::spawn(Backends::Embedded).await;
     let csv = b"time,value\n2024-01-01,1\n2024-01-02,2\n".to_vec();
-    assert_eq!(app.ingest("a.csv", csv.clone(), "series").await.status, TaskStatus::Succeeded);
-    assert_eq!(app.ingest("b.csv", csv.clone(), "series").await.status, TaskStatus::Succeeded);
+    assert_eq!(
+        app.ingest("a.csv", csv.clone(), "series").await.status,
+        TaskStatus::Succeeded
+    );
+    assert_eq!(
+        app.ingest("b.csv", csv.clone(), "series").await.status,
+        TaskStatus::Succeeded
+    );
     let (_, summary) = app.get_json("/api/datasources/series").await;
     assert_eq!(summary["row_count"], 4);
 
     let form = reqwest::multipart::Form::new()
-        .part("file", reqwest::multipart::Part::bytes(b"time,value\n2024-02-01,9\n".to_vec()).file_name("c.csv"))
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(b"time,value\n2024-02-01,9\n".to_vec())
+                .file_name("c.csv"),
+        )
         .text("datasource_name", "series")
         .text("mode", "replace");
     assert_eq!(app.post_form(form).await.status().as_u16(), 202);
@@ -68,7 +100,9 @@ async fn messy_but_valid_csv_is_accepted() {
                Jan 1 2000;Norte;1,5;\"say \"\"hi\"\"; twice\"\r\n\
                Jan 2 2000;Sul;NA;\"two\r\nlines\"\r\n\
                Jan 3 2000;;N/A;null\r\n";
-    let task = app.ingest("messy.csv", csv.as_bytes().to_vec(), "messy").await;
+    let task = app
+        .ingest("messy.csv", csv.as_bytes().to_vec(), "messy")
+        .await;
     assert_eq!(task.status, TaskStatus::Succeeded, "{:?}", task.error);
     assert_eq!(task.row_count, Some(3));
     let report = task.validation.expect("report");
@@ -85,7 +119,11 @@ async fn messy_but_valid_csv_is_accepted() {
 async fn other_date_styles_and_formats_are_read() {
     let app = TestApp::spawn(Backends::Embedded).await;
     let slashes = app
-        .ingest("s.csv", b"ts,v\n2010/01/01 00:00,1\n2010/01/02 13:30,2\n".to_vec(), "slashes")
+        .ingest(
+            "s.csv",
+            b"ts,v\n2010/01/01 00:00,1\n2010/01/02 13:30,2\n".to_vec(),
+            "slashes",
+        )
         .await;
     assert_eq!(slashes.status, TaskStatus::Succeeded);
     let iso = app
@@ -93,9 +131,15 @@ async fn other_date_styles_and_formats_are_read() {
         .await;
     assert_eq!(iso.status, TaskStatus::Succeeded, "{:?}", iso.error);
     let report = iso.validation.expect("report");
-    assert_eq!(report.timestamp.min.map(|t| t.to_rfc3339()).as_deref(), Some("2013-01-01T10:00:00+00:00"));
+    assert_eq!(
+        report.timestamp.min.map(|t| t.to_rfc3339()).as_deref(),
+        Some("2013-01-01T10:00:00+00:00")
+    );
     assert_eq!(report.columns.len(), 3);
-    assert_eq!(report.columns[2].null_count, 1, "a key missing from a line is a null");
+    assert_eq!(
+        report.columns[2].null_count, 1,
+        "a key missing from a line is a null"
+    );
 }
 
 #[tokio::test]
@@ -121,41 +165,83 @@ async fn rows_without_a_time_are_rejected_and_counted() {
 #[tokio::test]
 async fn a_file_without_a_time_column_gets_the_upload_time() {
     let app = TestApp::spawn(Backends::Embedded).await;
-    let task = app.ingest("plain.csv", b"name,score\nann,1\nbob,2\n".to_vec(), "plain").await;
+    let task = app
+        .ingest("plain.csv", b"name,score\nann,1\nbob,2\n".to_vec(), "plain")
+        .await;
     assert_eq!(task.status, TaskStatus::Succeeded);
     let report = task.validation.expect("report");
     assert_eq!(report.timestamp.source, TimestampSource::UploadTime);
-    assert_eq!(report.timestamp.min, Some(task.created_at).map(|t| chrono::DateTime::from_timestamp_millis(t.timestamp_millis()).expect("time")));
+    assert_eq!(
+        report.timestamp.min,
+        Some(task.created_at)
+            .map(|t| chrono::DateTime::from_timestamp_millis(t.timestamp_millis()).expect("time"))
+    );
 }
 
 #[tokio::test]
 async fn tasks_are_listed_newest_first_and_filtered() {
     let app = TestApp::spawn(Backends::Embedded).await;
-    let first = app.ingest("a.csv", b"t,v\n2024-01-01,1\n".to_vec(), "one").await;
+    let first = app
+        .ingest("a.csv", b"t,v\n2024-01-01,1\n".to_vec(), "one")
+        .await;
     let second = app.ingest("b.csv", b"t,v\n".to_vec(), "two").await;
     assert_eq!(second.status, TaskStatus::Failed);
     let (_, all) = app.get_json("/api/ingest/tasks").await;
-    let ids: Vec<&str> = all["tasks"].as_array().expect("tasks").iter().filter_map(|t| t["task_id"].as_str()).collect();
+    let ids: Vec<&str> = all["tasks"]
+        .as_array()
+        .expect("tasks")
+        .iter()
+        .filter_map(|t| t["task_id"].as_str())
+        .collect();
     assert_eq!(ids, [second.task_id.to_string(), first.task_id.to_string()]);
     assert_eq!(all["total"], 2);
     let (_, failed) = app.get_json("/api/ingest/tasks?status=failed").await;
     assert_eq!(failed["total"], 1);
-    let (_, one) = app.get_json("/api/ingest/tasks?datasource=one&limit=1").await;
+    let (_, one) = app
+        .get_json("/api/ingest/tasks?datasource=one&limit=1")
+        .await;
     assert_eq!(one["tasks"][0]["task_id"], first.task_id.to_string());
 }
 
 #[tokio::test]
 async fn cancelling_a_queued_task_stops_it() {
     let app = TestApp::spawn(Backends::Embedded).await;
-    let response = app.upload_bytes("a.csv", b"t,v\n2024-01-01,1\n".to_vec(), "cancelme").await;
+    let response = app
+        .upload_bytes("a.csv", b"t,v\n2024-01-01,1\n".to_vec(), "cancelme")
+        .await;
     let body: serde_json::Value = response.json().await.expect("json");
     let id = body["task_id"].as_str().expect("id");
-    let cancelled = app.client.post(format!("{}/api/ingest/tasks/{id}/cancel", app.url)).send().await.expect("sent");
+    let cancelled = app
+        .client
+        .post(format!("{}/api/ingest/tasks/{id}/cancel", app.url))
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(cancelled.status().as_u16(), 200);
     app.run_workers().await;
     assert_eq!(app.task(id).await.status, TaskStatus::Cancelled);
-    let again = app.client.post(format!("{}/api/ingest/tasks/{id}/cancel", app.url)).send().await.expect("sent");
-    crate::helpers::assert_error(again, 409, "task_finished").await;
+    let again = app
+        .client
+        .post(format!("{}/api/ingest/tasks/{id}/cancel", app.url))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(again.status().as_u16(), 200, "cancelling twice is harmless");
+
+    let done = app
+        .ingest("b.csv", b"t,v\n2024-01-01,1\n".to_vec(), "cancelme")
+        .await;
+    assert_eq!(done.status, TaskStatus::Succeeded);
+    let late = app
+        .client
+        .post(format!(
+            "{}/api/ingest/tasks/{}/cancel",
+            app.url, done.task_id
+        ))
+        .send()
+        .await
+        .expect("sent");
+    crate::helpers::assert_error(late, 409, "task_finished").await;
 }
 
 #[tokio::test]
@@ -163,7 +249,12 @@ async fn health_reports_each_dependency() {
     let app = TestApp::spawn(Backends::Embedded).await;
     let (status, health) = app.get_json("/api/health").await;
     assert_eq!(status, 200, "{health}");
-    let names: Vec<&str> = health["checks"].as_array().expect("checks").iter().filter_map(|c| c["name"].as_str()).collect();
+    let names: Vec<&str> = health["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .filter_map(|c| c["name"].as_str())
+        .collect();
     assert_eq!(names, ["database", "object_store", "local_sink"]);
     let (status, live) = app.get_json("/").await;
     assert_eq!((status, live["status"].as_str()), (200, Some("ok")));

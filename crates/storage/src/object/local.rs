@@ -58,7 +58,10 @@ impl UploadSink for LocalUpload {
 
     async fn finish(mut self: Box<Self>) -> Result<u64> {
         let context = format!("finish {}", self.dest.display());
-        self.file.sync_all().await.map_err(StorageError::io(&context))?;
+        self.file
+            .sync_all()
+            .await
+            .map_err(StorageError::io(&context))?;
         if let Some(temp) = self.temp.take() {
             temp.persist(&self.dest)
                 .map_err(|e| StorageError::io(&context)(e.error))?;
@@ -102,9 +105,11 @@ impl ObjectStore for LocalObjectStore {
         let src = self.path_of(key)?;
         match tokio::fs::copy(&src, dest).await {
             Ok(n) => Ok(n),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(StorageError::ObjectNotFound {
-                key: key.to_owned(),
-            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Err(StorageError::ObjectNotFound {
+                    key: key.to_owned(),
+                })
+            }
             Err(e) => Err(StorageError::io(format!("copy {}", src.display()))(e)),
         }
     }
@@ -141,7 +146,9 @@ impl ObjectStore for LocalObjectStore {
                         dirs.push(path);
                         continue;
                     }
-                    let Ok(rel) = path.strip_prefix(&root) else { continue };
+                    let Ok(rel) = path.strip_prefix(&root) else {
+                        continue;
+                    };
                     let key = rel.to_string_lossy().replace('\\', "/");
                     let hidden = rel
                         .file_name()

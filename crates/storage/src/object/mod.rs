@@ -65,7 +65,9 @@ pub async fn upload_file(store: &dyn ObjectStore, key: &str, path: &Path) -> Res
             Ok(n) => n,
             Err(e) => {
                 sink.abort().await?;
-                return Err(crate::StorageError::io(format!("read {}", path.display()))(e));
+                return Err(crate::StorageError::io(format!("read {}", path.display()))(
+                    e,
+                ));
             }
         };
         if n == 0 {

@@ -40,7 +40,10 @@ impl std::fmt::Debug for S3Config {
             .field("endpoint", &self.endpoint)
             .field("region", &self.region)
             .field("prefix", &self.prefix)
-            .field("credentials", &self.credentials.as_ref().map(|_| "<redacted>"))
+            .field(
+                "credentials",
+                &self.credentials.as_ref().map(|_| "<redacted>"),
+            )
             .finish()
     }
 }
@@ -57,7 +60,13 @@ impl S3ObjectStore {
         let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
             .region(Region::new(config.region.clone()));
         if let Some((key, secret)) = &config.credentials {
-            loader = loader.credentials_provider(Credentials::new(key, secret, None, None, "ingest-config"));
+            loader = loader.credentials_provider(Credentials::new(
+                key,
+                secret,
+                None,
+                None,
+                "ingest-config",
+            ));
         }
         let shared = loader.load().await;
         let mut builder = aws_sdk_s3::config::Builder::from(&shared);
@@ -82,7 +91,14 @@ impl S3ObjectStore {
 
     /// Creates the bucket if it is missing (used by tests and `doctor --fix`).
     pub async fn ensure_bucket(&self) -> Result<()> {
-        if self.client.head_bucket().bucket(&self.bucket).send().await.is_ok() {
+        if self
+            .client
+            .head_bucket()
+            .bucket(&self.bucket)
+            .send()
+            .await
+            .is_ok()
+        {
             return Ok(());
         }
         self.client
@@ -178,7 +194,8 @@ impl Drop for S3Upload {
         if let (Some(upload_id), Ok(runtime)) =
             (self.upload_id.take(), tokio::runtime::Handle::try_current())
         {
-            let (client, bucket, key) = (self.client.clone(), self.bucket.clone(), self.key.clone());
+            let (client, bucket, key) =
+                (self.client.clone(), self.bucket.clone(), self.key.clone());
             runtime.spawn(async move {
                 if let Err(error) = abort_multipart(&client, &bucket, &key, &upload_id).await {
                     tracing::warn!(%key, error = %error, "could not abort abandoned multipart upload");
@@ -286,7 +303,9 @@ impl ObjectStore for S3ObjectStore {
             .send()
             .await
             .map_err(|e| match e.as_service_error() {
-                Some(service) if service.is_no_such_key() => StorageError::ObjectNotFound { key: full.clone() },
+                Some(service) if service.is_no_such_key() => {
+                    StorageError::ObjectNotFound { key: full.clone() }
+                }
                 _ => StorageError::object("get object", &full)(e),
             })?;
         let mut file = tokio::fs::File::create(dest)
@@ -312,7 +331,14 @@ impl ObjectStore for S3ObjectStore {
 
     async fn size(&self, key: &str) -> Result<Option<u64>> {
         let full = self.full_key(key);
-        match self.client.head_object().bucket(&self.bucket).key(&full).send().await {
+        match self
+            .client
+            .head_object()
+            .bucket(&self.bucket)
+            .key(&full)
+            .send()
+            .await
+        {
             Ok(head) => Ok(Some(head.content_length().unwrap_or(0).max(0) as u64)),
             Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => Ok(None),
             Err(e) => Err(StorageError::object("head object", &full)(e)),

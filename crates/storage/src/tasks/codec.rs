@@ -22,7 +22,8 @@ impl TaskRow {
             id: self.id.clone(),
             reason,
         };
-        let mut task: Task = serde_json::from_str(&self.body).map_err(|e| corrupt(e.to_string()))?;
+        let mut task: Task =
+            serde_json::from_str(&self.body).map_err(|e| corrupt(e.to_string()))?;
         // The columns are authoritative: cancel and claim change them alone.
         task.status = self
             .status

@@ -81,7 +81,8 @@ impl TaskStore for PostgresTaskStore {
     async fn list(&self, filter: &TaskFilter) -> Result<TaskPage> {
         let (limit, offset) = codec::page_bounds(filter.limit, filter.offset);
         let status = filter.status.map(|s| s.as_str());
-        let condition = "($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR datasource = $2)";
+        let condition =
+            "($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR datasource = $2)";
         let rows = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM tasks WHERE {condition} ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4"
         ))
@@ -92,12 +93,13 @@ impl TaskStore for PostgresTaskStore {
         .fetch_all(&self.pool)
         .await
         .map_err(StorageError::db("list tasks"))?;
-        let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM tasks WHERE {condition}"))
-            .bind(status)
-            .bind(filter.datasource.as_deref())
-            .fetch_one(&self.pool)
-            .await
-            .map_err(StorageError::db("count tasks"))?;
+        let total: i64 =
+            sqlx::query_scalar(&format!("SELECT COUNT(*) FROM tasks WHERE {condition}"))
+                .bind(status)
+                .bind(filter.datasource.as_deref())
+                .fetch_one(&self.pool)
+                .await
+                .map_err(StorageError::db("count tasks"))?;
         Ok(TaskPage {
             tasks: rows.iter().map(decode).collect::<Result<_>>()?,
             total: u64::try_from(total).unwrap_or(0),
@@ -162,11 +164,13 @@ impl TaskStore for PostgresTaskStore {
 
     async fn cancel(&self, id: TaskId) -> Result<Option<Task>> {
         let mut tx = self.pool.begin().await.map_err(StorageError::db("begin"))?;
-        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM tasks WHERE id = $1::uuid FOR UPDATE"))
-            .bind(id.to_string())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(StorageError::db("load task"))?;
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM tasks WHERE id = $1::uuid FOR UPDATE"
+        ))
+        .bind(id.to_string())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(StorageError::db("load task"))?;
         let Some(task) = row.as_ref().map(decode).transpose()? else {
             return Ok(None);
         };

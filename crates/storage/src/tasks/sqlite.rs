@@ -105,12 +105,13 @@ impl TaskStore for SqliteTaskStore {
         .fetch_all(&self.pool)
         .await
         .map_err(StorageError::db("list tasks"))?;
-        let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM tasks WHERE {condition}"))
-            .bind(status)
-            .bind(filter.datasource.as_deref())
-            .fetch_one(&self.pool)
-            .await
-            .map_err(StorageError::db("count tasks"))?;
+        let total: i64 =
+            sqlx::query_scalar(&format!("SELECT COUNT(*) FROM tasks WHERE {condition}"))
+                .bind(status)
+                .bind(filter.datasource.as_deref())
+                .fetch_one(&self.pool)
+                .await
+                .map_err(StorageError::db("count tasks"))?;
         Ok(TaskPage {
             tasks: rows.iter().map(decode).collect::<Result<_>>()?,
             total: u64::try_from(total).unwrap_or(0),
@@ -175,7 +176,11 @@ impl TaskStore for SqliteTaskStore {
     async fn cancel(&self, id: TaskId) -> Result<Option<Task>> {
         // BEGIN IMMEDIATE takes the write lock up front, so no worker can save
         // between our read and our write.
-        let mut conn = self.pool.acquire().await.map_err(StorageError::db("acquire"))?;
+        let mut conn = self
+            .pool
+            .acquire()
+            .await
+            .map_err(StorageError::db("acquire"))?;
         sqlx::query("BEGIN IMMEDIATE")
             .execute(&mut *conn)
             .await
@@ -208,7 +213,11 @@ impl TaskStore for SqliteTaskStore {
             Ok(Some(task))
         }
         .await;
-        let end = if outcome.is_ok() { "COMMIT" } else { "ROLLBACK" };
+        let end = if outcome.is_ok() {
+            "COMMIT"
+        } else {
+            "ROLLBACK"
+        };
         sqlx::query(end)
             .execute(&mut *conn)
             .await

@@ -14,7 +14,6 @@ pub struct CsvSource {
     reader: csv::Reader<File>,
     columns: Vec<String>,
     record: csv::StringRecord,
-    pub delimiter: u8,
 }
 
 fn reader(file: File, delimiter: u8) -> csv::Reader<File> {
@@ -46,7 +45,9 @@ pub fn sniff_delimiter(sample: &[u8]) -> u8 {
         if counts.len() > 1 {
             counts.pop();
         }
-        let Some(&fields) = counts.first() else { continue };
+        let Some(&fields) = counts.first() else {
+            continue;
+        };
         let agreeing = counts.iter().filter(|&&c| c == fields).count();
         if fields > 1 && (agreeing, fields) > (best.1, best.2) {
             best = (delimiter, agreeing, fields);
@@ -100,7 +101,11 @@ impl CsvSource {
             .iter()
             .enumerate()
             .map(|(i, name)| {
-                let name = if i == 0 { name.trim_start_matches('\u{feff}') } else { name };
+                let name = if i == 0 {
+                    name.trim_start_matches('\u{feff}')
+                } else {
+                    name
+                };
                 name.trim().to_owned()
             })
             .collect();
@@ -108,7 +113,6 @@ impl CsvSource {
             reader,
             columns,
             record: csv::StringRecord::new(),
-            delimiter,
         })
     }
 }
@@ -123,7 +127,11 @@ impl RowSource for CsvSource {
     }
 
     fn next_row(&mut self, row: &mut Vec<Cell>) -> Result<Option<RowMeta>, ReadFailure> {
-        if !self.reader.read_record(&mut self.record).map_err(|e| failure(&e))? {
+        if !self
+            .reader
+            .read_record(&mut self.record)
+            .map_err(|e| failure(&e))?
+        {
             return Ok(None);
         }
         let line = self.record.position().map_or(0, |p| p.line());

@@ -59,14 +59,23 @@ impl NdjsonSource {
         }
     }
 
-    fn next_object(&mut self) -> Result<Option<(u64, serde_json::Map<String, Value>)>, ReadFailure> {
+    fn next_object(
+        &mut self,
+    ) -> Result<Option<(u64, serde_json::Map<String, Value>)>, ReadFailure> {
         loop {
             self.buffer.clear();
-            let read = self.lines.read_line(&mut self.buffer).map_err(|e| ReadFailure {
-                code: if e.kind() == std::io::ErrorKind::InvalidData { "invalid_utf8" } else { "unreadable_json" },
-                message: format!("line {} cannot be read: {e}", self.line_no + 1),
-                line: Some(self.line_no + 1),
-            })?;
+            let read = self
+                .lines
+                .read_line(&mut self.buffer)
+                .map_err(|e| ReadFailure {
+                    code: if e.kind() == std::io::ErrorKind::InvalidData {
+                        "invalid_utf8"
+                    } else {
+                        "unreadable_json"
+                    },
+                    message: format!("line {} cannot be read: {e}", self.line_no + 1),
+                    line: Some(self.line_no + 1),
+                })?;
             if read == 0 {
                 return Ok(None);
             }
@@ -79,7 +88,11 @@ impl NdjsonSource {
                 Ok(Value::Object(object)) => Ok(Some((self.line_no, object))),
                 Ok(other) => Err(ReadFailure {
                     code: "not_an_object",
-                    message: format!("line {} holds a JSON {}, not an object", self.line_no, kind(&other)),
+                    message: format!(
+                        "line {} holds a JSON {}, not an object",
+                        self.line_no,
+                        kind(&other)
+                    ),
                     line: Some(self.line_no),
                 }),
                 Err(e) => Err(ReadFailure {
@@ -113,13 +126,17 @@ impl RowSource for NdjsonSource {
             Some(first) => Some(first),
             None => self.next_object()?,
         };
-        let Some((line, object)) = next else { return Ok(None) };
+        let Some((line, object)) = next else {
+            return Ok(None);
+        };
         self.learn_columns(&object);
         row.clear();
         row.resize(self.columns.len(), Cell::Null);
         let field_count = object.len();
         for (key, value) in object {
-            let Some(&at) = self.index.get(&key) else { continue };
+            let Some(&at) = self.index.get(&key) else {
+                continue;
+            };
             row[at] = match value {
                 Value::Null => Cell::Null,
                 Value::Bool(b) => Cell::Bool(b),

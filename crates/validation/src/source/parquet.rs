@@ -76,15 +76,19 @@ fn cell_of(value: AnyValue<'_>) -> Cell {
         AnyValue::UInt8(v) => Cell::Long(v.into()),
         AnyValue::UInt16(v) => Cell::Long(v.into()),
         AnyValue::UInt32(v) => Cell::Long(v.into()),
-        AnyValue::UInt64(v) => i64::try_from(v).map_or_else(|_| Cell::Text(v.to_string()), Cell::Long),
+        AnyValue::UInt64(v) => {
+            i64::try_from(v).map_or_else(|_| Cell::Text(v.to_string()), Cell::Long)
+        }
         AnyValue::Float32(v) => Cell::Double(v.into()),
         AnyValue::Float64(v) => Cell::Double(v),
         AnyValue::Date(days) => Cell::Time(i64::from(days) * 86_400_000),
-        AnyValue::Datetime(v, unit, _) | AnyValue::DatetimeOwned(v, unit, _) => Cell::Time(match unit {
-            TimeUnit::Milliseconds => v,
-            TimeUnit::Microseconds => v.div_euclid(1_000),
-            TimeUnit::Nanoseconds => v.div_euclid(1_000_000),
-        }),
+        AnyValue::Datetime(v, unit, _) | AnyValue::DatetimeOwned(v, unit, _) => {
+            Cell::Time(match unit {
+                TimeUnit::Milliseconds => v,
+                TimeUnit::Microseconds => v.div_euclid(1_000),
+                TimeUnit::Nanoseconds => v.div_euclid(1_000_000),
+            })
+        }
         other => Cell::Text(other.to_string()),
     }
 }
@@ -105,7 +109,9 @@ impl RowSource for ParquetSource {
         if !in_batch {
             self.load_batch()?;
         }
-        let Some(batch) = self.batch.as_ref() else { return Ok(None) };
+        let Some(batch) = self.batch.as_ref() else {
+            return Ok(None);
+        };
         let at = self.next - self.batch_start;
         row.clear();
         for column in batch.columns() {

@@ -44,7 +44,10 @@ impl XlsxSource {
             }
             .into());
         };
-        let columns = header.iter().map(|cell| cell.to_string().trim().to_owned()).collect();
+        let columns = header
+            .iter()
+            .map(|cell| cell.to_string().trim().to_owned())
+            .collect();
         let header_row = range.start().map_or(0, |(row, _)| row);
         Ok(Self {
             range,
