@@ -82,7 +82,7 @@ async fn round_trip(store: Arc<dyn ObjectStore>, dir: tempfile::TempDir) {
 async fn large_objects_arrive_whole(store: Arc<dyn ObjectStore>, dir: tempfile::TempDir) {
     // 19 MiB in uneven chunks: several multipart parts plus a short tail.
     let chunk: Vec<u8> = (0..=250u8).cycle().take(997 * 1024).collect();
-    let chunks: Vec<&[u8]> = std::iter::repeat(chunk.as_slice()).take(20).collect();
+    let chunks: Vec<&[u8]> = std::iter::repeat_n(chunk.as_slice(), 20).collect();
     let expected = (chunk.len() * 20) as u64;
     assert_eq!(put(store.as_ref(), "big.bin", &chunks).await, expected);
     let dest = dir.path().join("big");

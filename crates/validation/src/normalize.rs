@@ -145,7 +145,7 @@ impl Builder {
 enum Sink {
     Count,
     Parquet {
-        writer: polars::io::parquet::write::BatchedWriter<File>,
+        writer: Box<polars::io::parquet::write::BatchedWriter<File>>,
         times: Vec<i64>,
         builders: Vec<Builder>,
     },
@@ -187,7 +187,7 @@ impl Sink {
                     .batched(&Schema::from_iter(fields))
                     .map_err(ValidationError::polars("start Parquet output"))?;
                 Ok(Self::Parquet {
-                    writer,
+                    writer: Box::new(writer),
                     times: Vec::with_capacity(BATCH_ROWS),
                     builders,
                 })

@@ -94,7 +94,7 @@ pub fn check_header(columns: &[String], problems: &mut Problems, header_line: u6
     let looks_like_data = !columns.is_empty()
         && columns
             .iter()
-            .all(|c| c.parse::<f64>().is_ok() || TimeFormat::candidates_for(c).len() > 0);
+            .all(|c| c.parse::<f64>().is_ok() || !TimeFormat::candidates_for(c).is_empty());
     if looks_like_data {
         problems.error(
             "missing_header",

@@ -95,8 +95,8 @@ fn print_report(file: &str, report: &ValidationReport) {
             .unwrap_or(4)
             .max(6);
         println!(
-            "\n  {:width$}  {:9}  {:>8}  {:24}  {}",
-            "column", "type", "nulls", "min", "max"
+            "\n  {:width$}  {:9}  {:>8}  {:24}  max",
+            "column", "type", "nulls", "min"
         );
         for column in &report.columns {
             println!(

@@ -14,6 +14,9 @@ use serde_json::Value;
 use super::{Cell, ReadFailure, RowMeta, RowSource};
 use crate::ValidationError;
 
+/// A JSON object and the line it was on.
+type NumberedObject = (u64, serde_json::Map<String, Value>);
+
 pub struct NdjsonSource {
     lines: BufReader<File>,
     line_no: u64,
@@ -21,7 +24,7 @@ pub struct NdjsonSource {
     columns: Vec<String>,
     index: HashMap<String, usize>,
     /// The first object, read at open time to learn the first columns.
-    pending: Option<(u64, serde_json::Map<String, Value>)>,
+    pending: Option<NumberedObject>,
 }
 
 impl NdjsonSource {
@@ -59,9 +62,7 @@ impl NdjsonSource {
         }
     }
 
-    fn next_object(
-        &mut self,
-    ) -> Result<Option<(u64, serde_json::Map<String, Value>)>, ReadFailure> {
+    fn next_object(&mut self) -> Result<Option<NumberedObject>, ReadFailure> {
         loop {
             self.buffer.clear();
             let read = self
