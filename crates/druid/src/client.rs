@@ -45,7 +45,7 @@ pub enum TaskStatusCode {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct TaskState {
-    #[serde(rename = "statusCode", alias = "status")]
+    #[serde(rename = "status")]
     pub code: TaskStatusCode,
     #[serde(rename = "errorMsg")]
     pub error: Option<String>,

@@ -30,13 +30,12 @@ pub enum SegmentGranularity {
 }
 
 impl SegmentGranularity {
-    /// Few, reasonably sized segments: hours for a day of data, days up to
-    /// a quarter, months up to a few years, years beyond.
+    /// Few, reasonably sized segments: days up to a quarter, months up to a
+    /// few years, years beyond. Never finer than a day, so that `replace`
+    /// means "replace the days this file covers", whatever its span.
     pub fn for_span(min: DateTime<Utc>, max: DateTime<Utc>) -> Self {
         let span = max - min;
-        if span <= Duration::days(2) {
-            Self::Hour
-        } else if span <= Duration::days(92) {
+        if span <= Duration::days(92) {
             Self::Day
         } else if span <= Duration::days(5 * 366) {
             Self::Month
@@ -278,8 +277,8 @@ mod tests {
                 .expect("time")
         };
         assert_eq!(
-            SegmentGranularity::for_span(t(1), t(2)),
-            SegmentGranularity::Hour
+            SegmentGranularity::for_span(t(1), t(1)),
+            SegmentGranularity::Day
         );
         assert_eq!(
             SegmentGranularity::for_span(t(1), t(31)),

@@ -86,7 +86,7 @@ async fn druid_checks(settings: &Settings, client: &DruidClient) -> bool {
         }
     };
     let mut ok = true;
-    for needed in ["druid-s3-extensions", "druid-parquet-extensions"] {
+    for needed in ["druid-s3-extensions"] {
         let loaded = extensions.iter().any(|e| e == needed);
         ok &= loaded;
         let detail = if loaded {

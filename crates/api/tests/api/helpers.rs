@@ -16,6 +16,8 @@ pub enum Backends {
     Embedded,
     /// Postgres + S3 from `scripts/stack.sh env`, local Parquet sink.
     Real,
+    /// Postgres + S3 + Druid (DRUID_URL) from `scripts/stack.sh env`.
+    Druid,
 }
 
 pub struct TestApp {
@@ -81,7 +83,7 @@ pub fn settings(backends: Backends, data_dir: &std::path::Path) -> Settings {
         task_lease_secs: 60,
         frontend_dir: data_dir.join("no-frontend"),
     };
-    if backends == Backends::Real {
+    if backends != Backends::Embedded {
         settings.s3_bucket = Some(required_env("S3_BUCKET"));
         settings.s3_endpoint = Some(required_env("S3_ENDPOINT"));
         settings.s3_region = required_env("S3_REGION");
@@ -92,6 +94,9 @@ pub fn settings(backends: Backends, data_dir: &std::path::Path) -> Settings {
                 .parse::<Secret>()
                 .expect("secret"),
         );
+    }
+    if backends == Backends::Druid {
+        settings.druid_url = Some(required_env("DRUID_URL"));
     }
     settings
 }
@@ -105,7 +110,7 @@ impl TestApp {
     pub async fn spawn_with(backends: Backends, adjust: impl FnOnce(&mut Settings)) -> Self {
         let data_dir = tempfile::tempdir().expect("temp dir");
         let mut settings = settings(backends, data_dir.path());
-        if backends == Backends::Real {
+        if backends != Backends::Embedded {
             settings.database_url = Some(fresh_postgres_url().await.parse().expect("url"));
         }
         adjust(&mut settings);
