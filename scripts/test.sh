@@ -13,8 +13,8 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO"
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/ingest/target}
 export PATH="$HOME/.cargo/bin:/usr/local/go/bin:$PATH"
-# Which stack services the tests use; Druid joins once its tests land.
-export STACK_SERVICES=${STACK_SERVICES:-"postgres s3"}
+# The whole stack: Postgres, the S3 server, ZooKeeper and Druid.
+export STACK_SERVICES=${STACK_SERVICES:-"postgres s3 zookeeper druid"}
 export STACK_DIR=${STACK_DIR:-$REPO/.stack}
 
 step() { printf '\n==> %s (%s)\n' "$*" "$(date +%T)"; }

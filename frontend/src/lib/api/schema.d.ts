@@ -4,66 +4,15 @@
  */
 
 export interface paths {
-    "/api/health": {
+    "/": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** Health of every backend */
-        get: operations["health"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/ingest/upload": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Upload a file for ingestion */
-        post: operations["upload"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/ingest/status/{task_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** One task */
-        get: operations["task_status"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/ingest/tasks": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Tasks, newest first */
-        get: operations["list_tasks"];
+        /** Liveness, or the dashboard for browsers (`Accept: text/html`). */
+        get: operations["root"];
         put?: never;
         post?: never;
         delete?: never;
@@ -79,8 +28,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Datasources */
-        get: operations["list_datasources"];
+        /** Every datasource with its rows, time range and columns. */
+        get: operations["list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -96,8 +45,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One datasource */
-        get: operations["get_datasource"];
+        /** One datasource. */
+        get: operations["describe"];
         put?: never;
         post?: never;
         delete?: never;
@@ -113,8 +62,59 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Rows over time */
-        get: operations["datasource_timeseries"];
+        /** Rows per time bucket, for charts. */
+        get: operations["timeseries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Each dependency with its latency and error; 503 when a required one is down. */
+        get: operations["health"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ingest/status/{task_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A task: where its upload stands, with the validation report and any error. */
+        get: operations["status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ingest/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Tasks, newest first. */
+        get: operations["list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -132,8 +132,25 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancel a task that has not finished */
-        post: operations["cancel_task"];
+        /** Cancels a task that has not finished. A finished task is returned as it is (409). */
+        post: operations["cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ingest/upload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Upload a file for validation and ingestion. */
+        post: operations["upload"];
         delete?: never;
         options?: never;
         head?: never;
@@ -145,26 +162,33 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         Check: {
-            /** @description database, object_store, druid or local_sink */
+            /** @description `sqlite`, `postgres`, `local`, `s3`, `parquet`, `druid`. */
+            backend: string;
+            error?: string | null;
+            /** Format: double */
+            latency_ms: number;
+            /** @description `database`, `object_store`, and `druid` or `local_sink`. */
             name: string;
             ok: boolean;
-            /** Format: double */
-            latency_ms: number | null;
-            error: string | null;
+            /** @description The service cannot work without it. */
             required: boolean;
-            /** @description sqlite, postgres, local, s3, druid or parquet */
-            backend: string;
         };
+        /** @description What validation learned about one column. */
         ColumnProfile: {
+            max?: string | null;
+            /** @description Smallest value, rendered as text (numbers, timestamps as RFC 3339, strings). */
+            min?: string | null;
             name: string;
-            type: components["schemas"]["ColumnType"];
             /** Format: int64 */
             null_count: number;
-            min: string | null;
-            max: string | null;
+            type: components["schemas"]["ColumnType"];
         };
-        /** @enum {string} */
-        ColumnType: "long" | "double" | "string" | "boolean" | "timestamp";
+        /**
+         * @description The type a column was inferred to hold.
+         * @enum {string}
+         */
+        ColumnType: "long" | "double" | "boolean" | "timestamp" | "string";
+        /** @description A column of an ingested datasource. */
         DatasourceColumn: {
             name: string;
             type: string;
@@ -172,178 +196,232 @@ export interface components {
         DatasourceList: {
             datasources: components["schemas"]["DatasourceSummary"][];
         };
+        /** @description What a datasource holds, as the sink reports it. */
         DatasourceSummary: {
+            columns: components["schemas"]["DatasourceColumn"][];
+            /** Format: date-time */
+            max_time?: string | null;
+            /** Format: date-time */
+            min_time?: string | null;
             name: string;
             /** Format: int64 */
             row_count: number;
-            /** Format: date-time */
-            min_time: string | null;
-            /** Format: date-time */
-            max_time: string | null;
-            columns: components["schemas"]["DatasourceColumn"][];
         };
+        /** @description What Druid did with the task, when Druid is the sink. */
         DruidState: {
-            task_id: string;
-            /** @description Druid's own status word: RUNNING, SUCCESS, FAILED */
-            status: string | null;
-            error: string | null;
-            /** Format: int64 */
-            rows_in_druid: number | null;
+            error?: string | null;
             /** Format: int64 */
             processed?: number | null;
-            /** Format: int64 */
-            unparseable?: number | null;
+            /**
+             * Format: int64
+             * @description Rows Druid SQL counts for the ingested interval once segments are queryable.
+             */
+            rows_in_druid?: number | null;
+            /** @description Druid's own status word: RUNNING, SUCCESS, FAILED. */
+            status?: string | null;
+            task_id: string;
             /** Format: int64 */
             thrown_away?: number | null;
+            /** Format: int64 */
+            unparseable?: number | null;
         };
-        /** @description Error body returned by every endpoint. */
+        /** @description The error envelope. */
         ErrorBody: {
             error: components["schemas"]["ErrorDetail"];
         };
         ErrorDetail: {
-            /**
-             * @description snake_case error code
-             * @example invalid_datasource_name
-             */
+            /** @description Stable snake_case identifier, e.g. `invalid_datasource_name`. */
             code: string;
-            /** @description Human sentence. */
+            /** @description Field, line, hint: whatever locates the problem. */
+            details: Record<string, never>;
+            /** @description A sentence for people. */
             message: string;
-            /** @description Extra machine-readable context; `hint` may hold a hint for the user. */
-            details?: {
-                hint?: string;
-            } & {
-                [key: string]: unknown;
-            };
         };
-        /** @enum {string} */
+        /**
+         * @description The file formats we read.
+         * @enum {string}
+         */
         FileFormat: "csv" | "xlsx" | "parquet" | "ndjson";
-        /** @enum {string} */
+        /**
+         * @description Bucket width for time series.
+         * @enum {string}
+         */
         Granularity: "minute" | "hour" | "day" | "week" | "month";
         Health: {
-            /** @enum {string} */
-            status: "ok" | "degraded";
-            version: string;
             checks: components["schemas"]["Check"][];
+            /** @description `ok` when every required check passes, else `degraded`. */
+            status: string;
+            version: string;
         };
-        /** @enum {string} */
+        /**
+         * @description Whether an upload adds to a datasource or replaces what the data covers.
+         * @enum {string}
+         */
         IngestMode: "append" | "replace";
+        Liveness: {
+            /** @description Always `ok` when the process answers. */
+            status: string;
+            version: string;
+        };
+        /** @description One thing found wrong, located as precisely as we can. */
         Problem: {
-            severity: components["schemas"]["Severity"];
             code: string;
+            column?: string | null;
+            /**
+             * Format: int64
+             * @description 1-based line (CSV/NDJSON) or row (XLSX, counting the header as 1).
+             */
+            line?: number | null;
             message: string;
-            /** Format: int64 */
-            line: number | null;
-            column: string | null;
+            severity: components["schemas"]["Severity"];
         };
         /** @enum {string} */
         Severity: "error" | "warning";
+        /** @description One step of a task's life, with its timing. */
         Stage: {
+            /** Format: int64 */
+            duration_ms?: number | null;
+            /** Format: date-time */
+            finished_at?: string | null;
             name: components["schemas"]["StageName"];
             /** Format: date-time */
             started_at: string;
-            /** Format: date-time */
-            finished_at: string | null;
-            /** Format: int64 */
-            duration_ms: number | null;
         };
         /** @enum {string} */
         StageName: "upload" | "queued" | "validation" | "ingestion";
+        /** @description An upload and what became of it. */
         Task: {
-            /** Format: uuid */
-            task_id: string;
-            datasource: string;
-            file_name: string;
-            /** Format: int64 */
-            size_bytes: number;
-            sha256: string;
-            format: components["schemas"]["FileFormat"];
-            mode: components["schemas"]["IngestMode"];
-            status: components["schemas"]["TaskStatus"];
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            updated_at: string;
-            stages: components["schemas"]["Stage"][];
-            /** Format: int64 */
-            rows_in: number | null;
-            /** Format: int64 */
-            row_count: number | null;
-            /** Format: int64 */
-            rejected_row_count: number | null;
-            validation: components["schemas"]["ValidationReport"] | null;
-            druid: components["schemas"]["DruidState"] | null;
-            error: components["schemas"]["TaskError"] | null;
-            /** @description The time column the uploader asked for, if any. */
-            timestamp_column: string | null;
             /**
              * Format: int32
              * @description How many times a worker has picked this task up.
              */
             attempts: number;
+            /** Format: date-time */
+            created_at: string;
+            datasource: string;
+            druid?: null | components["schemas"]["DruidState"];
+            error?: null | components["schemas"]["TaskError"];
+            file_name: string;
+            format: components["schemas"]["FileFormat"];
+            mode: components["schemas"]["IngestMode"];
+            /** Format: int64 */
+            rejected_row_count?: number | null;
+            /**
+             * Format: int64
+             * @description Rows accepted and written to the sink.
+             */
+            row_count?: number | null;
+            /**
+             * Format: int64
+             * @description Data rows read from the file.
+             */
+            rows_in?: number | null;
+            sha256: string;
+            /** Format: int64 */
+            size_bytes: number;
+            stages: components["schemas"]["Stage"][];
+            status: components["schemas"]["TaskStatus"];
+            task_id: components["schemas"]["TaskId"];
+            /** @description The time column the uploader asked for, if any. */
+            timestamp_column?: string | null;
+            /** Format: date-time */
+            updated_at: string;
+            validation?: null | components["schemas"]["ValidationReport"];
         };
+        /** @description Why a task failed, in words a person can act on. */
         TaskError: {
             code: string;
+            hint?: string | null;
             message: string;
-            hint: string | null;
         };
+        /**
+         * Format: uuid
+         * @description Identifies one upload and everything that happens to it.
+         */
+        TaskId: string;
         TaskList: {
-            tasks: components["schemas"]["Task"][];
-            /** Format: int64 */
-            total: number;
-            /** Format: int64 */
+            /** Format: int32 */
             limit: number;
-            /** Format: int64 */
+            /** Format: int32 */
             offset: number;
+            tasks: components["schemas"]["Task"][];
+            /**
+             * Format: int64
+             * @description Tasks matching the filter, across all pages.
+             */
+            total: number;
         };
         /** @enum {string} */
         TaskStatus: "queued" | "validating" | "ingesting" | "succeeded" | "failed" | "cancelled";
+        /** @description Rows whose time falls in the bucket starting at `time`. */
         TimePoint: {
-            /** Format: date-time */
-            time: string;
             /** Format: int64 */
             rows: number;
+            /** Format: date-time */
+            time: string;
         };
         TimeSeries: {
             datasource: string;
             granularity: components["schemas"]["Granularity"];
             points: components["schemas"]["TimePoint"][];
         };
+        /** @description Where row times come from and the range they span. */
         TimestampInfo: {
-            column: string | null;
-            format: string | null;
+            column?: string | null;
+            /** @description The chrono format (or `rfc3339`, `epoch_seconds`, `epoch_millis`) values were read with. */
+            format?: string | null;
             /** Format: date-time */
-            min: string | null;
+            max?: string | null;
             /** Format: date-time */
-            max: string | null;
+            min?: string | null;
             source: components["schemas"]["TimestampSource"];
         };
         /** @enum {string} */
         TimestampSource: "column" | "upload_time";
         UploadAccepted: {
+            /** @description Always `queued`. */
+            status: components["schemas"]["TaskStatus"];
+            /** @description Where to follow the task. */
+            status_url: string;
             /** Format: uuid */
             task_id: string;
-            status: components["schemas"]["TaskStatus"];
-            status_url: string;
         };
+        /** @description The form an upload sends (multipart/form-data). */
         UploadForm: {
-            file: string;
+            /** @description Letters, digits, `_` and `-`, starting with a letter; at most 128. */
             datasource_name: string;
-            mode?: components["schemas"]["IngestMode"];
-            timestamp_column?: string;
-            format?: components["schemas"]["FileFormat"];
+            /**
+             * Format: binary
+             * @description The file: CSV (`,` `;` tab `|`), XLSX (first sheet), Parquet or NDJSON.
+             */
+            file: string;
+            format?: null | components["schemas"]["FileFormat"];
+            mode?: null | components["schemas"]["IngestMode"];
+            /** @description The column holding row times; detected when omitted. */
+            timestamp_column?: string | null;
         };
+        /** @description The full profile of a file, stored with its task. */
         ValidationReport: {
-            format: components["schemas"]["FileFormat"];
+            columns: components["schemas"]["ColumnProfile"][];
+            /** @description The CSV delimiter that was detected, when the file is CSV. */
             delimiter?: string | null;
-            /** Format: int64 */
-            rows_in: number;
+            format: components["schemas"]["FileFormat"];
+            problems: components["schemas"]["Problem"][];
+            /**
+             * Format: int64
+             * @description Problems beyond the listed ones, counted but not itemised.
+             */
+            problems_not_listed?: number;
             /** Format: int64 */
             rows_accepted: number;
+            /**
+             * Format: int64
+             * @description Data rows read from the file (header excluded).
+             */
+            rows_in: number;
             /** Format: int64 */
             rows_rejected: number;
-            columns: components["schemas"]["ColumnProfile"][];
             timestamp: components["schemas"]["TimestampInfo"];
-            problems: components["schemas"]["Problem"][];
         };
     };
     responses: never;
@@ -354,7 +432,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    health: {
+    root: {
         parameters: {
             query?: never;
             header?: never;
@@ -363,166 +441,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description All required backends are up */
+            /** @description The server is up */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Health"];
-                };
-            };
-            /** @description A required backend is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Health"];
+                    "application/json": components["schemas"]["Liveness"];
                 };
             };
         };
     };
-    upload: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "multipart/form-data": components["schemas"]["UploadForm"];
-            };
-        };
-        responses: {
-            /** @description Stored; the task is queued */
-            202: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["UploadAccepted"];
-                };
-            };
-            /** @description Malformed request or missing part */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description File too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Unsupported or mismatched file type */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Invalid datasource name or empty file */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description A backend is down; nothing was kept */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    task_status: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description Task id */
-                task_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The task */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Task"];
-                };
-            };
-            /** @description Unknown task id */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    list_tasks: {
-        parameters: {
-            query?: {
-                /** @description Only tasks with this status */
-                status?: components["schemas"]["TaskStatus"];
-                /** @description Only tasks for this datasource */
-                datasource?: string;
-                /** @description Page size */
-                limit?: number;
-                /** @description Tasks to skip */
-                offset?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description A page of tasks */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TaskList"];
-                };
-            };
-            /** @description Invalid query */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    list_datasources: {
+    list: {
         parameters: {
             query?: never;
             header?: never;
@@ -531,7 +461,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description All datasources */
+            /** @description The datasources */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -540,9 +470,18 @@ export interface operations {
                     "application/json": components["schemas"]["DatasourceList"];
                 };
             };
+            /** @description The sink cannot be queried */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
-    get_datasource: {
+    describe: {
         parameters: {
             query?: never;
             header?: never;
@@ -563,7 +502,7 @@ export interface operations {
                     "application/json": components["schemas"]["DatasourceSummary"];
                 };
             };
-            /** @description Unknown datasource */
+            /** @description No such datasource */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -574,11 +513,11 @@ export interface operations {
             };
         };
     };
-    datasource_timeseries: {
+    timeseries: {
         parameters: {
             query?: {
-                /** @description Bucket size */
-                granularity?: components["schemas"]["Granularity"];
+                /** @description Bucket width: minute, hour, day (default), week, month. */
+                granularity?: string;
             };
             header?: never;
             path: {
@@ -589,7 +528,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Rows per bucket */
+            /** @description Rows per bucket, oldest first */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -598,7 +537,16 @@ export interface operations {
                     "application/json": components["schemas"]["TimeSeries"];
                 };
             };
-            /** @description Unknown datasource */
+            /** @description Unknown granularity */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such datasource */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -609,7 +557,114 @@ export interface operations {
             };
         };
     };
-    cancel_task: {
+    health: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every required dependency answers */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+            /** @description A required dependency is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+        };
+    };
+    status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id returned by the upload */
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The task */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            /** @description Malformed task id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such task */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list: {
+        parameters: {
+            query?: {
+                /** @description Only tasks with this status. */
+                status?: string;
+                /** @description Only tasks for this datasource. */
+                datasource?: string;
+                /** @description Page size (default 50, at most 500). */
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of tasks */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskList"];
+                };
+            };
+            /** @description Unknown status */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    cancel: {
         parameters: {
             query?: never;
             header?: never;
@@ -650,6 +705,75 @@ export interface operations {
             };
             /** @description The task had already finished */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    upload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["UploadForm"];
+            };
+        };
+        responses: {
+            /** @description Stored durably and queued */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadAccepted"];
+                };
+            };
+            /** @description Malformed request or missing part */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description File larger than INGEST_MAX_UPLOAD_BYTES; nothing kept */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unsupported file type, or content that does not match its name */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid datasource name or field, or an empty file */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A backend is down; nothing kept */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
