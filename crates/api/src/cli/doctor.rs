@@ -66,6 +66,10 @@ pub async fn doctor(settings: Settings) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// Extensions ingestion needs (uploads are handed to Druid as JSON lines, so
+/// no Parquet extension).
+const REQUIRED_EXTENSIONS: &[&str] = &["druid-s3-extensions"];
+
 /// Druid answers, has the extensions we need, and can read our bucket.
 async fn druid_checks(settings: &Settings, client: &DruidClient) -> bool {
     let client = client.clone().with_attempts(1);
@@ -86,7 +90,7 @@ async fn druid_checks(settings: &Settings, client: &DruidClient) -> bool {
         }
     };
     let mut ok = true;
-    for needed in ["druid-s3-extensions"] {
+    for &needed in REQUIRED_EXTENSIONS {
         let loaded = extensions.iter().any(|e| e == needed);
         ok &= loaded;
         let detail = if loaded {
