@@ -17,12 +17,13 @@ WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 ROWS=$(python3 "$REPO/bench/gen_csv.py" "$WORK/big.csv" "$SIZE")
 
-seconds() { local t0 t1; t0=$(date +%s.%N); "$@" >/dev/null; t1=$(date +%s.%N); echo "$t1 - $t0" | bc; }
-ours=$(seconds "$BIN" validate "$WORK/big.csv" --output "$WORK/ours.parquet")
+seconds() { local t0 t1; t0=$(date +%s.%N); "$@" >/dev/null || return 1; t1=$(date +%s.%N); echo "$t1 - $t0" | bc; }
+# A failed run must not be timed as if it had worked.
+ours=$(seconds "$BIN" validate "$WORK/big.csv" --output "$WORK/ours.parquet") || { echo "ingest validate failed" >&2; exit 1; }
 theirs=$(seconds "$VENV/bin/python" -c "
 import duckdb, sys
 duckdb.sql(\"COPY (SELECT * FROM read_csv_auto('$WORK/big.csv')) TO '$WORK/duck.parquet' (FORMAT parquet)\")
-")
+") || { echo "duckdb failed" >&2; exit 1; }
 printf 'file: %d MiB, %d rows\n' $((SIZE >> 20)) "$ROWS"
 printf 'ingest validate --output: %6.2f s\n' "$ours"
 printf 'duckdb COPY to parquet:   %6.2f s\n' "$theirs"
