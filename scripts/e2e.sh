@@ -7,7 +7,9 @@ set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO"
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/ingest/target}
-cargo build --release --bin ingest
+# The same target set as `cargo test --workspace`, so features resolve alike
+# and nothing is rebuilt after the tests.
+cargo build --release --workspace --all-targets
 BIN="$CARGO_TARGET_DIR/release/ingest"
 
 DATA_DIR=$(mktemp -d)

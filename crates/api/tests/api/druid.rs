@@ -270,8 +270,17 @@ async fn druid_down_at_submit_is_retried_until_it_is_back() {
         .await
         .expect("rebind the Druid port");
     tokio::spawn(forward(listener, router));
-    tokio::time::sleep(Duration::from_millis(1100)).await; // the failed attempt's lease runs out
-    app.run_workers().await;
+    // The failed attempt's lease (1 s) runs out; then the next worker takes
+    // the task over. Bounded wait for that moment.
+    let mut retried = false;
+    for _ in 0..100 {
+        if app.state.pipeline.run_next().await.expect("run").is_some() {
+            retried = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(retried, "the task was taken up again");
     let task = app.task(&id).await;
     assert_druid_agrees(&task);
     assert_eq!(task.attempts, 2);
