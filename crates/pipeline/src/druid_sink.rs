@@ -559,3 +559,24 @@ impl Sink for DruidSink {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::druid_hint;
+
+    #[test]
+    fn hints_name_the_setting_to_fix() {
+        let cases = [
+            ("Could not resolve type id 's3' as a subtype of InputSource", "druid-s3-extensions"),
+            ("com.amazonaws.services.s3.model.AmazonS3Exception: Access Denied (Service: Amazon S3; Status Code: 403)", "druid_s3_accessKey"),
+            ("The specified bucket does not exist (Service: Amazon S3; Error Code: NoSuchBucket)", "druid_s3_enablePathStyleAccess"),
+            ("Unable to execute HTTP request: Connect to 127.0.0.1:9 failed: Connection refused", "druid_s3_endpoint_url"),
+        ];
+        for (message, setting) in cases {
+            assert!(
+                druid_hint(message).contains(setting),
+                "{message:?} should point at {setting}"
+            );
+        }
+    }
+}
