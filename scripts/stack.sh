@@ -5,7 +5,8 @@
 #   scripts/stack.sh up|down|status|env|smoke
 #
 # STACK_SERVICES selects services (default "postgres s3 zookeeper druid";
-# "minio" is accepted as another name for "s3"). Runtime data and pid files live
+# "minio" is accepted as another name for "s3"; "druid-broken" adds the
+# deliberately misconfigured Druid overlord the tests use, never by default). Runtime data and pid files live
 # in STACK_DIR (default $REPO/.stack); downloads and builds are cached in
 # ~/.cache/ingest so they happen once per machine.
 set -euo pipefail
@@ -28,12 +29,18 @@ source "$HERE/s3.sh"
 source "$HERE/zookeeper.sh"
 # shellcheck source=stack/druid.sh
 source "$HERE/druid.sh"
+# shellcheck source=stack/druid-broken.sh
+source "$HERE/druid-broken.sh"
 
-ALL_SERVICES="postgres s3 zookeeper druid"
+DEFAULT_SERVICES="postgres s3 zookeeper druid"
+# Every service, in start order (functions are named <service>_up etc., with
+# '-' spelled '_').
+ALL_SERVICES="$DEFAULT_SERVICES druid-broken"
+fn() { echo "${1//-/_}_$2"; }
 
 # Normalised, ordered list of the selected services.
 selected_services() {
-  local want=" ${STACK_SERVICES:-$ALL_SERVICES} " s out=()
+  local want=" ${STACK_SERVICES:-$DEFAULT_SERVICES} " s out=()
   want=${want// minio / s3 }
   for s in $ALL_SERVICES; do
     [[ $want == *" $s "* ]] && out+=("$s")
@@ -57,17 +64,19 @@ cmd_up() {
   for s in $services; do
     t0=$(now_s)
     log "starting $s"
-    "${s}_up"
+    "$(fn "$s" up)"
     log "$s up in $(elapsed "$t0")"
   done
   log "stack up in $(elapsed "$total"): $services"
   log "environment: eval \"\$(scripts/stack.sh env)\""
 }
 
+# Stops the services named in STACK_SERVICES, or all of them.
 cmd_down() {
-  local s list=()
-  for s in $ALL_SERVICES; do list=("$s" "${list[@]}"); done   # reverse order
-  for s in "${list[@]}"; do "${s}_down"; done
+  local s list=() services=$ALL_SERVICES
+  [[ -z ${STACK_SERVICES:-} ]] || services=$(selected_services)
+  for s in $services; do list=("$s" "${list[@]}"); done   # reverse order
+  for s in "${list[@]}"; do "$(fn "$s" down)"; done
   log "stack down"
 }
 
@@ -75,10 +84,10 @@ cmd_down() {
 cmd_status() {
   local s rc=0 selected; selected=" $(selected_services) "
   for s in $ALL_SERVICES; do
-    if "${s}_status" >/dev/null 2>&1; then
-      printf '%-10s up\n' "$s"
+    if "$(fn "$s" status)" >/dev/null 2>&1; then
+      printf '%-13s up\n' "$s"
     else
-      printf '%-10s down\n' "$s"
+      printf '%-13s down\n' "$s"
       [[ $selected == *" $s "* ]] && rc=1
     fi
   done
@@ -88,7 +97,7 @@ cmd_status() {
 cmd_env() {
   local s
   for s in $ALL_SERVICES; do
-    if "${s}_status" >/dev/null 2>&1; then "${s}_env"; fi
+    if "$(fn "$s" status)" >/dev/null 2>&1; then "$(fn "$s" env)"; fi
   done
 }
 
@@ -98,5 +107,5 @@ case "${1:-}" in
   status) cmd_status ;;
   env) cmd_env ;;
   smoke) druid_smoke ;;
-  *) echo "usage: $0 up|down|status|env|smoke   (STACK_SERVICES=\"$ALL_SERVICES\")" >&2; exit 2 ;;
+  *) echo "usage: $0 up|down|status|env|smoke   (STACK_SERVICES=\"$DEFAULT_SERVICES\", also: druid-broken)" >&2; exit 2 ;;
 esac

@@ -13,8 +13,9 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO"
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/ingest/target}
 export PATH="$HOME/.cargo/bin:/usr/local/go/bin:$PATH"
-# The whole stack: Postgres, the S3 server, ZooKeeper and Druid.
-export STACK_SERVICES=${STACK_SERVICES:-"postgres s3 zookeeper druid"}
+# The whole stack: Postgres, the S3 server, ZooKeeper, Druid, and the two
+# deliberately misconfigured Druid overlords the misconfiguration tests use.
+export STACK_SERVICES=${STACK_SERVICES:-"postgres s3 zookeeper druid druid-broken"}
 export STACK_DIR=${STACK_DIR:-$REPO/.stack}
 
 step() { printf '\n==> %s (%s)\n' "$*" "$(date +%T)"; }

@@ -48,15 +48,18 @@ druid_write_log4j() {
   env_get "$DRUID_CONF_SRC/environment" DRUID_LOG4J >"$1/log4j2.xml"
 }
 
+# druid_render_conf SVC [NAME [EXTRA_PROPERTIES_FILE]]: runtime.properties of
+# SVC in $DRUID_RUN/conf/NAME; EXTRA lines (if given) override the rest.
 druid_render_conf() {
-  local svc=$1
-  local dir="$DRUID_RUN/conf/$svc"
+  local svc=$1 name=${2:-$1} extra=${3:-}
+  local dir="$DRUID_RUN/conf/$name"
   mkdir -p "$dir"
   {
     env_to_props "$DRUID_CONF_SRC/environment"
     env_to_props "$DRUID_CONF_SRC/$svc.env"
     local_overrides common
     local_overrides "$svc"
+    [[ -z $extra ]] || grep -E '^[^#[:space:]]' "$extra"
   } | dedupe_props >"$dir/runtime.properties"
   druid_write_log4j "$dir"
 }
@@ -74,8 +77,11 @@ druid_port() {
 }
 DRUID_ROUTER_URL="http://127.0.0.1:$(druid_port router)"
 
+# druid_start_service SVC [NAME]: start Druid service SVC from the rendered
+# configuration $DRUID_RUN/conf/NAME, recorded as process druid-NAME (NAME
+# defaults to SVC; a second configuration of the same service uses another).
 druid_start_service() {
-  local svc=$1 env="$DRUID_CONF_SRC/$1.env" opts=() v k
+  local svc=$1 name=${2:-$1} env="$DRUID_CONF_SRC/$1.env" opts=() v k
   # JVM options the image takes from DRUID_* variables.
   v=$(env_get "$env" DRUID_XMS); [[ -n $v ]] && opts+=("-Xms$v")
   v=$(env_get "$env" DRUID_XMX); [[ -n $v ]] && opts+=("-Xmx$v")
@@ -91,12 +97,12 @@ druid_start_service() {
     [[ $k == druid_* || $k == DRUID_* || $k == JAVA_OPTS ]] || envs+=("$v")
   done < <(env_lines "$DRUID_CONF_SRC/environment"; env_lines "$env")
   mkdir -p "$DRUID_RUN/tmp"
-  start_bg "druid-$svc" "$STACK_DIR/logs/druid-$svc.log" \
+  start_bg "druid-$name" "$STACK_DIR/logs/druid-$name.log" \
     env "${envs[@]}" java -server "${DRUID_JAVA17_FLAGS[@]}" "${opts[@]}" \
       -XX:+ExitOnOutOfMemoryError -Duser.timezone=UTC -Dfile.encoding=UTF-8 \
       -Djava.io.tmpdir="$DRUID_RUN/tmp" \
       -Djava.util.logging.manager=org.apache.logging.log4j.jul.LogManager \
-      -cp "$DRUID_RUN/conf/$svc:$DRUID_HOME/lib/*" \
+      -cp "$DRUID_RUN/conf/$name:$DRUID_HOME/lib/*" \
       org.apache.druid.cli.Main server "$(druid_cli_name "$svc")"
 }
 

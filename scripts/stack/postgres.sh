@@ -22,7 +22,9 @@ pg_ensure_installed() {
     die "apt-get install postgresql failed"
   # The package starts its own cluster on 5432; we do not need it.
   if command -v pg_ctlcluster >/dev/null; then
-    for c in $(ls /etc/postgresql 2>/dev/null); do pg_ctlcluster "$c" main stop 2>/dev/null || true; done
+    for c in /etc/postgresql/*/; do
+      [[ -d $c ]] && { pg_ctlcluster "$(basename "$c")" main stop 2>/dev/null || true; }
+    done
   fi
   pg_bindir >/dev/null || die "Postgres binaries not found after install"
 }

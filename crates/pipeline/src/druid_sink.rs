@@ -1,4 +1,4 @@
-//! Druid as the sink: the normalized Parquet goes to S3, Druid's sampler
+//! Druid as the sink: the normalized JSON lines go to S3, Druid's sampler
 //! proves it can read it, an `index_parallel` task loads it, and once its
 //! segments are queryable Druid SQL must count exactly the validated rows.
 
@@ -76,7 +76,7 @@ pub fn druid_hint(message: &str) -> &'static str {
         || m.contains("unknownhost")
         || m.contains("timed out")
     {
-        "Druid could not reach S3: check druid_s3_endpoint_url and druid_s3_protocol in druid/environment (the endpoint must be reachable from Druid's processes, e.g. http://minio:9000 in docker-compose)."
+        "Druid could not reach S3: check druid_s3_endpoint_url and druid_s3_protocol in druid/environment (the endpoint must be reachable from Druid's processes, e.g. http://s3:9000 in docker-compose.yml)."
     } else {
         "See Druid's message above and the task log in the Druid console; `ingest doctor` checks the S3 settings."
     }

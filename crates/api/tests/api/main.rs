@@ -2,6 +2,7 @@
 //! the embedded backends and with Postgres + S3 started by scripts/stack.sh.
 
 mod bad_input;
+mod broken_druid;
 mod druid;
 mod helpers;
 mod openapi;

@@ -1,0 +1,147 @@
+//! Misconfiguration is caught, not hidden: Druid overlords started from the
+//! shipped configuration with ONE wrong S3 setting each
+//! (scripts/stack/druid-broken.properties, `druid-broken` in STACK_SERVICES).
+//! The upload fails fast at the preflight with Druid's own words and a hint
+//! naming the setting, no Druid task is created, and `ingest doctor` names
+//! the same setting. Against the real Druid, `ingest doctor` is all green.
+
+use std::process::Output;
+
+use ingest_domain::{Task, TaskStatus};
+
+use crate::helpers::{data_csv, fresh_postgres_url, required_env, Backends, TestApp};
+
+/// One deliberately broken Druid and what a person must be told about it.
+struct Broken {
+    url_env: &'static str,
+    /// Words from Druid's own error that must reach the user.
+    druid_says: &'static str,
+    /// The druid/environment setting the hint must name.
+    setting: &'static str,
+}
+
+const BROKEN: [Broken; 2] = [
+    Broken {
+        url_env: "DRUID_URL_BROKEN_ENDPOINT",
+        druid_says: "Connection refused",
+        setting: "druid_s3_endpoint_url",
+    },
+    Broken {
+        url_env: "DRUID_URL_BROKEN_CREDENTIALS",
+        druid_says: "SignatureDoesNotMatch",
+        setting: "druid_s3_secretKey",
+    },
+];
+
+async fn upload_to(druid_url: &str, datasource: &str) -> Task {
+    let app = TestApp::spawn_with(Backends::Druid, |s| {
+        s.druid_url = Some(druid_url.to_owned());
+    })
+    .await;
+    let response = app.upload_bytes("data.csv", data_csv(), datasource).await;
+    assert_eq!(response.status().as_u16(), 202);
+    let body: serde_json::Value = response.json().await.expect("JSON");
+    app.run_workers().await;
+    app.task(body["task_id"].as_str().expect("id")).await
+}
+
+/// Druid's task list for a datasource, straight from the overlord.
+async fn druid_tasks(druid_url: &str, datasource: &str) -> Vec<serde_json::Value> {
+    let response = reqwest::get(format!(
+        "{druid_url}/druid/indexer/v1/tasks?datasource={datasource}"
+    ))
+    .await
+    .expect("overlord answers");
+    assert!(response.status().is_success(), "{}", response.status());
+    response.json().await.expect("task list")
+}
+
+#[tokio::test]
+async fn a_wrong_s3_setting_fails_the_preflight_with_druids_words_and_the_setting() {
+    for broken in &BROKEN {
+        let druid_url = required_env(broken.url_env);
+        let datasource = format!("broken_{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        let task = upload_to(&druid_url, &datasource).await;
+
+        assert_eq!(task.status, TaskStatus::Failed, "{}", broken.url_env);
+        let error = task.error.as_ref().expect("an error");
+        assert_eq!(error.code, "druid_cannot_read_input", "{error:?}");
+        assert!(
+            error.message.contains(broken.druid_says),
+            "Druid's own message reaches the user: {}",
+            error.message
+        );
+        let hint = error.hint.as_deref().unwrap_or_default();
+        assert!(
+            hint.contains(broken.setting),
+            "the hint names {}: {hint}",
+            broken.setting
+        );
+        assert_eq!(task.attempts, 1, "a configuration error is not retried");
+        assert!(task.druid.is_none(), "nothing was submitted to Druid");
+        assert_eq!(task.row_count, None, "no rows are claimed as ingested");
+        let report = task.validation.as_ref().expect("validation ran first");
+        assert_eq!(report.rows_accepted, 1200);
+        assert!(
+            druid_tasks(&druid_url, &datasource).await.is_empty(),
+            "no Druid task was created, so none is left running"
+        );
+    }
+}
+
+/// Runs the real `ingest doctor` binary against the stack, with `druid_url`.
+fn doctor(database_url: &str, druid_url: &str) -> Output {
+    let data_dir = tempfile::tempdir().expect("dir");
+    std::process::Command::new(env!("CARGO_BIN_EXE_ingest"))
+        .arg("doctor")
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("INGEST_DATA_DIR", data_dir.path())
+        .env("DATABASE_URL", database_url)
+        .env("DRUID_URL", druid_url)
+        .env("S3_BUCKET", required_env("S3_BUCKET"))
+        .env("S3_ENDPOINT", required_env("S3_ENDPOINT"))
+        .env("S3_REGION", required_env("S3_REGION"))
+        .env("AWS_ACCESS_KEY_ID", required_env("AWS_ACCESS_KEY_ID"))
+        .env(
+            "AWS_SECRET_ACCESS_KEY",
+            required_env("AWS_SECRET_ACCESS_KEY"),
+        )
+        .output()
+        .expect("ingest doctor runs")
+}
+
+#[tokio::test]
+async fn doctor_is_green_against_the_real_druid_and_names_the_broken_setting() {
+    let database_url = fresh_postgres_url().await;
+
+    let good = doctor(&database_url, &required_env("DRUID_URL"));
+    let out = String::from_utf8_lossy(&good.stdout);
+    assert!(
+        good.status.success(),
+        "doctor against the real stack:\n{out}"
+    );
+    assert!(!out.contains('✗'), "{out}");
+    assert!(out.contains("✓ druid reads our bucket"), "{out}");
+
+    for broken in &BROKEN {
+        let bad = doctor(&database_url, &required_env(broken.url_env));
+        let out = String::from_utf8_lossy(&bad.stdout);
+        assert_eq!(bad.status.code(), Some(1), "{}:\n{out}", broken.url_env);
+        assert!(
+            out.contains("✓ druid-s3-extensions"),
+            "the extension is loaded; the fault is elsewhere:\n{out}"
+        );
+        let failed = out
+            .split("✗ ")
+            .nth(1)
+            .unwrap_or_else(|| panic!("a failed check:\n{out}"));
+        assert!(failed.starts_with("druid reads our bucket"), "{out}");
+        assert!(failed.contains(broken.druid_says), "{out}");
+        assert!(failed.contains(broken.setting), "{out}");
+        assert!(
+            !out.contains(&required_env("AWS_SECRET_ACCESS_KEY")),
+            "no secret in the output"
+        );
+    }
+}
