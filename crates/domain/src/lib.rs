@@ -13,4 +13,4 @@ pub use format::{FileFormat, IngestMode, UnknownValue};
 pub use report::{
     ColumnProfile, ColumnType, Problem, Severity, TimestampInfo, TimestampSource, ValidationReport,
 };
-pub use task::{DruidState, Stage, StageName, Task, TaskError, TaskId, TaskStatus};
+pub use task::{DruidState, Stage, StageName, StoredUpload, Task, TaskError, TaskId, TaskStatus};

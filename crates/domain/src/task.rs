@@ -178,7 +178,67 @@ pub struct Task {
     pub attempts: u32,
 }
 
+/// What is known of an upload once its bytes are stored: the file, not yet
+/// its rows.
+#[derive(Debug, Clone)]
+pub struct StoredUpload {
+    pub task_id: TaskId,
+    pub datasource: DatasourceName,
+    pub file_name: String,
+    pub object_key: String,
+    pub size_bytes: u64,
+    pub sha256: String,
+    pub format: FileFormat,
+    pub mode: IngestMode,
+    pub timestamp_column: Option<String>,
+}
+
 impl Task {
+    /// A task waiting for a worker, created at `now`; its history starts with
+    /// the upload stage (from `upload_started` to `now`) and an open queue stage.
+    pub fn queued(upload: StoredUpload, upload_started: DateTime<Utc>, now: DateTime<Utc>) -> Self {
+        let StoredUpload {
+            task_id,
+            datasource,
+            file_name,
+            object_key,
+            size_bytes,
+            sha256,
+            format,
+            mode,
+            timestamp_column,
+        } = upload;
+        let mut task = Self {
+            task_id,
+            datasource,
+            file_name,
+            object_key,
+            size_bytes,
+            sha256,
+            format,
+            mode,
+            timestamp_column,
+            status: TaskStatus::Queued,
+            created_at: now,
+            updated_at: now,
+            stages: vec![Stage {
+                name: StageName::Upload,
+                started_at: upload_started,
+                finished_at: None,
+                duration_ms: None,
+            }],
+            rows_in: None,
+            row_count: None,
+            rejected_row_count: None,
+            validation: None,
+            druid: None,
+            error: None,
+            attempts: 0,
+        };
+        task.enter_stage(Some(StageName::Queued), now);
+        task
+    }
+
     /// Closes the open stage (if any) and opens `next` (if any) at `now`.
     pub fn enter_stage(&mut self, next: Option<StageName>, now: DateTime<Utc>) {
         if let Some(open) = self

@@ -7,8 +7,8 @@ use std::{sync::Arc, time::Duration};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use ingest_domain::{
-    ColumnType, DatasourceColumn, DatasourceName, DatasourceSummary, DruidState, Granularity,
-    TimePoint,
+    ColumnType, DatasourceColumn, DatasourceName, DatasourceSummary, DruidState, FileFormat,
+    Granularity, IngestMode, StoredUpload, Task, TaskId, TimePoint,
 };
 use ingest_druid::{
     varchar, DimensionType, DruidClient, DruidError, IngestionPlan, SegmentGranularity, SpecColumn,
@@ -161,7 +161,7 @@ impl DruidSink {
             min_time: min,
             max_time: max,
             segment_granularity: SegmentGranularity::for_span(min, max),
-            append: job.task.mode == ingest_domain::IngestMode::Append,
+            append: job.task.mode == IngestMode::Append,
             lineage_id: job.task.task_id.to_string(),
         }
     }
@@ -178,7 +178,7 @@ impl DruidSink {
         std::fs::write(&csv, "time,probe\n2024-01-01T00:00:00Z,1\n")
             .map_err(|e| SinkError::new("probe_failed", e.to_string(), None))?;
         let options = ingest_validation::Options {
-            format: ingest_domain::FileFormat::Csv,
+            format: FileFormat::Csv,
             delimiter: None,
             timestamp_column: None,
             fallback_time: Utc::now(),
@@ -194,29 +194,20 @@ impl DruidSink {
         upload_file(self.objects.as_ref(), &key, &parquet)
             .await
             .map_err(|e| SinkError::new("object_store_failed", e.to_string(), None))?;
-        let task = ingest_domain::Task {
-            task_id: ingest_domain::TaskId::new(),
+        let now = Utc::now();
+        let upload = StoredUpload {
+            task_id: TaskId::new(),
             datasource: DatasourceName::parse("ingest_doctor_probe")
                 .map_err(|e| SinkError::new("probe_failed", e.to_string(), None))?,
             file_name: "probe.csv".into(),
             object_key: key.clone(),
             size_bytes: 0,
             sha256: String::new(),
-            format: ingest_domain::FileFormat::Csv,
-            mode: ingest_domain::IngestMode::Append,
+            format: FileFormat::Csv,
+            mode: IngestMode::Append,
             timestamp_column: None,
-            status: ingest_domain::TaskStatus::Ingesting,
-            created_at: Utc::now(),
-            updated_at: Utc::now(),
-            stages: Vec::new(),
-            rows_in: None,
-            row_count: None,
-            rejected_row_count: None,
-            validation: None,
-            druid: None,
-            error: None,
-            attempts: 0,
         };
+        let task = Task::queued(upload, now, now);
         let job = SinkJob {
             task: &task,
             normalized: &parquet,

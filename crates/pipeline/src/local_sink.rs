@@ -40,14 +40,20 @@ impl LocalParquetSink {
         self.root.join(name)
     }
 
-    /// The datasource's files, oldest first (task ids sort by time).
-    fn files_of(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
+    /// The datasource's files, oldest first (task ids sort by time); `None`
+    /// when it has none (or no folder).
+    fn files_of(dir: &Path) -> Result<Option<Vec<PathBuf>>, SinkError> {
+        let entries = match std::fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(internal("list datasource files", e)),
+        };
+        let mut files: Vec<PathBuf> = entries
             .filter_map(|entry| entry.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|e| e == "parquet"))
             .collect();
         files.sort();
-        Ok(files)
+        Ok((!files.is_empty()).then_some(files))
     }
 
     async fn blocking<T: Send + 'static>(
@@ -77,11 +83,8 @@ fn type_name(dtype: &DataType) -> &'static str {
 }
 
 fn summarize(name: &str, dir: &Path) -> Result<Option<DatasourceSummary>, SinkError> {
-    let files = match LocalParquetSink::files_of(dir) {
-        Ok(files) if !files.is_empty() => files,
-        Ok(_) => return Ok(None),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(internal("list datasource files", e)),
+    let Some(files) = LocalParquetSink::files_of(dir)? else {
+        return Ok(None);
     };
     let mut summary = DatasourceSummary {
         name: name.to_owned(),
@@ -132,11 +135,8 @@ fn summarize(name: &str, dir: &Path) -> Result<Option<DatasourceSummary>, SinkEr
 }
 
 fn bucket_counts(dir: &Path, width: i64) -> Result<Option<Vec<TimePoint>>, SinkError> {
-    let files = match LocalParquetSink::files_of(dir) {
-        Ok(files) if !files.is_empty() => files,
-        Ok(_) => return Ok(None),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(internal("list datasource files", e)),
+    let Some(files) = LocalParquetSink::files_of(dir)? else {
+        return Ok(None);
     };
     let mut buckets: BTreeMap<i64, u64> = BTreeMap::new();
     for file in files {
@@ -218,9 +218,7 @@ impl Sink for LocalParquetSink {
             std::fs::copy(&source, &staging).map_err(|e| internal("copy the file", e))?;
             std::fs::rename(&staging, &final_path).map_err(|e| internal("publish the file", e))?;
             if mode == IngestMode::Replace {
-                for other in
-                    Self::files_of(&dir).map_err(|e| internal("list datasource files", e))?
-                {
+                for other in Self::files_of(&dir)?.unwrap_or_default() {
                     if other != final_path {
                         std::fs::remove_file(&other)
                             .map_err(|e| internal("remove replaced data", e))?;

@@ -6,7 +6,9 @@ use std::{sync::Arc, time::Duration};
 
 use bytes::Bytes;
 use chrono::Utc;
-use ingest_domain::{DatasourceName, FileFormat, IngestMode, Task, TaskId, TaskStatus};
+use ingest_domain::{
+    DatasourceName, FileFormat, IngestMode, StoredUpload, Task, TaskId, TaskStatus,
+};
 use ingest_storage::{
     object::{LocalObjectStore, S3Config, S3ObjectStore},
     ObjectStore, PostgresTaskStore, SqliteTaskStore, StorageError, TaskFilter, TaskStore,
@@ -200,7 +202,7 @@ async fn postgres_store() -> (Arc<dyn TaskStore>, Option<tempfile::TempDir>) {
 
 fn task(datasource: &str, created_offset_ms: i64) -> Task {
     let at = Utc::now() + chrono::Duration::milliseconds(created_offset_ms);
-    Task {
+    let upload = StoredUpload {
         task_id: TaskId::new(),
         datasource: DatasourceName::parse(datasource).expect("name"),
         file_name: "f.csv".into(),
@@ -210,18 +212,8 @@ fn task(datasource: &str, created_offset_ms: i64) -> Task {
         format: FileFormat::Csv,
         mode: IngestMode::Append,
         timestamp_column: None,
-        status: TaskStatus::Queued,
-        created_at: at,
-        updated_at: at,
-        stages: Vec::new(),
-        rows_in: None,
-        row_count: None,
-        rejected_row_count: None,
-        validation: None,
-        druid: None,
-        error: None,
-        attempts: 0,
-    }
+    };
+    Task::queued(upload, at, at)
 }
 
 const LEASE: Duration = Duration::from_secs(30);

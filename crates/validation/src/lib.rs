@@ -19,7 +19,6 @@ use ingest_domain::{FileFormat, Severity, ValidationReport};
 pub use detect::{detect_format, DetectError, SNIFF_LEN};
 pub use hints::hint_for;
 pub use normalize::{OutputFormat, TIME_COLUMN};
-pub use source::sniff_delimiter;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ValidationError {
@@ -87,10 +86,8 @@ pub fn validate(
         Err(source::OpenError::Io(error)) => return Err(error),
         Err(source::OpenError::Content(failure)) => return Ok(unreadable_report(options, failure)),
     };
-    let delimiter = (options.format == FileFormat::Csv).then(|| {
-        let d = options.delimiter.unwrap_or_else(|| sniffed_delimiter(path));
-        (d as char).to_string()
-    });
+    // The second pass must split lines exactly as the first did.
+    let delimiter = source.delimiter();
     let mut profiled = profile::profile(
         source.as_mut(),
         options.timestamp_column.as_deref(),
@@ -102,7 +99,7 @@ pub fn validate(
     if !profiled.problems.has_errors() {
         let spec = source::SourceSpec {
             format: options.format,
-            delimiter: delimiter.as_ref().and_then(|d| d.bytes().next()),
+            delimiter,
         };
         let mut again = source::open(path, spec).map_err(|e| match e {
             source::OpenError::Io(error) => error,
@@ -129,7 +126,7 @@ pub fn validate(
     }
     Ok(ValidationReport {
         format: options.format,
-        delimiter,
+        delimiter: delimiter.map(|d| char::from(d).to_string()),
         rows_in: profiled.rows_in,
         rows_accepted,
         rows_rejected,
@@ -138,16 +135,6 @@ pub fn validate(
         problems: profiled.problems.listed,
         problems_not_listed: profiled.problems.not_listed,
     })
-}
-
-fn sniffed_delimiter(path: &Path) -> u8 {
-    use std::io::Read;
-    let mut sample = Vec::new();
-    let read = std::fs::File::open(path).and_then(|f| f.take(64 * 1024).read_to_end(&mut sample));
-    match read {
-        Ok(_) => sniff_delimiter(&sample),
-        Err(_) => b',',
-    }
 }
 
 fn unreadable_report(options: &Options, failure: source::ReadFailure) -> ValidationReport {

@@ -20,13 +20,13 @@ fn parse_task_id(raw: &str) -> Result<TaskId, ApiError> {
     })
 }
 
+fn task_not_found(id: TaskId) -> ApiError {
+    ApiError::not_found("task_not_found", format!("there is no task {id}"))
+}
+
 async fn load(state: &AppState, raw: &str) -> Result<Task, ApiError> {
     let id = parse_task_id(raw)?;
-    state
-        .tasks
-        .get(id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("task_not_found", format!("there is no task {id}")))
+    state.tasks.get(id).await?.ok_or_else(|| task_not_found(id))
 }
 
 /// A task: where its upload stands, with the validation report and any error.
@@ -66,10 +66,11 @@ pub async fn cancel(
     Path(task_id): Path<String>,
 ) -> Result<Json<Task>, ApiError> {
     let id = parse_task_id(&task_id)?;
-    let task =
-        state.tasks.cancel(id).await?.ok_or_else(|| {
-            ApiError::not_found("task_not_found", format!("there is no task {id}"))
-        })?;
+    let task = state
+        .tasks
+        .cancel(id)
+        .await?
+        .ok_or_else(|| task_not_found(id))?;
     if task.status != TaskStatus::Cancelled {
         return Err(ApiError::conflict(
             "task_finished",

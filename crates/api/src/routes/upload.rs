@@ -12,7 +12,7 @@ use axum::{
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use ingest_domain::{
-    DatasourceName, FileFormat, IngestMode, Stage, StageName, Task, TaskId, TaskStatus,
+    DatasourceName, FileFormat, IngestMode, StoredUpload, Task, TaskId, TaskStatus,
 };
 use ingest_validation::{detect_format, DetectError, SNIFF_LEN};
 use serde::Serialize;
@@ -258,8 +258,7 @@ fn new_task(
     fields: &FormFields,
     started: DateTime<Utc>,
 ) -> Task {
-    let now = Utc::now();
-    Task {
+    let upload = StoredUpload {
         task_id,
         datasource,
         file_name: file.file_name.clone(),
@@ -269,31 +268,8 @@ fn new_task(
         format: file.format,
         mode: fields.mode.unwrap_or_default(),
         timestamp_column: fields.timestamp_column.clone(),
-        status: TaskStatus::Queued,
-        created_at: now,
-        updated_at: now,
-        stages: vec![
-            Stage {
-                name: StageName::Upload,
-                started_at: started,
-                finished_at: Some(now),
-                duration_ms: Some((now - started).num_milliseconds()),
-            },
-            Stage {
-                name: StageName::Queued,
-                started_at: now,
-                finished_at: None,
-                duration_ms: None,
-            },
-        ],
-        rows_in: None,
-        row_count: None,
-        rejected_row_count: None,
-        validation: None,
-        druid: None,
-        error: None,
-        attempts: 0,
-    }
+    };
+    Task::queued(upload, started, Utc::now())
 }
 
 /// Streams the file part into the object store. On any error the partial

@@ -16,6 +16,25 @@ pub(crate) struct TaskRow {
     pub body: String,
 }
 
+/// Decodes a row selected with the dialect's columns (see `sql.rs`).
+pub(crate) fn decode<R>(row: &R) -> Result<Task>
+where
+    R: sqlx::Row,
+    &'static str: sqlx::ColumnIndex<R>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> i32: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let get = |e| StorageError::db("decode task row")(e);
+    TaskRow {
+        id: row.try_get("id").map_err(get)?,
+        status: row.try_get("status").map_err(get)?,
+        object_key: row.try_get("object_key").map_err(get)?,
+        attempts: row.try_get("attempts").map_err(get)?,
+        body: row.try_get("body").map_err(get)?,
+    }
+    .into_task()
+}
+
 impl TaskRow {
     pub fn into_task(self) -> Result<Task> {
         let corrupt = |reason: String| StorageError::CorruptTask {

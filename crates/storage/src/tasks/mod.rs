@@ -2,6 +2,7 @@
 
 mod codec;
 mod postgres;
+mod sql;
 mod sqlite;
 
 use std::time::Duration;

@@ -1,22 +1,23 @@
 //! Task store on SQLite: the embedded default. SQLite serialises writers, so
 //! a single `UPDATE … WHERE id = (SELECT …) RETURNING` claims atomically.
 
-use std::{path::Path, str::FromStr, time::Duration};
+use std::{path::Path, str::FromStr, sync::LazyLock, time::Duration};
 
 use async_trait::async_trait;
 use ingest_domain::{Task, TaskId};
 use sqlx::{
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions},
-    Row, SqlitePool,
+    SqlitePool,
 };
 
-use super::codec::{self, TaskRow, CLAIMABLE, TERMINAL};
+use super::codec;
+use super::sql::{Dialect, Statements};
 use super::{TaskFilter, TaskPage, TaskStore};
 use crate::{Result, StorageError};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
 
-const COLUMNS: &str = "id, status, object_key, attempts, body";
+static SQL: LazyLock<Statements> = LazyLock::new(|| Statements::new(&Dialect::SQLITE));
 
 pub struct SqliteTaskStore {
     pool: SqlitePool,
@@ -46,18 +47,6 @@ impl SqliteTaskStore {
     }
 }
 
-fn decode(row: &sqlx::sqlite::SqliteRow) -> Result<Task> {
-    let get = |e| StorageError::db("decode task row")(e);
-    TaskRow {
-        id: row.try_get("id").map_err(get)?,
-        status: row.try_get("status").map_err(get)?,
-        object_key: row.try_get("object_key").map_err(get)?,
-        attempts: row.try_get("attempts").map_err(get)?,
-        body: row.try_get("body").map_err(get)?,
-    }
-    .into_task()
-}
-
 #[async_trait]
 impl TaskStore for SqliteTaskStore {
     fn backend(&self) -> &'static str {
@@ -65,111 +54,88 @@ impl TaskStore for SqliteTaskStore {
     }
 
     async fn insert(&self, task: &Task) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO tasks (id, datasource, status, object_key, created_at, updated_at, attempts, body)
-             VALUES ($1, $2, $3, $4, $5, $6, 0, $7)",
-        )
-        .bind(task.task_id.to_string())
-        .bind(task.datasource.as_str())
-        .bind(task.status.as_str())
-        .bind(&task.object_key)
-        .bind(codec::millis(task.created_at))
-        .bind(codec::millis(task.updated_at))
-        .bind(codec::body_of(task)?)
-        .execute(&self.pool)
-        .await
-        .map_err(StorageError::db("insert task"))?;
+        sqlx::query(&SQL.insert)
+            .bind(task.task_id.to_string())
+            .bind(task.datasource.as_str())
+            .bind(task.status.as_str())
+            .bind(&task.object_key)
+            .bind(codec::millis(task.created_at))
+            .bind(codec::millis(task.updated_at))
+            .bind(codec::body_of(task)?)
+            .execute(&self.pool)
+            .await
+            .map_err(StorageError::db("insert task"))?;
         Ok(())
     }
 
     async fn get(&self, id: TaskId) -> Result<Option<Task>> {
-        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM tasks WHERE id = $1"))
+        let row = sqlx::query(&SQL.by_id)
             .bind(id.to_string())
             .fetch_optional(&self.pool)
             .await
             .map_err(StorageError::db("load task"))?;
-        row.as_ref().map(decode).transpose()
+        row.as_ref().map(codec::decode).transpose()
     }
 
     async fn list(&self, filter: &TaskFilter) -> Result<TaskPage> {
         let (limit, offset) = codec::page_bounds(filter.limit, filter.offset);
         let status = filter.status.map(|s| s.as_str());
-        let condition = "($1 IS NULL OR status = $1) AND ($2 IS NULL OR datasource = $2)";
-        let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM tasks WHERE {condition} ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4"
-        ))
-        .bind(status)
-        .bind(filter.datasource.as_deref())
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(StorageError::db("list tasks"))?;
-        let total: i64 =
-            sqlx::query_scalar(&format!("SELECT COUNT(*) FROM tasks WHERE {condition}"))
-                .bind(status)
-                .bind(filter.datasource.as_deref())
-                .fetch_one(&self.pool)
-                .await
-                .map_err(StorageError::db("count tasks"))?;
+        let rows = sqlx::query(&SQL.list)
+            .bind(status)
+            .bind(filter.datasource.as_deref())
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StorageError::db("list tasks"))?;
+        let total: i64 = sqlx::query_scalar(&SQL.count)
+            .bind(status)
+            .bind(filter.datasource.as_deref())
+            .fetch_one(&self.pool)
+            .await
+            .map_err(StorageError::db("count tasks"))?;
         Ok(TaskPage {
-            tasks: rows.iter().map(decode).collect::<Result<_>>()?,
+            tasks: rows.iter().map(codec::decode).collect::<Result<_>>()?,
             total: u64::try_from(total).unwrap_or(0),
         })
     }
 
     async fn claim(&self, owner: &str, lease: Duration) -> Result<Option<Task>> {
         let now = codec::millis(chrono::Utc::now());
-        let row = sqlx::query(&format!(
-            "UPDATE tasks SET lease_owner = $1, lease_expires_at = $2, attempts = attempts + 1
-             WHERE id = (
-                 SELECT id FROM tasks
-                 WHERE status IN {CLAIMABLE} AND (lease_expires_at IS NULL OR lease_expires_at < $3)
-                 ORDER BY created_at
-                 LIMIT 1)
-             RETURNING {COLUMNS}"
-        ))
-        .bind(owner)
-        .bind(codec::lease_until(lease))
-        .bind(now)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(StorageError::db("claim task"))?;
-        row.as_ref().map(decode).transpose()
+        let row = sqlx::query(&SQL.claim)
+            .bind(owner)
+            .bind(codec::lease_until(lease))
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(StorageError::db("claim task"))?;
+        row.as_ref().map(codec::decode).transpose()
     }
 
     async fn save(&self, task: &Task, owner: &str, lease: Duration) -> Result<bool> {
         let done = task.status.is_terminal();
-        let result = sqlx::query(&format!(
-            "UPDATE tasks SET status = $1, updated_at = $2, body = $3,
-                 lease_owner = CASE WHEN $4 THEN NULL ELSE lease_owner END,
-                 lease_expires_at = CASE WHEN $4 THEN NULL ELSE $5 END
-             WHERE id = $6 AND lease_owner = $7 AND status NOT IN {TERMINAL}"
-        ))
-        .bind(task.status.as_str())
-        .bind(codec::millis(task.updated_at))
-        .bind(codec::body_of(task)?)
-        .bind(done)
-        .bind(codec::lease_until(lease))
-        .bind(task.task_id.to_string())
-        .bind(owner)
-        .execute(&self.pool)
-        .await
-        .map_err(StorageError::db("save task"))?;
+        let result = sqlx::query(&SQL.save)
+            .bind(task.status.as_str())
+            .bind(codec::millis(task.updated_at))
+            .bind(codec::body_of(task)?)
+            .bind(done)
+            .bind(codec::lease_until(lease))
+            .bind(task.task_id.to_string())
+            .bind(owner)
+            .execute(&self.pool)
+            .await
+            .map_err(StorageError::db("save task"))?;
         Ok(result.rows_affected() == 1)
     }
 
     async fn renew(&self, id: TaskId, owner: &str, lease: Duration) -> Result<bool> {
-        let result = sqlx::query(&format!(
-            "UPDATE tasks SET lease_expires_at = $1
-             WHERE id = $2 AND lease_owner = $3 AND status NOT IN {TERMINAL}"
-        ))
-        .bind(codec::lease_until(lease))
-        .bind(id.to_string())
-        .bind(owner)
-        .execute(&self.pool)
-        .await
-        .map_err(StorageError::db("renew lease"))?;
+        let result = sqlx::query(&SQL.renew)
+            .bind(codec::lease_until(lease))
+            .bind(id.to_string())
+            .bind(owner)
+            .execute(&self.pool)
+            .await
+            .map_err(StorageError::db("renew lease"))?;
         Ok(result.rows_affected() == 1)
     }
 
@@ -186,30 +152,26 @@ impl TaskStore for SqliteTaskStore {
             .await
             .map_err(StorageError::db("begin"))?;
         let outcome = async {
-            let row = sqlx::query(&format!("SELECT {COLUMNS} FROM tasks WHERE id = $1"))
+            let row = sqlx::query(&SQL.by_id_for_cancel)
                 .bind(id.to_string())
                 .fetch_optional(&mut *conn)
                 .await
                 .map_err(StorageError::db("load task"))?;
-            let Some(task) = row.as_ref().map(decode).transpose()? else {
+            let Some(task) = row.as_ref().map(codec::decode).transpose()? else {
                 return Ok(None);
             };
             if task.status.is_terminal() {
                 return Ok(Some(task));
             }
             let task = codec::cancelled(task);
-            sqlx::query(
-                "UPDATE tasks SET status = $1, updated_at = $2, body = $3,
-                     lease_owner = NULL, lease_expires_at = NULL
-                 WHERE id = $4",
-            )
-            .bind(task.status.as_str())
-            .bind(codec::millis(task.updated_at))
-            .bind(codec::body_of(&task)?)
-            .bind(id.to_string())
-            .execute(&mut *conn)
-            .await
-            .map_err(StorageError::db("cancel task"))?;
+            sqlx::query(&SQL.cancel)
+                .bind(task.status.as_str())
+                .bind(codec::millis(task.updated_at))
+                .bind(codec::body_of(&task)?)
+                .bind(id.to_string())
+                .execute(&mut *conn)
+                .await
+                .map_err(StorageError::db("cancel task"))?;
             Ok(Some(task))
         }
         .await;

@@ -12,6 +12,7 @@ const SNIFF_RECORDS: usize = 50;
 
 pub struct CsvSource {
     reader: csv::Reader<File>,
+    delimiter: u8,
     columns: Vec<String>,
     record: csv::StringRecord,
 }
@@ -111,6 +112,7 @@ impl CsvSource {
             .collect();
         Ok(Self {
             reader,
+            delimiter,
             columns,
             record: csv::StringRecord::new(),
         })
@@ -124,6 +126,10 @@ impl RowSource for CsvSource {
 
     fn checks_field_count(&self) -> bool {
         true
+    }
+
+    fn delimiter(&self) -> Option<u8> {
+        Some(self.delimiter)
     }
 
     fn next_row(&mut self, row: &mut Vec<Cell>) -> Result<Option<RowMeta>, ReadFailure> {

@@ -10,7 +10,6 @@ use std::path::Path;
 
 use ingest_domain::FileFormat;
 
-pub use self::csv::sniff_delimiter;
 use crate::ValidationError;
 
 /// One cell as the source gives it.
@@ -68,6 +67,10 @@ pub trait RowSource {
     /// Whether a row's field count can differ from the header's.
     fn checks_field_count(&self) -> bool {
         false
+    }
+    /// The field delimiter in use (given or sniffed), for delimited text.
+    fn delimiter(&self) -> Option<u8> {
+        None
     }
 }
 

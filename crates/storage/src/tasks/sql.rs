@@ -1,0 +1,113 @@
+//! The SQL both task stores run, written once. The dialects differ only in
+//! casts (Postgres has `uuid`/`jsonb` columns, SQLite stores text) and in row
+//! locking for claims; parameters are `$n` in both.
+
+use super::codec::{CLAIMABLE, TERMINAL};
+
+pub(crate) struct Dialect {
+    /// Selects the columns `codec::TaskRow` decodes, as text.
+    columns: &'static str,
+    id: &'static str,
+    json: &'static str,
+    text: &'static str,
+    /// Appended to the claim's inner SELECT.
+    claim_lock: &'static str,
+    /// Appended to the read that a cancel then overwrites.
+    cancel_lock: &'static str,
+}
+
+impl Dialect {
+    pub const POSTGRES: Self = Self {
+        columns: "id::text AS id, status, object_key, attempts, body::text AS body",
+        id: "::uuid",
+        json: "::jsonb",
+        text: "::text",
+        claim_lock: "FOR UPDATE SKIP LOCKED",
+        cancel_lock: "FOR UPDATE",
+    };
+    pub const SQLITE: Self = Self {
+        columns: "id, status, object_key, attempts, body",
+        id: "",
+        json: "",
+        text: "",
+        // SQLite serialises writers: the single UPDATE … RETURNING is atomic,
+        // and a cancel runs in BEGIN IMMEDIATE, which holds the write lock.
+        claim_lock: "",
+        cancel_lock: "",
+    };
+}
+
+/// Every statement, rendered for one dialect.
+pub(crate) struct Statements {
+    /// $1 id, $2 datasource, $3 status, $4 object key, $5 created, $6 updated, $7 body.
+    pub insert: String,
+    /// $1 id.
+    pub by_id: String,
+    /// $1 id; the row stays locked until the transaction ends.
+    pub by_id_for_cancel: String,
+    /// $1 status or NULL, $2 datasource or NULL, $3 limit, $4 offset.
+    pub list: String,
+    /// $1 status or NULL, $2 datasource or NULL.
+    pub count: String,
+    /// $1 owner, $2 lease expiry, $3 now.
+    pub claim: String,
+    /// $1 status, $2 updated, $3 body, $4 finished, $5 lease expiry, $6 id, $7 owner.
+    pub save: String,
+    /// $1 lease expiry, $2 id, $3 owner.
+    pub renew: String,
+    /// $1 status, $2 updated, $3 body, $4 id.
+    pub cancel: String,
+}
+
+impl Statements {
+    pub fn new(d: &Dialect) -> Self {
+        let Dialect {
+            columns,
+            id,
+            json,
+            text,
+            claim_lock,
+            cancel_lock,
+        } = d;
+        let filter =
+            format!("($1{text} IS NULL OR status = $1) AND ($2{text} IS NULL OR datasource = $2)");
+        Self {
+            insert: format!(
+                "INSERT INTO tasks (id, datasource, status, object_key, created_at, updated_at, attempts, body)
+                 VALUES ($1{id}, $2, $3, $4, $5, $6, 0, $7{json})"
+            ),
+            by_id: format!("SELECT {columns} FROM tasks WHERE id = $1{id}"),
+            by_id_for_cancel: format!("SELECT {columns} FROM tasks WHERE id = $1{id} {cancel_lock}"),
+            list: format!(
+                "SELECT {columns} FROM tasks WHERE {filter}
+                 ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4"
+            ),
+            count: format!("SELECT COUNT(*) FROM tasks WHERE {filter}"),
+            claim: format!(
+                "UPDATE tasks SET lease_owner = $1, lease_expires_at = $2, attempts = attempts + 1
+                 WHERE id = (
+                     SELECT id FROM tasks
+                     WHERE status IN {CLAIMABLE} AND (lease_expires_at IS NULL OR lease_expires_at < $3)
+                     ORDER BY created_at
+                     LIMIT 1
+                     {claim_lock})
+                 RETURNING {columns}"
+            ),
+            save: format!(
+                "UPDATE tasks SET status = $1, updated_at = $2, body = $3{json},
+                     lease_owner = CASE WHEN $4 THEN NULL ELSE lease_owner END,
+                     lease_expires_at = CASE WHEN $4 THEN NULL ELSE $5 END
+                 WHERE id = $6{id} AND lease_owner = $7 AND status NOT IN {TERMINAL}"
+            ),
+            renew: format!(
+                "UPDATE tasks SET lease_expires_at = $1
+                 WHERE id = $2{id} AND lease_owner = $3 AND status NOT IN {TERMINAL}"
+            ),
+            cancel: format!(
+                "UPDATE tasks SET status = $1, updated_at = $2, body = $3{json},
+                     lease_owner = NULL, lease_expires_at = NULL
+                 WHERE id = $4{id}"
+            ),
+        }
+    }
+}
