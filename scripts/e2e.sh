@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Starts a real `ingest serve` (embedded defaults, a throwaway data dir, the
 # built dashboard) on a free loopback port and runs the browser tests
-# against it. Expects frontend/dist to be built.
+# against it. When the stack runs the misconfigured Druid (druid-broken, as
+# in scripts/test.sh), a second server uses Postgres + S3 + that Druid, and
+# the browser also checks what a person sees then. Expects frontend/dist.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -13,22 +15,44 @@ cargo build --release --workspace --all-targets
 BIN="$CARGO_TARGET_DIR/release/ingest"
 
 DATA_DIR=$(mktemp -d)
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-LOG="$DATA_DIR/server.log"
-# The e2e server uses the embedded backends, whatever the shell exported.
-env -u DATABASE_URL -u S3_BUCKET -u S3_ENDPOINT -u DRUID_URL \
-  INGEST_LISTEN="127.0.0.1:$PORT" INGEST_DATA_DIR="$DATA_DIR" \
-  INGEST_FRONTEND_DIR="$REPO/frontend/dist" "$BIN" serve >"$LOG" 2>&1 &
-SERVER=$!
-trap 'kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true; rm -rf "$DATA_DIR"' EXIT
+SERVERS=()
+cleanup() {
+  local pid
+  for pid in "${SERVERS[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  rm -rf "$DATA_DIR"
+}
+trap cleanup EXIT
 
-for _ in $(seq 1 100); do
-  curl -fsS "http://127.0.0.1:$PORT/" >/dev/null 2>&1 && break
-  kill -0 $SERVER 2>/dev/null || { cat "$LOG"; echo "ingest serve exited" >&2; exit 1; }
-  sleep 0.1
-done
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# serve NAME PORT [VAR=VALUE...]: `ingest serve` with the dashboard on PORT,
+# logging to $DATA_DIR/NAME.log, with the given environment; waits until it answers.
+serve() {
+  local name=$1 port=$2; shift 2
+  mkdir -p "$DATA_DIR/$name"
+  env "$@" INGEST_LISTEN="127.0.0.1:$port" INGEST_DATA_DIR="$DATA_DIR/$name" \
+    INGEST_FRONTEND_DIR="$REPO/frontend/dist" "$BIN" serve >"$DATA_DIR/$name.log" 2>&1 &
+  SERVERS+=($!)
+  for _ in $(seq 1 100); do
+    curl -fsS "http://127.0.0.1:$port/" >/dev/null 2>&1 && return 0
+    kill -0 "${SERVERS[-1]}" 2>/dev/null || { cat "$DATA_DIR/$name.log"; echo "ingest serve ($name) exited" >&2; exit 1; }
+    sleep 0.1
+  done
+}
+
+PORT=$(free_port)
+# The main e2e server uses the embedded backends, whatever the shell exported.
+serve embedded "$PORT" -u DATABASE_URL -u S3_BUCKET -u S3_ENDPOINT -u DRUID_URL
+if [[ -n ${DRUID_URL_BROKEN_ENDPOINT:-} ]]; then
+  BROKEN_PORT=$(free_port)
+  # The stack's S3 (Druid reads uploads there), its own SQLite task store.
+  serve misconfigured "$BROKEN_PORT" -u DATABASE_URL DRUID_URL="$DRUID_URL_BROKEN_ENDPOINT"
+  export E2E_MISCONFIGURED_URL="http://127.0.0.1:$BROKEN_PORT"
+else
+  echo "DRUID_URL_BROKEN_ENDPOINT is not set: the misconfigured-Druid browser test does not run" >&2
+fi
 
 # data.csv rows, counted independently of the server (header excluded).
 ROWS=$(python3 -c 'import csv,sys; print(sum(1 for _ in csv.reader(open(sys.argv[1], newline="")))-1)' "$REPO/data.csv")
 E2E_BASE_URL="http://127.0.0.1:$PORT" E2E_DATA_CSV="$REPO/data.csv" E2E_EXPECTED_ROWS="$ROWS" \
-  scripts/frontend.sh e2e || { echo "--- server log"; tail -50 "$LOG"; exit 1; }
+  scripts/frontend.sh e2e || { tail -n 50 "$DATA_DIR"/*.log; exit 1; }

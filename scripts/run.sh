@@ -19,7 +19,4 @@ else
   echo "npm not found: serving the API without the dashboard" >&2
 fi
 
-# Built like the test suite builds it, so running and testing on the same
-# machine share one build instead of resolving features twice.
-cargo build --release --workspace --all-targets
-exec "$CARGO_TARGET_DIR/release/ingest" serve "$@"
+exec scripts/ingest.sh serve "$@"
