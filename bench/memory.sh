@@ -9,7 +9,8 @@ set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SIZE=${1:-$((1 << 30))}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/ingest/target}
-cargo build --release --bin ingest --manifest-path "$REPO/Cargo.toml" >&2
+# The same target set as the tests, so this reuses their build.
+(cd "$REPO" && cargo build --release --workspace --all-targets) >&2
 BIN="$CARGO_TARGET_DIR/release/ingest"
 WORK=$(mktemp -d)
 SERVER=

@@ -11,7 +11,8 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/ingest/target}
 VENV=${BENCH_VENV:-$HOME/.cache/ingest/bench-venv}
 [[ -x $VENV/bin/python ]] || python3 -m venv "$VENV"
 "$VENV/bin/python" -c 'import duckdb' 2>/dev/null || "$VENV/bin/pip" install -q duckdb
-cargo build --release --bin ingest --manifest-path "$REPO/Cargo.toml" >&2
+# The same target set as the tests, so this reuses their build.
+(cd "$REPO" && cargo build --release --workspace --all-targets) >&2
 BIN="$CARGO_TARGET_DIR/release/ingest"
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT

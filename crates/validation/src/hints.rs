@@ -9,7 +9,7 @@ pub fn hint_for(code: &str) -> Option<String> {
         "empty_column_name" => "Give every column a name in the header line (the first line of the file).",
         "duplicate_column_name" => "Rename one of the columns so that every column name is unique.",
         "ragged_row" | "ragged_rows" => {
-            "Every line must have as many fields as the header. Check the delimiter and that fields containing the delimiter or line breaks are quoted with \"."
+            "Every line must have as many fields as the header. In a CSV, check the delimiter and that fields containing the delimiter or line breaks are quoted with \"; in a workbook, put every value under a named header cell."
         }
         "invalid_utf8" => "Save the file as UTF-8 (in Excel: 'CSV UTF-8'; elsewhere: re-encode from Latin-1/Windows-1252).",
         "unreadable_csv" => "Check the quoting around the reported line: a field that starts with \" must end with \".",

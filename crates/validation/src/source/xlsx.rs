@@ -1,77 +1,160 @@
-//! The first sheet of an XLSX workbook. calamine reads a sheet whole, which
-//! Excel's own limits (about a million rows) keep bounded.
+//! The first sheet of an XLSX workbook, streamed: a reader thread walks the
+//! sheet's XML cell by cell (calamine's cell reader) and hands over one row
+//! at a time through a small channel, so memory does not grow with the sheet.
+//! Only the shared-strings table is held whole, as the format requires.
+//!
+//! The header is the first row with a value; columns span its first to last
+//! named cell. A value outside that span makes the row "ragged", so no cell
+//! is ever dropped without a word.
 
-use std::path::Path;
+use std::{
+    path::{Path, PathBuf},
+    sync::mpsc::{sync_channel, Receiver, SyncSender},
+    thread::JoinHandle,
+};
 
-use calamine::{open_workbook, Data, Range, Reader, Xlsx};
+use calamine::{open_workbook, Data, Reader, Xlsx};
 
 use super::{Cell, ReadFailure, RowMeta, RowSource};
 
+/// Rows read ahead of the validator.
+const ROWS_IN_FLIGHT: usize = 64;
+
+/// The non-empty cells of one sheet row, by 0-based column.
+struct SheetRow {
+    /// 0-based sheet row.
+    index: u32,
+    cells: Vec<(u32, Data)>,
+}
+
+type Message = Result<SheetRow, ReadFailure>;
+
 pub struct XlsxSource {
-    range: Range<Data>,
+    rows: Receiver<Message>,
+    reader: Option<JoinHandle<()>>,
     columns: Vec<String>,
-    /// Sheet row (0-based) of the header.
+    /// 0-based sheet row of the header.
     header_row: u32,
-    /// Next data row, relative to the range start.
-    next: usize,
+    /// 0-based sheet column of the first header cell.
+    first_column: u32,
+}
+
+fn unreadable(error: &dyn std::fmt::Display) -> ReadFailure {
+    ReadFailure {
+        code: "unreadable_xlsx",
+        message: format!("the workbook cannot be read: {error}"),
+        line: None,
+    }
+}
+
+fn empty(message: &str) -> ReadFailure {
+    ReadFailure {
+        code: "empty_file",
+        message: message.into(),
+        line: None,
+    }
+}
+
+/// The reader thread: sends each row with a value, in sheet order, then ends
+/// (or sends the failure). Stops early when the receiver is gone.
+fn read_sheet(path: &Path, rows: &SyncSender<Message>) -> Result<(), ReadFailure> {
+    let mut workbook: Xlsx<_> = open_workbook(path).map_err(|e| unreadable(&e))?;
+    let first = workbook
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or_else(|| empty("the workbook has no sheets"))?;
+    let mut cells = workbook
+        .worksheet_cells_reader(&first)
+        .map_err(|e| unreadable(&e))?;
+    let mut current: Option<SheetRow> = None;
+    while let Some(cell) = cells.next_cell().map_err(|e| unreadable(&e))? {
+        let ((row, column), value) = (cell.get_position(), Data::from(cell.get_value().clone()));
+        // Formatting alone makes empty cells; they carry nothing.
+        if matches!(value, Data::Empty) {
+            continue;
+        }
+        match current.as_mut() {
+            Some(open) if open.index == row => open.cells.push((column, value)),
+            _ => {
+                let next = SheetRow {
+                    index: row,
+                    cells: vec![(column, value)],
+                };
+                if let Some(done) = current.replace(next) {
+                    if rows.send(Ok(done)).is_err() {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+    }
+    if let Some(done) = current {
+        rows.send(Ok(done)).ok();
+    }
+    Ok(())
 }
 
 impl XlsxSource {
     pub fn open(path: &Path) -> Result<Self, super::OpenError> {
-        let unreadable = |e: &dyn std::fmt::Display| ReadFailure {
-            code: "unreadable_xlsx",
-            message: format!("the workbook cannot be read: {e}"),
-            line: None,
-        };
-        let mut workbook: Xlsx<_> = open_workbook(path).map_err(|e| unreadable(&e))?;
-        let range = match workbook.worksheet_range_at(0) {
-            Some(Ok(range)) => range,
-            Some(Err(e)) => return Err(unreadable(&e).into()),
-            None => {
-                return Err(ReadFailure {
-                    code: "empty_file",
-                    message: "the workbook has no sheets".into(),
-                    line: None,
+        let (sender, rows) = sync_channel(ROWS_IN_FLIGHT);
+        let owned: PathBuf = path.to_owned();
+        let reader = std::thread::Builder::new()
+            .name("xlsx-reader".into())
+            .spawn(move || {
+                if let Err(failure) = read_sheet(&owned, &sender) {
+                    sender.send(Err(failure)).ok();
                 }
-                .into())
-            }
+            })
+            .map_err(crate::ValidationError::io(path))?;
+        let mut source = Self {
+            rows,
+            reader: Some(reader),
+            columns: Vec::new(),
+            header_row: 0,
+            first_column: 0,
         };
-        let Some(header) = range.rows().next() else {
-            return Err(ReadFailure {
-                code: "empty_file",
-                message: "the first sheet is empty".into(),
-                line: None,
-            }
-            .into());
-        };
-        let columns = header
-            .iter()
-            .map(|cell| cell.to_string().trim().to_owned())
-            .collect();
-        let header_row = range.start().map_or(0, |(row, _)| row);
-        Ok(Self {
-            range,
-            columns,
-            header_row,
-            next: 1,
-        })
+        let header = source
+            .receive()?
+            .ok_or_else(|| empty("the first sheet is empty"))?;
+        let first_column = header.cells.first().map_or(0, |(c, _)| *c);
+        let last_column = header.cells.last().map_or(0, |(c, _)| *c);
+        let mut columns = vec![String::new(); (last_column - first_column + 1) as usize];
+        for (column, value) in &header.cells {
+            columns[(column - first_column) as usize] = value.to_string().trim().to_owned();
+        }
+        source.columns = columns;
+        source.header_row = header.index;
+        source.first_column = first_column;
+        Ok(source)
+    }
+
+    /// The next row from the reader thread; `None` at the end. A reader that
+    /// died (a panic inside the XLSX parser) is a failure, never an early end.
+    fn receive(&mut self) -> Result<Option<SheetRow>, ReadFailure> {
+        match self.rows.recv() {
+            Ok(message) => message.map(Some),
+            Err(_) => match self.reader.take().map(JoinHandle::join) {
+                Some(Err(_)) => Err(unreadable(&"the XLSX reader stopped unexpectedly")),
+                _ => Ok(None),
+            },
+        }
     }
 }
 
 /// Excel stores every number as a float; whole ones read back as longs.
-fn cell_of(data: &Data) -> Cell {
+fn cell_of(data: Data) -> Cell {
     const EXACT_INT: f64 = 9_007_199_254_740_992.0; // 2^53
     match data {
         Data::Empty | Data::Error(_) => Cell::Null,
-        Data::Int(i) => Cell::Long(*i),
-        Data::Float(f) if f.fract() == 0.0 && f.abs() < EXACT_INT => Cell::Long(*f as i64),
-        Data::Float(f) => Cell::Double(*f),
-        Data::Bool(b) => Cell::Bool(*b),
-        Data::String(s) => Cell::Text(s.clone()),
+        Data::Int(i) => Cell::Long(i),
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < EXACT_INT => Cell::Long(f as i64),
+        Data::Float(f) => Cell::Double(f),
+        Data::Bool(b) => Cell::Bool(b),
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s),
         Data::DateTime(dt) => dt
             .as_datetime()
             .map_or(Cell::Null, |t| Cell::Time(t.and_utc().timestamp_millis())),
-        Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s.clone()),
     }
 }
 
@@ -84,24 +167,123 @@ impl RowSource for XlsxSource {
         u64::from(self.header_row) + 1
     }
 
+    fn checks_field_count(&self) -> bool {
+        true
+    }
+
     fn next_row(&mut self, row: &mut Vec<Cell>) -> Result<Option<RowMeta>, ReadFailure> {
-        let width = self.columns.len();
-        while self.next < self.range.height() {
-            let at = self.next;
-            let line = self.header_line() + at as u64;
-            self.next += 1;
-            let cells = (0..width).map(|col| self.range.get((at, col)).unwrap_or(&Data::Empty));
-            // Formatting often extends a sheet's range past its data.
-            if cells.clone().all(|c| matches!(c, Data::Empty)) {
-                continue;
+        let Some(sheet_row) = self.receive()? else {
+            return Ok(None);
+        };
+        let width = self.columns.len() as u32;
+        let (first, last) = (self.first_column, self.first_column + width - 1);
+        let (mut lowest, mut highest) = (first, last);
+        row.clear();
+        row.resize(width as usize, Cell::Null);
+        for (column, value) in sheet_row.cells {
+            lowest = lowest.min(column);
+            highest = highest.max(column);
+            if (first..=last).contains(&column) {
+                row[(column - first) as usize] = cell_of(value);
             }
-            row.clear();
-            row.extend(cells.map(cell_of));
-            return Ok(Some(RowMeta {
-                line,
-                field_count: width,
-            }));
         }
-        Ok(None)
+        Ok(Some(RowMeta {
+            line: u64::from(sheet_row.index) + 1,
+            // The header's width unless a value lies outside it.
+            field_count: (highest - lowest + 1) as usize,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_xlsxwriter::Workbook;
+
+    fn book(fill: impl FnOnce(&mut rust_xlsxwriter::Worksheet)) -> tempfile::NamedTempFile {
+        let mut workbook = Workbook::new();
+        fill(workbook.add_worksheet());
+        let file = tempfile::Builder::new()
+            .suffix(".xlsx")
+            .tempfile()
+            .expect("temp");
+        workbook.save(file.path()).expect("save");
+        file
+    }
+
+    fn read_all(source: &mut XlsxSource) -> Vec<(RowMeta, Vec<Cell>)> {
+        let mut out = Vec::new();
+        let mut row = Vec::new();
+        while let Some(meta) = source.next_row(&mut row).expect("row") {
+            out.push((meta, row.clone()));
+        }
+        out
+    }
+
+    #[test]
+    fn streams_rows_with_sheet_line_numbers_and_skips_empty_rows() {
+        let file = book(|sheet| {
+            sheet.write_string(1, 1, "name").expect("write");
+            sheet.write_string(1, 2, "units").expect("write");
+            sheet.write_string(2, 1, "a").expect("write");
+            sheet.write_number(2, 2, 3.0).expect("write");
+            // Row 4 (index 3) is empty; row 5 has a gap in the first column.
+            sheet.write_number(4, 2, 2.5).expect("write");
+        });
+        let mut source = XlsxSource::open(file.path()).expect("opens");
+        assert_eq!(source.columns(), ["name", "units"]);
+        assert_eq!(source.header_line(), 2);
+        let rows = read_all(&mut source);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].0.line, 3);
+        assert_eq!(rows[0].1, [Cell::Text("a".into()), Cell::Long(3)]);
+        assert_eq!(rows[1].0.line, 5);
+        assert_eq!(rows[1].1, [Cell::Null, Cell::Double(2.5)]);
+        assert!(rows.iter().all(|(meta, _)| meta.field_count == 2));
+    }
+
+    #[test]
+    fn a_value_outside_the_header_makes_the_row_ragged() {
+        let file = book(|sheet| {
+            sheet.write_string(0, 1, "a").expect("write");
+            sheet.write_string(0, 2, "b").expect("write");
+            sheet.write_number(1, 1, 1.0).expect("write");
+            sheet.write_number(2, 0, 9.0).expect("write"); // left of the header
+            sheet.write_number(3, 4, 9.0).expect("write"); // right of the header
+        });
+        let mut source = XlsxSource::open(file.path()).expect("opens");
+        let counts: Vec<usize> = read_all(&mut source)
+            .iter()
+            .map(|(meta, _)| meta.field_count)
+            .collect();
+        assert_eq!(counts, [2, 3, 4]);
+    }
+
+    #[test]
+    fn an_empty_sheet_is_reported() {
+        let file = book(|_| {});
+        match XlsxSource::open(file.path()) {
+            Err(super::super::OpenError::Content(failure)) => {
+                assert_eq!(failure.code, "empty_file")
+            }
+            Err(other) => panic!("unexpected error: {other:?}"),
+            Ok(_) => panic!("an empty sheet opened"),
+        }
+    }
+
+    #[test]
+    fn dropping_the_source_early_stops_the_reader() {
+        let file = book(|sheet| {
+            sheet.write_string(0, 0, "n").expect("write");
+            for i in 1..5_000u32 {
+                sheet.write_number(i, 0, f64::from(i)).expect("write");
+            }
+        });
+        let mut source = XlsxSource::open(file.path()).expect("opens");
+        let mut row = Vec::new();
+        assert!(source.next_row(&mut row).expect("row").is_some());
+        let reader = source.reader.take().expect("thread");
+        drop(source);
+        reader.join().expect("the reader ends once nobody listens");
     }
 }
