@@ -41,10 +41,17 @@ impl Default for DruidSinkConfig {
     }
 }
 
+/// How long a read-probe verdict is trusted before the health check probes
+/// again: a working setup is re-checked rarely, a broken one soon.
+const READ_PROBE_OK_FOR: Duration = Duration::from_secs(300);
+const READ_PROBE_FAILED_FOR: Duration = Duration::from_secs(30);
+
 pub struct DruidSink {
     client: DruidClient,
     objects: Arc<dyn ObjectStore>,
     config: DruidSinkConfig,
+    /// The last read-probe verdict and when it was reached.
+    read_probe: tokio::sync::Mutex<Option<(tokio::time::Instant, Result<(), SinkError>)>>,
 }
 
 /// What to tell a person about a Druid error message.
@@ -130,7 +137,41 @@ impl DruidSink {
             client,
             objects,
             config,
+            read_probe: tokio::sync::Mutex::new(None),
         }
+    }
+
+    /// Whether Druid can read what we put in S3 (the `probe` round trip),
+    /// remembered for a while so that health checks stay cheap. Its error
+    /// carries Druid's words and the hint, for the dashboard's indicator.
+    async fn can_read_uploads(&self) -> Result<(), SinkError> {
+        let mut last = self.read_probe.lock().await;
+        if let Some((at, verdict)) = last.as_ref() {
+            let trusted = if verdict.is_ok() {
+                READ_PROBE_OK_FOR
+            } else {
+                READ_PROBE_FAILED_FOR
+            };
+            if at.elapsed() < trusted {
+                return verdict.clone();
+            }
+        }
+        let verdict = self.probe().await.map_err(|e| {
+            let fix = e
+                .hint
+                .as_deref()
+                .map(|h| format!(" Fix: {h}"))
+                .unwrap_or_default();
+            SinkError {
+                message: format!(
+                    "Druid answers but cannot read uploads from S3: {}.{fix}",
+                    e.message
+                ),
+                ..e
+            }
+        });
+        *last = Some((tokio::time::Instant::now(), verdict.clone()));
+        verdict
     }
 
     pub fn client(&self) -> &DruidClient {
@@ -186,7 +227,7 @@ impl DruidSink {
         };
         let report = ingest_validation::validate(&csv, &options, Some(&parquet))
             .map_err(|e| SinkError::new("probe_failed", e.to_string(), None))?;
-        let key = format!("probe/doctor-{}.json", uuid::Uuid::new_v4());
+        let key = format!("probe/druid-read-{}.json", uuid::Uuid::new_v4());
         let location = self
             .objects
             .s3_location(&key)
@@ -449,13 +490,15 @@ impl Sink for DruidSink {
         })
     }
 
+    /// Druid answers, and (checked now and then) can read our uploads.
     async fn health(&self) -> Result<(), SinkError> {
         self.client
             .clone()
             .with_attempts(1)
             .healthy()
             .await
-            .map_err(|e| druid_failure("druid_unhealthy", &e))
+            .map_err(|e| druid_failure("druid_unhealthy", &e))?;
+        self.can_read_uploads().await
     }
 
     async fn datasources(&self) -> Result<Vec<DatasourceSummary>, SinkError> {

@@ -2,8 +2,8 @@
 //! shipped configuration with ONE wrong S3 setting each
 //! (scripts/stack/druid-broken.properties, `druid-broken` in STACK_SERVICES).
 //! The upload fails fast at the preflight with Druid's own words and a hint
-//! naming the setting, no Druid task is created, and `ingest doctor` names
-//! the same setting. Against the real Druid, `ingest doctor` is all green.
+//! naming the setting, no Druid task is created, and both `ingest doctor` and
+//! `/api/health` name the same setting. Against the real Druid, both are green.
 
 use std::process::Output;
 
@@ -143,5 +143,37 @@ async fn doctor_is_green_against_the_real_druid_and_names_the_broken_setting() {
             !out.contains(&required_env("AWS_SECRET_ACCESS_KEY")),
             "no secret in the output"
         );
+    }
+}
+
+/// The `druid` check of `/api/health` (what the dashboard's indicator shows).
+async fn druid_check(app: &TestApp) -> (u16, serde_json::Value) {
+    let (status, body) = app.get_json("/api/health").await;
+    let check = body["checks"]
+        .as_array()
+        .and_then(|checks| checks.iter().find(|c| c["name"] == "druid"))
+        .cloned()
+        .unwrap_or_else(|| panic!("a druid check: {body}"));
+    (status, check)
+}
+
+#[tokio::test]
+async fn health_is_green_against_the_real_druid_and_red_with_the_setting_to_fix() {
+    let app = TestApp::spawn(Backends::Druid).await;
+    let (status, check) = druid_check(&app).await;
+    assert_eq!((status, &check["ok"]), (200, &true.into()), "{check}");
+
+    for broken in &BROKEN {
+        let app = TestApp::spawn_with(Backends::Druid, |s| {
+            s.druid_url = Some(required_env(broken.url_env));
+        })
+        .await;
+        let (status, check) = druid_check(&app).await;
+        assert_eq!(status, 503, "{check}");
+        assert_eq!(check["ok"], false);
+        let error = check["error"].as_str().unwrap_or_default();
+        assert!(error.contains("cannot read uploads from S3"), "{error}");
+        assert!(error.contains(broken.druid_says), "{error}");
+        assert!(error.contains(broken.setting), "{error}");
     }
 }
