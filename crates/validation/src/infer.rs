@@ -7,11 +7,10 @@ use crate::timestamp::TimeFormat;
 
 /// Texts that mean "no value" in the files people actually have.
 pub fn is_null_text(text: &str) -> bool {
+    const TOKENS: [&str; 7] = ["na", "n/a", "null", "none", "nan", "#n/a", "nil"];
     let t = text.trim();
-    t.is_empty()
-        || ["na", "n/a", "null", "none", "nan", "#n/a", "nil"]
-            .iter()
-            .any(|token| t.eq_ignore_ascii_case(token))
+    // Called for every cell: most values are longer than any token.
+    t.is_empty() || (t.len() <= 4 && TOKENS.iter().any(|token| t.eq_ignore_ascii_case(token)))
 }
 
 fn parse_bool(text: &str) -> Option<bool> {
@@ -173,16 +172,27 @@ impl ColumnState {
         if self.could_be_bool && parse_bool(trimmed).is_none() {
             self.could_be_bool = false;
         }
-        if self.could_be_long {
-            match trimmed.parse::<i64>() {
-                Ok(v) => widen(&mut self.long_range, &v),
-                Err(_) => self.could_be_long = false,
+        let long = if self.could_be_long {
+            trimmed.parse::<i64>().ok()
+        } else {
+            None
+        };
+        match long {
+            Some(v) => {
+                widen(&mut self.long_range, &v);
+                // A whole number is a double too; no second parse.
+                if self.could_be_double {
+                    widen(&mut self.double_range, &(v as f64));
+                }
             }
-        }
-        if self.could_be_double {
-            match trimmed.parse::<f64>() {
-                Ok(v) if v.is_finite() => widen(&mut self.double_range, &v),
-                _ => self.could_be_double = false,
+            None => {
+                self.could_be_long = false;
+                if self.could_be_double {
+                    match trimmed.parse::<f64>() {
+                        Ok(v) if v.is_finite() => widen(&mut self.double_range, &v),
+                        _ => self.could_be_double = false,
+                    }
+                }
             }
         }
         match &mut self.text_range {
