@@ -93,6 +93,15 @@ describe('dashboard with a misconfigured Druid', { timeout: 180_000 }, () => {
     await page.getByTestId('validation-report').waitFor();
     assert.match(await page.getByTestId('rows-accepted').innerText(), /—/, 'no rows are shown as accepted into Druid');
     await page.screenshot({ path: join(SHOTS, 'druid-misconfigured-1280.png'), fullPage: true });
+
+    // "Run again" re-runs it from the stored upload; with Druid still misconfigured it fails
+    // the same way (after the fix it lands, which crates/api/tests/api/broken_druid.rs proves).
+    const detail = page.getByTestId('task-detail');
+    await page.getByRole('button', { name: 'Run again' }).click();
+    await detail.getByTestId('task-runs').waitFor();
+    assert.match(await detail.getByTestId('task-runs').innerText(), /run 2/);
+    await page.waitForFunction(() => document.querySelector('[data-testid="task-detail"]')?.getAttribute('data-status') === 'failed', null, { timeout: 60_000, polling: 500 });
+    assert.match(await detail.getByTestId('task-error').innerText(), /druid_s3_endpoint_url/);
   });
 
   it('logged no console errors', () => {

@@ -174,8 +174,11 @@ pub struct Task {
     pub validation: Option<ValidationReport>,
     pub druid: Option<DruidState>,
     pub error: Option<TaskError>,
-    /// How many times a worker has picked this task up.
+    /// How many times a worker has picked this task up (since the last retry).
     pub attempts: u32,
+    /// How many times a person asked to run it again after it ended.
+    #[serde(default)]
+    pub retries: u32,
 }
 
 /// What is known of an upload once its bytes are stored: the file, not yet
@@ -234,9 +237,31 @@ impl Task {
             druid: None,
             error: None,
             attempts: 0,
+            retries: 0,
         };
         task.enter_stage(Some(StageName::Queued), now);
         task
+    }
+
+    /// Whether a person may run this task again (it failed or was cancelled;
+    /// the uploaded file is still stored).
+    pub fn can_retry(&self) -> bool {
+        matches!(self.status, TaskStatus::Failed | TaskStatus::Cancelled)
+    }
+
+    /// Queues a failed or cancelled task again: what the last run found is
+    /// cleared, its stages stay as history, and the attempt count restarts.
+    pub fn requeue(&mut self, now: DateTime<Utc>) {
+        self.status = TaskStatus::Queued;
+        self.rows_in = None;
+        self.row_count = None;
+        self.rejected_row_count = None;
+        self.validation = None;
+        self.druid = None;
+        self.error = None;
+        self.attempts = 0;
+        self.retries += 1;
+        self.enter_stage(Some(StageName::Queued), now);
     }
 
     /// Closes the open stage (if any) and opens `next` (if any) at `now`.

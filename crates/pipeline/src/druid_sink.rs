@@ -105,6 +105,16 @@ fn druid_failure(code: &str, error: &DruidError) -> SinkError {
     }
 }
 
+/// Deterministic, so a resubmitted attempt never makes a second Druid task;
+/// a new one for each time a person runs the task again (Druid keeps the id
+/// of a failed task).
+fn druid_task_id(task: &Task) -> String {
+    match task.retries {
+        0 => format!("ingest-{}", task.task_id),
+        n => format!("ingest-{}-retry{n}", task.task_id),
+    }
+}
+
 fn dimension_type(column_type: ColumnType) -> DimensionType {
     match column_type {
         ColumnType::Long => DimensionType::Long,
@@ -193,7 +203,7 @@ impl DruidSink {
         let min = report.timestamp.min.unwrap_or(job.task.created_at);
         let max = report.timestamp.max.unwrap_or(min);
         IngestionPlan {
-            druid_task_id: format!("ingest-{}", job.task.task_id),
+            druid_task_id: druid_task_id(job.task),
             datasource: job.task.datasource.to_string(),
             bucket,
             key,
@@ -373,6 +383,51 @@ impl DruidSink {
         }
     }
 
+    /// This upload's rows in the datasource (Druid SQL on the lineage column).
+    async fn rows_of_upload(&self, plan: &IngestionPlan) -> Result<u64, SinkError> {
+        let query = format!(
+            r#"SELECT COUNT(*) AS "rows" FROM "{}" WHERE "{LINEAGE_COLUMN}" = ?"#,
+            plan.datasource
+        );
+        let rows = self
+            .client
+            .sql(&query, &[varchar(&plan.lineage_id)])
+            .await
+            .map_err(|e| druid_failure("druid_sql_failed", &e))?;
+        Ok(rows.first().and_then(|r| r["rows"].as_u64()).unwrap_or(0))
+    }
+
+    /// Before running a task again: an earlier run may have put its rows in
+    /// Druid (e.g. it failed only at the count check); appending them again
+    /// would count them twice.
+    async fn ensure_not_ingested_before(&self, plan: &IngestionPlan) -> Result<(), SinkError> {
+        let exists = self
+            .client
+            .sql(
+                "SELECT COUNT(*) AS \"n\" FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = 'druid' AND TABLE_NAME = ?",
+                &[varchar(&plan.datasource)],
+            )
+            .await
+            .map_err(|e| druid_failure("druid_sql_failed", &e))?
+            .first()
+            .and_then(|r| r["n"].as_u64())
+            .unwrap_or(0)
+            > 0;
+        let earlier = if exists {
+            self.rows_of_upload(plan).await?
+        } else {
+            0
+        };
+        if plan.append && earlier > 0 {
+            return Err(SinkError::new(
+                "already_in_druid",
+                format!("Druid already holds {earlier} rows of this upload from an earlier run; running it again would add them twice"),
+                Some("Upload the file again with mode \"replace\" to overwrite the days it covers."),
+            ));
+        }
+        Ok(())
+    }
+
     /// Waits until the ingested interval is fully loaded, then counts this
     /// upload's rows with Druid SQL.
     async fn count_when_queryable(&self, plan: &IngestionPlan) -> Result<u64, SinkError> {
@@ -384,16 +439,7 @@ impl DruidSink {
                 .await
                 .map_err(|e| druid_failure("druid_load_status_failed", &e))?;
             if loaded >= 100.0 {
-                let query = format!(
-                    r#"SELECT COUNT(*) AS "rows" FROM "{}" WHERE "{LINEAGE_COLUMN}" = ?"#,
-                    plan.datasource
-                );
-                let rows = self
-                    .client
-                    .sql(&query, &[varchar(&plan.lineage_id)])
-                    .await
-                    .map_err(|e| druid_failure("druid_sql_failed", &e))?;
-                let count = rows.first().and_then(|r| r["rows"].as_u64()).unwrap_or(0);
+                let count = self.rows_of_upload(plan).await?;
                 if count > 0 {
                     return Ok(count);
                 }
@@ -452,6 +498,9 @@ impl Sink for DruidSink {
             })?;
         let plan = self.plan(&job, location.bucket, location.key);
         self.preflight(&plan).await?;
+        if job.task.retries > 0 {
+            self.ensure_not_ingested_before(&plan).await?;
+        }
 
         let druid_task_id = self
             .client

@@ -7,7 +7,7 @@ use std::{sync::Arc, time::Duration};
 use bytes::Bytes;
 use chrono::Utc;
 use ingest_domain::{
-    DatasourceName, FileFormat, IngestMode, StoredUpload, Task, TaskId, TaskStatus,
+    DatasourceName, FileFormat, IngestMode, StoredUpload, Task, TaskError, TaskId, TaskStatus,
 };
 use ingest_storage::{
     object::{LocalObjectStore, S3Config, S3ObjectStore},
@@ -368,6 +368,60 @@ async fn cancel_stops_the_owner(store: Arc<dyn TaskStore>) {
     assert!(store.cancel(TaskId::new()).await.expect("cancel").is_none());
 }
 
+async fn failed_tasks_can_be_queued_again_and_others_cannot(store: Arc<dyn TaskStore>) {
+    store.insert(&task("g", 0)).await.expect("insert");
+    let mut t = store.claim("w", LEASE).await.expect("claim").expect("task");
+    assert!(
+        store
+            .requeue(t.task_id)
+            .await
+            .expect("requeue")
+            .expect("task")
+            .status
+            == TaskStatus::Queued,
+        "a running task is left alone"
+    );
+    t.status = TaskStatus::Failed;
+    t.row_count = Some(3);
+    t.error = Some(TaskError::new("boom", "it broke", None));
+    assert!(store.save(&t, "w", LEASE).await.expect("save"));
+
+    let again = store
+        .requeue(t.task_id)
+        .await
+        .expect("requeue")
+        .expect("task");
+    assert_eq!(again.status, TaskStatus::Queued);
+    assert_eq!((again.retries, again.attempts), (1, 0));
+    assert!(again.error.is_none() && again.row_count.is_none());
+    let claimed = store
+        .claim("w2", LEASE)
+        .await
+        .expect("claim")
+        .expect("claimable again");
+    assert_eq!(claimed.task_id, t.task_id);
+    assert_eq!((claimed.retries, claimed.attempts), (1, 1));
+
+    let mut done = claimed;
+    done.status = TaskStatus::Succeeded;
+    assert!(store.save(&done, "w2", LEASE).await.expect("save"));
+    let kept = store
+        .requeue(t.task_id)
+        .await
+        .expect("requeue")
+        .expect("task");
+    assert_eq!(
+        kept.status,
+        TaskStatus::Succeeded,
+        "a success is never re-run"
+    );
+    assert!(store
+        .requeue(TaskId::new())
+        .await
+        .expect("requeue")
+        .is_none());
+}
+
 async fn lists_newest_first_with_filters_and_pages(store: Arc<dyn TaskStore>) {
     let tasks: Vec<Task> = (0..5)
         .map(|i| task(if i % 2 == 0 { "even" } else { "odd" }, i * 10))
@@ -411,6 +465,7 @@ macro_rules! task_contract {
             task_contract!(@tests $make; insert_and_get, claims_oldest_first_and_never_twice,
                 concurrent_claims_get_distinct_tasks, expired_leases_are_taken_over,
                 finished_tasks_stay_finished, cancel_stops_the_owner,
+                failed_tasks_can_be_queued_again_and_others_cannot,
                 lists_newest_first_with_filters_and_pages);
         }
     };

@@ -17,6 +17,7 @@ export function makeTask(overrides: Partial<Task> = {}): Task {
     mode: 'append',
     timestamp_column: null,
     attempts: 1,
+    retries: 0,
     status: 'succeeded',
     created_at: created,
     updated_at: iso(5000),

@@ -37,6 +37,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(tasks::status))
         .routes(routes!(tasks::list))
         .routes(routes!(tasks::cancel))
+        .routes(routes!(tasks::retry))
         .routes(routes!(datasources::list))
         .routes(routes!(datasources::describe))
         .routes(routes!(datasources::timeseries))

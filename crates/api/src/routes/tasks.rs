@@ -1,11 +1,13 @@
 use axum::{
     extract::{Path, Query, State},
+    http::StatusCode,
     Json,
 };
 use ingest_domain::{Task, TaskId, TaskStatus};
 use ingest_storage::TaskFilter;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use tracing::info;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::{error::ApiError, state::AppState};
@@ -78,6 +80,57 @@ pub async fn cancel(
         ));
     }
     Ok(Json(task))
+}
+
+/// Runs a failed or cancelled task again from its stored upload, e.g. after
+/// fixing what its error named. Any other task is left as it is (409).
+#[utoipa::path(
+    post,
+    path = "/api/ingest/tasks/{task_id}/retry",
+    tag = "ingest",
+    params(("task_id" = String, Path, description = "The task to run again")),
+    responses(
+        (status = 202, description = "Queued again", body = Task),
+        (status = 400, description = "Malformed task id", body = crate::error::ErrorBody),
+        (status = 404, description = "No such task", body = crate::error::ErrorBody),
+        (status = 409, description = "The task has not failed or been cancelled, or its uploaded file is gone", body = crate::error::ErrorBody)
+    )
+)]
+pub async fn retry(
+    State(state): State<AppState>,
+    Path(task_id): Path<String>,
+) -> Result<(StatusCode, Json<Task>), ApiError> {
+    let current = load(&state, &task_id).await?;
+    let id = current.task_id;
+    let not_retryable = |task: &Task| {
+        ApiError::conflict(
+            "task_not_retryable",
+            format!(
+                "task {id} is {}; only failed or cancelled tasks can be run again",
+                task.status
+            ),
+        )
+    };
+    if !current.can_retry() {
+        return Err(not_retryable(&current));
+    }
+    if state.objects.size(&current.object_key).await?.is_none() {
+        return Err(ApiError::conflict(
+            "upload_gone",
+            format!("the uploaded file of task {id} is no longer stored; upload it again"),
+        ));
+    }
+    let task = state
+        .tasks
+        .requeue(id)
+        .await?
+        .ok_or_else(|| task_not_found(id))?;
+    if task.status != TaskStatus::Queued {
+        return Err(not_retryable(&task));
+    }
+    info!(task_id = %id, retries = task.retries, "task queued again");
+    state.pipeline.notify_queued();
+    Ok((StatusCode::ACCEPTED, Json(task)))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -177,3 +177,45 @@ async fn health_is_green_against_the_real_druid_and_red_with_the_setting_to_fix(
         assert!(error.contains(broken.setting), "{error}");
     }
 }
+
+#[tokio::test]
+async fn after_fixing_the_setting_a_retry_lands_the_upload_in_druid() {
+    // One database and one S3 prefix, seen first by a server whose Druid has
+    // the wrong endpoint, then by one with the right configuration.
+    let database_url = fresh_postgres_url().await;
+    let prefix = format!("test-{}", uuid::Uuid::new_v4().simple());
+    let shared = |druid_url: String| {
+        let (database_url, prefix) = (database_url.clone(), prefix.clone());
+        move |s: &mut ingest_api::Settings| {
+            s.druid_url = Some(druid_url);
+            s.database_url = Some(database_url.parse().expect("url"));
+            s.s3_prefix = prefix;
+        }
+    };
+    let datasource = format!(
+        "retried_{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    );
+
+    let broken = TestApp::spawn_with(
+        Backends::Druid,
+        shared(required_env("DRUID_URL_BROKEN_ENDPOINT")),
+    )
+    .await;
+    let failed = broken.ingest("data.csv", data_csv(), &datasource).await;
+    assert_eq!(failed.status, TaskStatus::Failed);
+    drop(broken);
+
+    let fixed = TestApp::spawn_with(Backends::Druid, shared(required_env("DRUID_URL"))).await;
+    let id = failed.task_id.to_string();
+    let response = fixed.post(&format!("/api/ingest/tasks/{id}/retry")).await;
+    assert_eq!(response.status().as_u16(), 202);
+    fixed.run_workers().await;
+    let task = fixed.task(&id).await;
+    assert_eq!(task.status, TaskStatus::Succeeded, "{:?}", task.error);
+    let druid = task.druid.as_ref().expect("Druid state");
+    assert_eq!(druid.task_id, format!("ingest-{id}-retry1"));
+    assert_eq!(druid.rows_in_druid, Some(1200));
+    assert_eq!(task.row_count, Some(1200));
+    assert!(task.error.is_none());
+}

@@ -153,6 +153,15 @@ impl TestApp {
             .expect("request sent")
     }
 
+    /// POST with no body (cancel, retry).
+    pub async fn post(&self, path: &str) -> reqwest::Response {
+        self.client
+            .post(format!("{}{path}", self.url))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client
             .get(format!("{}{path}", self.url))

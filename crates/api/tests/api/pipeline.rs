@@ -1,6 +1,6 @@
 //! Files that should be accepted, through upload, validation and the sink.
 
-use ingest_domain::{ColumnType, TaskStatus, TimestampSource};
+use ingest_domain::{ColumnType, Task, TaskStatus, TimestampSource};
 
 use crate::helpers::{csv_data_rows, data_csv, Backends, TestApp};
 
@@ -242,6 +242,81 @@ async fn cancelling_a_queued_task_stops_it() {
         .await
         .expect("sent");
     crate::helpers::assert_error(late, 409, "task_finished").await;
+}
+
+#[tokio::test]
+async fn failed_and_cancelled_tasks_can_be_run_again_and_nothing_else() {
+    let app = TestApp::spawn(Backends::Embedded).await;
+    let retry = |id: String| {
+        let app = &app;
+        async move { app.post(&format!("/api/ingest/tasks/{id}/retry")).await }
+    };
+
+    // Cancelled before a worker saw it; run again, it goes all the way.
+    let response = app
+        .upload_bytes(
+            "a.csv",
+            b"t,v\n2024-01-01,1\n2024-01-02,2\n".to_vec(),
+            "again",
+        )
+        .await;
+    let id = response.json::<serde_json::Value>().await.expect("json")["task_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    app.post(&format!("/api/ingest/tasks/{id}/cancel")).await;
+    let queued = retry(id.clone()).await;
+    assert_eq!(queued.status().as_u16(), 202);
+    let queued: Task = queued.json().await.expect("task");
+    assert_eq!((queued.status, queued.retries), (TaskStatus::Queued, 1));
+    app.run_workers().await;
+    let done = app.task(&id).await;
+    assert_eq!(done.status, TaskStatus::Succeeded, "{:?}", done.error);
+    assert_eq!((done.row_count, done.retries), (Some(2), 1));
+    let (_, summary) = app.get_json("/api/datasources/again").await;
+    assert_eq!(summary["row_count"], 2, "the rows landed once");
+    crate::helpers::assert_error(retry(id.clone()).await, 409, "task_not_retryable").await;
+
+    // A file that fails validation fails again, with the same words.
+    let failed = app.ingest("b.csv", b"t,v\n".to_vec(), "again").await;
+    assert_eq!(failed.status, TaskStatus::Failed);
+    assert_eq!(
+        retry(failed.task_id.to_string()).await.status().as_u16(),
+        202
+    );
+    app.run_workers().await;
+    let again = app.task(&failed.task_id.to_string()).await;
+    assert_eq!(again.status, TaskStatus::Failed);
+    assert_eq!(again.error, failed.error);
+    assert_eq!(again.retries, 1);
+    let queued_stages = again
+        .stages
+        .iter()
+        .filter(|s| s.name == ingest_domain::StageName::Queued)
+        .count();
+    assert_eq!(queued_stages, 2, "both runs stay in the history");
+
+    // Without its stored file a task cannot run again.
+    app.objects()
+        .delete(
+            &app.state
+                .tasks
+                .get(again.task_id)
+                .await
+                .expect("get")
+                .expect("task")
+                .object_key,
+        )
+        .await
+        .expect("delete");
+    crate::helpers::assert_error(retry(failed.task_id.to_string()).await, 409, "upload_gone").await;
+    crate::helpers::assert_error(
+        retry(ingest_domain::TaskId::new().to_string()).await,
+        404,
+        "task_not_found",
+    )
+    .await;
+    crate::helpers::assert_error(retry("nope".into()).await, 400, "invalid_task_id").await;
 }
 
 #[tokio::test]

@@ -80,9 +80,28 @@ pub(crate) const CLAIMABLE: &str = "('queued', 'validating', 'ingesting')";
 /// Finished statuses, which never change again.
 pub(crate) const TERMINAL: &str = "('succeeded', 'failed', 'cancelled')";
 
-/// Marks a loaded task cancelled, closing its open stage.
-pub(crate) fn cancelled(mut task: Task) -> Task {
+/// A change to a task no worker holds: the new task, or `None` to leave it.
+pub(crate) type Transition = fn(Task) -> Option<Task>;
+
+/// Cancels an unfinished task, closing its open stage.
+pub(crate) fn cancelled(mut task: Task) -> Option<Task> {
+    if task.status.is_terminal() {
+        return None;
+    }
     task.enter_stage(None, Utc::now());
     task.status = TaskStatus::Cancelled;
-    task
+    Some(task)
+}
+
+/// Queues a failed or cancelled task again.
+pub(crate) fn requeued(mut task: Task) -> Option<Task> {
+    if !task.can_retry() {
+        return None;
+    }
+    task.requeue(Utc::now());
+    Some(task)
+}
+
+pub(crate) fn attempts_of(task: &Task) -> i32 {
+    i32::try_from(task.attempts).unwrap_or(i32::MAX)
 }

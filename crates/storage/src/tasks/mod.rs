@@ -51,5 +51,9 @@ pub trait TaskStore: Send + Sync + 'static {
     /// Cancels an unfinished task; returns it as it now stands (`None` when
     /// unknown). A finished task is returned unchanged.
     async fn cancel(&self, id: TaskId) -> Result<Option<Task>>;
+    /// Queues a failed or cancelled task again (`Task::requeue`); returns it
+    /// as it now stands (`None` when unknown). Any other task is returned
+    /// unchanged.
+    async fn requeue(&self, id: TaskId) -> Result<Option<Task>>;
     async fn health(&self) -> Result<()>;
 }

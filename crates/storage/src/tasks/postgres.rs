@@ -21,6 +21,34 @@ pub struct PostgresTaskStore {
 }
 
 impl PostgresTaskStore {
+    /// Applies `change` to a task under a row lock (no worker can save it in
+    /// between); returns the task as it now stands.
+    async fn transition(&self, id: TaskId, change: codec::Transition) -> Result<Option<Task>> {
+        let mut tx = self.pool.begin().await.map_err(StorageError::db("begin"))?;
+        let row = sqlx::query(&SQL.by_id_for_update)
+            .bind(id.to_string())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(StorageError::db("load task"))?;
+        let Some(task) = row.as_ref().map(codec::decode).transpose()? else {
+            return Ok(None);
+        };
+        let Some(changed) = change(task.clone()) else {
+            return Ok(Some(task));
+        };
+        sqlx::query(&SQL.overwrite)
+            .bind(changed.status.as_str())
+            .bind(codec::millis(changed.updated_at))
+            .bind(codec::body_of(&changed)?)
+            .bind(codec::attempts_of(&changed))
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(StorageError::db("update task"))?;
+        tx.commit().await.map_err(StorageError::db("commit"))?;
+        Ok(Some(changed))
+    }
+
     /// Connects and brings the schema up to date.
     pub async fn connect(url: &str) -> Result<Self> {
         let pool = PgPoolOptions::new()
@@ -127,29 +155,11 @@ impl TaskStore for PostgresTaskStore {
     }
 
     async fn cancel(&self, id: TaskId) -> Result<Option<Task>> {
-        let mut tx = self.pool.begin().await.map_err(StorageError::db("begin"))?;
-        let row = sqlx::query(&SQL.by_id_for_cancel)
-            .bind(id.to_string())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(StorageError::db("load task"))?;
-        let Some(task) = row.as_ref().map(codec::decode).transpose()? else {
-            return Ok(None);
-        };
-        if task.status.is_terminal() {
-            return Ok(Some(task));
-        }
-        let task = codec::cancelled(task);
-        sqlx::query(&SQL.cancel)
-            .bind(task.status.as_str())
-            .bind(codec::millis(task.updated_at))
-            .bind(codec::body_of(&task)?)
-            .bind(id.to_string())
-            .execute(&mut *tx)
-            .await
-            .map_err(StorageError::db("cancel task"))?;
-        tx.commit().await.map_err(StorageError::db("commit"))?;
-        Ok(Some(task))
+        self.transition(id, codec::cancelled).await
+    }
+
+    async fn requeue(&self, id: TaskId) -> Result<Option<Task>> {
+        self.transition(id, codec::requeued).await
     }
 
     async fn health(&self) -> Result<()> {

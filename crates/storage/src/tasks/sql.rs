@@ -12,8 +12,8 @@ pub(crate) struct Dialect {
     text: &'static str,
     /// Appended to the claim's inner SELECT.
     claim_lock: &'static str,
-    /// Appended to the read that a cancel then overwrites.
-    cancel_lock: &'static str,
+    /// Appended to the read that a cancel or requeue then overwrites.
+    update_lock: &'static str,
 }
 
 impl Dialect {
@@ -23,7 +23,7 @@ impl Dialect {
         json: "::jsonb",
         text: "::text",
         claim_lock: "FOR UPDATE SKIP LOCKED",
-        cancel_lock: "FOR UPDATE",
+        update_lock: "FOR UPDATE",
     };
     pub const SQLITE: Self = Self {
         columns: "id, status, object_key, attempts, body",
@@ -31,9 +31,9 @@ impl Dialect {
         json: "",
         text: "",
         // SQLite serialises writers: the single UPDATE … RETURNING is atomic,
-        // and a cancel runs in BEGIN IMMEDIATE, which holds the write lock.
+        // and a cancel or requeue runs in BEGIN IMMEDIATE (the write lock).
         claim_lock: "",
-        cancel_lock: "",
+        update_lock: "",
     };
 }
 
@@ -44,7 +44,7 @@ pub(crate) struct Statements {
     /// $1 id.
     pub by_id: String,
     /// $1 id; the row stays locked until the transaction ends.
-    pub by_id_for_cancel: String,
+    pub by_id_for_update: String,
     /// $1 status or NULL, $2 datasource or NULL, $3 limit, $4 offset.
     pub list: String,
     /// $1 status or NULL, $2 datasource or NULL.
@@ -55,8 +55,9 @@ pub(crate) struct Statements {
     pub save: String,
     /// $1 lease expiry, $2 id, $3 owner.
     pub renew: String,
-    /// $1 status, $2 updated, $3 body, $4 id.
-    pub cancel: String,
+    /// Rewrites a task that no worker holds (cancel, requeue):
+    /// $1 status, $2 updated, $3 body, $4 attempts, $5 id.
+    pub overwrite: String,
 }
 
 impl Statements {
@@ -67,7 +68,7 @@ impl Statements {
             json,
             text,
             claim_lock,
-            cancel_lock,
+            update_lock,
         } = d;
         let filter =
             format!("($1{text} IS NULL OR status = $1) AND ($2{text} IS NULL OR datasource = $2)");
@@ -77,7 +78,7 @@ impl Statements {
                  VALUES ($1{id}, $2, $3, $4, $5, $6, 0, $7{json})"
             ),
             by_id: format!("SELECT {columns} FROM tasks WHERE id = $1{id}"),
-            by_id_for_cancel: format!("SELECT {columns} FROM tasks WHERE id = $1{id} {cancel_lock}"),
+            by_id_for_update: format!("SELECT {columns} FROM tasks WHERE id = $1{id} {update_lock}"),
             list: format!(
                 "SELECT {columns} FROM tasks WHERE {filter}
                  ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4"
@@ -103,10 +104,10 @@ impl Statements {
                 "UPDATE tasks SET lease_expires_at = $1
                  WHERE id = $2{id} AND lease_owner = $3 AND status NOT IN {TERMINAL}"
             ),
-            cancel: format!(
-                "UPDATE tasks SET status = $1, updated_at = $2, body = $3{json},
+            overwrite: format!(
+                "UPDATE tasks SET status = $1, updated_at = $2, body = $3{json}, attempts = $4,
                      lease_owner = NULL, lease_expires_at = NULL
-                 WHERE id = $4{id}"
+                 WHERE id = $5{id}"
             ),
         }
     }

@@ -45,6 +45,55 @@ impl SqliteTaskStore {
         MIGRATOR.run(&pool).await?;
         Ok(Self { pool })
     }
+
+    /// Applies `change` to a task inside BEGIN IMMEDIATE, which takes the
+    /// write lock up front, so no worker can save between our read and our
+    /// write; returns the task as it now stands.
+    async fn transition(&self, id: TaskId, change: codec::Transition) -> Result<Option<Task>> {
+        let mut conn = self
+            .pool
+            .acquire()
+            .await
+            .map_err(StorageError::db("acquire"))?;
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut *conn)
+            .await
+            .map_err(StorageError::db("begin"))?;
+        let outcome = async {
+            let row = sqlx::query(&SQL.by_id_for_update)
+                .bind(id.to_string())
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(StorageError::db("load task"))?;
+            let Some(task) = row.as_ref().map(codec::decode).transpose()? else {
+                return Ok(None);
+            };
+            let Some(changed) = change(task.clone()) else {
+                return Ok(Some(task));
+            };
+            sqlx::query(&SQL.overwrite)
+                .bind(changed.status.as_str())
+                .bind(codec::millis(changed.updated_at))
+                .bind(codec::body_of(&changed)?)
+                .bind(codec::attempts_of(&changed))
+                .bind(id.to_string())
+                .execute(&mut *conn)
+                .await
+                .map_err(StorageError::db("update task"))?;
+            Ok(Some(changed))
+        }
+        .await;
+        let end = if outcome.is_ok() {
+            "COMMIT"
+        } else {
+            "ROLLBACK"
+        };
+        sqlx::query(end)
+            .execute(&mut *conn)
+            .await
+            .map_err(StorageError::db("end transaction"))?;
+        outcome
+    }
 }
 
 #[async_trait]
@@ -140,51 +189,11 @@ impl TaskStore for SqliteTaskStore {
     }
 
     async fn cancel(&self, id: TaskId) -> Result<Option<Task>> {
-        // BEGIN IMMEDIATE takes the write lock up front, so no worker can save
-        // between our read and our write.
-        let mut conn = self
-            .pool
-            .acquire()
-            .await
-            .map_err(StorageError::db("acquire"))?;
-        sqlx::query("BEGIN IMMEDIATE")
-            .execute(&mut *conn)
-            .await
-            .map_err(StorageError::db("begin"))?;
-        let outcome = async {
-            let row = sqlx::query(&SQL.by_id_for_cancel)
-                .bind(id.to_string())
-                .fetch_optional(&mut *conn)
-                .await
-                .map_err(StorageError::db("load task"))?;
-            let Some(task) = row.as_ref().map(codec::decode).transpose()? else {
-                return Ok(None);
-            };
-            if task.status.is_terminal() {
-                return Ok(Some(task));
-            }
-            let task = codec::cancelled(task);
-            sqlx::query(&SQL.cancel)
-                .bind(task.status.as_str())
-                .bind(codec::millis(task.updated_at))
-                .bind(codec::body_of(&task)?)
-                .bind(id.to_string())
-                .execute(&mut *conn)
-                .await
-                .map_err(StorageError::db("cancel task"))?;
-            Ok(Some(task))
-        }
-        .await;
-        let end = if outcome.is_ok() {
-            "COMMIT"
-        } else {
-            "ROLLBACK"
-        };
-        sqlx::query(end)
-            .execute(&mut *conn)
-            .await
-            .map_err(StorageError::db("end transaction"))?;
-        outcome
+        self.transition(id, codec::cancelled).await
+    }
+
+    async fn requeue(&self, id: TaskId) -> Result<Option<Task>> {
+        self.transition(id, codec::requeued).await
     }
 
     async fn health(&self) -> Result<()> {

@@ -140,6 +140,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/ingest/tasks/{task_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Runs a failed or cancelled task again from its stored upload, e.g. after
+         *     fixing what its error named. Any other task is left as it is (409).
+         */
+        post: operations["retry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/ingest/upload": {
         parameters: {
             query?: never;
@@ -293,7 +313,7 @@ export interface components {
         Task: {
             /**
              * Format: int32
-             * @description How many times a worker has picked this task up.
+             * @description How many times a worker has picked this task up (since the last retry).
              */
             attempts: number;
             /** Format: date-time */
@@ -306,6 +326,11 @@ export interface components {
             mode: components["schemas"]["IngestMode"];
             /** Format: int64 */
             rejected_row_count?: number | null;
+            /**
+             * Format: int32
+             * @description How many times a person asked to run it again after it ended.
+             */
+            retries?: number;
             /**
              * Format: int64
              * @description Rows accepted and written to the sink.
@@ -704,6 +729,56 @@ export interface operations {
                 };
             };
             /** @description The task had already finished */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    retry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The task to run again */
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued again */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            /** @description Malformed task id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such task */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The task has not failed or been cancelled, or its uploaded file is gone */
             409: {
                 headers: {
                     [name: string]: unknown;

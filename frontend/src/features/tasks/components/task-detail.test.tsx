@@ -70,3 +70,52 @@ describe('TaskDetail cancel', () => {
     expect(screen.queryByRole('button', { name: 'Cancel task' })).not.toBeInTheDocument();
   });
 });
+
+describe('TaskDetail run again', () => {
+  it('queues a failed task again and follows it', async () => {
+    const { default: userEvent } = await import('@testing-library/user-event');
+    let task = makeTask({
+      status: 'failed',
+      row_count: null,
+      error: { code: 'druid_cannot_read_input', message: 'Druid could not read the file.', hint: 'Check druid_s3_endpoint_url.' },
+    });
+    const fetchMock = stubFetch((url) => {
+      if (url.pathname.endsWith('/retry')) {
+        task = { ...task, status: 'queued', error: null, retries: 1 };
+        return { status: 202, body: task };
+      }
+      return { body: task };
+    });
+    const user = userEvent.setup();
+    renderWithProviders(<TaskDetail taskId={task.task_id} />);
+    await user.click(await screen.findByRole('button', { name: 'Run again' }));
+    await waitFor(() => expect(screen.getByTestId('task-detail')).toHaveAttribute('data-status', 'queued'));
+    const retryCall = fetchMock.mock.calls.find(([u]) => String(u).endsWith('/retry'));
+    expect(retryCall?.[1]).toMatchObject({ method: 'POST' });
+    expect(screen.queryByRole('button', { name: 'Run again' })).not.toBeInTheDocument();
+    expect(screen.queryByTestId('task-error')).not.toBeInTheDocument();
+    expect(screen.getByTestId('task-runs')).toHaveTextContent('run 2');
+  });
+
+  it('says why a task cannot run again', async () => {
+    const { default: userEvent } = await import('@testing-library/user-event');
+    const task = makeTask({ status: 'failed', row_count: null });
+    stubFetch((url) =>
+      url.pathname.endsWith('/retry')
+        ? { status: 409, body: { error: { code: 'upload_gone', message: 'The uploaded file is no longer stored; upload it again.' } } }
+        : { body: task },
+    );
+    const user = userEvent.setup();
+    renderWithProviders(<TaskDetail taskId={task.task_id} />);
+    await user.click(await screen.findByRole('button', { name: 'Run again' }));
+    expect(await screen.findByText(/no longer stored/)).toBeInTheDocument();
+  });
+
+  it('offers no retry for a task that succeeded', async () => {
+    const task = makeTask();
+    stubFetch(() => ({ body: task }));
+    renderWithProviders(<TaskDetail taskId={task.task_id} />);
+    await screen.findByTestId('task-detail');
+    expect(screen.queryByRole('button', { name: 'Run again' })).not.toBeInTheDocument();
+  });
+});

@@ -20,6 +20,7 @@ import { formatBytes, formatDateTime, formatDuration, formatNumber } from '@/lib
 import { useTask } from '../api/get-task';
 import { taskDurationMs } from '../utils/stages';
 import { CancelTaskButton } from './cancel-task-button';
+import { RetryTaskButton } from './retry-task-button';
 import { StageTimeline } from './stage-timeline';
 import { ValidationReport } from './validation-report';
 
@@ -81,10 +82,12 @@ export function TaskDetail({ taskId }: { taskId: string }) {
           </Typography>
           <Typography variant="body2" color="text.secondary">
             into <strong>{task.datasource}</strong> ({task.mode}) · {statusDescription(task.status)}
+            {(task.retries ?? 0) > 0 && <span data-testid="task-runs"> · run {(task.retries ?? 0) + 1}</span>}
           </Typography>
         </Box>
         <Stack direction="row" spacing={1} sx={{ alignItems: 'center' }}>
           <CancelTaskButton task={task} />
+          <RetryTaskButton task={task} />
           <StatusChip status={task.status} size="medium" />
         </Stack>
       </Stack>

@@ -1,0 +1,19 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { postJson } from '@/lib/api/client';
+import type { Task } from '@/lib/api/types';
+
+/** Queues a failed or cancelled task again from its stored upload (409 when it cannot be). */
+export function retryTask(taskId: string): Promise<Task> {
+  return postJson<Task>(`/ingest/tasks/${encodeURIComponent(taskId)}/retry`);
+}
+
+export function useRetryTask() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: retryTask,
+    onSuccess: (task) => {
+      queryClient.setQueryData(['tasks', 'detail', task.task_id], task);
+    },
+    onSettled: () => queryClient.invalidateQueries({ queryKey: ['tasks'] }),
+  });
+}
