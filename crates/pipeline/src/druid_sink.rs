@@ -75,7 +75,7 @@ pub fn druid_hint(message: &str) -> &'static str {
     } else if m.contains("nosuchbucket")
         || m.contains("bucket does not exist")
         || m.contains("nosuchkey")
-        || m.contains("not found")
+        || m.contains("key does not exist")
     {
         "Druid reached S3 but could not find the object: check the bucket name and druid_s3_enablePathStyleAccess=true in druid/environment (MinIO-style servers need path-style access)."
     } else if m.contains("unable to execute http request")
@@ -289,7 +289,7 @@ impl DruidSink {
             return Err(SinkError::new(
                 "druid_read_nothing",
                 "Druid's sampler read no rows from the uploaded file",
-                Some(druid_hint("not found")),
+                Some("Druid found the object but no rows in it; check that druid_s3_* in druid/environment point at the same S3 server this service writes to."),
             ));
         }
         Ok(())
@@ -438,17 +438,25 @@ impl DruidSink {
                 .load_percent(&plan.datasource, &plan.interval())
                 .await
                 .map_err(|e| druid_failure("druid_load_status_failed", &e))?;
+            // Loaded is not yet queryable: the broker learns of new segments
+            // (and of a new datasource) a moment after the coordinator, and
+            // answers "not found" until then. Ask again until the deadline.
+            let mut last_error = None;
             if loaded >= 100.0 {
-                let count = self.rows_of_upload(plan).await?;
-                if count > 0 {
-                    return Ok(count);
+                match self.rows_of_upload(plan).await {
+                    Ok(count) if count > 0 => return Ok(count),
+                    Ok(_) => {}
+                    Err(error) => last_error = Some(error.message),
                 }
             }
             if tokio::time::Instant::now() > deadline {
+                let last = last_error
+                    .map(|e| format!(" (last answer: {e})"))
+                    .unwrap_or_default();
                 return Err(SinkError::new(
                     "druid_segments_not_loaded",
-                    format!("Druid ingested the data but its segments were not queryable within {:?}", self.config.load_timeout),
-                    Some("Check the historical's capacity (druid_segmentCache_locations, druid_server_maxSize) and the coordinator's logs."),
+                    format!("Druid ingested the data but its segments were not queryable within {:?}{last}", self.config.load_timeout),
+                    Some("Check the historical's capacity (druid_segmentCache_locations, druid_server_maxSize) and the coordinator's and broker's logs."),
                 )
                 .retryable());
             }
@@ -654,6 +662,7 @@ mod tests {
             ("com.amazonaws.services.s3.model.AmazonS3Exception: Access Denied (Service: Amazon S3; Status Code: 403)", "druid_s3_accessKey"),
             ("The specified bucket does not exist (Service: Amazon S3; Error Code: NoSuchBucket)", "druid_s3_enablePathStyleAccess"),
             ("Unable to execute HTTP request: Connect to 127.0.0.1:9 failed: Connection refused", "druid_s3_endpoint_url"),
+            ("The specified key does not exist. (Service: Amazon S3; Status Code: 404; Error Code: NoSuchKey)", "druid_s3_enablePathStyleAccess"),
         ];
         for (message, setting) in cases {
             assert!(
@@ -661,5 +670,8 @@ mod tests {
                 "{message:?} should point at {setting}"
             );
         }
+        // A SQL error about a datasource is not about S3.
+        let sql = "CalciteContextException: From line 1, column 32 to line 1, column 54: Object 'sales' not found";
+        assert!(!druid_hint(sql).contains("druid_s3"), "{}", druid_hint(sql));
     }
 }

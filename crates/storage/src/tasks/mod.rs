@@ -4,6 +4,7 @@ mod codec;
 mod postgres;
 mod sql;
 mod sqlite;
+mod transition;
 
 use std::time::Duration;
 

@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use ingest_domain::{Task, TaskId};
 use sqlx::{postgres::PgPoolOptions, PgPool};
 
-use super::codec;
 use super::sql::{Dialect, Statements};
+use super::{codec, transition};
 use super::{TaskFilter, TaskPage, TaskStore};
 use crate::{Result, StorageError};
 
@@ -25,28 +25,9 @@ impl PostgresTaskStore {
     /// between); returns the task as it now stands.
     async fn transition(&self, id: TaskId, change: codec::Transition) -> Result<Option<Task>> {
         let mut tx = self.pool.begin().await.map_err(StorageError::db("begin"))?;
-        let row = sqlx::query(&SQL.by_id_for_update)
-            .bind(id.to_string())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(StorageError::db("load task"))?;
-        let Some(task) = row.as_ref().map(codec::decode).transpose()? else {
-            return Ok(None);
-        };
-        let Some(changed) = change(task.clone()) else {
-            return Ok(Some(task));
-        };
-        sqlx::query(&SQL.overwrite)
-            .bind(changed.status.as_str())
-            .bind(codec::millis(changed.updated_at))
-            .bind(codec::body_of(&changed)?)
-            .bind(codec::attempts_of(&changed))
-            .bind(id.to_string())
-            .execute(&mut *tx)
-            .await
-            .map_err(StorageError::db("update task"))?;
+        let outcome = transition::apply::<sqlx::Postgres>(&mut tx, &SQL, id, change).await?;
         tx.commit().await.map_err(StorageError::db("commit"))?;
-        Ok(Some(changed))
+        Ok(outcome)
     }
 
     /// Connects and brings the schema up to date.

@@ -10,8 +10,8 @@ use sqlx::{
     SqlitePool,
 };
 
-use super::codec;
 use super::sql::{Dialect, Statements};
+use super::{codec, transition};
 use super::{TaskFilter, TaskPage, TaskStore};
 use crate::{Result, StorageError};
 
@@ -59,30 +59,7 @@ impl SqliteTaskStore {
             .execute(&mut *conn)
             .await
             .map_err(StorageError::db("begin"))?;
-        let outcome = async {
-            let row = sqlx::query(&SQL.by_id_for_update)
-                .bind(id.to_string())
-                .fetch_optional(&mut *conn)
-                .await
-                .map_err(StorageError::db("load task"))?;
-            let Some(task) = row.as_ref().map(codec::decode).transpose()? else {
-                return Ok(None);
-            };
-            let Some(changed) = change(task.clone()) else {
-                return Ok(Some(task));
-            };
-            sqlx::query(&SQL.overwrite)
-                .bind(changed.status.as_str())
-                .bind(codec::millis(changed.updated_at))
-                .bind(codec::body_of(&changed)?)
-                .bind(codec::attempts_of(&changed))
-                .bind(id.to_string())
-                .execute(&mut *conn)
-                .await
-                .map_err(StorageError::db("update task"))?;
-            Ok(Some(changed))
-        }
-        .await;
+        let outcome = transition::apply::<sqlx::Sqlite>(&mut conn, &SQL, id, change).await;
         let end = if outcome.is_ok() {
             "COMMIT"
         } else {
