@@ -89,6 +89,22 @@ pub fn druid_hint(message: &str) -> &'static str {
     }
 }
 
+/// A read-probe failure as the health check words it.
+fn as_health_error(error: SinkError) -> SinkError {
+    let fix = error
+        .hint
+        .as_deref()
+        .map(|h| format!(" Fix: {h}"))
+        .unwrap_or_default();
+    SinkError {
+        message: format!(
+            "Druid answers but cannot read uploads from S3: {}.{fix}",
+            error.message
+        ),
+        ..error
+    }
+}
+
 fn druid_failure(code: &str, error: &DruidError) -> SinkError {
     match error {
         DruidError::Unreachable { .. } => SinkError::new(
@@ -166,22 +182,18 @@ impl DruidSink {
                 return verdict.clone();
             }
         }
-        let verdict = self.probe().await.map_err(|e| {
-            let fix = e
-                .hint
-                .as_deref()
-                .map(|h| format!(" Fix: {h}"))
-                .unwrap_or_default();
-            SinkError {
-                message: format!(
-                    "Druid answers but cannot read uploads from S3: {}.{fix}",
-                    e.message
-                ),
-                ..e
-            }
-        });
+        let verdict = self.probe().await.map_err(as_health_error);
         *last = Some((tokio::time::Instant::now(), verdict.clone()));
         verdict
+    }
+
+    /// What a real upload just showed about reading from S3 is fresher than
+    /// the last probe: the health check reports it at once.
+    async fn remember_read(&self, verdict: Result<(), SinkError>) {
+        *self.read_probe.lock().await = Some((
+            tokio::time::Instant::now(),
+            verdict.map_err(as_health_error),
+        ));
     }
 
     pub fn client(&self) -> &DruidClient {
@@ -505,7 +517,17 @@ impl Sink for DruidSink {
                 .retryable()
             })?;
         let plan = self.plan(&job, location.bucket, location.key);
-        self.preflight(&plan).await?;
+        let preflight = self.preflight(&plan).await;
+        // Druid reading (or refusing to read) S3 says something about its
+        // settings; a transient error or one odd file does not.
+        match &preflight {
+            Ok(()) => self.remember_read(Ok(())).await,
+            Err(e) if e.code == "druid_cannot_read_input" && !e.retryable => {
+                self.remember_read(Err(e.clone())).await;
+            }
+            Err(_) => {}
+        }
+        preflight?;
         if job.task.retries > 0 {
             self.ensure_not_ingested_before(&plan).await?;
         }
