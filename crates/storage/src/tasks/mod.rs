@@ -2,9 +2,9 @@
 
 mod codec;
 mod postgres;
+mod queries;
 mod sql;
 mod sqlite;
-mod transition;
 
 use std::time::Duration;
 

@@ -51,9 +51,10 @@ pub(crate) struct Statements {
     pub count: String,
     /// $1 owner, $2 lease expiry, $3 now.
     pub claim: String,
-    /// $1 status, $2 updated, $3 body, $4 finished, $5 lease expiry, $6 id, $7 owner.
+    /// $1 status, $2 updated, $3 body, $4 finished, $5 lease expiry, $6 id,
+    /// $7 owner; returns the id when the owner still held it.
     pub save: String,
-    /// $1 lease expiry, $2 id, $3 owner.
+    /// $1 lease expiry, $2 id, $3 owner; returns the id as `save` does.
     pub renew: String,
     /// Rewrites a task that no worker holds (cancel, requeue):
     /// $1 status, $2 updated, $3 body, $4 attempts, $5 id.
@@ -98,11 +99,13 @@ impl Statements {
                 "UPDATE tasks SET status = $1, updated_at = $2, body = $3{json},
                      lease_owner = CASE WHEN $4 THEN NULL ELSE lease_owner END,
                      lease_expires_at = CASE WHEN $4 THEN NULL ELSE $5 END
-                 WHERE id = $6{id} AND lease_owner = $7 AND status NOT IN {TERMINAL}"
+                 WHERE id = $6{id} AND lease_owner = $7 AND status NOT IN {TERMINAL}
+                 RETURNING status"
             ),
             renew: format!(
                 "UPDATE tasks SET lease_expires_at = $1
-                 WHERE id = $2{id} AND lease_owner = $3 AND status NOT IN {TERMINAL}"
+                 WHERE id = $2{id} AND lease_owner = $3 AND status NOT IN {TERMINAL}
+                 RETURNING status"
             ),
             overwrite: format!(
                 "UPDATE tasks SET status = $1, updated_at = $2, body = $3{json}, attempts = $4,
