@@ -48,6 +48,8 @@ pub enum Command {
     Upload(UploadArgs),
     /// Check every configured backend and say what to fix.
     Doctor(Box<Settings>),
+    /// Run a failed or cancelled task again from its stored upload and follow it.
+    Retry(RetryArgs),
 }
 
 /// Backends and server settings.
@@ -133,6 +135,17 @@ pub struct ValidateArgs {
     /// Also write the accepted rows here as normalized Parquet.
     #[arg(long)]
     pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RetryArgs {
+    /// The task id the upload returned.
+    pub task_id: String,
+    #[arg(long, env = "INGEST_SERVER", default_value = "http://127.0.0.1:8000")]
+    pub server: String,
+    /// Return once the task is queued again, without following it.
+    #[arg(long)]
+    pub no_wait: bool,
 }
 
 #[derive(Debug, Args)]

@@ -10,5 +10,6 @@ async fn main() -> anyhow::Result<std::process::ExitCode> {
         Some(Command::Validate(args)) => cli::validate(args),
         Some(Command::Upload(args)) => cli::upload(args).await,
         Some(Command::Doctor(settings)) => cli::doctor(*settings).await,
+        Some(Command::Retry(args)) => cli::retry(args).await,
     }
 }

@@ -8,7 +8,7 @@ mod validate;
 use std::process::ExitCode;
 
 pub use doctor::doctor;
-pub use upload::upload;
+pub use upload::{retry, upload};
 pub use validate::validate;
 
 use crate::{config::Settings, startup::Application, telemetry};

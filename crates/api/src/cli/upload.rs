@@ -7,7 +7,7 @@ use ingest_domain::{Task, TaskStatus};
 use reqwest::multipart::{Form, Part};
 use tokio_util::io::ReaderStream;
 
-use crate::config::UploadArgs;
+use crate::config::{RetryArgs, UploadArgs};
 
 pub async fn upload(args: UploadArgs) -> anyhow::Result<ExitCode> {
     let server = args.server.trim_end_matches('/').to_owned();
@@ -56,15 +56,7 @@ pub async fn upload(args: UploadArgs) -> anyhow::Result<ExitCode> {
         .await
         .context("the server's answer was not JSON")?;
     if !status.is_success() {
-        let error = &body["error"];
-        eprintln!(
-            "✗ upload rejected ({status}): {}",
-            error["message"].as_str().unwrap_or("unknown error")
-        );
-        if let Some(hint) = error["details"]["hint"].as_str() {
-            eprintln!("  hint: {hint}");
-        }
-        return Ok(ExitCode::FAILURE);
+        return Ok(refused("upload rejected", status, &body));
     }
     let task_id = body["task_id"]
         .as_str()
@@ -75,6 +67,43 @@ pub async fn upload(args: UploadArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     follow(&client, &server, &task_id).await
+}
+
+/// `ingest retry`: queues a failed or cancelled task again, then follows it.
+pub async fn retry(args: RetryArgs) -> anyhow::Result<ExitCode> {
+    let server = args.server.trim_end_matches('/').to_owned();
+    let client = reqwest::Client::new();
+    let response = client
+        .post(format!("{server}/api/ingest/tasks/{}/retry", args.task_id))
+        .send()
+        .await
+        .with_context(|| format!("cannot reach the server at {server}"))?;
+    let status = response.status();
+    let body: serde_json::Value = response
+        .json()
+        .await
+        .context("the server's answer was not JSON")?;
+    if !status.is_success() {
+        return Ok(refused("cannot run it again", status, &body));
+    }
+    println!("task {} queued again", args.task_id);
+    if args.no_wait {
+        return Ok(ExitCode::SUCCESS);
+    }
+    follow(&client, &server, &args.task_id).await
+}
+
+/// Prints the server's error envelope and its hint.
+fn refused(what: &str, status: reqwest::StatusCode, body: &serde_json::Value) -> ExitCode {
+    let error = &body["error"];
+    eprintln!(
+        "✗ {what} ({status}): {}",
+        error["message"].as_str().unwrap_or("unknown error")
+    );
+    if let Some(hint) = error["details"]["hint"].as_str() {
+        eprintln!("  hint: {hint}");
+    }
+    ExitCode::FAILURE
 }
 
 async fn follow(client: &reqwest::Client, server: &str, task_id: &str) -> anyhow::Result<ExitCode> {
@@ -123,6 +152,12 @@ fn report(task: &Task) -> ExitCode {
                     }
                 }
                 None => eprintln!("✗ {}", task.status),
+            }
+            if task.can_retry() {
+                eprintln!(
+                    "  once fixed, run it again without re-sending the file: ingest retry {}",
+                    task.task_id
+                );
             }
             ExitCode::FAILURE
         }

@@ -319,6 +319,50 @@ async fn failed_and_cancelled_tasks_can_be_run_again_and_nothing_else() {
     crate::helpers::assert_error(retry("nope".into()).await, 400, "invalid_task_id").await;
 }
 
+/// Runs the real `ingest` binary with `args`; (exit code, stdout + stderr).
+async fn ingest_cli(args: Vec<String>) -> (Option<i32>, String) {
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_ingest"))
+        .args(args)
+        .output()
+        .await
+        .expect("ingest runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.code(), text)
+}
+
+#[tokio::test]
+async fn the_cli_runs_a_failed_task_again_and_explains_a_refusal() {
+    let app = TestApp::spawn(Backends::Embedded).await;
+    let failed = app.ingest("b.csv", b"t,v\n".to_vec(), "cli_again").await;
+    assert_eq!(failed.status, TaskStatus::Failed);
+    let id = failed.task_id.to_string();
+    let retry = |extra: &[&str]| {
+        let mut args = vec![
+            "retry".to_owned(),
+            id.clone(),
+            "--server".into(),
+            app.url.clone(),
+        ];
+        args.extend(extra.iter().map(|s| (*s).to_owned()));
+        ingest_cli(args)
+    };
+
+    let (code, out) = retry(&["--no-wait"]).await;
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("queued again"), "{out}");
+    assert_eq!(app.task(&id).await.status, TaskStatus::Queued);
+
+    // Already queued: the server refuses, and the CLI says why.
+    let (code, out) = retry(&["--no-wait"]).await;
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("cannot run it again (409 Conflict)"), "{out}");
+    assert!(out.contains("only failed or cancelled tasks"), "{out}");
+}
+
 #[tokio::test]
 async fn health_reports_each_dependency() {
     let app = TestApp::spawn(Backends::Embedded).await;
