@@ -234,9 +234,10 @@ impl DruidSink {
     pub async fn probe(&self) -> Result<(), SinkError> {
         let scratch =
             tempfile::tempdir().map_err(|e| SinkError::new("probe_failed", e.to_string(), None))?;
-        let (csv, parquet) = (
+        let format = self.normalized_format();
+        let (csv, normalized) = (
             scratch.path().join("probe.csv"),
-            scratch.path().join("probe.json"),
+            scratch.path().join(format!("probe.{}", format.extension())),
         );
         std::fs::write(&csv, "time,probe\n2024-01-01T00:00:00Z,1\n")
             .map_err(|e| SinkError::new("probe_failed", e.to_string(), None))?;
@@ -245,16 +246,20 @@ impl DruidSink {
             delimiter: None,
             timestamp_column: None,
             fallback_time: Utc::now(),
-            output_format: OutputFormat::Ndjson,
+            output_format: format,
         };
-        let report = ingest_validation::validate(&csv, &options, Some(&parquet))
+        let report = ingest_validation::validate(&csv, &options, Some(&normalized))
             .map_err(|e| SinkError::new("probe_failed", e.to_string(), None))?;
-        let key = format!("probe/druid-read-{}.json", uuid::Uuid::new_v4());
+        let key = format!(
+            "probe/druid-read-{}.{}",
+            uuid::Uuid::new_v4(),
+            format.extension()
+        );
         let location = self
             .objects
             .s3_location(&key)
             .ok_or_else(|| SinkError::new("druid_needs_s3", "the object store is not S3", None))?;
-        upload_file(self.objects.as_ref(), &key, &parquet)
+        upload_file(self.objects.as_ref(), &key, &normalized)
             .await
             .map_err(|e| SinkError::new("object_store_failed", e.to_string(), None))?;
         let now = Utc::now();
@@ -273,7 +278,7 @@ impl DruidSink {
         let task = Task::queued(upload, now, now);
         let job = SinkJob {
             task: &task,
-            normalized: &parquet,
+            normalized: &normalized,
             report: &report,
         };
         let outcome = self
@@ -413,6 +418,9 @@ impl DruidSink {
     /// Druid (e.g. it failed only at the count check); appending them again
     /// would count them twice.
     async fn ensure_not_ingested_before(&self, plan: &IngestionPlan) -> Result<(), SinkError> {
+        if !plan.append {
+            return Ok(()); // replace overwrites them
+        }
         let exists = self
             .client
             .sql(
@@ -430,7 +438,7 @@ impl DruidSink {
         } else {
             0
         };
-        if plan.append && earlier > 0 {
+        if earlier > 0 {
             return Err(SinkError::new(
                 "already_in_druid",
                 format!("Druid already holds {earlier} rows of this upload from an earlier run; running it again would add them twice"),
@@ -498,7 +506,11 @@ impl Sink for DruidSink {
         job: SinkJob<'_>,
         progress: &mut dyn DruidProgress,
     ) -> Result<SinkOutcome, SinkError> {
-        let key = format!("normalized/{}.json", job.task.task_id);
+        let key = format!(
+            "normalized/{}.{}",
+            job.task.task_id,
+            self.normalized_format().extension()
+        );
         let Some(location) = self.objects.s3_location(&key) else {
             return Err(SinkError::new(
                 "druid_needs_s3",

@@ -218,10 +218,7 @@ impl Pipeline {
 
         let input = scratch.join("input");
         let output_format = self.sink.normalized_format();
-        let normalized = scratch.join(match output_format {
-            ingest_validation::OutputFormat::Parquet => "normalized.parquet",
-            ingest_validation::OutputFormat::Ndjson => "normalized.json",
-        });
+        let normalized = scratch.join(format!("normalized.{}", output_format.extension()));
         self.objects.download_to(&task.object_key, &input).await?;
         let options = ingest_validation::Options {
             format: task.format,

@@ -31,6 +31,16 @@ pub enum OutputFormat {
     Ndjson,
 }
 
+impl OutputFormat {
+    /// File-name extension of a normalized file in this layout.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Parquet => "parquet",
+            Self::Ndjson => "json",
+        }
+    }
+}
+
 /// A cell converted to its column's type.
 enum Typed {
     Null,

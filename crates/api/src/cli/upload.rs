@@ -43,18 +43,15 @@ pub async fn upload(args: UploadArgs) -> anyhow::Result<ExitCode> {
         form = form.text("timestamp_column", column.clone());
     }
     let client = reqwest::Client::new();
-    let response = client
-        .post(format!("{server}/api/ingest/upload"))
-        .multipart(form)
-        .send()
-        .await
-        .with_context(|| format!("cannot reach the server at {server}"))?;
+    let answer = send(
+        client
+            .post(format!("{server}/api/ingest/upload"))
+            .multipart(form),
+        &server,
+    )
+    .await;
     bar.finish_and_clear();
-    let status = response.status();
-    let body: serde_json::Value = response
-        .json()
-        .await
-        .context("the server's answer was not JSON")?;
+    let (status, body) = answer?;
     if !status.is_success() {
         return Ok(refused("upload rejected", status, &body));
     }
@@ -73,16 +70,11 @@ pub async fn upload(args: UploadArgs) -> anyhow::Result<ExitCode> {
 pub async fn retry(args: RetryArgs) -> anyhow::Result<ExitCode> {
     let server = args.server.trim_end_matches('/').to_owned();
     let client = reqwest::Client::new();
-    let response = client
-        .post(format!("{server}/api/ingest/tasks/{}/retry", args.task_id))
-        .send()
-        .await
-        .with_context(|| format!("cannot reach the server at {server}"))?;
-    let status = response.status();
-    let body: serde_json::Value = response
-        .json()
-        .await
-        .context("the server's answer was not JSON")?;
+    let (status, body) = send(
+        client.post(format!("{server}/api/ingest/tasks/{}/retry", args.task_id)),
+        &server,
+    )
+    .await?;
     if !status.is_success() {
         return Ok(refused("cannot run it again", status, &body));
     }
@@ -91,6 +83,23 @@ pub async fn retry(args: RetryArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     follow(&client, &server, &args.task_id).await
+}
+
+/// Sends a request to the server; its status and JSON answer.
+async fn send(
+    request: reqwest::RequestBuilder,
+    server: &str,
+) -> anyhow::Result<(reqwest::StatusCode, serde_json::Value)> {
+    let response = request
+        .send()
+        .await
+        .with_context(|| format!("cannot reach the server at {server}"))?;
+    let status = response.status();
+    let body = response
+        .json()
+        .await
+        .context("the server's answer was not JSON")?;
+    Ok((status, body))
 }
 
 /// Prints the server's error envelope and its hint.
