@@ -42,11 +42,14 @@ serve() {
 
 PORT=$(free_port)
 # The main e2e server uses the embedded backends, whatever the shell exported.
-serve embedded "$PORT" -u DATABASE_URL -u S3_BUCKET -u S3_ENDPOINT -u DRUID_URL
+serve embedded "$PORT" -u DATABASE_URL -u S3_BUCKET -u S3_ENDPOINT -u DRUID_URL \
+  -u DRUID_OVERLORD_URL -u DRUID_COORDINATOR_URL
 if [[ -n ${DRUID_URL_BROKEN_ENDPOINT:-} ]]; then
   BROKEN_PORT=$(free_port)
-  # The stack's S3 (Druid reads uploads there), its own SQLite task store.
-  serve misconfigured "$BROKEN_PORT" -u DATABASE_URL DRUID_URL="$DRUID_URL_BROKEN_ENDPOINT"
+  # The stack's S3 (Druid reads uploads there), its own SQLite task store,
+  # and every Druid API at the broken overlord (not the real one's URLs).
+  serve misconfigured "$BROKEN_PORT" -u DATABASE_URL -u DRUID_OVERLORD_URL -u DRUID_COORDINATOR_URL \
+    DRUID_URL="$DRUID_URL_BROKEN_ENDPOINT"
   export E2E_MISCONFIGURED_URL="http://127.0.0.1:$BROKEN_PORT"
 else
   echo "DRUID_URL_BROKEN_ENDPOINT is not set: the misconfigured-Druid browser test does not run" >&2

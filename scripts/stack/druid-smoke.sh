@@ -2,7 +2,8 @@
 # `scripts/stack.sh smoke`: proves the running stack end to end the way the
 # ingest service uses it: a CSV in bucket `ingest`, the sampler, an
 # index_parallel task reading it through Druid's s3 input source, segments
-# pushed to S3 deep storage and loaded, and a SQL count through the router.
+# pushed to S3 deep storage and loaded, and a SQL count through the router
+# (tasks and the sampler go to the overlord itself, as the service does).
 
 SMOKE_DATASOURCE=${SMOKE_DATASOURCE:-probe}
 SMOKE_KEY=${SMOKE_KEY:-probe/tiny.csv}
@@ -14,7 +15,8 @@ json_field() {
     sed -E "s/^\"$1\":[[:space:]]*\"?//; s/\"$//"
 }
 
-druid_post() { curl -fsS -m 120 -H 'Content-Type: application/json' -X POST "$DRUID_ROUTER_URL$1" -d @-; }
+# druid_post URL PATH: POST stdin's JSON.
+druid_post() { curl -fsS -m 120 -H 'Content-Type: application/json' -X POST "$1$2" -d @-; }
 
 # smoke_spec TYPE: the ingestion spec (the "spec" object of a task or a
 # sampler request). Druid 25's sampler knows only type "index"; tasks use
@@ -51,21 +53,21 @@ druid_smoke() {
   # Sampler: Druid reads the object and parses it without ingesting.
   t=$(now_s)
   n=$( { echo '{"type": "index", "samplerConfig": {"numRows": 10}, "spec":'; smoke_spec index; echo '}'; } |
-    druid_post /druid/indexer/v1/sampler | json_field numRowsIndexed) || die "sampler request failed"
+    druid_post "$DRUID_OVERLORD_URL" /druid/indexer/v1/sampler | json_field numRowsIndexed) || die "sampler request failed"
   [[ $n == 3 ]] || die "sampler indexed '$n' rows, expected 3"
   log "smoke: sampler read 3 rows in $(elapsed "$t")"
 
   t=$(now_s)
-  id=$( { echo '{"type": "index_parallel", "spec":'; smoke_spec index_parallel; echo '}'; } | druid_post /druid/indexer/v1/task | json_field task) || die "task submission failed"
+  id=$( { echo '{"type": "index_parallel", "spec":'; smoke_spec index_parallel; echo '}'; } | druid_post "$DRUID_OVERLORD_URL" /druid/indexer/v1/task | json_field task) || die "task submission failed"
   [[ -n $id ]] || die "no task id returned"
   log "smoke: task $id submitted"
   local deadline=$((SECONDS + 300))
   while :; do
-    status=$(curl -fsS -m 10 "$DRUID_ROUTER_URL/druid/indexer/v1/task/$id/status" | json_field statusCode) || true
+    status=$(curl -fsS -m 10 "$DRUID_OVERLORD_URL/druid/indexer/v1/task/$id/status" | json_field statusCode) || true
     [[ $status == SUCCESS ]] && break
     [[ $status == FAILED ]] && {
-      curl -fsS -m 10 "$DRUID_ROUTER_URL/druid/indexer/v1/task/$id/status" >&2; echo >&2
-      die "task $id FAILED (log: curl $DRUID_ROUTER_URL/druid/indexer/v1/task/$id/log)"
+      curl -fsS -m 10 "$DRUID_OVERLORD_URL/druid/indexer/v1/task/$id/status" >&2; echo >&2
+      die "task $id FAILED (log: curl $DRUID_OVERLORD_URL/druid/indexer/v1/task/$id/log)"
     }
     ((SECONDS < deadline)) || die "task $id still '$status' after 300s"
     sleep 2
@@ -78,7 +80,7 @@ druid_smoke() {
   deadline=$((SECONDS + 180))
   while :; do
     n=$(echo "{\"query\": \"SELECT COUNT(*) AS n, SUM(amount) AS s FROM \\\"$SMOKE_DATASOURCE\\\"\", \"resultFormat\": \"array\"}" |
-      druid_post /druid/v2/sql 2>/dev/null | tr -d '[:space:]') || true
+      druid_post "$DRUID_ROUTER_URL" /druid/v2/sql 2>/dev/null | tr -d '[:space:]') || true
     [[ $n == '[[3,15]]' ]] && break
     ((SECONDS < deadline)) || die "SQL count is '$n', expected [[3,15]] after 180s"
     sleep 2

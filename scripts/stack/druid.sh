@@ -76,6 +76,10 @@ druid_port() {
   echo "${p:?no port for $1 in local-overrides.properties}"
 }
 DRUID_ROUTER_URL="http://127.0.0.1:$(druid_port router)"
+# The coordinator runs the overlord too (druid/coordinator.env). The router's
+# management proxy is off (druid/router.env), so task and coordinator APIs are
+# asked of this process directly; only SQL goes through the router.
+DRUID_OVERLORD_URL="http://127.0.0.1:$(druid_port coordinator)"
 
 # druid_start_service SVC [NAME]: start Druid service SVC from the rendered
 # configuration $DRUID_RUN/conf/NAME, recorded as process druid-NAME (NAME
@@ -107,7 +111,7 @@ druid_start_service() {
 }
 
 druid_healthy() { curl -fs -m 5 "http://127.0.0.1:$(druid_port "$1")/status/health" | grep -q true; }
-druid_has_worker() { curl -fs -m 5 "$DRUID_ROUTER_URL/druid/indexer/v1/workers" | grep -q '"worker"'; }
+druid_has_worker() { curl -fs -m 5 "$DRUID_OVERLORD_URL/druid/indexer/v1/workers" | grep -q '"worker"'; }
 druid_broker_ready() { curl -fs -m 5 -o /dev/null "http://127.0.0.1:$(druid_port broker)/druid/broker/v1/readiness"; }
 
 druid_up() {
@@ -161,7 +165,11 @@ druid_down() {
 
 druid_status() { curl -fs -m 5 "$DRUID_ROUTER_URL/status/health" | grep -q true; }
 
-druid_env() { echo "export DRUID_URL=$DRUID_ROUTER_URL"; }
+druid_env() {
+  echo "export DRUID_URL=$DRUID_ROUTER_URL"
+  echo "export DRUID_OVERLORD_URL=$DRUID_OVERLORD_URL"
+  echo "export DRUID_COORDINATOR_URL=$DRUID_OVERLORD_URL"
+}
 
 # shellcheck source=druid-smoke.sh
 source "$HERE/druid-smoke.sh"

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use ingest_druid::{Credentials, DruidClient};
+use ingest_druid::{Credentials, DruidClient, DruidUrls};
 use ingest_pipeline::{DruidSink, DruidSinkConfig, LocalParquetSink, Sink};
 use ingest_storage::{
     object::{LocalObjectStore, S3Config, S3ObjectStore},
@@ -96,7 +96,8 @@ pub async fn object_store(settings: &Settings) -> Result<Arc<dyn ObjectStore>, B
     }
 }
 
-/// The Druid client the settings describe, if DRUID_URL is set.
+/// The Druid client the settings describe, if DRUID_URL is set (the
+/// Overlord and Coordinator URLs default to it).
 pub fn druid_client(settings: &Settings) -> Result<Option<DruidClient>, BackendError> {
     let Some(url) = &settings.druid_url else {
         return Ok(None);
@@ -112,9 +113,14 @@ pub fn druid_client(settings: &Settings) -> Result<Option<DruidClient>, BackendE
                 .map(|p| p.expose().to_owned())
                 .unwrap_or_default(),
         });
-    DruidClient::new(url, credentials)
-        .map(Some)
-        .map_err(|e| BackendError::Druid(e.to_string()))
+    DruidUrls::new(
+        url,
+        settings.druid_overlord_url.as_deref(),
+        settings.druid_coordinator_url.as_deref(),
+    )
+    .and_then(|urls| DruidClient::with_urls(urls, credentials))
+    .map(Some)
+    .map_err(|e| BackendError::Druid(e.to_string()))
 }
 
 pub fn sink(

@@ -82,6 +82,13 @@ pub struct Settings {
     /// Druid router (or overlord) URL; unset writes to the local Parquet sink.
     #[arg(long, env = "DRUID_URL")]
     pub druid_url: Option<String>,
+    /// The Overlord's own URL (tasks, sampler), for a router whose management
+    /// proxy is off; default: DRUID_URL. Used only when DRUID_URL is set.
+    #[arg(long, env = "DRUID_OVERLORD_URL")]
+    pub druid_overlord_url: Option<String>,
+    /// The Coordinator's own URL (segment load status); default: DRUID_URL.
+    #[arg(long, env = "DRUID_COORDINATOR_URL")]
+    pub druid_coordinator_url: Option<String>,
     /// Druid basic-auth user, when Druid requires one.
     #[arg(long, env = "DRUID_USERNAME")]
     pub druid_username: Option<String>,

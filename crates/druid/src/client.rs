@@ -1,13 +1,18 @@
-//! HTTP client for Druid's router: Overlord task API, sampler, Coordinator
-//! load status and Druid SQL with parameters. Connection failures are
-//! retried with backoff; Druid's own error text is kept for the user.
+//! HTTP client for Druid: Overlord task API and sampler, Coordinator load
+//! status, and Druid SQL with parameters through the router. Each goes to its
+//! own URL ([`DruidUrls`]), all of them the router's unless told otherwise.
+//! Connection failures are retried with backoff; Druid's own error text is
+//! kept for the user.
 
 use std::time::Duration;
 
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::DruidError;
+use crate::{
+    urls::{DruidUrls, Process},
+    DruidError,
+};
 
 /// Basic-auth credentials, when Druid's security extension is on.
 #[derive(Clone)]
@@ -27,7 +32,7 @@ impl std::fmt::Debug for Credentials {
 #[derive(Clone, Debug)]
 pub struct DruidClient {
     http: reqwest::Client,
-    base: String,
+    urls: DruidUrls,
     credentials: Option<Credentials>,
     /// Attempts for a request whose connection fails.
     attempts: u32,
@@ -95,11 +100,13 @@ fn rejected(what: &'static str, status: u16, body: &str) -> DruidError {
 }
 
 impl DruidClient {
+    /// Every API at one URL (a router with its management proxy on, or a
+    /// single Overlord for the task API alone).
     pub fn new(base_url: &str, credentials: Option<Credentials>) -> Result<Self, DruidError> {
-        let base = base_url.trim_end_matches('/').to_owned();
-        if !(base.starts_with("http://") || base.starts_with("https://")) {
-            return Err(DruidError::BadUrl(base_url.to_owned()));
-        }
+        Self::with_urls(DruidUrls::new(base_url, None, None)?, credentials)
+    }
+
+    pub fn with_urls(urls: DruidUrls, credentials: Option<Credentials>) -> Result<Self, DruidError> {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(120))
@@ -107,7 +114,7 @@ impl DruidClient {
             .map_err(|e| DruidError::BadUrl(e.to_string()))?;
         Ok(Self {
             http,
-            base,
+            urls,
             credentials,
             attempts: 4,
         })
@@ -119,13 +126,19 @@ impl DruidClient {
         self
     }
 
+    /// The router's URL (DRUID_URL).
     pub fn base_url(&self) -> &str {
-        &self.base
+        &self.urls.router
+    }
+
+    pub fn urls(&self) -> &DruidUrls {
+        &self.urls
     }
 
     async fn send(
         &self,
         what: &'static str,
+        base: &str,
         request: impl Fn() -> reqwest::RequestBuilder,
     ) -> Result<String, DruidError> {
         let mut delay = Duration::from_millis(500);
@@ -162,24 +175,32 @@ impl DruidClient {
             }
         }
         Err(DruidError::Unreachable {
-            url: self.base.clone(),
+            url: base.to_owned(),
             reason: last,
         })
     }
 
-    async fn get(&self, what: &'static str, path: &str) -> Result<String, DruidError> {
-        let url = format!("{}{path}", self.base);
-        self.send(what, || self.http.get(&url)).await
+    async fn get(
+        &self,
+        what: &'static str,
+        process: Process,
+        path: &str,
+    ) -> Result<String, DruidError> {
+        let base = self.urls.of(process);
+        let url = format!("{base}{path}");
+        self.send(what, base, || self.http.get(&url)).await
     }
 
     async fn post_json(
         &self,
         what: &'static str,
+        process: Process,
         path: &str,
         body: &Value,
     ) -> Result<String, DruidError> {
-        let url = format!("{}{path}", self.base);
-        self.send(what, || self.http.post(&url).json(body)).await
+        let base = self.urls.of(process);
+        let url = format!("{base}{path}");
+        self.send(what, base, || self.http.post(&url).json(body)).await
     }
 
     fn parse<T: for<'de> Deserialize<'de>>(
@@ -192,22 +213,31 @@ impl DruidClient {
         })
     }
 
-    /// `GET /status/health`.
+    /// `GET /status/health` of each configured URL (router, Overlord,
+    /// Coordinator), so a wrong one is named.
     pub async fn healthy(&self) -> Result<(), DruidError> {
-        let body = self.get("the health check", "/status/health").await?;
-        if body.trim() == "true" {
-            Ok(())
-        } else {
-            Err(DruidError::Unexpected {
-                what: "the health check",
-                reason: body,
-            })
+        for base in self.urls.distinct() {
+            let url = format!("{base}/status/health");
+            let body = self
+                .send("the health check", base, || self.http.get(&url))
+                .await?;
+            if body.trim() != "true" {
+                return Err(DruidError::Unexpected {
+                    what: "the health check",
+                    reason: format!("{base}: {body}"),
+                });
+            }
         }
+        Ok(())
     }
 
-    /// Artifacts of the extensions Druid loaded (`GET /status`).
+    /// Artifacts of the extensions the Overlord loaded (`GET /status`): it
+    /// runs the sampler and gives its tasks the same load list.
     pub async fn loaded_extensions(&self) -> Result<Vec<String>, DruidError> {
-        let status: Value = Self::parse("the status", &self.get("the status", "/status").await?)?;
+        let status: Value = Self::parse(
+            "the status",
+            &self.get("the status", Process::Overlord, "/status").await?,
+        )?;
         Ok(status["modules"]
             .as_array()
             .map(|modules| {
@@ -224,7 +254,12 @@ impl DruidClient {
     pub async fn submit(&self, task: &Value) -> Result<String, DruidError> {
         let id = task["id"].as_str().unwrap_or_default().to_owned();
         match self
-            .post_json("the task submission", "/druid/indexer/v1/task", task)
+            .post_json(
+                "the task submission",
+                Process::Overlord,
+                "/druid/indexer/v1/task",
+                task,
+            )
             .await
         {
             Ok(body) => {
@@ -248,7 +283,7 @@ impl DruidClient {
         let path = format!("/druid/indexer/v1/task/{}/status", urlencode(task_id));
         let envelope: Envelope = Self::parse(
             "the task status",
-            &self.get("the task status", &path).await?,
+            &self.get("the task status", Process::Overlord, &path).await?,
         )?;
         Ok(envelope.status)
     }
@@ -258,7 +293,7 @@ impl DruidClient {
         let path = format!("/druid/indexer/v1/task/{}/reports", urlencode(task_id));
         let body: Value = Self::parse(
             "the task report",
-            &self.get("the task report", &path).await?,
+            &self.get("the task report", Process::Overlord, &path).await?,
         )?;
         let payload = &body["ingestionStatsAndErrors"]["payload"];
         let build = &payload["rowStats"]["buildSegments"];
@@ -296,12 +331,12 @@ impl DruidClient {
             "/druid/indexer/v1/task/{}/log?offset=-{bytes}",
             urlencode(task_id)
         );
-        self.get("the task log", &path).await
+        self.get("the task log", Process::Overlord, &path).await
     }
 
     pub async fn shutdown(&self, task_id: &str) -> Result<(), DruidError> {
         let path = format!("/druid/indexer/v1/task/{}/shutdown", urlencode(task_id));
-        self.post_json("the task shutdown", &path, &json!({}))
+        self.post_json("the task shutdown", Process::Overlord, &path, &json!({}))
             .await
             .map(|_| ())
     }
@@ -311,7 +346,12 @@ impl DruidClient {
         let body: Value = Self::parse(
             "the sampler",
             &self
-                .post_json("the sampler", "/druid/indexer/v1/sampler", sampler_spec)
+                .post_json(
+                    "the sampler",
+                    Process::Overlord,
+                    "/druid/indexer/v1/sampler",
+                    sampler_spec,
+                )
                 .await?,
         )?;
         let rows = body["data"].as_array().cloned().unwrap_or_default();
@@ -334,7 +374,9 @@ impl DruidClient {
             urlencode(datasource),
             urlencode(interval)
         );
-        let body = self.get("the load status", &path).await?;
+        let body = self
+            .get("the load status", Process::Coordinator, &path)
+            .await?;
         if body.trim().is_empty() {
             return Ok(0.0);
         }
@@ -348,7 +390,7 @@ impl DruidClient {
         Self::parse(
             "the SQL query",
             &self
-                .post_json("the SQL query", "/druid/v2/sql", &body)
+                .post_json("the SQL query", Process::Router, "/druid/v2/sql", &body)
                 .await?,
         )
     }

@@ -4,10 +4,12 @@
 mod client;
 mod error;
 mod spec;
+mod urls;
 
 pub use client::{
     timestamp, varchar, Credentials, DruidClient, IngestionStats, SamplerOutcome, TaskReport,
     TaskState, TaskStatusCode,
 };
 pub use error::DruidError;
+pub use urls::DruidUrls;
 pub use spec::{DimensionType, IngestionPlan, SegmentGranularity, SpecColumn, LINEAGE_COLUMN};

@@ -77,11 +77,13 @@ async fn druid_checks(settings: &Settings, client: &DruidClient) -> bool {
         line(
             false,
             "druid",
-            &format!("{e}; check DRUID_URL (the router, e.g. http://127.0.0.1:8888)"),
+            &format!(
+                "{e}; check DRUID_URL (the router, e.g. http://127.0.0.1:8888) and, when set, DRUID_OVERLORD_URL and DRUID_COORDINATOR_URL"
+            ),
         );
         return false;
     }
-    line(true, "druid", client.base_url());
+    line(true, "druid", &client.urls().to_string());
     let extensions = match client.loaded_extensions().await {
         Ok(extensions) => extensions,
         Err(e) => {

@@ -9,7 +9,9 @@ use std::process::Output;
 
 use ingest_domain::{Task, TaskStatus};
 
-use crate::helpers::{data_csv, fresh_postgres_url, required_env, Backends, TestApp};
+use crate::helpers::{
+    data_csv, fresh_postgres_url, only_druid_at, required_env, Backends, TestApp,
+};
 
 /// One deliberately broken Druid and what a person must be told about it.
 struct Broken {
@@ -35,7 +37,7 @@ const BROKEN: [Broken; 2] = [
 
 async fn upload_to(druid_url: &str, datasource: &str) -> Task {
     let app = TestApp::spawn_with(Backends::Druid, |s| {
-        s.druid_url = Some(druid_url.to_owned());
+        only_druid_at(s, druid_url.to_owned());
     })
     .await;
     let response = app.upload_bytes("data.csv", data_csv(), datasource).await;
@@ -89,16 +91,30 @@ async fn a_wrong_s3_setting_fails_the_preflight_with_druids_words_and_the_settin
     }
 }
 
-/// Runs the real `ingest doctor` binary against the stack, with `druid_url`.
-fn doctor(database_url: &str, druid_url: &str) -> Output {
+/// Runs the real `ingest doctor` binary against the stack: the real Druid
+/// (DRUID_URL and, when the stack sets them, the direct Overlord and
+/// Coordinator URLs) or, given `broken`, that one overlord alone.
+fn doctor(database_url: &str, broken: Option<&str>) -> Output {
     let data_dir = tempfile::tempdir().expect("dir");
-    std::process::Command::new(env!("CARGO_BIN_EXE_ingest"))
-        .arg("doctor")
-        .env_clear()
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_ingest"));
+    command.arg("doctor").env_clear();
+    match broken {
+        Some(url) => {
+            command.env("DRUID_URL", url);
+        }
+        None => {
+            command.env("DRUID_URL", required_env("DRUID_URL"));
+            for direct in ["DRUID_OVERLORD_URL", "DRUID_COORDINATOR_URL"] {
+                if let Ok(url) = std::env::var(direct) {
+                    command.env(direct, url);
+                }
+            }
+        }
+    }
+    command
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("INGEST_DATA_DIR", data_dir.path())
         .env("DATABASE_URL", database_url)
-        .env("DRUID_URL", druid_url)
         .env("S3_BUCKET", required_env("S3_BUCKET"))
         .env("S3_ENDPOINT", required_env("S3_ENDPOINT"))
         .env("S3_REGION", required_env("S3_REGION"))
@@ -115,7 +131,7 @@ fn doctor(database_url: &str, druid_url: &str) -> Output {
 async fn doctor_is_green_against_the_real_druid_and_names_the_broken_setting() {
     let database_url = fresh_postgres_url().await;
 
-    let good = doctor(&database_url, &required_env("DRUID_URL"));
+    let good = doctor(&database_url, None);
     let out = String::from_utf8_lossy(&good.stdout);
     assert!(
         good.status.success(),
@@ -125,7 +141,7 @@ async fn doctor_is_green_against_the_real_druid_and_names_the_broken_setting() {
     assert!(out.contains("✓ druid reads our bucket"), "{out}");
 
     for broken in &BROKEN {
-        let bad = doctor(&database_url, &required_env(broken.url_env));
+        let bad = doctor(&database_url, Some(&required_env(broken.url_env)));
         let out = String::from_utf8_lossy(&bad.stdout);
         assert_eq!(bad.status.code(), Some(1), "{}:\n{out}", broken.url_env);
         assert!(
@@ -165,7 +181,7 @@ async fn health_is_green_against_the_real_druid_and_red_with_the_setting_to_fix(
 
     for broken in &BROKEN {
         let app = TestApp::spawn_with(Backends::Druid, |s| {
-            s.druid_url = Some(required_env(broken.url_env));
+            only_druid_at(s, required_env(broken.url_env));
         })
         .await;
         let (status, check) = druid_check(&app).await;
@@ -184,10 +200,13 @@ async fn after_fixing_the_setting_a_retry_lands_the_upload_in_druid() {
     // the wrong endpoint, then by one with the right configuration.
     let database_url = fresh_postgres_url().await;
     let prefix = format!("test-{}", uuid::Uuid::new_v4().simple());
-    let shared = |druid_url: String| {
+    // `broken`: that overlord alone; None: the real Druid as the stack says.
+    let shared = |broken: Option<String>| {
         let (database_url, prefix) = (database_url.clone(), prefix.clone());
         move |s: &mut ingest_api::Settings| {
-            s.druid_url = Some(druid_url);
+            if let Some(url) = broken {
+                only_druid_at(s, url);
+            }
             s.database_url = Some(database_url.parse().expect("url"));
             s.s3_prefix = prefix;
         }
@@ -199,14 +218,14 @@ async fn after_fixing_the_setting_a_retry_lands_the_upload_in_druid() {
 
     let broken = TestApp::spawn_with(
         Backends::Druid,
-        shared(required_env("DRUID_URL_BROKEN_ENDPOINT")),
+        shared(Some(required_env("DRUID_URL_BROKEN_ENDPOINT"))),
     )
     .await;
     let failed = broken.ingest("data.csv", data_csv(), &datasource).await;
     assert_eq!(failed.status, TaskStatus::Failed);
     drop(broken);
 
-    let fixed = TestApp::spawn_with(Backends::Druid, shared(required_env("DRUID_URL"))).await;
+    let fixed = TestApp::spawn_with(Backends::Druid, shared(None)).await;
     let id = failed.task_id.to_string();
     let response = fixed.post(&format!("/api/ingest/tasks/{id}/retry")).await;
     assert_eq!(response.status().as_u16(), 202);

@@ -225,12 +225,15 @@ async fn forward(listener: tokio::net::TcpListener, target: String) {
 
 #[tokio::test]
 async fn druid_down_at_submit_is_retried_until_it_is_back() {
-    // A port where Druid "is": closed at first, later forwarding to Druid.
+    // A port where the Overlord and Coordinator "are": closed at first, later
+    // forwarding to the real ones (one process in the local stack, reached
+    // directly or, with the router's management proxy on, through DRUID_URL).
     let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let address = probe.local_addr().expect("addr");
     drop(probe);
     let app = TestApp::spawn_with(Backends::Druid, |s| {
-        s.druid_url = Some(format!("http://{address}"));
+        s.druid_overlord_url = Some(format!("http://{address}"));
+        s.druid_coordinator_url = Some(format!("http://{address}"));
         s.task_lease_secs = 1;
     })
     .await;
@@ -263,13 +266,15 @@ async fn druid_down_at_submit_is_retried_until_it_is_back() {
         Some("druid_unreachable")
     );
 
-    let router = required_env("DRUID_URL")
+    let overlord = std::env::var("DRUID_OVERLORD_URL")
+        .unwrap_or_else(|_| required_env("DRUID_URL"))
         .trim_start_matches("http://")
+        .trim_end_matches('/')
         .to_owned();
     let listener = tokio::net::TcpListener::bind(address)
         .await
         .expect("rebind the Druid port");
-    tokio::spawn(forward(listener, router));
+    tokio::spawn(forward(listener, overlord));
     // The failed attempt's lease (1 s) runs out; then the next worker takes
     // the task over. Bounded wait for that moment.
     let mut retried = false;

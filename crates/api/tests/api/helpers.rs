@@ -76,6 +76,8 @@ pub fn settings(backends: Backends, data_dir: &std::path::Path) -> Settings {
         aws_access_key_id: None,
         aws_secret_access_key: None,
         druid_url: None,
+        druid_overlord_url: None,
+        druid_coordinator_url: None,
         druid_username: None,
         druid_password: None,
         max_upload_bytes: 10 * 1024 * 1024 * 1024,
@@ -97,8 +99,19 @@ pub fn settings(backends: Backends, data_dir: &std::path::Path) -> Settings {
     }
     if backends == Backends::Druid {
         settings.druid_url = Some(required_env("DRUID_URL"));
+        // Set by `scripts/stack.sh env` when the router's management proxy is off.
+        settings.druid_overlord_url = std::env::var("DRUID_OVERLORD_URL").ok();
+        settings.druid_coordinator_url = std::env::var("DRUID_COORDINATOR_URL").ok();
     }
     settings
+}
+
+/// Every Druid API at `url` alone (a single overlord, such as the
+/// deliberately broken ones, serves the task API and the sampler itself).
+pub fn only_druid_at(settings: &mut Settings, url: String) {
+    settings.druid_url = Some(url);
+    settings.druid_overlord_url = None;
+    settings.druid_coordinator_url = None;
 }
 
 impl TestApp {
