@@ -2,7 +2,8 @@
 # Dashboard (frontend/) tasks: install, check, build, e2e.
 #
 #   scripts/frontend.sh install   apt chromium if missing, npm ci (cache in ~/.cache/ingest/npm)
-#   scripts/frontend.sh check     tsc, eslint, generated API types up to date, vitest
+#   scripts/frontend.sh check     licences of production dependencies, tsc, eslint,
+#                                 generated API types up to date, vitest
 #   scripts/frontend.sh build     vite build → frontend/dist (served by `ingest serve` at /)
 #   scripts/frontend.sh e2e       browser test against $E2E_BASE_URL (a running `ingest serve`)
 #   scripts/frontend.sh all       install, check, build
@@ -55,6 +56,10 @@ cmd_check() {
   need_node
   ensure_deps
   cd "$FRONTEND"
+  # npm audit is unavailable here (the registry answers 405): the licence
+  # check and the pinned package-lock.json are the dashboard's supply chain.
+  log "licences of production dependencies (package-lock.json)"
+  node scripts/check-licenses.mjs
   log "typecheck (tsc)"
   npx tsc -b
   log "lint (eslint)"
@@ -106,7 +111,7 @@ case "${1:-}" in
   e2e) cmd_e2e ;;
   all) cmd_install; cmd_check; cmd_build ;;
   *)
-    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
     ;;
 esac

@@ -3,7 +3,9 @@
 #   1. installs what the tests need (Debian packages, the S3 server, Druid,
 #      npm packages, Chromium) — each cached under ~/.cache/ingest;
 #   2. starts the real stack on loopback (scripts/stack.sh);
-#   3. checks formatting and lints, then runs the Rust tests against it;
+#   3. checks formatting and lints, the supply chain (cargo-deny: licences,
+#      sources, bans, advisories from the offline RustSec snapshot in
+#      ../shared), then runs the Rust tests against the stack;
 #   4. type-checks, lints and unit-tests the dashboard, then drives it in
 #      Chromium against a real `ingest serve`.
 # The stack is stopped on exit. .ci/run calls exactly this.
@@ -23,6 +25,9 @@ step() { printf '\n==> %s (%s)\n' "$*" "$(date +%T)"; }
 step "formatting and lints"
 cargo fmt --all --check
 cargo clippy --release --workspace --all-targets -- -D warnings
+
+step "supply chain: licences, sources, bans, advisories (cargo-deny, offline)"
+scripts/deny.sh
 
 step "starting the stack: $STACK_SERVICES"
 trap 'scripts/stack.sh down >/dev/null 2>&1 || true' EXIT
