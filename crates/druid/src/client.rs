@@ -106,7 +106,10 @@ impl DruidClient {
         Self::with_urls(DruidUrls::new(base_url, None, None)?, credentials)
     }
 
-    pub fn with_urls(urls: DruidUrls, credentials: Option<Credentials>) -> Result<Self, DruidError> {
+    pub fn with_urls(
+        urls: DruidUrls,
+        credentials: Option<Credentials>,
+    ) -> Result<Self, DruidError> {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(120))
@@ -200,7 +203,8 @@ impl DruidClient {
     ) -> Result<String, DruidError> {
         let base = self.urls.of(process);
         let url = format!("{base}{path}");
-        self.send(what, base, || self.http.post(&url).json(body)).await
+        self.send(what, base, || self.http.post(&url).json(body))
+            .await
     }
 
     fn parse<T: for<'de> Deserialize<'de>>(
@@ -283,7 +287,9 @@ impl DruidClient {
         let path = format!("/druid/indexer/v1/task/{}/status", urlencode(task_id));
         let envelope: Envelope = Self::parse(
             "the task status",
-            &self.get("the task status", Process::Overlord, &path).await?,
+            &self
+                .get("the task status", Process::Overlord, &path)
+                .await?,
         )?;
         Ok(envelope.status)
     }
@@ -293,7 +299,9 @@ impl DruidClient {
         let path = format!("/druid/indexer/v1/task/{}/reports", urlencode(task_id));
         let body: Value = Self::parse(
             "the task report",
-            &self.get("the task report", Process::Overlord, &path).await?,
+            &self
+                .get("the task report", Process::Overlord, &path)
+                .await?,
         )?;
         let payload = &body["ingestionStatsAndErrors"]["payload"];
         let build = &payload["rowStats"]["buildSegments"];

@@ -11,5 +11,5 @@ pub use client::{
     TaskState, TaskStatusCode,
 };
 pub use error::DruidError;
-pub use urls::DruidUrls;
 pub use spec::{DimensionType, IngestionPlan, SegmentGranularity, SpecColumn, LINEAGE_COLUMN};
+pub use urls::DruidUrls;

@@ -81,7 +81,6 @@ pub(crate) enum Process {
     Coordinator,
 }
 
-
 #[cfg(test)]
 mod tests {
     use std::sync::{Arc, Mutex};
