@@ -110,7 +110,7 @@ fn druid_failure(code: &str, error: &DruidError) -> SinkError {
         DruidError::Unreachable { .. } => SinkError::new(
             "druid_unreachable",
             error.to_string(),
-            Some("Check that Druid is running and that DRUID_URL points at its router; the task is retried automatically."),
+            Some("Check that Druid is running and that DRUID_URL points at its router (and DRUID_OVERLORD_URL / DRUID_COORDINATOR_URL, when set, at those processes); the task is retried automatically."),
         )
         .retryable(),
         DruidError::Rejected { message, .. } => {
