@@ -69,20 +69,22 @@ pub async fn task_store(settings: &Settings) -> Result<Arc<dyn TaskStore>, Backe
 pub async fn token_store(settings: &Settings) -> Result<Arc<dyn TokenStore>, BackendError> {
     let url = settings.database_url();
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let store = PostgresTokenStore::connect(&url)
-            .await
-            .map_err(|source| BackendError::Database {
-                backend: "postgres",
-                source,
-            })?;
+        let store =
+            PostgresTokenStore::connect(&url)
+                .await
+                .map_err(|source| BackendError::Database {
+                    backend: "postgres",
+                    source,
+                })?;
         Ok(Arc::new(store))
     } else if url.starts_with("sqlite:") {
-        let store = SqliteTokenStore::connect(&url)
-            .await
-            .map_err(|source| BackendError::Database {
-                backend: "sqlite",
-                source,
-            })?;
+        let store =
+            SqliteTokenStore::connect(&url)
+                .await
+                .map_err(|source| BackendError::Database {
+                    backend: "sqlite",
+                    source,
+                })?;
         Ok(Arc::new(store))
     } else {
         Err(BackendError::UnknownDatabase)

@@ -236,7 +236,17 @@ mod tests {
         assert_eq!(parse_lifetime("90d"), Ok(Duration::days(90)));
         assert_eq!(parse_lifetime("12h"), Ok(Duration::hours(12)));
         assert_eq!(parse_lifetime("30m"), Ok(Duration::minutes(30)));
-        for bad in ["", "d", "9é", "0d", "-1d", "90", "90x", "99999999999d", "3651d"] {
+        for bad in [
+            "",
+            "d",
+            "9é",
+            "0d",
+            "-1d",
+            "90",
+            "90x",
+            "99999999999d",
+            "3651d",
+        ] {
             assert!(parse_lifetime(bad).is_err(), "{bad}");
         }
     }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::{
     extract::{Request, State},
-    http::{header, HeaderMap, Method},
+    http::{header, HeaderMap, Method, Uri},
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -55,21 +55,29 @@ fn bearer(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
     Ok(Some(token))
 }
 
-fn request_host(request: &Request) -> Option<&str> {
+/// What the guard reads of a request. (`Request` itself is not `Sync`, so
+/// it cannot be held across the token lookup.)
+struct Seen<'a> {
+    method: &'a Method,
+    uri: &'a Uri,
+    headers: &'a HeaderMap,
+}
+
+fn request_host<'a>(request: &Seen<'a>) -> Option<&'a str> {
     request
-        .headers()
+        .headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
-        .or_else(|| request.uri().authority().map(|a| a.as_str()))
+        .or_else(|| request.uri.authority().map(|a| a.as_str()))
 }
 
 /// Refuses state changes from other sites' pages. Browsers send `Origin` (or
 /// at least `Sec-Fetch-Site`) with them; curl and the CLI send neither.
-fn check_origin(auth: &Auth, request: &Request, open: bool) -> Result<(), ApiError> {
-    if is_safe(request.method()) {
+fn check_origin(auth: &Auth, request: &Seen<'_>, open: bool) -> Result<(), ApiError> {
+    if is_safe(request.method) {
         return Ok(());
     }
-    let headers = request.headers();
+    let headers = request.headers;
     let refuse = |from: &str| {
         ApiError::forbidden(
             "cross_origin_refused",
@@ -82,16 +90,20 @@ fn check_origin(auth: &Auth, request: &Request, open: bool) -> Result<(), ApiErr
     };
     if let Some(origin) = headers.get(header::ORIGIN) {
         let origin = origin.to_str().unwrap_or("(not text)");
-        return if auth
-            .origins()
-            .origin_allowed(origin, request_host(request), auth.open_loopback(open))
-        {
+        return if auth.origins().origin_allowed(
+            origin,
+            request_host(request),
+            auth.open_loopback(open),
+        ) {
             Ok(())
         } else {
             Err(refuse(origin))
         };
     }
-    match headers.get("sec-fetch-site").map(|v| v.to_str().unwrap_or("")) {
+    match headers
+        .get("sec-fetch-site")
+        .map(|v| v.to_str().unwrap_or(""))
+    {
         None | Some("same-origin") | Some("none") => Ok(()),
         Some(other) => Err(refuse(&format!("a {other} page"))),
     }
@@ -99,7 +111,7 @@ fn check_origin(auth: &Auth, request: &Request, open: bool) -> Result<(), ApiErr
 
 /// Keeps DNS rebinding away from an open API: it only answers to loopback
 /// names and INGEST_PUBLIC_URL's host.
-fn check_host(auth: &Auth, request: &Request) -> Result<(), ApiError> {
+fn check_host(auth: &Auth, request: &Seen<'_>) -> Result<(), ApiError> {
     let host = request_host(request);
     if host.is_some_and(|host| auth.origins().host_allowed(host)) {
         return Ok(());
@@ -116,7 +128,12 @@ fn check_host(auth: &Auth, request: &Request) -> Result<(), ApiError> {
 }
 
 pub async fn guard(State(auth): State<Arc<Auth>>, mut request: Request, next: Next) -> Response {
-    match admit(&auth, &request).await {
+    let seen = Seen {
+        method: request.method(),
+        uri: request.uri(),
+        headers: request.headers(),
+    };
+    match admit(&auth, &seen).await {
         Ok(caller) => {
             request.extensions_mut().insert(caller);
             next.run(request).await
@@ -125,15 +142,15 @@ pub async fn guard(State(auth): State<Arc<Auth>>, mut request: Request, next: Ne
     }
 }
 
-async fn admit(auth: &Auth, request: &Request) -> Result<Caller, ApiError> {
-    let required = required_scope(request.method(), request.uri().path());
+async fn admit(auth: &Auth, request: &Seen<'_>) -> Result<Caller, ApiError> {
+    let required = required_scope(request.method, request.uri.path());
     let open = auth.is_open().await;
     let is_open = matches!(open, Ok(true));
     if is_open {
         check_host(auth, request)?;
     }
     check_origin(auth, request, is_open)?;
-    let credential = bearer(request.headers());
+    let credential = bearer(request.headers);
     let caller = match open {
         // Open: a valid token still names who acted; anything else is ignored.
         Ok(true) => {
@@ -175,8 +192,14 @@ mod tests {
         assert_eq!(required_scope(&get, "/api/auth/whoami"), Some(Scope::Read));
         assert_eq!(required_scope(&get, "/api/nope"), Some(Scope::Read));
         assert_eq!(required_scope(&get, "/api/healthz"), Some(Scope::Read));
-        assert_eq!(required_scope(&post, "/api/ingest/upload"), Some(Scope::Write));
-        assert_eq!(required_scope(&Method::DELETE, "/api/x"), Some(Scope::Write));
+        assert_eq!(
+            required_scope(&post, "/api/ingest/upload"),
+            Some(Scope::Write)
+        );
+        assert_eq!(
+            required_scope(&Method::DELETE, "/api/x"),
+            Some(Scope::Write)
+        );
     }
 
     #[test]
@@ -188,8 +211,17 @@ mod tests {
         };
         assert_eq!(bearer(&HeaderMap::new()).ok(), Some(None));
         assert_eq!(bearer(&with("Bearer ing_abc")).ok(), Some(Some("ing_abc")));
-        assert_eq!(bearer(&with("bearer  ing_abc ")).ok(), Some(Some("ing_abc")));
-        for bad in ["Basic dXNlcjpwYXNz", "Bearer", "Bearer ", "ing_abc", "Bearer a b"] {
+        assert_eq!(
+            bearer(&with("bearer  ing_abc ")).ok(),
+            Some(Some("ing_abc"))
+        );
+        for bad in [
+            "Basic dXNlcjpwYXNz",
+            "Bearer",
+            "Bearer ",
+            "ing_abc",
+            "Bearer a b",
+        ] {
             assert!(bearer(&with(bad)).is_err(), "{bad}");
         }
     }

@@ -139,8 +139,11 @@ impl Auth {
             mode: settings.mode,
             env_admin_digest,
             loopback: listen.ip().is_loopback(),
-            origins: origin::Allowed::new(&settings.allowed_origins, settings.public_url.as_deref())
-                .map_err(AuthConfigError::BadOrigin)?,
+            origins: origin::Allowed::new(
+                &settings.allowed_origins,
+                settings.public_url.as_deref(),
+            )
+            .map_err(AuthConfigError::BadOrigin)?,
             configured: Mutex::new(None),
         })
     }
@@ -259,7 +262,10 @@ pub fn forbidden(required: Scope, caller: &Caller) -> ApiError {
     let have = caller.scope.map(Scope::as_str);
     ApiError::forbidden(
         "forbidden",
-        format!("this needs a token with scope {required}; this token has scope {}", have.unwrap_or("none")),
+        format!(
+            "this needs a token with scope {required}; this token has scope {}",
+            have.unwrap_or("none")
+        ),
     )
     .with_details(json!({
         "required_scope": required,

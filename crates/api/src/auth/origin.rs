@@ -143,7 +143,12 @@ mod tests {
         for host in ["localhost", "127.0.0.1", "127.1.2.3", "[::1]", "LOCALHOST"] {
             assert!(is_loopback_host(host), "{host}");
         }
-        for host in ["attacker.test", "10.0.0.1", "localhost.evil.test", "0.0.0.0"] {
+        for host in [
+            "attacker.test",
+            "10.0.0.1",
+            "localhost.evil.test",
+            "0.0.0.0",
+        ] {
             assert!(!is_loopback_host(host), "{host}");
         }
         assert_eq!(host_of("127.0.0.1:8000"), "127.0.0.1");

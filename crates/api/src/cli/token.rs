@@ -68,7 +68,9 @@ pub async fn token(args: TokenArgs) -> anyhow::Result<ExitCode> {
         TokenAction::List => {
             let tokens = store.list().await?;
             if tokens.is_empty() {
-                println!("no tokens: a server on a loopback address is open to anyone on this machine");
+                println!(
+                    "no tokens: a server on a loopback address is open to anyone on this machine"
+                );
                 return Ok(ExitCode::SUCCESS);
             }
             println!(

@@ -13,8 +13,9 @@ use crate::config::{RetryArgs, Secret, UploadArgs};
 fn client(token: Option<&Secret>) -> anyhow::Result<reqwest::Client> {
     let mut headers = reqwest::header::HeaderMap::new();
     if let Some(token) = token {
-        let mut value = reqwest::header::HeaderValue::from_str(&format!("Bearer {}", token.expose().trim()))
-            .context("INGEST_TOKEN is not a valid header value")?;
+        let mut value =
+            reqwest::header::HeaderValue::from_str(&format!("Bearer {}", token.expose().trim()))
+                .context("INGEST_TOKEN is not a valid header value")?;
         value.set_sensitive(true);
         headers.insert(reqwest::header::AUTHORIZATION, value);
     }

@@ -45,7 +45,9 @@ struct BearerAuth;
 
 impl utoipa::Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+        use utoipa::openapi::security::{
+            HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+        };
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
@@ -77,7 +79,10 @@ fn security_headers() -> [(HeaderName, HeaderValue); 4] {
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ),
-        (header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")),
+        (
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ),
         (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
     ]
 }
@@ -155,6 +160,8 @@ pub fn router(state: AppState) -> Router {
     }
     // Spans name the method and path only: request headers (Authorization)
     // are never recorded.
-    app.layer(TraceLayer::new_for_http().make_span_with(DefaultMakeSpan::new().include_headers(false)))
-        .with_state(state)
+    app.layer(
+        TraceLayer::new_for_http().make_span_with(DefaultMakeSpan::new().include_headers(false)),
+    )
+    .with_state(state)
 }

@@ -122,9 +122,19 @@ fn routes(task_id: &str) -> Vec<Route> {
         route(Method::GET, "/api/docs", None, &[200]),
         route(Method::GET, "/api/auth/whoami", Some(Scope::Read), &[200]),
         route(Method::GET, "/api/ingest/tasks", Some(Scope::Read), &[200]),
-        route(Method::GET, &format!("/api/ingest/status/{task_id}"), Some(Scope::Read), &[200]),
+        route(
+            Method::GET,
+            &format!("/api/ingest/status/{task_id}"),
+            Some(Scope::Read),
+            &[200],
+        ),
         route(Method::GET, "/api/datasources", Some(Scope::Read), &[200]),
-        route(Method::GET, "/api/datasources/auth_matrix", Some(Scope::Read), &[200, 404]),
+        route(
+            Method::GET,
+            "/api/datasources/auth_matrix",
+            Some(Scope::Read),
+            &[200, 404],
+        ),
         route(
             Method::GET,
             "/api/datasources/auth_matrix/timeseries",
@@ -132,7 +142,12 @@ fn routes(task_id: &str) -> Vec<Route> {
             &[200, 404],
         ),
         route(Method::GET, "/api/no/such/thing", Some(Scope::Read), &[404]),
-        route(Method::POST, "/api/ingest/upload", Some(Scope::Write), &[202]),
+        route(
+            Method::POST,
+            "/api/ingest/upload",
+            Some(Scope::Write),
+            &[202],
+        ),
         route(
             Method::POST,
             &format!("/api/ingest/tasks/{task_id}/cancel"),
@@ -148,14 +163,23 @@ fn routes(task_id: &str) -> Vec<Route> {
     ]
 }
 
-async fn send(app: &TestApp, tokens: &Tokens, route: &Route, credential: Credential) -> reqwest::Response {
+async fn send(
+    app: &TestApp,
+    tokens: &Tokens,
+    route: &Route,
+    credential: Credential,
+) -> reqwest::Response {
     let mut request = app
         .client
         .request(route.method.clone(), format!("{}{}", app.url, route.path));
     if route.path == "/api/ingest/upload" {
         request = request.multipart(upload_form());
     }
-    tokens.apply(request, credential).send().await.expect("request sent")
+    tokens
+        .apply(request, credential)
+        .send()
+        .await
+        .expect("request sent")
 }
 
 #[tokio::test]
@@ -191,17 +215,36 @@ async fn every_route_answers_each_credential_as_its_scope_says() {
                 (Some(_), None) => {
                     let challenge = response.headers().get("www-authenticate").cloned();
                     let body = assert_error(response, 401, "unauthorized").await;
-                    assert_eq!(challenge.as_ref().map(|v| v.as_bytes()), Some(&b"Bearer"[..]), "{case}");
-                    assert!(body["error"]["details"]["hint"].is_string(), "{case}: {body}");
+                    assert_eq!(
+                        challenge.as_ref().map(|v| v.as_bytes()),
+                        Some(&b"Bearer"[..]),
+                        "{case}"
+                    );
+                    assert!(
+                        body["error"]["details"]["hint"].is_string(),
+                        "{case}: {body}"
+                    );
                 }
                 (Some(needed), Some(have)) if !have.allows(needed) => {
                     let body = assert_error(response, 403, "forbidden").await;
-                    assert_eq!(body["error"]["details"]["required_scope"], needed.as_str(), "{case}");
-                    assert_eq!(body["error"]["details"]["token_scope"], have.as_str(), "{case}");
+                    assert_eq!(
+                        body["error"]["details"]["required_scope"],
+                        needed.as_str(),
+                        "{case}"
+                    );
+                    assert_eq!(
+                        body["error"]["details"]["token_scope"],
+                        have.as_str(),
+                        "{case}"
+                    );
                     assert!(body["error"]["details"]["hint"].is_string(), "{case}");
                 }
                 (Some(_), Some(_)) => {
-                    assert!(route.allowed.contains(&status), "{case}: {status} {:?}", response.text().await)
+                    assert!(
+                        route.allowed.contains(&status),
+                        "{case}: {status} {:?}",
+                        response.text().await
+                    )
                 }
             }
         }
@@ -213,11 +256,17 @@ async fn with_no_token_on_loopback_everything_is_open() {
     let app = TestApp::spawn(Backends::Embedded).await;
     let (status, me) = app.get_json("/api/auth/whoami").await;
     assert_eq!(status, 200);
-    assert_eq!(me, serde_json::json!({"auth": "open", "name": null, "scope": "admin"}));
+    assert_eq!(
+        me,
+        serde_json::json!({"auth": "open", "name": null, "scope": "admin"})
+    );
     let task = app.ingest("data.csv", data_csv(), "open_mode").await;
     assert_eq!(task.created_by, None, "nobody to name in the open mode");
     let (_, health) = app.get_json("/api/health").await;
-    assert!(health["checks"][0]["backend"].is_string(), "full health: {health}");
+    assert!(
+        health["checks"][0]["backend"].is_string(),
+        "full health: {health}"
+    );
 }
 
 #[tokio::test]
@@ -226,16 +275,25 @@ async fn a_token_created_while_the_server_runs_protects_it_at_once() {
     assert_eq!(app.get("/api/ingest/tasks").await.status().as_u16(), 200);
     let secret = token(&app, "late", Scope::Read, None).await;
     assert_error(app.get("/api/ingest/tasks").await, 401, "unauthorized").await;
-    let with = bearer(app.client.get(format!("{}/api/ingest/tasks", app.url)), &secret);
+    let with = bearer(
+        app.client.get(format!("{}/api/ingest/tasks", app.url)),
+        &secret,
+    );
     assert_eq!(with.send().await.expect("sent").status().as_u16(), 200);
-    let me: Value = bearer(app.client.get(format!("{}/api/auth/whoami", app.url)), &secret)
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("JSON");
-    assert_eq!(me, serde_json::json!({"auth": "token", "name": "late", "scope": "read"}));
+    let me: Value = bearer(
+        app.client.get(format!("{}/api/auth/whoami", app.url)),
+        &secret,
+    )
+    .send()
+    .await
+    .expect("sent")
+    .json()
+    .await
+    .expect("JSON");
+    assert_eq!(
+        me,
+        serde_json::json!({"auth": "token", "name": "late", "scope": "read"})
+    );
     let listed = app.state.tokens.list().await.expect("list");
     assert!(listed[0].last_used_at.is_some(), "use recorded: {listed:?}");
 }
@@ -247,9 +305,15 @@ async fn health_details_need_a_read_token_once_tokens_exist() {
     let (status, summary) = app.get_json("/api/health").await;
     assert_eq!(status, 200);
     let text = summary.to_string();
-    assert!(summary["checks"][0]["name"].is_string() && summary["checks"][0]["ok"].is_boolean(), "{text}");
+    assert!(
+        summary["checks"][0]["name"].is_string() && summary["checks"][0]["ok"].is_boolean(),
+        "{text}"
+    );
     for hidden in ["backend", "error", "latency_ms", "sqlite", "hint"] {
-        assert!(!text.contains(hidden), "{hidden} in the open summary: {text}");
+        assert!(
+            !text.contains(hidden),
+            "{hidden} in the open summary: {text}"
+        );
     }
     let full: Value = bearer(app.client.get(format!("{}/api/health", app.url)), &secret)
         .send()
@@ -266,20 +330,45 @@ async fn tasks_record_which_token_uploaded_cancelled_and_ran_them_again() {
     let app = TestApp::spawn(Backends::Embedded).await;
     let writer = token(&app, "ci-writer", Scope::Write, None).await;
     let admin = token(&app, "ops", Scope::Admin, None).await;
-    let response = bearer(app.client.post(format!("{}/api/ingest/upload", app.url)), &writer)
-        .multipart(upload_form())
-        .send()
-        .await
-        .expect("sent");
+    let response = bearer(
+        app.client.post(format!("{}/api/ingest/upload", app.url)),
+        &writer,
+    )
+    .multipart(upload_form())
+    .send()
+    .await
+    .expect("sent");
     assert_eq!(response.status().as_u16(), 202);
     let id = response.json::<Value>().await.expect("JSON")["task_id"]
         .as_str()
         .expect("id")
         .to_owned();
-    let post = |path: String, secret: &str| bearer(app.client.post(format!("{}{path}", app.url)), secret).send();
-    assert_eq!(post(format!("/api/ingest/tasks/{id}/cancel"), &admin).await.expect("sent").status().as_u16(), 200);
-    assert_eq!(post(format!("/api/ingest/tasks/{id}/retry"), &writer).await.expect("sent").status().as_u16(), 202);
-    let task = app.state.tasks.get(id.parse().expect("id")).await.expect("get").expect("task");
+    let post = |path: String, secret: &str| {
+        bearer(app.client.post(format!("{}{path}", app.url)), secret).send()
+    };
+    assert_eq!(
+        post(format!("/api/ingest/tasks/{id}/cancel"), &admin)
+            .await
+            .expect("sent")
+            .status()
+            .as_u16(),
+        200
+    );
+    assert_eq!(
+        post(format!("/api/ingest/tasks/{id}/retry"), &writer)
+            .await
+            .expect("sent")
+            .status()
+            .as_u16(),
+        202
+    );
+    let task = app
+        .state
+        .tasks
+        .get(id.parse().expect("id"))
+        .await
+        .expect("get")
+        .expect("task");
     assert_eq!(task.created_by.as_deref(), Some("ci-writer"));
     assert_eq!(task.cancelled_by.as_deref(), Some("ops"));
     assert_eq!(task.retried_by.as_deref(), Some("ci-writer"));
@@ -313,7 +402,10 @@ async fn other_sites_pages_cannot_change_anything() {
         assert_error(response, 403, "cross_origin_refused").await;
     }
     assert_eq!(task_count(&app).await, 0, "nothing was created");
-    assert!(app.objects().list("").await.expect("list").is_empty(), "nothing was stored");
+    assert!(
+        app.objects().list("").await.expect("list").is_empty(),
+        "nothing was stored"
+    );
 
     // The server's own page, a loopback dev server (open loopback mode), and
     // a same-origin fetch are accepted.
@@ -322,9 +414,24 @@ async fn other_sites_pages_cannot_change_anything() {
         ("origin", "http://localhost:5173".to_owned()),
         ("sec-fetch-site", "same-origin".to_owned()),
     ] {
-        assert_eq!(upload(accepted.clone()).await.expect("sent").status().as_u16(), 202, "{accepted:?}");
+        assert_eq!(
+            upload(accepted.clone())
+                .await
+                .expect("sent")
+                .status()
+                .as_u16(),
+            202,
+            "{accepted:?}"
+        );
     }
-    let id = app.state.tasks.list(&Default::default()).await.expect("list").tasks[0].task_id;
+    let id = app
+        .state
+        .tasks
+        .list(&Default::default())
+        .await
+        .expect("list")
+        .tasks[0]
+        .task_id;
     for action in ["cancel", "retry"] {
         let response = app
             .client
@@ -336,16 +443,23 @@ async fn other_sites_pages_cannot_change_anything() {
         assert_error(response, 403, "cross_origin_refused").await;
     }
     let task = app.state.tasks.get(id).await.expect("get").expect("task");
-    assert_eq!(task.status, ingest_domain::TaskStatus::Queued, "not cancelled");
+    assert_eq!(
+        task.status,
+        ingest_domain::TaskStatus::Queued,
+        "not cancelled"
+    );
 
     // Once a token exists, a loopback dev server is just another site.
     let writer = token(&app, "w", Scope::Write, None).await;
-    let response = bearer(app.client.post(format!("{}/api/ingest/upload", app.url)), &writer)
-        .header(ORIGIN, "http://localhost:5173")
-        .multipart(upload_form())
-        .send()
-        .await
-        .expect("sent");
+    let response = bearer(
+        app.client.post(format!("{}/api/ingest/upload", app.url)),
+        &writer,
+    )
+    .header(ORIGIN, "http://localhost:5173")
+    .multipart(upload_form())
+    .send()
+    .await
+    .expect("sent");
     assert_error(response, 403, "cross_origin_refused").await;
     assert_eq!(task_count(&app).await, 3);
 }
@@ -357,15 +471,21 @@ async fn allowed_origins_may_write_and_get_cors_answers() {
     })
     .await;
     let writer = token(&app, "w", Scope::Write, None).await;
-    let response = bearer(app.client.post(format!("{}/api/ingest/upload", app.url)), &writer)
-        .header(ORIGIN, "https://dash.example.test")
-        .multipart(upload_form())
-        .send()
-        .await
-        .expect("sent");
+    let response = bearer(
+        app.client.post(format!("{}/api/ingest/upload", app.url)),
+        &writer,
+    )
+    .header(ORIGIN, "https://dash.example.test")
+    .multipart(upload_form())
+    .send()
+    .await
+    .expect("sent");
     assert_eq!(response.status().as_u16(), 202);
     assert_eq!(
-        response.headers().get("access-control-allow-origin").map(|v| v.as_bytes()),
+        response
+            .headers()
+            .get("access-control-allow-origin")
+            .map(|v| v.as_bytes()),
         Some(&b"https://dash.example.test"[..])
     );
     let preflight = app
@@ -376,7 +496,10 @@ async fn allowed_origins_may_write_and_get_cors_answers() {
         .send()
         .await
         .expect("sent");
-    assert!(preflight.headers().get("access-control-allow-origin").is_none());
+    assert!(preflight
+        .headers()
+        .get("access-control-allow-origin")
+        .is_none());
 }
 
 #[tokio::test]
@@ -395,7 +518,10 @@ async fn an_open_server_answers_only_to_loopback_host_names() {
     let response = app
         .client
         .get(format!("{}/api/ingest/tasks", app.url))
-        .header(HOST, format!("localhost:{}", app.url.rsplit(':').next().expect("port")))
+        .header(
+            HOST,
+            format!("localhost:{}", app.url.rsplit(':').next().expect("port")),
+        )
         .send()
         .await
         .expect("sent");
@@ -412,7 +538,11 @@ async fn an_open_server_answers_only_to_loopback_host_names() {
         .send()
         .await
         .expect("sent");
-    assert_eq!(response.status().as_u16(), 200, "INGEST_PUBLIC_URL's host is answered");
+    assert_eq!(
+        response.status().as_u16(),
+        200,
+        "INGEST_PUBLIC_URL's host is answered"
+    );
 }
 
 #[tokio::test]
@@ -425,11 +555,26 @@ async fn every_answer_carries_the_security_headers() {
             .get("content-security-policy")
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default();
-        assert!(csp.contains("script-src 'self'") && !csp.contains("script-src 'self' 'unsafe-inline'"), "{path}: {csp}");
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("script-src 'self' 'unsafe-inline'"),
+            "{path}: {csp}"
+        );
         assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
-        assert_eq!(headers.get("x-content-type-options").map(|v| v.as_bytes()), Some(&b"nosniff"[..]), "{path}");
-        assert_eq!(headers.get("referrer-policy").map(|v| v.as_bytes()), Some(&b"no-referrer"[..]), "{path}");
-        assert_eq!(headers.get("x-frame-options").map(|v| v.as_bytes()), Some(&b"DENY"[..]), "{path}");
+        assert_eq!(
+            headers.get("x-content-type-options").map(|v| v.as_bytes()),
+            Some(&b"nosniff"[..]),
+            "{path}"
+        );
+        assert_eq!(
+            headers.get("referrer-policy").map(|v| v.as_bytes()),
+            Some(&b"no-referrer"[..]),
+            "{path}"
+        );
+        assert_eq!(
+            headers.get("x-frame-options").map(|v| v.as_bytes()),
+            Some(&b"DENY"[..]),
+            "{path}"
+        );
     }
 }
 
@@ -443,28 +588,46 @@ async fn a_non_loopback_listener_needs_a_token_or_an_explicit_off() {
         .err()
         .expect("refuses to start");
     let message = error.to_string();
-    assert!(message.contains("refusing to listen on 0.0.0.0:0 with no API token"), "{message}");
-    assert!(message.contains("INGEST_AUTH=off") && message.contains("INGEST_ADMIN_TOKEN"), "{message}");
+    assert!(
+        message.contains("refusing to listen on 0.0.0.0:0 with no API token"),
+        "{message}"
+    );
+    assert!(
+        message.contains("INGEST_AUTH=off") && message.contains("INGEST_ADMIN_TOKEN"),
+        "{message}"
+    );
 
     let mut off = open.clone();
     off.auth.mode = AuthMode::Off;
-    Application::build(off).await.expect("INGEST_AUTH=off starts");
+    Application::build(off)
+        .await
+        .expect("INGEST_AUTH=off starts");
 
     let mut weak = open.clone();
     weak.auth.admin_token = Some("short".parse().expect("secret"));
-    let error = Application::build(weak).await.err().expect("weak token refused");
+    let error = Application::build(weak)
+        .await
+        .err()
+        .expect("weak token refused");
     assert!(error.to_string().contains("at least 32"), "{error}");
 
     let admin = "x".repeat(40);
     let mut with_env = open.clone();
     with_env.auth.admin_token = Some(admin.parse().expect("secret"));
-    let app = Application::build(with_env).await.expect("INGEST_ADMIN_TOKEN starts");
+    let app = Application::build(with_env)
+        .await
+        .expect("INGEST_ADMIN_TOKEN starts");
     let port = app.address().port();
     let stop = app.stop_token();
     tokio::spawn(app.run(false));
     let client = reqwest::Client::new();
     let whoami = format!("http://127.0.0.1:{port}/api/auth/whoami");
-    assert_error(client.get(&whoami).send().await.expect("sent"), 401, "unauthorized").await;
+    assert_error(
+        client.get(&whoami).send().await.expect("sent"),
+        401,
+        "unauthorized",
+    )
+    .await;
     let me: Value = bearer(client.get(&whoami), &admin)
         .send()
         .await
@@ -472,7 +635,10 @@ async fn a_non_loopback_listener_needs_a_token_or_an_explicit_off() {
         .json()
         .await
         .expect("JSON");
-    assert_eq!(me, serde_json::json!({"auth": "token", "name": "env-admin", "scope": "admin"}));
+    assert_eq!(
+        me,
+        serde_json::json!({"auth": "token", "name": "env-admin", "scope": "admin"})
+    );
     stop.cancel();
 }
 
@@ -501,10 +667,16 @@ async fn tokens_never_reach_the_logs() {
         .output()
         .expect("token create runs");
     assert!(created.status.success(), "{created:?}");
-    let secret = String::from_utf8(created.stdout).expect("UTF-8").trim().to_owned();
+    let secret = String::from_utf8(created.stdout)
+        .expect("UTF-8")
+        .trim()
+        .to_owned();
     assert!(secret.starts_with("ing_"), "{secret}");
     let notice = String::from_utf8_lossy(&created.stderr).into_owned();
-    assert!(notice.contains("cannot be shown again") && !notice.contains(&secret), "{notice}");
+    assert!(
+        notice.contains("cannot be shown again") && !notice.contains(&secret),
+        "{notice}"
+    );
 
     let mut server = ingest(&["serve"])
         .env("INGEST_LISTEN", "127.0.0.1:0")
@@ -518,15 +690,22 @@ async fn tokens_never_reach_the_logs() {
         stderr.read_to_string(&mut text).ok();
         text
     });
+    // Kept open to the end: a closed pipe would fail the server's next print.
+    let mut stdout = std::io::BufReader::new(server.stdout.take().expect("stdout"));
     let mut line = String::new();
-    std::io::BufReader::new(server.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("listening line");
+    stdout.read_line(&mut line).expect("listening line");
     let url = line.trim().rsplit(' ').next().expect("url").to_owned();
     assert!(url.starts_with("http://127.0.0.1:"), "{line}");
 
     let upload = tokio::process::Command::new(env!("CARGO_BIN_EXE_ingest"))
-        .args(["upload", "--no-wait", "--datasource", "logged", "--server", &url])
+        .args([
+            "upload",
+            "--no-wait",
+            "--datasource",
+            "logged",
+            "--server",
+            &url,
+        ])
         .arg(crate::helpers::repo_root().join("data.csv"))
         .env("INGEST_TOKEN", &secret)
         .output()
@@ -549,17 +728,29 @@ async fn tokens_never_reach_the_logs() {
         .expect("sent");
     assert_eq!(refused.status().as_u16(), 401);
 
-    let listed = ingest(&["token", "list"]).output().expect("token list runs");
+    let listed = ingest(&["token", "list"])
+        .output()
+        .expect("token list runs");
     let listed = String::from_utf8_lossy(&listed.stdout).into_owned();
-    assert!(listed.contains("ci") && listed.contains("write"), "{listed}");
+    assert!(
+        listed.contains("ci") && listed.contains("write"),
+        "{listed}"
+    );
 
     server.kill().expect("stop the server");
     server.wait().expect("server ends");
+    drop(stdout);
     let logs = logs.join().expect("log reader");
-    assert!(logs.contains("upload accepted"), "the logs were captured: {logs:.2000}");
+    assert!(
+        logs.contains("upload accepted"),
+        "the logs were captured: {logs:.2000}"
+    );
     let digest = ingest_storage::tokens::digest(&secret);
     for leak in [&secret, &wrong, &digest, &secret[4..20].to_owned()] {
         assert!(!logs.contains(leak.as_str()), "a secret is in the logs");
-        assert!(!listed.contains(leak.as_str()), "a secret is in `token list`");
+        assert!(
+            !listed.contains(leak.as_str()),
+            "a secret is in `token list`"
+        );
     }
 }

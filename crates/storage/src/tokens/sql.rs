@@ -19,12 +19,10 @@ use crate::{Result, StorageError};
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
 static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
 
-const COLUMNS: &str =
-    "id, name, scope, digest, created_at, expires_at, revoked_at, last_used_at";
+const COLUMNS: &str = "id, name, scope, digest, created_at, expires_at, revoked_at, last_used_at";
 const INSERT: &str = "INSERT INTO api_tokens (id, name, scope, digest, created_at, expires_at)
      VALUES ($1, $2, $3, $4, $5, $6)";
-const REVOKE: &str =
-    "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $1) WHERE name = $2";
+const REVOKE: &str = "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $1) WHERE name = $2";
 const TOUCH: &str = "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2";
 const ACTIVE: &str = "SELECT COUNT(*) FROM api_tokens WHERE revoked_at IS NULL";
 
@@ -50,7 +48,10 @@ impl RawToken {
             reason,
         };
         let name = TokenName::try_from(self.name.clone()).map_err(|e| corrupt(e.to_string()))?;
-        let scope = self.scope.parse().map_err(|e: ingest_domain::UnknownValue| corrupt(e.to_string()))?;
+        let scope = self
+            .scope
+            .parse()
+            .map_err(|e: ingest_domain::UnknownValue| corrupt(e.to_string()))?;
         let created_at =
             at_millis(self.created_at).ok_or_else(|| corrupt("created_at out of range".into()))?;
         Ok(StoredToken {
@@ -90,11 +91,13 @@ macro_rules! token_store {
     ($store:ident) => {
         impl $store {
             async fn by(&self, column: &str, value: &str) -> Result<Option<StoredToken>> {
-                let row = sqlx::query(&format!("SELECT {COLUMNS} FROM api_tokens WHERE {column} = $1"))
-                    .bind(value.to_owned())
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err(StorageError::db("load token"))?;
+                let row = sqlx::query(&format!(
+                    "SELECT {COLUMNS} FROM api_tokens WHERE {column} = $1"
+                ))
+                .bind(value.to_owned())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(StorageError::db("load token"))?;
                 row.map(|row| decode_row!(&row)).transpose()
             }
         }
@@ -119,31 +122,43 @@ macro_rules! token_store {
                     }
                     Err(e) => return Err(StorageError::db("insert token")(e)),
                 }
-                let stored = self.by("id", &id).await?.ok_or_else(|| StorageError::CorruptTask {
-                    id: format!("token {id}"),
-                    reason: "not found right after insert".into(),
-                })?;
+                let stored =
+                    self.by("id", &id)
+                        .await?
+                        .ok_or_else(|| StorageError::CorruptTask {
+                            id: format!("token {id}"),
+                            reason: "not found right after insert".into(),
+                        })?;
                 Ok(Created::Created(stored.token))
             }
 
             async fn list(&self) -> Result<Vec<ApiToken>> {
-                let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM api_tokens ORDER BY created_at, name"))
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err(StorageError::db("list tokens"))?;
+                let rows = sqlx::query(&format!(
+                    "SELECT {COLUMNS} FROM api_tokens ORDER BY created_at, name"
+                ))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(StorageError::db("list tokens"))?;
                 rows.iter()
                     .map(|row| decode_row!(row).map(|stored| stored.token))
                     .collect()
             }
 
-            async fn revoke(&self, name: &TokenName, at: DateTime<Utc>) -> Result<Option<ApiToken>> {
+            async fn revoke(
+                &self,
+                name: &TokenName,
+                at: DateTime<Utc>,
+            ) -> Result<Option<ApiToken>> {
                 sqlx::query(REVOKE)
                     .bind(at.timestamp_millis())
                     .bind(name.as_str().to_owned())
                     .execute(&self.pool)
                     .await
                     .map_err(StorageError::db("revoke token"))?;
-                Ok(self.by("name", name.as_str()).await?.map(|stored| stored.token))
+                Ok(self
+                    .by("name", name.as_str())
+                    .await?
+                    .map(|stored| stored.token))
             }
 
             async fn find_by_digest(&self, digest: &str) -> Result<Option<StoredToken>> {

@@ -68,13 +68,20 @@ async fn created_tokens_are_found_by_digest_only(store: Arc<dyn TokenStore>) {
         .expect("found");
     assert_eq!(found.token, token);
     assert_eq!(found.digest, secret.digest());
+    assert!(
+        store
+            .find_by_digest(secret.expose())
+            .await
+            .expect("find")
+            .is_none(),
+        "the secret itself is not stored"
+    );
+    let other = TokenSecret::generate().expect("randomness");
     assert!(store
-        .find_by_digest(secret.expose())
+        .find_by_digest(&other.digest())
         .await
         .expect("find")
-        .is_none(), "the secret itself is not stored");
-    let other = TokenSecret::generate().expect("randomness");
-    assert!(store.find_by_digest(&other.digest()).await.expect("find").is_none());
+        .is_none());
 
     let used = now();
     store.touch(&token.id, used).await.expect("touch");
@@ -86,16 +93,35 @@ async fn created_tokens_are_found_by_digest_only(store: Arc<dyn TokenStore>) {
 async fn names_are_unique_even_after_revocation(store: Arc<dyn TokenStore>) {
     let one = TokenSecret::generate().expect("randomness");
     let two = TokenSecret::generate().expect("randomness");
-    assert!(matches!(store.create(&new_token("dup", Scope::Read, &one)).await.expect("create"), Created::Created(_)));
+    assert!(matches!(
+        store
+            .create(&new_token("dup", Scope::Read, &one))
+            .await
+            .expect("create"),
+        Created::Created(_)
+    ));
     assert_eq!(
-        store.create(&new_token("dup", Scope::Admin, &two)).await.expect("create"),
+        store
+            .create(&new_token("dup", Scope::Admin, &two))
+            .await
+            .expect("create"),
         Created::NameTaken
     );
     let at = now();
-    let revoked = store.revoke(&name("dup"), at).await.expect("revoke").expect("known");
+    let revoked = store
+        .revoke(&name("dup"), at)
+        .await
+        .expect("revoke")
+        .expect("known");
     assert_eq!(revoked.revoked_at, Some(at));
-    assert_eq!(revoked.check_usable(Utc::now()), Err(TokenUnusable::Revoked));
-    assert!(!store.any_active().await.expect("active"), "a revoked token does not count");
+    assert_eq!(
+        revoked.check_usable(Utc::now()),
+        Err(TokenUnusable::Revoked)
+    );
+    assert!(
+        !store.any_active().await.expect("active"),
+        "a revoked token does not count"
+    );
     let again = store
         .revoke(&name("dup"), at + Duration::hours(1))
         .await
@@ -103,10 +129,17 @@ async fn names_are_unique_even_after_revocation(store: Arc<dyn TokenStore>) {
         .expect("known");
     assert_eq!(again.revoked_at, Some(at), "the first revocation is kept");
     assert_eq!(
-        store.create(&new_token("dup", Scope::Read, &two)).await.expect("create"),
+        store
+            .create(&new_token("dup", Scope::Read, &two))
+            .await
+            .expect("create"),
         Created::NameTaken
     );
-    assert!(store.revoke(&name("nobody"), at).await.expect("revoke").is_none());
+    assert!(store
+        .revoke(&name("nobody"), at)
+        .await
+        .expect("revoke")
+        .is_none());
 }
 
 async fn expired_tokens_still_count_as_configured(store: Arc<dyn TokenStore>) {
@@ -119,12 +152,24 @@ async fn expired_tokens_still_count_as_configured(store: Arc<dyn TokenStore>) {
         .await
         .expect("find")
         .expect("found");
-    assert_eq!(found.token.check_usable(Utc::now()), Err(TokenUnusable::Expired));
-    assert!(store.any_active().await.expect("active"), "expiry must not open the API");
+    assert_eq!(
+        found.token.check_usable(Utc::now()),
+        Err(TokenUnusable::Expired)
+    );
+    assert!(
+        store.any_active().await.expect("active"),
+        "expiry must not open the API"
+    );
     let b = TokenSecret::generate().expect("randomness");
     let a = TokenSecret::generate().expect("randomness");
-    store.create(&new_token("b", Scope::Read, &b)).await.expect("create");
-    store.create(&new_token("a", Scope::Read, &a)).await.expect("create");
+    store
+        .create(&new_token("b", Scope::Read, &b))
+        .await
+        .expect("create");
+    store
+        .create(&new_token("a", Scope::Read, &a))
+        .await
+        .expect("create");
     let names: Vec<String> = store
         .list()
         .await
