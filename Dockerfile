@@ -32,6 +32,9 @@ COPY --from=rust /usr/local/bin/ingest /usr/local/bin/ingest
 COPY --from=web /src/frontend/dist /app/frontend/dist
 WORKDIR /app
 USER ingest
+# Listening on 0.0.0.0 with no token configured refuses to start: give the
+# container INGEST_ADMIN_TOKEN (or create tokens in its database), or set
+# INGEST_AUTH=off on purpose (docker-compose.yml does, publishing on 127.0.0.1 only).
 ENV INGEST_LISTEN=0.0.0.0:8000 \
     INGEST_DATA_DIR=/data \
     INGEST_FRONTEND_DIR=/app/frontend/dist

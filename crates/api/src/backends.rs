@@ -7,7 +7,8 @@ use ingest_druid::{Credentials, DruidClient, DruidUrls};
 use ingest_pipeline::{DruidSink, DruidSinkConfig, LocalParquetSink, Sink};
 use ingest_storage::{
     object::{LocalObjectStore, S3Config, S3ObjectStore},
-    ObjectStore, PostgresTaskStore, SqliteTaskStore, StorageError, TaskStore,
+    ObjectStore, PostgresTaskStore, PostgresTokenStore, SqliteTaskStore, SqliteTokenStore,
+    StorageError, TaskStore, TokenStore,
 };
 
 use crate::config::Settings;
@@ -36,6 +37,7 @@ pub struct Backends {
     pub tasks: Arc<dyn TaskStore>,
     pub objects: Arc<dyn ObjectStore>,
     pub sink: Arc<dyn Sink>,
+    pub tokens: Arc<dyn TokenStore>,
 }
 
 pub async fn task_store(settings: &Settings) -> Result<Arc<dyn TaskStore>, BackendError> {
@@ -52,6 +54,32 @@ pub async fn task_store(settings: &Settings) -> Result<Arc<dyn TaskStore>, Backe
     } else if url.starts_with("sqlite:") {
         let store =
             SqliteTaskStore::connect(&url)
+                .await
+                .map_err(|source| BackendError::Database {
+                    backend: "sqlite",
+                    source,
+                })?;
+        Ok(Arc::new(store))
+    } else {
+        Err(BackendError::UnknownDatabase)
+    }
+}
+
+/// API tokens live in the task database.
+pub async fn token_store(settings: &Settings) -> Result<Arc<dyn TokenStore>, BackendError> {
+    let url = settings.database_url();
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let store =
+            PostgresTokenStore::connect(&url)
+                .await
+                .map_err(|source| BackendError::Database {
+                    backend: "postgres",
+                    source,
+                })?;
+        Ok(Arc::new(store))
+    } else if url.starts_with("sqlite:") {
+        let store =
+            SqliteTokenStore::connect(&url)
                 .await
                 .map_err(|source| BackendError::Database {
                     backend: "sqlite",
@@ -141,9 +169,11 @@ pub async fn build(settings: &Settings) -> Result<Backends, BackendError> {
     let tasks = task_store(settings).await?;
     let objects = object_store(settings).await?;
     let sink = sink(settings, &objects)?;
+    let tokens = token_store(settings).await?;
     Ok(Backends {
         tasks,
         objects,
         sink,
+        tokens,
     })
 }

@@ -50,6 +50,8 @@ pub enum Command {
     Doctor(Box<Settings>),
     /// Run a failed or cancelled task again from its stored upload and follow it.
     Retry(RetryArgs),
+    /// Create, list or revoke API tokens in the configured database.
+    Token(TokenArgs),
 }
 
 /// Backends and server settings.
@@ -106,6 +108,36 @@ pub struct Settings {
     /// The built dashboard; served at `/` when present.
     #[arg(long, env = "INGEST_FRONTEND_DIR", default_value = "frontend/dist")]
     pub frontend_dir: PathBuf,
+    #[command(flatten)]
+    pub auth: AuthSettings,
+}
+
+/// Who may use the API, and from which pages (see README, "Tokens").
+#[derive(Debug, Clone, Default, Args)]
+pub struct AuthSettings {
+    /// `auto`: tokens are required once one exists (or always, off loopback);
+    /// `off`: the API is open to anyone who can reach it (a loud warning).
+    #[arg(long = "auth", env = "INGEST_AUTH", value_enum, default_value_t = AuthMode::Auto)]
+    pub mode: AuthMode,
+    /// A token accepted with scope `admin` under the name `env-admin`, for
+    /// containers (at least 32 characters).
+    #[arg(long, env = "INGEST_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<Secret>,
+    /// Other origins whose pages may call the API (comma-separated, e.g.
+    /// `https://dash.example.com`); also the CORS allow-list.
+    #[arg(long, env = "INGEST_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub allowed_origins: Vec<String>,
+    /// The URL people reach this server by, when it is not a loopback address
+    /// (e.g. behind a proxy): its host is accepted in `Host`, its origin in `Origin`.
+    #[arg(long, env = "INGEST_PUBLIC_URL")]
+    pub public_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum AuthMode {
+    #[default]
+    Auto,
+    Off,
 }
 
 impl Settings {
@@ -153,6 +185,9 @@ pub struct RetryArgs {
     /// Return once the task is queued again, without following it.
     #[arg(long)]
     pub no_wait: bool,
+    /// Sent as `Authorization: Bearer …` when set.
+    #[arg(long, env = "INGEST_TOKEN", hide_env_values = true)]
+    pub token: Option<Secret>,
 }
 
 #[derive(Debug, Args)]
@@ -169,4 +204,35 @@ pub struct UploadArgs {
     /// Return once the server has the file, without following the task.
     #[arg(long)]
     pub no_wait: bool,
+    /// Sent as `Authorization: Bearer …` when set.
+    #[arg(long, env = "INGEST_TOKEN", hide_env_values = true)]
+    pub token: Option<Secret>,
+}
+
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    #[command(subcommand)]
+    pub action: TokenAction,
+    #[command(flatten)]
+    pub settings: Box<Settings>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenAction {
+    /// Create a token and print it once.
+    Create {
+        /// A name for people and task records: a letter, then letters, digits, `_`, `-`, `.`.
+        #[arg(long)]
+        name: String,
+        /// `read` (status, tasks, datasources), `write` (+ upload, cancel, run again) or `admin`.
+        #[arg(long)]
+        scope: String,
+        /// Lifetime such as `90d`, `12h` or `30m`; none by default.
+        #[arg(long)]
+        expires: Option<String>,
+    },
+    /// List tokens (never their secrets).
+    List,
+    /// Revoke a token by name; it stops working at once.
+    Revoke { name: String },
 }

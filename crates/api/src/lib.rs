@@ -1,6 +1,7 @@
 //! The ingest service as a library: the binary wires it up, tests start it
 //! on port 0.
 
+pub mod auth;
 pub mod backends;
 pub mod cli;
 pub mod config;

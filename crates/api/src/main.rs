@@ -11,5 +11,6 @@ async fn main() -> anyhow::Result<std::process::ExitCode> {
         Some(Command::Upload(args)) => cli::upload(args).await,
         Some(Command::Doctor(settings)) => cli::doctor(*settings).await,
         Some(Command::Retry(args)) => cli::retry(args).await,
+        Some(Command::Token(args)) => cli::token(args).await,
     }
 }

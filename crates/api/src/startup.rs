@@ -7,12 +7,14 @@ use ingest_pipeline::{Pipeline, PipelineConfig};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::{backends, config::Settings, routes, state::AppState};
+use crate::{auth, backends, config::Settings, routes, state::AppState};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
     #[error(transparent)]
     Backend(#[from] backends::BackendError),
+    #[error(transparent)]
+    Auth(#[from] auth::AuthConfigError),
     #[error("cannot listen on {addr}")]
     Bind {
         addr: SocketAddr,
@@ -35,6 +37,12 @@ impl Application {
     /// Opens the backends and binds the listener; nothing runs yet.
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let backends = backends::build(&settings).await?;
+        let auth = Arc::new(auth::Auth::new(
+            Arc::clone(&backends.tokens),
+            &settings.auth,
+            settings.listen,
+        )?);
+        auth.check_startup(settings.listen).await?;
         let mut config = PipelineConfig::new(settings.data_dir.join("work"));
         config.lease = Duration::from_secs(settings.task_lease_secs.max(1));
         let pipeline = Arc::new(Pipeline::new(
@@ -54,7 +62,7 @@ impl Application {
             addr: settings.listen,
             source,
         })?;
-        let state = AppState::new(backends, pipeline, &settings);
+        let state = AppState::new(backends, pipeline, &settings, auth);
         Ok(Self {
             listener,
             address,

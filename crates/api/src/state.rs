@@ -1,9 +1,9 @@
 use std::{path::PathBuf, sync::Arc};
 
 use ingest_pipeline::{Pipeline, Sink};
-use ingest_storage::{ObjectStore, TaskStore};
+use ingest_storage::{ObjectStore, TaskStore, TokenStore};
 
-use crate::{backends::Backends, config::Settings};
+use crate::{auth::Auth, backends::Backends, config::Settings};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -15,19 +15,29 @@ pub struct AppState {
     pub max_upload_bytes: u64,
     /// The built dashboard, when there is one.
     pub frontend_dir: Option<PathBuf>,
+    pub tokens: Arc<dyn TokenStore>,
+    /// Tokens, scopes and the origin rules.
+    pub auth: Arc<Auth>,
 }
 
 impl AppState {
-    pub fn new(backends: Backends, pipeline: Arc<Pipeline>, settings: &Settings) -> Self {
+    pub fn new(
+        backends: Backends,
+        pipeline: Arc<Pipeline>,
+        settings: &Settings,
+        auth: Arc<Auth>,
+    ) -> Self {
         let frontend_dir =
             Some(settings.frontend_dir.clone()).filter(|dir| dir.join("index.html").is_file());
         Self {
             tasks: backends.tasks,
             objects: backends.objects,
             sink: backends.sink,
+            tokens: backends.tokens,
             pipeline,
             max_upload_bytes: settings.max_upload_bytes,
             frontend_dir,
+            auth,
         }
     }
 }

@@ -1,12 +1,17 @@
 //! Domain types shared by every crate: values are parsed once at the edge and
 //! code behind the edge only ever sees valid ones.
 
+mod auth;
 mod datasets;
 mod datasource;
 mod format;
 mod report;
 mod task;
 
+pub use auth::{
+    parse_lifetime, ApiToken, InvalidLifetime, InvalidTokenName, Scope, TokenName, TokenUnusable,
+    ENV_ADMIN_TOKEN_NAME, MAX_TOKEN_NAME_LEN,
+};
 pub use datasets::{DatasourceColumn, DatasourceSummary, Granularity, TimePoint};
 pub use datasource::{DatasourceName, InvalidDatasourceName};
 pub use format::{FileFormat, IngestMode, UnknownValue};

@@ -179,6 +179,15 @@ pub struct Task {
     /// How many times a person asked to run it again after it ended.
     #[serde(default)]
     pub retries: u32,
+    /// The name of the API token that uploaded it; `null` when the API was open.
+    #[serde(default)]
+    pub created_by: Option<String>,
+    /// The token that last cancelled it, if any.
+    #[serde(default)]
+    pub cancelled_by: Option<String>,
+    /// The token that last ran it again, if any.
+    #[serde(default)]
+    pub retried_by: Option<String>,
 }
 
 /// What is known of an upload once its bytes are stored: the file, not yet
@@ -238,6 +247,9 @@ impl Task {
             error: None,
             attempts: 0,
             retries: 0,
+            created_by: None,
+            cancelled_by: None,
+            retried_by: None,
         };
         task.enter_stage(Some(StageName::Queued), now);
         task

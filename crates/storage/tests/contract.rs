@@ -173,6 +173,9 @@ macro_rules! object_contract {
 object_contract!(object_local, local_store());
 object_contract!(object_s3, s3_store());
 
+#[path = "contract/tokens.rs"]
+mod tokens;
+
 // ---------- task stores ----------
 
 async fn sqlite_store() -> (Arc<dyn TaskStore>, Option<tempfile::TempDir>) {
@@ -184,7 +187,8 @@ async fn sqlite_store() -> (Arc<dyn TaskStore>, Option<tempfile::TempDir>) {
     )
 }
 
-async fn postgres_store() -> (Arc<dyn TaskStore>, Option<tempfile::TempDir>) {
+/// A fresh, empty Postgres database.
+async fn fresh_postgres_url() -> String {
     use sqlx::Connection;
     let admin = env("DATABASE_URL");
     let name = format!("contract_{}", uuid::Uuid::new_v4().simple());
@@ -193,7 +197,11 @@ async fn postgres_store() -> (Arc<dyn TaskStore>, Option<tempfile::TempDir>) {
         .execute(&mut conn)
         .await
         .expect("create db");
-    let url = format!("{}/{name}", admin.rsplit_once('/').expect("path").0);
+    format!("{}/{name}", admin.rsplit_once('/').expect("path").0)
+}
+
+async fn postgres_store() -> (Arc<dyn TaskStore>, Option<tempfile::TempDir>) {
+    let url = fresh_postgres_url().await;
     (
         Arc::new(PostgresTaskStore::connect(&url).await.expect("open")),
         None,

@@ -2,12 +2,14 @@
 //! messages and exit codes here.
 
 mod doctor;
+mod token;
 mod upload;
 mod validate;
 
 use std::process::ExitCode;
 
 pub use doctor::doctor;
+pub use token::token;
 pub use upload::{retry, upload};
 pub use validate::validate;
 

@@ -7,7 +7,23 @@ use ingest_domain::{Task, TaskStatus};
 use reqwest::multipart::{Form, Part};
 use tokio_util::io::ReaderStream;
 
-use crate::config::{RetryArgs, UploadArgs};
+use crate::config::{RetryArgs, Secret, UploadArgs};
+
+/// A client that sends `Authorization: Bearer <INGEST_TOKEN>` when a token is set.
+fn client(token: Option<&Secret>) -> anyhow::Result<reqwest::Client> {
+    let mut headers = reqwest::header::HeaderMap::new();
+    if let Some(token) = token {
+        let mut value =
+            reqwest::header::HeaderValue::from_str(&format!("Bearer {}", token.expose().trim()))
+                .context("INGEST_TOKEN is not a valid header value")?;
+        value.set_sensitive(true);
+        headers.insert(reqwest::header::AUTHORIZATION, value);
+    }
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .context("cannot build the HTTP client")
+}
 
 pub async fn upload(args: UploadArgs) -> anyhow::Result<ExitCode> {
     let server = args.server.trim_end_matches('/').to_owned();
@@ -42,7 +58,7 @@ pub async fn upload(args: UploadArgs) -> anyhow::Result<ExitCode> {
     if let Some(column) = &args.timestamp_column {
         form = form.text("timestamp_column", column.clone());
     }
-    let client = reqwest::Client::new();
+    let client = client(args.token.as_ref())?;
     let answer = send(
         client
             .post(format!("{server}/api/ingest/upload"))
@@ -69,7 +85,7 @@ pub async fn upload(args: UploadArgs) -> anyhow::Result<ExitCode> {
 /// `ingest retry`: queues a failed or cancelled task again, then follows it.
 pub async fn retry(args: RetryArgs) -> anyhow::Result<ExitCode> {
     let server = args.server.trim_end_matches('/').to_owned();
-    let client = reqwest::Client::new();
+    let client = client(args.token.as_ref())?;
     let (status, body) = send(
         client.post(format!("{server}/api/ingest/tasks/{}/retry", args.task_id)),
         &server,

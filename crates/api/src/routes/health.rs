@@ -7,7 +7,7 @@ use axum::{
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::{routes::frontend, state::AppState};
+use crate::{auth::Caller, routes::frontend, state::AppState};
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 const CHECK_TIMEOUT: Duration = Duration::from_secs(5);
@@ -81,12 +81,66 @@ async fn check<E: std::fmt::Display>(
     }
 }
 
-/// Each dependency with its latency and error; 503 when a required one is down.
+/// One check without its details.
+#[derive(Serialize, ToSchema)]
+pub struct CheckSummary {
+    name: &'static str,
+    ok: bool,
+}
+
+/// What probes without a `read` token see: each check's name and whether it
+/// passed, nothing that names a backend's internals.
+#[derive(Serialize, ToSchema)]
+pub struct HealthSummary {
+    status: &'static str,
+    checks: Vec<CheckSummary>,
+}
+
+/// The full answer for `read` tokens (and the open mode), the summary for anyone else.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum HealthAnswer {
+    Full(Health),
+    Summary(HealthSummary),
+}
+
+impl Health {
+    fn summary(self) -> HealthSummary {
+        HealthSummary {
+            status: self.status,
+            checks: self
+                .checks
+                .into_iter()
+                .map(|c| CheckSummary {
+                    name: c.name,
+                    ok: c.ok,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Each dependency with its latency and error (with a `read` token, or when
+/// the API is open; otherwise only each check's name and outcome); 503 when
+/// a required one is down.
 #[utoipa::path(get, path = "/api/health", tag = "health", responses(
-    (status = 200, description = "Every required dependency answers", body = Health),
-    (status = 503, description = "A required dependency is down", body = Health)
+    (status = 200, description = "Every required dependency answers", body = HealthAnswer),
+    (status = 503, description = "A required dependency is down", body = HealthAnswer)
 ))]
-pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
+pub async fn health(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> (StatusCode, Json<HealthAnswer>) {
+    let (status, Json(full)) = full_health(&state).await;
+    let answer = if caller.may(ingest_domain::Scope::Read) {
+        HealthAnswer::Full(full)
+    } else {
+        HealthAnswer::Summary(full.summary())
+    };
+    (status, Json(answer))
+}
+
+async fn full_health(state: &AppState) -> (StatusCode, Json<Health>) {
     let (database, objects, sink) = tokio::join!(
         check("database", state.tasks.backend(), state.tasks.health()),
         check(

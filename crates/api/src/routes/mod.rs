@@ -1,13 +1,22 @@
 //! Routes and their OpenAPI description, declared once with utoipa-axum.
 
+mod auth;
 mod datasources;
 mod frontend;
 mod health;
 mod tasks;
 mod upload;
 
-use axum::{extract::DefaultBodyLimit, Json, Router};
-use tower_http::trace::TraceLayer;
+use axum::{
+    extract::DefaultBodyLimit,
+    http::{header, HeaderName, HeaderValue, Method},
+    Json, Router,
+};
+use tower_http::{
+    cors::{AllowOrigin, CorsLayer},
+    set_header::SetResponseHeaderLayer,
+    trace::{DefaultMakeSpan, TraceLayer},
+};
 use utoipa::OpenApi;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use utoipa_scalar::{Scalar, Servable};
@@ -23,16 +32,84 @@ use crate::{error::ApiError, state::AppState};
     tags(
         (name = "ingest", description = "Uploads and their tasks"),
         (name = "datasources", description = "What has been ingested"),
-        (name = "health", description = "Liveness and dependencies")
-    )
+        (name = "health", description = "Liveness and dependencies"),
+        (name = "auth", description = "Who the API takes the caller for")
+    ),
+    modifiers(&BearerAuth)
 )]
 struct ApiDoc;
+
+/// Documents `Authorization: Bearer <token>`: optional in the open loopback
+/// mode, required otherwise (GET needs `read`, changes need `write`).
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{
+            HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+        };
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("An API token (`ing_…`) from `ingest token create`. Not needed when the server listens on loopback with no token configured."))
+                    .build(),
+            ),
+        );
+        openapi.security = Some(vec![
+            SecurityRequirement::new("bearer", Vec::<String>::new()),
+            SecurityRequirement::default(),
+        ]);
+    }
+}
+
+/// Sent with every response: no inline scripts, nothing from other hosts,
+/// never framed, no referrer leaving the page.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'";
+
+fn security_headers() -> [(HeaderName, HeaderValue); 4] {
+    [
+        (
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        ),
+        (
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ),
+        (
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ),
+        (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
+    ]
+}
+
+/// CORS only for the origins INGEST_ALLOWED_ORIGINS names; none otherwise.
+fn cors(state: &AppState) -> Option<CorsLayer> {
+    let origins: Vec<HeaderValue> = state
+        .auth
+        .origins()
+        .origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(&o.to_string()).ok())
+        .collect();
+    (!origins.is_empty()).then(|| {
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(origins))
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+    })
+}
 
 /// The routes with their OpenAPI document.
 pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::root))
         .routes(routes!(health::health))
+        .routes(routes!(auth::whoami))
         .routes(routes!(upload::upload))
         .routes(routes!(tasks::status))
         .routes(routes!(tasks::list))
@@ -61,7 +138,8 @@ pub fn router(state: AppState) -> Router {
             "there is no such API endpoint; see /api/docs",
         )
     });
-    routes
+    let cors = cors(&state);
+    let mut app = routes
         .route(
             "/api/openapi.json",
             axum::routing::get(move || async move { Json(spec) }),
@@ -70,6 +148,20 @@ pub fn router(state: AppState) -> Router {
         .nest("/api", api_fallback)
         .fallback_service(frontend::service(state.frontend_dir.clone()))
         .layer(DefaultBodyLimit::max(body_limit))
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(
+            std::sync::Arc::clone(&state.auth),
+            crate::auth::guard,
+        ));
+    if let Some(cors) = cors {
+        app = app.layer(cors);
+    }
+    for (name, value) in security_headers() {
+        app = app.layer(SetResponseHeaderLayer::if_not_present(name, value));
+    }
+    // Spans name the method and path only: request headers (Authorization)
+    // are never recorded.
+    app.layer(
+        TraceLayer::new_for_http().make_span_with(DefaultMakeSpan::new().include_headers(false)),
+    )
+    .with_state(state)
 }

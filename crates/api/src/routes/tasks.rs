@@ -10,7 +10,7 @@ use serde_json::json;
 use tracing::info;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::{error::ApiError, state::AppState};
+use crate::{auth::Caller, error::ApiError, state::AppState};
 
 fn parse_task_id(raw: &str) -> Result<TaskId, ApiError> {
     raw.parse().map_err(|_| {
@@ -65,12 +65,13 @@ pub async fn status(
 )]
 pub async fn cancel(
     State(state): State<AppState>,
+    caller: Caller,
     Path(task_id): Path<String>,
 ) -> Result<Json<Task>, ApiError> {
     let id = parse_task_id(&task_id)?;
     let task = state
         .tasks
-        .cancel(id)
+        .cancel_by(id, caller.actor())
         .await?
         .ok_or_else(|| task_not_found(id))?;
     if task.status != TaskStatus::Cancelled {
@@ -98,6 +99,7 @@ pub async fn cancel(
 )]
 pub async fn retry(
     State(state): State<AppState>,
+    caller: Caller,
     Path(task_id): Path<String>,
 ) -> Result<(StatusCode, Json<Task>), ApiError> {
     let current = load(&state, &task_id).await?;
@@ -122,7 +124,7 @@ pub async fn retry(
     }
     let task = state
         .tasks
-        .requeue(id)
+        .requeue_by(id, caller.actor())
         .await?
         .ok_or_else(|| task_not_found(id))?;
     if task.status != TaskStatus::Queued {

@@ -21,7 +21,7 @@ use sha2::{Digest, Sha256};
 use tracing::{info, instrument, warn};
 use utoipa::ToSchema;
 
-use crate::{error::ApiError, state::AppState};
+use crate::{auth::Caller, error::ApiError, state::AppState};
 
 /// Longest accepted text part (datasource name, mode, …).
 const MAX_TEXT_PART: usize = 4096;
@@ -152,6 +152,7 @@ fn safe_file_name(raw: Option<&str>) -> String {
 #[instrument(skip_all, fields(task_id = tracing::field::Empty))]
 pub async fn upload(
     State(state): State<AppState>,
+    caller: Caller,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<(StatusCode, Json<UploadAccepted>), ApiError> {
     let started = Utc::now();
@@ -220,7 +221,8 @@ pub async fn upload(
             ApiError::bad_request("missing_field", "the upload has no `datasource_name` part")
                 .with_details(json!({ "field": "datasource_name" }))
         })?;
-        let task = new_task(task_id, datasource, file, &fields, started);
+        let mut task = new_task(task_id, datasource, file, &fields, started);
+        task.created_by = caller.actor().map(str::to_owned);
         state.tasks.insert(&task).await?;
         Ok(task)
     }

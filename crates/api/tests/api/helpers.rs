@@ -84,6 +84,7 @@ pub fn settings(backends: Backends, data_dir: &std::path::Path) -> Settings {
         workers: 0,
         task_lease_secs: 60,
         frontend_dir: data_dir.join("no-frontend"),
+        auth: Default::default(),
     };
     if backends != Backends::Embedded {
         settings.s3_bucket = Some(required_env("S3_BUCKET"));

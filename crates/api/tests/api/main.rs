@@ -1,6 +1,7 @@
 //! End-to-end tests of the HTTP API against the real app on port 0, with
 //! the embedded backends and with Postgres + S3 started by scripts/stack.sh.
 
+mod auth;
 mod bad_input;
 mod broken_druid;
 mod druid;

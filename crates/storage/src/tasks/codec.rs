@@ -80,25 +80,28 @@ pub(crate) const CLAIMABLE: &str = "('queued', 'validating', 'ingesting')";
 /// Finished statuses, which never change again.
 pub(crate) const TERMINAL: &str = "('succeeded', 'failed', 'cancelled')";
 
-/// A change to a task no worker holds: the new task, or `None` to leave it.
-pub(crate) type Transition = fn(Task) -> Option<Task>;
+/// A change to a task no worker holds, made by the named token (`None` when
+/// the API is open): the new task, or `None` to leave it.
+pub(crate) type Transition = fn(Task, Option<&str>) -> Option<Task>;
 
 /// Cancels an unfinished task, closing its open stage.
-pub(crate) fn cancelled(mut task: Task) -> Option<Task> {
+pub(crate) fn cancelled(mut task: Task, by: Option<&str>) -> Option<Task> {
     if task.status.is_terminal() {
         return None;
     }
     task.enter_stage(None, Utc::now());
     task.status = TaskStatus::Cancelled;
+    task.cancelled_by = by.map(str::to_owned);
     Some(task)
 }
 
 /// Queues a failed or cancelled task again.
-pub(crate) fn requeued(mut task: Task) -> Option<Task> {
+pub(crate) fn requeued(mut task: Task, by: Option<&str>) -> Option<Task> {
     if !task.can_retry() {
         return None;
     }
     task.requeue(Utc::now());
+    task.retried_by = by.map(str::to_owned);
     Some(task)
 }
 

@@ -51,10 +51,18 @@ pub trait TaskStore: Send + Sync + 'static {
     async fn renew(&self, id: TaskId, owner: &str, lease: Duration) -> Result<bool>;
     /// Cancels an unfinished task; returns it as it now stands (`None` when
     /// unknown). A finished task is returned unchanged.
-    async fn cancel(&self, id: TaskId) -> Result<Option<Task>>;
+    async fn cancel(&self, id: TaskId) -> Result<Option<Task>> {
+        self.cancel_by(id, None).await
+    }
+    /// `cancel`, recording the name of the token that asked (`cancelled_by`).
+    async fn cancel_by(&self, id: TaskId, by: Option<&str>) -> Result<Option<Task>>;
     /// Queues a failed or cancelled task again (`Task::requeue`); returns it
     /// as it now stands (`None` when unknown). Any other task is returned
     /// unchanged.
-    async fn requeue(&self, id: TaskId) -> Result<Option<Task>>;
+    async fn requeue(&self, id: TaskId) -> Result<Option<Task>> {
+        self.requeue_by(id, None).await
+    }
+    /// `requeue`, recording the name of the token that asked (`retried_by`).
+    async fn requeue_by(&self, id: TaskId, by: Option<&str>) -> Result<Option<Task>>;
     async fn health(&self) -> Result<()>;
 }

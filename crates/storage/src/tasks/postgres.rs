@@ -28,9 +28,14 @@ pub struct PostgresTaskStore {
 impl PostgresTaskStore {
     /// Applies `change` to a task under a row lock (no worker can save it in
     /// between); returns the task as it now stands.
-    async fn transition(&self, id: TaskId, change: codec::Transition) -> Result<Option<Task>> {
+    async fn transition(
+        &self,
+        id: TaskId,
+        change: codec::Transition,
+        by: Option<&str>,
+    ) -> Result<Option<Task>> {
         let mut tx = self.pool.begin().await.map_err(StorageError::db("begin"))?;
-        let outcome = queries().transition(&mut tx, id, change).await?;
+        let outcome = queries().transition(&mut tx, id, change, by).await?;
         tx.commit().await.map_err(StorageError::db("commit"))?;
         Ok(outcome)
     }
@@ -78,12 +83,12 @@ impl TaskStore for PostgresTaskStore {
         queries().renew(&self.pool, id, owner, lease).await
     }
 
-    async fn cancel(&self, id: TaskId) -> Result<Option<Task>> {
-        self.transition(id, codec::cancelled).await
+    async fn cancel_by(&self, id: TaskId, by: Option<&str>) -> Result<Option<Task>> {
+        self.transition(id, codec::cancelled, by).await
     }
 
-    async fn requeue(&self, id: TaskId) -> Result<Option<Task>> {
-        self.transition(id, codec::requeued).await
+    async fn requeue_by(&self, id: TaskId, by: Option<&str>) -> Result<Option<Task>> {
+        self.transition(id, codec::requeued, by).await
     }
 
     async fn health(&self) -> Result<()> {

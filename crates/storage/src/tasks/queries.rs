@@ -149,6 +149,7 @@ where
         conn: &mut DB::Connection,
         id: TaskId,
         change: Transition,
+        by: Option<&str>,
     ) -> Result<Option<Task>> {
         let row = sqlx::query::<DB>(&self.sql.by_id_for_update)
             .bind(id.to_string())
@@ -158,7 +159,7 @@ where
         let Some(task) = row.as_ref().map(codec::decode).transpose()? else {
             return Ok(None);
         };
-        let Some(changed) = change(task.clone()) else {
+        let Some(changed) = change(task.clone(), by) else {
             return Ok(Some(task));
         };
         sqlx::query::<DB>(&self.sql.overwrite)

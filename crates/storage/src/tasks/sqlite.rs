@@ -54,7 +54,12 @@ impl SqliteTaskStore {
     /// Applies `change` to a task inside BEGIN IMMEDIATE, which takes the
     /// write lock up front, so no worker can save between our read and our
     /// write; returns the task as it now stands.
-    async fn transition(&self, id: TaskId, change: codec::Transition) -> Result<Option<Task>> {
+    async fn transition(
+        &self,
+        id: TaskId,
+        change: codec::Transition,
+        by: Option<&str>,
+    ) -> Result<Option<Task>> {
         let mut conn = self
             .pool
             .acquire()
@@ -64,7 +69,7 @@ impl SqliteTaskStore {
             .execute(&mut *conn)
             .await
             .map_err(StorageError::db("begin"))?;
-        let outcome = queries().transition(&mut conn, id, change).await;
+        let outcome = queries().transition(&mut conn, id, change, by).await;
         let end = if outcome.is_ok() {
             "COMMIT"
         } else {
@@ -108,12 +113,12 @@ impl TaskStore for SqliteTaskStore {
         queries().renew(&self.pool, id, owner, lease).await
     }
 
-    async fn cancel(&self, id: TaskId) -> Result<Option<Task>> {
-        self.transition(id, codec::cancelled).await
+    async fn cancel_by(&self, id: TaskId, by: Option<&str>) -> Result<Option<Task>> {
+        self.transition(id, codec::cancelled, by).await
     }
 
-    async fn requeue(&self, id: TaskId) -> Result<Option<Task>> {
-        self.transition(id, codec::requeued).await
+    async fn requeue_by(&self, id: TaskId, by: Option<&str>) -> Result<Option<Task>> {
+        self.transition(id, codec::requeued, by).await
     }
 
     async fn health(&self) -> Result<()> {

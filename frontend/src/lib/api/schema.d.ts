@@ -21,6 +21,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/whoami": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who the API takes the caller for: the token's name and scope, or the open mode. */
+        get: operations["whoami"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/datasources": {
         parameters: {
             query?: never;
@@ -79,7 +96,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Each dependency with its latency and error; 503 when a required one is down. */
+        /**
+         * Each dependency with its latency and error (with a `read` token, or when
+         *     the API is open; otherwise only each check's name and outcome); 503 when
+         *     a required one is down.
+         */
         get: operations["health"];
         put?: never;
         post?: never;
@@ -181,6 +202,8 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @enum {string} */
+        AuthKind: "open" | "token";
         Check: {
             /** @description `sqlite`, `postgres`, `local`, `s3`, `parquet`, `druid`. */
             backend: string;
@@ -192,6 +215,11 @@ export interface components {
             ok: boolean;
             /** @description The service cannot work without it. */
             required: boolean;
+        };
+        /** @description One check without its details. */
+        CheckSummary: {
+            name: string;
+            ok: boolean;
         };
         /** @description What validation learned about one column. */
         ColumnProfile: {
@@ -273,6 +301,16 @@ export interface components {
             status: string;
             version: string;
         };
+        /** @description The full answer for `read` tokens (and the open mode), the summary for anyone else. */
+        HealthAnswer: components["schemas"]["Health"] | components["schemas"]["HealthSummary"];
+        /**
+         * @description What probes without a `read` token see: each check's name and whether it
+         *     passed, nothing that names a backend's internals.
+         */
+        HealthSummary: {
+            checks: components["schemas"]["CheckSummary"][];
+            status: string;
+        };
         /**
          * @description Whether an upload adds to a datasource or replaces what the data covers.
          * @enum {string}
@@ -295,6 +333,11 @@ export interface components {
             message: string;
             severity: components["schemas"]["Severity"];
         };
+        /**
+         * @description What a token may do. Ordered: `admin` ⊃ `write` ⊃ `read`.
+         * @enum {string}
+         */
+        Scope: "read" | "write" | "admin";
         /** @enum {string} */
         Severity: "error" | "warning";
         /** @description One step of a task's life, with its timing. */
@@ -316,8 +359,12 @@ export interface components {
              * @description How many times a worker has picked this task up (since the last retry).
              */
             attempts: number;
+            /** @description The token that last cancelled it, if any. */
+            cancelled_by?: string | null;
             /** Format: date-time */
             created_at: string;
+            /** @description The name of the API token that uploaded it; `null` when the API was open. */
+            created_by?: string | null;
             datasource: string;
             druid?: null | components["schemas"]["DruidState"];
             error?: null | components["schemas"]["TaskError"];
@@ -326,6 +373,8 @@ export interface components {
             mode: components["schemas"]["IngestMode"];
             /** Format: int64 */
             rejected_row_count?: number | null;
+            /** @description The token that last ran it again, if any. */
+            retried_by?: string | null;
             /**
              * Format: int32
              * @description How many times a person asked to run it again after it ended.
@@ -448,6 +497,13 @@ export interface components {
             rows_rejected: number;
             timestamp: components["schemas"]["TimestampInfo"];
         };
+        WhoAmI: {
+            auth: components["schemas"]["AuthKind"];
+            /** @description The token's name; `null` when the API is open and no token was sent. */
+            name?: string | null;
+            /** @description What the caller may do: `admin` when the API is open. */
+            scope: components["schemas"]["Scope"];
+        };
     };
     responses: never;
     parameters: never;
@@ -473,6 +529,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Liveness"];
+                };
+            };
+        };
+    };
+    whoami: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WhoAmI"];
+                };
+            };
+            /** @description A token is required and none (or a bad, revoked or expired one) was sent */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -597,7 +682,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Health"];
+                    "application/json": components["schemas"]["HealthAnswer"];
                 };
             };
             /** @description A required dependency is down */
@@ -606,7 +691,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Health"];
+                    "application/json": components["schemas"]["HealthAnswer"];
                 };
             };
         };
