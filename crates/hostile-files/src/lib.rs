@@ -13,7 +13,7 @@ use std::{
 };
 
 use polars::prelude::*;
-use zip::{write::SimpleFileOptions, CompressionMethod, ZipWriter};
+use ::zip::{write::SimpleFileOptions, CompressionMethod, ZipWriter};
 
 /// What validating a hostile file must end with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -419,6 +419,7 @@ pub fn write(
         )?;
         accepted += 1;
     }
+    control.rows_read(rows);
     sink.finish(&layout, out_path)?;
     if rejected > MAX_LINES_PER_KIND as u64 {
         problems.push(
