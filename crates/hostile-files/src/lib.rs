@@ -12,8 +12,8 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use polars::prelude::*;
 use ::zip::{write::SimpleFileOptions, CompressionMethod, ZipWriter};
+use polars::prelude::*;
 
 /// What validating a hostile file must end with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -140,6 +140,10 @@ async fn hostile_files_fail_cleanly_in_bounded_memory() {
             }
         }
     }
+    eprintln!(
+        "hostile corpus: anonymous memory peaked at {} MiB",
+        peak_kib / 1024
+    );
     assert!(
         peak_kib < RSS_CEILING_KIB,
         "anonymous memory peaked at {} MiB",
