@@ -341,7 +341,7 @@ pub fn write(
         .map_err(|f| ValidationError::Changed(f.message))?
     {
         rows += 1;
-        if rows % CHECK_EVERY_ROWS == 0 && control.rows_read(rows) {
+        if rows.is_multiple_of(CHECK_EVERY_ROWS) && control.rows_read(rows) {
             return Err(ValidationError::Cancelled);
         }
         if source.checks_field_count() && meta.field_count != profile.columns.len() {

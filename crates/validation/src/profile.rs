@@ -128,7 +128,7 @@ pub fn profile(
             }
         };
         rows_in += 1;
-        if rows_in % CHECK_EVERY_ROWS == 0 && control.rows_read(rows_in) {
+        if rows_in.is_multiple_of(CHECK_EVERY_ROWS) && control.rows_read(rows_in) {
             break;
         }
         // NDJSON learns columns as it goes; earlier rows lacked them.
