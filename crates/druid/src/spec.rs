@@ -61,27 +61,28 @@ impl SegmentGranularity {
         }
     }
 
-    /// Start of the bucket after the one holding `t`.
+    /// Start of the bucket after the one holding `t`. Validation keeps row
+    /// times within years 1..=9999, but this must not panic whatever it is
+    /// given: past chrono's last instant the end is that instant.
     pub fn next(self, t: DateTime<Utc>) -> DateTime<Utc> {
         let start = self.floor(t);
-        match self {
-            Self::Hour => start + Duration::hours(1),
-            Self::Day => start + Duration::days(1),
+        let next = match self {
+            Self::Hour => start.checked_add_signed(Duration::hours(1)),
+            Self::Day => start.checked_add_signed(Duration::days(1)),
             Self::Month => {
                 let (y, m) = if start.month() == 12 {
-                    (start.year() + 1, 1)
+                    (start.year().checked_add(1), 1)
                 } else {
-                    (start.year(), start.month() + 1)
+                    (Some(start.year()), start.month() + 1)
                 };
-                Utc.with_ymd_and_hms(y, m, 1, 0, 0, 0)
-                    .single()
-                    .unwrap_or(start)
+                y.and_then(|y| Utc.with_ymd_and_hms(y, m, 1, 0, 0, 0).single())
             }
-            Self::Year => Utc
-                .with_ymd_and_hms(start.year() + 1, 1, 1, 0, 0, 0)
-                .single()
-                .unwrap_or(start),
-        }
+            Self::Year => start
+                .year()
+                .checked_add(1)
+                .and_then(|y| Utc.with_ymd_and_hms(y, 1, 1, 0, 0, 0).single()),
+        };
+        next.unwrap_or(DateTime::<Utc>::MAX_UTC)
     }
 }
 
@@ -210,6 +211,23 @@ impl IngestionPlan {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bucket_ends_at_the_edge_of_time_do_not_panic() {
+        let last = DateTime::<Utc>::MAX_UTC;
+        for granularity in [
+            SegmentGranularity::Hour,
+            SegmentGranularity::Day,
+            SegmentGranularity::Month,
+            SegmentGranularity::Year,
+        ] {
+            assert!(granularity.next(last) >= granularity.floor(last));
+        }
+        assert_eq!(
+            SegmentGranularity::for_span(DateTime::<Utc>::MIN_UTC, last),
+            SegmentGranularity::Year
+        );
+    }
 
     fn plan() -> IngestionPlan {
         IngestionPlan {

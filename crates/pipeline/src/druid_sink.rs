@@ -248,8 +248,9 @@ impl DruidSink {
             fallback_time: Utc::now(),
             output_format: format,
         };
-        let report = ingest_validation::validate(&csv, &options, Some(&normalized))
-            .map_err(|e| SinkError::new("probe_failed", e.to_string(), None))?;
+        let report =
+            ingest_validation::validate(&csv, &options, Some(&normalized), &Default::default())
+                .map_err(|e| SinkError::new("probe_failed", e.to_string(), None))?;
         let key = format!(
             "probe/druid-read-{}.{}",
             uuid::Uuid::new_v4(),

@@ -229,7 +229,12 @@ impl Pipeline {
         };
         let (input_path, output_path) = (input.clone(), normalized.clone());
         let report = tokio::task::spawn_blocking(move || {
-            ingest_validation::validate(&input_path, &options, Some(&output_path))
+            ingest_validation::validate(
+                &input_path,
+                &options,
+                Some(&output_path),
+                &ingest_validation::Control::default(),
+            )
         })
         .await
         .map_err(|e| PipelineError::Join(e.to_string()))??;

@@ -1,6 +1,7 @@
 //! What a person can do about each kind of problem.
 
-/// A suggestion for the problem `code`, if we have one.
+/// A suggestion for the problem `code`, if we have one. Limits (see
+/// `Limits`) are configurable, but a hint first says how to fix the file.
 pub fn hint_for(code: &str) -> Option<String> {
     let hint = match code {
         "empty_file" => "The file is empty. Export it again and check that it has a header line and data rows.",
@@ -22,6 +23,36 @@ pub fn hint_for(code: &str) -> Option<String> {
         "timestamp_column_unparseable" => {
             "Use times like 2024-01-31, 2024-01-31 13:45:00 or 2024-01-31T13:45:00Z in that column, or leave timestamp_column out."
         }
+        "too_many_columns" => {
+            "Split the file into narrower files, or turn repeating columns into rows (in NDJSON: use fixed keys, and put variable names in a value, e.g. {\"name\":\"k1\",\"value\":1})."
+        }
+        "record_too_large" => {
+            "One line (record) is longer than allowed. Check for an unclosed \" that swallows the rest of the file, or a missing line break; long texts belong in separate files."
+        }
+        "field_too_large" => "One field is longer than allowed. Check the quoting around it, or move long texts out of the file.",
+        "xlsx_too_many_entries" | "xlsx_entry_too_large" | "xlsx_too_large" => {
+            "The workbook is larger than allowed once unpacked. Export the sheet as CSV, or split it into several workbooks."
+        }
+        "xlsx_compression_ratio" => {
+            "The workbook unpacks to far more data than its size suggests (like a zip bomb). Open it in Excel or LibreOffice and save it again, or export the sheet as CSV."
+        }
+        "xlsx_too_many_shared_strings" => {
+            "The workbook's string table is larger than allowed or damaged (it declares more strings than it holds). Open it in Excel or LibreOffice and save it again, or export the sheet as CSV."
+        }
+        "xlsx_cell_out_of_range" => {
+            "The workbook refers to cells beyond Excel's last column (XFD) or row (1048576), which Excel itself cannot make. Open it in Excel or LibreOffice and save it again."
+        }
+        "parquet_footer_too_large" | "parquet_too_many_row_groups" => {
+            "The Parquet file's metadata is larger than allowed. Write it again with fewer, larger row groups (e.g. 100,000 rows or more per group)."
+        }
+        "parquet_row_count_mismatch" => {
+            "The Parquet file's metadata does not match its data (it declares a different number of rows than it holds): the file is damaged or was cut short. Write it again."
+        }
+        "time_out_of_range" => "Row times must lie between the years 0001 and 9999. Fix these values, or choose another column with timestamp_column.",
+        "reserved_column_name" => {
+            "The names __time (the row time) and ingest_task_id (the upload each row came from) are reserved. Rename that column; a __time column can also be chosen as the time column with timestamp_column=__time."
+        }
+        "cancelled" => "The task was cancelled while its file was being checked. Upload the file again to start over.",
         "no_valid_rows" => "The time column has no readable values. Fix the times or choose another column with timestamp_column.",
         _ => return None,
     };

@@ -137,7 +137,10 @@ impl ColumnState {
                     self.times.push(TimeCandidate::new(TimeFormat::Native));
                 }
                 for candidate in &mut self.times {
-                    candidate.record((candidate.format == TimeFormat::Native).then_some(*t));
+                    candidate.record(
+                        (candidate.format == TimeFormat::Native && crate::timestamp::in_range(*t))
+                            .then_some(*t),
+                    );
                 }
             }
         }

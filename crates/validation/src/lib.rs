@@ -3,8 +3,11 @@
 //! the time column and problems; the second writes the accepted rows as
 //! typed Parquet with Polars.
 
+mod control;
 mod detect;
 mod hints;
+#[cfg(test)]
+mod hostile_tests;
 mod infer;
 mod normalize;
 mod profile;
@@ -16,6 +19,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use ingest_domain::{FileFormat, Severity, ValidationReport};
 
+pub use control::{Control, Limits, Pass, Progress};
 pub use detect::{detect_format, DetectError, SNIFF_LEN};
 pub use hints::hint_for;
 pub use normalize::{OutputFormat, TIME_COLUMN};
@@ -37,6 +41,9 @@ pub enum ValidationError {
     /// The file read differently the second time: it changed underneath us.
     #[error("the file changed while it was being validated: {0}")]
     Changed(String),
+    /// `Control::cancel` was called.
+    #[error("validation was cancelled")]
+    Cancelled,
 }
 
 impl ValidationError {
@@ -70,18 +77,37 @@ pub struct Options {
 
 /// Validates `path` and, when it has no errors and `output` is given, writes
 /// the accepted rows there as Parquet. Problems with the file's content are
-/// in the report (errors make it unacceptable); `Err` means we could not do
-/// the work at all.
+/// in the report (errors make it unacceptable; an exceeded limit of
+/// `control` is such an error); `Err` means we could not do the work at all,
+/// or `control` cancelled it.
 pub fn validate(
     path: &Path,
     options: &Options,
     output: Option<&Path>,
+    control: &Control,
 ) -> Result<ValidationReport, ValidationError> {
+    let result = run(path, options, output, control);
+    control.finish();
+    // Whatever a cancelled run ended with (a cut-short read, say) is moot.
+    if control.is_cancelled() {
+        return Err(ValidationError::Cancelled);
+    }
+    result
+}
+
+fn run(
+    path: &Path,
+    options: &Options,
+    output: Option<&Path>,
+    control: &Control,
+) -> Result<ValidationReport, ValidationError> {
+    let size = std::fs::metadata(path).map_or(0, |m| m.len());
+    control.start_pass(Pass::Profiling, size);
     let spec = source::SourceSpec {
         format: options.format,
         delimiter: options.delimiter,
     };
-    let mut source = match source::open(path, spec) {
+    let mut source = match source::open(path, spec, control) {
         Ok(source) => source,
         Err(source::OpenError::Io(error)) => return Err(error),
         Err(source::OpenError::Content(failure)) => return Ok(unreadable_report(options, failure)),
@@ -92,8 +118,12 @@ pub fn validate(
         source.as_mut(),
         options.timestamp_column.as_deref(),
         options.fallback_time,
+        control,
     );
     drop(source);
+    if control.is_cancelled() {
+        return Err(ValidationError::Cancelled);
+    }
 
     let (mut rows_accepted, mut rows_rejected) = (0, profiled.rows_in);
     if !profiled.problems.has_errors() {
@@ -101,7 +131,8 @@ pub fn validate(
             format: options.format,
             delimiter,
         };
-        let mut again = source::open(path, spec).map_err(|e| match e {
+        control.start_pass(Pass::Writing, size);
+        let mut again = source::open(path, spec, control).map_err(|e| match e {
             source::OpenError::Io(error) => error,
             source::OpenError::Content(f) => ValidationError::Changed(f.message),
         })?;
@@ -111,6 +142,7 @@ pub fn validate(
             &profiled,
             output.map(|p| (p, options.output_format)),
             &mut problems,
+            control,
         )?;
         profiled.problems = problems;
         rows_accepted = written.rows_accepted;

@@ -14,8 +14,8 @@ use polars::prelude::*;
 use crate::infer::is_null_text;
 use crate::profile::{Problems, Profile, MAX_LINES_PER_KIND};
 use crate::source::{Cell, RowSource};
-use crate::timestamp::TimeFormat;
-use crate::ValidationError;
+use crate::timestamp::{in_range, TimeFormat};
+use crate::{control::CHECK_EVERY_ROWS, Control, ValidationError};
 
 /// Name of the row-time column in normalized files, as Druid names it.
 pub const TIME_COLUMN: &str = "__time";
@@ -282,14 +282,21 @@ impl Sink {
     }
 }
 
-/// Milliseconds for a time cell under the plan's format.
+/// Milliseconds for a time cell under the plan's format, in or out of the
+/// accepted range.
 fn time_of(cell: &Cell, format: TimeFormat) -> Option<i64> {
     match cell {
         Cell::Time(t) => Some(*t),
-        Cell::Text(t) if !is_null_text(t) => format.parse(t),
-        Cell::Long(v) => format.parse(&v.to_string()),
+        Cell::Text(t) if !is_null_text(t) => format.parse_any(t),
+        Cell::Long(v) => format.parse_any(&v.to_string()),
         _ => None,
     }
+}
+
+/// Why a row has no usable time, for its rejection.
+enum NoTime {
+    Unreadable,
+    OutOfRange(i64),
 }
 
 pub struct Written {
@@ -304,6 +311,7 @@ pub fn write(
     profile: &Profile,
     output: Option<(&Path, OutputFormat)>,
     problems: &mut Problems,
+    control: &Control,
 ) -> Result<Written, ValidationError> {
     let types: Vec<ColumnType> = profile
         .column_profiles()
@@ -327,10 +335,15 @@ pub fn write(
 
     let (mut accepted, mut rejected, mut mistyped) = (0u64, 0u64, 0u64);
     let mut row: Vec<Cell> = Vec::new();
+    let mut rows = 0u64;
     while let Some(meta) = source
         .next_row(&mut row)
         .map_err(|f| ValidationError::Changed(f.message))?
     {
+        rows += 1;
+        if rows.is_multiple_of(CHECK_EVERY_ROWS) && control.rows_read(rows) {
+            return Err(ValidationError::Cancelled);
+        }
         if source.checks_field_count() && meta.field_count != profile.columns.len() {
             return Err(ValidationError::Changed(format!(
                 "line {} changed between passes",
@@ -339,22 +352,45 @@ pub fn write(
         }
         row.resize(profile.columns.len(), Cell::Null);
         let time = match profile.time.column {
-            Some((index, format)) => time_of(&row[index], format),
-            None => Some(profile.time.constant),
-        };
-        let Some(time) = time else {
-            rejected += 1;
-            if rejected <= MAX_LINES_PER_KIND as u64 {
-                let column = time_index.map_or("", |i| profile.columns[i].as_str());
-                problems.push(
-                    Severity::Warning,
-                    "row_without_time",
-                    format!("line {} was rejected: its {column:?} value is empty or not a readable time", meta.line),
-                    Some(meta.line),
-                    Some(column),
-                );
+            Some((index, format)) => time_of(&row[index], format).ok_or(NoTime::Unreadable),
+            None => Ok(profile.time.constant),
+        }
+        .and_then(|t| {
+            if in_range(t) {
+                Ok(t)
+            } else {
+                Err(NoTime::OutOfRange(t))
             }
-            continue;
+        });
+        let time = match time {
+            Ok(time) => time,
+            Err(why) => {
+                rejected += 1;
+                if rejected <= MAX_LINES_PER_KIND as u64 {
+                    let column = time_index.map_or("", |i| profile.columns[i].as_str());
+                    let (code, reason) = match why {
+                        NoTime::Unreadable => (
+                            "row_without_time",
+                            "is empty or not a readable time".to_owned(),
+                        ),
+                        NoTime::OutOfRange(millis) => (
+                            "time_out_of_range",
+                            format!("({millis} ms since 1970) is outside the years 0001 to 9999"),
+                        ),
+                    };
+                    problems.push(
+                        Severity::Warning,
+                        code,
+                        format!(
+                            "line {} was rejected: its {column:?} value {reason}",
+                            meta.line
+                        ),
+                        Some(meta.line),
+                        Some(column),
+                    );
+                }
+                continue;
+            }
         };
         let mut values = Vec::with_capacity(layout.indices.len());
         for (&i, &column_type) in layout.indices.iter().zip(&layout.types) {
@@ -383,12 +419,13 @@ pub fn write(
         )?;
         accepted += 1;
     }
+    control.rows_read(rows);
     sink.finish(&layout, out_path)?;
     if rejected > MAX_LINES_PER_KIND as u64 {
         problems.push(
             Severity::Warning,
             "rows_without_time",
-            format!("{rejected} rows in all were rejected for an empty or unreadable time"),
+            format!("{rejected} rows in all were rejected for an empty, unreadable or out-of-range time"),
             None,
             None,
         );

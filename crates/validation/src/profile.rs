@@ -9,6 +9,7 @@ use ingest_domain::{ColumnProfile, ColumnType, Problem, Severity, TimestampInfo,
 use crate::infer::ColumnState;
 use crate::source::{Cell, ReadFailure, RowSource};
 use crate::timestamp::{self, TimeFormat};
+use crate::{control::CHECK_EVERY_ROWS, Control, TIME_COLUMN};
 
 /// Problems itemised in a report; the rest are counted.
 pub const MAX_LISTED_PROBLEMS: usize = 100;
@@ -110,6 +111,7 @@ pub fn profile(
     source: &mut dyn RowSource,
     requested_time_column: Option<&str>,
     fallback: DateTime<Utc>,
+    control: &Control,
 ) -> Profile {
     let mut problems = Problems::default();
     check_header(source.columns(), &mut problems, source.header_line());
@@ -126,6 +128,9 @@ pub fn profile(
             }
         };
         rows_in += 1;
+        if rows_in.is_multiple_of(CHECK_EVERY_ROWS) && control.rows_read(rows_in) {
+            break;
+        }
         // NDJSON learns columns as it goes; earlier rows lacked them.
         while states.len() < source.columns().len() {
             states.push(ColumnState::with_leading_nulls(rows_in - 1));
@@ -175,12 +180,45 @@ pub fn profile(
         fallback,
         &mut problems,
     );
+    control.rows_read(rows_in);
+    check_reserved_names(&columns, &time, &mut problems);
     Profile {
         columns,
         states,
         rows_in,
         time,
         problems,
+    }
+}
+
+/// Written into every row by the Druid sink (`ingest_druid::LINEAGE_COLUMN`)
+/// to count an upload's rows; a file's own column of that name would be
+/// overwritten there.
+const LINEAGE_COLUMN: &str = "ingest_task_id";
+
+/// The normalized file names its row time `__time`, as Druid does; another
+/// column of that name would collide with it (two columns of one name in
+/// the output, which Polars refuses), so it is refused unless it is the time
+/// column itself. The lineage column is refused likewise.
+fn check_reserved_names(columns: &[String], time: &TimePlan, problems: &mut Problems) {
+    let chosen = time.column.map(|(index, _)| index);
+    for (index, name) in columns.iter().enumerate() {
+        let why = if name == TIME_COLUMN && Some(index) != chosen {
+            format!(
+                "the name the row time gets, but it is not the time column{}",
+                chosen.map_or(String::new(), |c| format!(" ({:?} is)", columns[c]))
+            )
+        } else if name == LINEAGE_COLUMN {
+            "the name of the column recording which upload each row came from".to_owned()
+        } else {
+            continue;
+        };
+        problems.error(
+            "reserved_column_name",
+            format!("column {} is named {name:?}, {why}", index + 1),
+            None,
+            Some(name),
+        );
     }
 }
 

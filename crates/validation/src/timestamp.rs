@@ -82,9 +82,27 @@ fn parse_with(pattern: &'static str, text: &str) -> Option<Parsed> {
 const EPOCH_SECONDS_RANGE: std::ops::RangeInclusive<i64> = 631_152_000..=4_102_444_800;
 const EPOCH_MILLIS_RANGE: std::ops::RangeInclusive<i64> = 631_152_000_000..=4_102_444_800_000;
 
+/// Row times we accept: years 0001 to 9999, which every Druid interval,
+/// segment bucket and date arithmetic downstream (`ingest_druid::spec`) can
+/// hold without overflow. chrono alone reads years up to ±262143.
+pub const ACCEPTED_MILLIS: std::ops::RangeInclusive<i64> =
+    -62_135_596_800_000..=253_402_300_799_999;
+
+/// Whether a row time is in `ACCEPTED_MILLIS`.
+pub fn in_range(millis: i64) -> bool {
+    ACCEPTED_MILLIS.contains(&millis)
+}
+
 impl TimeFormat {
-    /// Milliseconds since the epoch, if `text` is written this way.
+    /// Milliseconds since the epoch, if `text` is written this way and the
+    /// time is in `ACCEPTED_MILLIS`.
     pub fn parse(self, text: &str) -> Option<i64> {
+        self.parse_any(text).filter(|t| in_range(*t))
+    }
+
+    /// Milliseconds since the epoch, if `text` is written this way, in or
+    /// out of the accepted range (to say why a row was rejected).
+    pub fn parse_any(self, text: &str) -> Option<i64> {
         let text = text.trim();
         match self {
             Self::Rfc3339 => DateTime::parse_from_rfc3339(text)
@@ -200,6 +218,16 @@ mod tests {
         assert_eq!(at("2013-01-01 10:00:00.250"), Some(1_357_034_400_250));
         assert_eq!(at("hello"), None);
         assert_eq!(at("12"), None);
+    }
+
+    #[test]
+    fn times_outside_years_1_to_9999_are_not_read() {
+        assert_eq!(at("+262142-01-01"), None);
+        assert_eq!(at("9999-12-31T23:59:59.999Z"), Some(253_402_300_799_999));
+        assert!(TimeFormat::Date("%Y-%m-%d")
+            .parse_any("+262142-01-01")
+            .is_some());
+        assert_eq!(at("0000-12-31"), None);
     }
 
     #[test]

@@ -46,8 +46,13 @@ pub fn validate(args: ValidateArgs) -> anyhow::Result<ExitCode> {
             _ => OutputFormat::Parquet,
         },
     };
-    let report = ingest_validation::validate(&args.file, &options, args.output.as_deref())
-        .with_context(|| format!("cannot validate {}", args.file.display()))?;
+    let report = ingest_validation::validate(
+        &args.file,
+        &options,
+        args.output.as_deref(),
+        &ingest_validation::Control::default(),
+    )
+    .with_context(|| format!("cannot validate {}", args.file.display()))?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

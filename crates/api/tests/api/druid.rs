@@ -117,7 +117,8 @@ fn parquet_bytes() -> Vec<u8> {
         fallback_time: Utc::now(),
         output_format: ingest_validation::OutputFormat::Parquet,
     };
-    let report = ingest_validation::validate(&csv, &options, Some(&parquet)).expect("validate");
+    let report = ingest_validation::validate(&csv, &options, Some(&parquet), &Default::default())
+        .expect("validate");
     assert_eq!(report.rows_accepted, 250);
     std::fs::read(parquet).expect("read")
 }

@@ -6,6 +6,7 @@ mod bad_input;
 mod broken_druid;
 mod druid;
 mod helpers;
+mod hostile;
 mod openapi;
 mod pipeline;
 mod real_backends;

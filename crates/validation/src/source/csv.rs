@@ -3,26 +3,30 @@
 
 use std::{fs::File, io::Read, path::Path};
 
-use super::{Cell, ReadFailure, RowMeta, RowSource};
-use crate::ValidationError;
+use super::bounded::{BoundedRecords, RecordTooLarge};
+use super::{over_limit, Cell, ReadFailure, RowMeta, RowSource};
+use crate::{Control, ValidationError};
 
 const CANDIDATES: [u8; 4] = [b',', b';', b'\t', b'|'];
 const SNIFF_BYTES: usize = 64 * 1024;
 const SNIFF_RECORDS: usize = 50;
 
+type Input = BoundedRecords<File>;
+
 pub struct CsvSource {
-    reader: csv::Reader<File>,
+    reader: csv::Reader<Input>,
     delimiter: u8,
     columns: Vec<String>,
     record: csv::StringRecord,
+    max_field_bytes: u64,
 }
 
-fn reader(file: File, delimiter: u8) -> csv::Reader<File> {
+fn reader(input: Input, delimiter: u8) -> csv::Reader<Input> {
     csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
         .flexible(true)
-        .from_reader(file)
+        .from_reader(input)
 }
 
 /// Picks the delimiter that splits the first records into the same number
@@ -59,6 +63,17 @@ pub fn sniff_delimiter(sample: &[u8]) -> u8 {
 
 fn failure(error: &csv::Error) -> ReadFailure {
     let line = error.position().map(|p| p.line());
+    if let csv::ErrorKind::Io(io) = error.kind() {
+        if let Some(too_large) = RecordTooLarge::from_io(io) {
+            return over_limit(
+                "record_too_large",
+                format_args!("the record starting at line {} is too long", too_large.line),
+                format_args!("more than {} bytes", too_large.limit),
+                format_args!("{} bytes", too_large.limit),
+                Some(too_large.line),
+            );
+        }
+    }
     match error.kind() {
         csv::ErrorKind::Utf8 { .. } => ReadFailure {
             code: "invalid_utf8",
@@ -74,7 +89,11 @@ fn failure(error: &csv::Error) -> ReadFailure {
 }
 
 impl CsvSource {
-    pub fn open(path: &Path, delimiter: Option<u8>) -> Result<Self, super::OpenError> {
+    pub fn open(
+        path: &Path,
+        delimiter: Option<u8>,
+        control: &Control,
+    ) -> Result<Self, super::OpenError> {
         let open = || File::open(path).map_err(ValidationError::io(path));
         let delimiter = match delimiter {
             Some(d) => d,
@@ -87,9 +106,23 @@ impl CsvSource {
                 sniff_delimiter(&sample)
             }
         };
-        let mut reader = reader(open()?, delimiter);
+        let limits = control.limits();
+        let input =
+            BoundedRecords::new(open()?, delimiter, limits.max_record_bytes, control.clone());
+        let mut reader = reader(input, delimiter);
         let mut header = csv::StringRecord::new();
         let has_header = reader.read_record(&mut header).map_err(|e| failure(&e))?;
+        if header.len() > limits.max_columns {
+            return Err(over_limit(
+                "too_many_columns",
+                "the header has too many columns",
+                header.len(),
+                limits.max_columns,
+                Some(1),
+            )
+            .into());
+        }
+        check_fields(&header, limits.max_field_bytes)?;
         if !has_header {
             return Err(ReadFailure {
                 code: "empty_file",
@@ -115,7 +148,30 @@ impl CsvSource {
             delimiter,
             columns,
             record: csv::StringRecord::new(),
+            max_field_bytes: limits.max_field_bytes,
         })
+    }
+}
+
+/// A field longer than the limit (the record as a whole is bounded while
+/// it is read, see `BoundedRecords`).
+fn check_fields(record: &csv::StringRecord, limit: u64) -> Result<(), ReadFailure> {
+    match record.iter().position(|field| field.len() as u64 > limit) {
+        None => Ok(()),
+        Some(index) => {
+            let line = record.position().map(|p| p.line());
+            Err(over_limit(
+                "field_too_large",
+                format_args!(
+                    "field {} of line {} is too long",
+                    index + 1,
+                    line.unwrap_or(0)
+                ),
+                format_args!("{} bytes", record.get(index).map_or(0, str::len)),
+                format_args!("{limit} bytes"),
+                line,
+            ))
+        }
     }
 }
 
@@ -140,6 +196,7 @@ impl RowSource for CsvSource {
         {
             return Ok(None);
         }
+        check_fields(&self.record, self.max_field_bytes)?;
         let line = self.record.position().map_or(0, |p| p.line());
         row.resize(self.columns.len(), Cell::Null);
         for (index, cell) in row.iter_mut().enumerate() {

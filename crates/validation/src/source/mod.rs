@@ -1,16 +1,18 @@
 //! Every input format read as the same thing: a header, then rows of cells,
 //! one row at a time, so memory does not grow with the file.
 
+mod bounded;
 mod csv;
 mod ndjson;
 mod parquet;
 mod xlsx;
+mod zip_check;
 
 use std::path::Path;
 
 use ingest_domain::FileFormat;
 
-use crate::ValidationError;
+use crate::{Control, ValidationError};
 
 /// One cell as the source gives it.
 #[derive(Debug, Clone, PartialEq)]
@@ -82,14 +84,35 @@ pub struct SourceSpec {
     pub delimiter: Option<u8>,
 }
 
-/// Opens a source; `Err(ReadFailure)` when not even the header can be read.
-pub fn open(path: &Path, spec: SourceSpec) -> Result<Box<dyn RowSource>, OpenError> {
+/// Opens a source; `Err(ReadFailure)` when not even the header can be read
+/// or the file breaks one of `control`'s limits before any row is read.
+pub fn open(
+    path: &Path,
+    spec: SourceSpec,
+    control: &Control,
+) -> Result<Box<dyn RowSource>, OpenError> {
     Ok(match spec.format {
-        FileFormat::Csv => Box::new(self::csv::CsvSource::open(path, spec.delimiter)?),
-        FileFormat::Ndjson => Box::new(ndjson::NdjsonSource::open(path)?),
-        FileFormat::Xlsx => Box::new(xlsx::XlsxSource::open(path)?),
-        FileFormat::Parquet => Box::new(parquet::ParquetSource::open(path)?),
+        FileFormat::Csv => Box::new(self::csv::CsvSource::open(path, spec.delimiter, control)?),
+        FileFormat::Ndjson => Box::new(ndjson::NdjsonSource::open(path, control)?),
+        FileFormat::Xlsx => Box::new(xlsx::XlsxSource::open(path, control)?),
+        FileFormat::Parquet => Box::new(parquet::ParquetSource::open(path, control)?),
     })
+}
+
+/// A limit from `Limits` that the file exceeds: its own code, the limit and
+/// what was seen, so the person can tell how far off the file is.
+pub(crate) fn over_limit(
+    code: &'static str,
+    what: impl std::fmt::Display,
+    seen: impl std::fmt::Display,
+    limit: impl std::fmt::Display,
+    line: Option<u64>,
+) -> ReadFailure {
+    ReadFailure {
+        code,
+        message: format!("{what}: {seen}, but the limit is {limit}"),
+        line,
+    }
 }
 
 /// Opening failed: either our side (I/O) or the file's content.

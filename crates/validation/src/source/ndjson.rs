@@ -5,14 +5,14 @@
 use std::{
     collections::HashMap,
     fs::File,
-    io::{BufRead, BufReader},
+    io::{BufRead, BufReader, Read},
     path::Path,
 };
 
 use serde_json::Value;
 
-use super::{Cell, ReadFailure, RowMeta, RowSource};
-use crate::ValidationError;
+use super::{over_limit, Cell, ReadFailure, RowMeta, RowSource};
+use crate::{Control, ValidationError};
 
 /// A JSON object and the line it was on.
 type NumberedObject = (u64, serde_json::Map<String, Value>);
@@ -20,7 +20,8 @@ type NumberedObject = (u64, serde_json::Map<String, Value>);
 pub struct NdjsonSource {
     lines: BufReader<File>,
     line_no: u64,
-    buffer: String,
+    buffer: Vec<u8>,
+    control: Control,
     columns: Vec<String>,
     index: HashMap<String, usize>,
     /// The first object, read at open time to learn the first columns.
@@ -28,19 +29,20 @@ pub struct NdjsonSource {
 }
 
 impl NdjsonSource {
-    pub fn open(path: &Path) -> Result<Self, super::OpenError> {
+    pub fn open(path: &Path, control: &Control) -> Result<Self, super::OpenError> {
         let file = File::open(path).map_err(ValidationError::io(path))?;
         let mut source = Self {
             lines: BufReader::with_capacity(1 << 16, file),
             line_no: 0,
-            buffer: String::new(),
+            buffer: Vec::new(),
+            control: control.clone(),
             columns: Vec::new(),
             index: HashMap::new(),
             pending: None,
         };
         match source.next_object()? {
             Some((line, object)) => {
-                source.learn_columns(&object);
+                source.learn_columns(&object, line)?;
                 source.pending = Some((line, object));
                 Ok(source)
             }
@@ -53,35 +55,65 @@ impl NdjsonSource {
         }
     }
 
-    fn learn_columns(&mut self, object: &serde_json::Map<String, Value>) {
+    /// Adds the keys not seen before as columns. Every distinct key is a
+    /// column of every row, so their number is bounded like a header's.
+    fn learn_columns(
+        &mut self,
+        object: &serde_json::Map<String, Value>,
+        line: u64,
+    ) -> Result<(), ReadFailure> {
+        let max = self.control.limits().max_columns;
         for key in object.keys() {
             if !self.index.contains_key(key) {
+                if self.columns.len() >= max {
+                    return Err(over_limit(
+                        "too_many_columns",
+                        format_args!("line {line} brings the number of distinct keys (columns) past the limit"),
+                        format_args!("more than {max} keys"),
+                        format_args!("{max} keys"),
+                        Some(line),
+                    ));
+                }
                 self.index.insert(key.clone(), self.columns.len());
                 self.columns.push(key.clone());
             }
         }
+        Ok(())
     }
 
     fn next_object(&mut self) -> Result<Option<NumberedObject>, ReadFailure> {
+        let limit = self.control.limits().max_record_bytes;
         loop {
             self.buffer.clear();
-            let read = self
-                .lines
-                .read_line(&mut self.buffer)
+            // At most one byte past the limit is buffered, however long the line.
+            let read = (&mut self.lines)
+                .take(limit.saturating_add(1))
+                .read_until(b'\n', &mut self.buffer)
                 .map_err(|e| ReadFailure {
-                    code: if e.kind() == std::io::ErrorKind::InvalidData {
-                        "invalid_utf8"
-                    } else {
-                        "unreadable_json"
-                    },
+                    code: "unreadable_json",
                     message: format!("line {} cannot be read: {e}", self.line_no + 1),
                     line: Some(self.line_no + 1),
                 })?;
             if read == 0 {
                 return Ok(None);
             }
+            self.control.add_bytes(read as u64);
             self.line_no += 1;
-            let text = self.buffer.trim().trim_start_matches('\u{feff}');
+            if read as u64 > limit && self.buffer.last() != Some(&b'\n') {
+                return Err(over_limit(
+                    "record_too_large",
+                    format_args!("line {} is too long", self.line_no),
+                    format_args!("more than {limit} bytes"),
+                    format_args!("{limit} bytes"),
+                    Some(self.line_no),
+                ));
+            }
+            let text = std::str::from_utf8(&self.buffer).map_err(|e| ReadFailure {
+                code: "invalid_utf8",
+                message: format!("line {} is not valid UTF-8: {e}", self.line_no),
+                line: Some(self.line_no),
+            })?;
+            let text = text.trim().trim_start_matches('\u{feff}');
             if text.is_empty() {
                 continue;
             }
@@ -130,7 +162,7 @@ impl RowSource for NdjsonSource {
         let Some((line, object)) = next else {
             return Ok(None);
         };
-        self.learn_columns(&object);
+        self.learn_columns(&object, line)?;
         row.clear();
         row.resize(self.columns.len(), Cell::Null);
         let field_count = object.len();

@@ -6,6 +6,11 @@
 //! The header is the first row with a value; columns span its first to last
 //! named cell. A value outside that span makes the row "ragged", so no cell
 //! is ever dropped without a word.
+//!
+//! Nothing read from the sheet sizes an allocation: the archive is checked
+//! first (`zip_check`), a cell outside Excel's grid (beyond XFD) fails the
+//! file, cells may come in any order within a row, and a row holds at most
+//! as many cells as the grid has columns.
 
 use std::{
     path::{Path, PathBuf},
@@ -15,7 +20,9 @@ use std::{
 
 use calamine::{open_workbook, Data, Reader, Xlsx};
 
-use super::{Cell, ReadFailure, RowMeta, RowSource};
+use super::zip_check::{self, MAX_SHEET_COLUMNS, MAX_SHEET_ROWS};
+use super::{over_limit, Cell, ReadFailure, RowMeta, RowSource};
+use crate::Control;
 
 /// Rows read ahead of the validator.
 const ROWS_IN_FLIGHT: usize = 64;
@@ -47,6 +54,18 @@ fn unreadable(error: &dyn std::fmt::Display) -> ReadFailure {
     }
 }
 
+fn out_of_grid(row: u32, column: u32) -> ReadFailure {
+    ReadFailure {
+        code: "xlsx_cell_out_of_range",
+        message: format!(
+            "the sheet has a cell at row {}, column {}: outside Excel's grid (the limit is XFD1048576)",
+            u64::from(row) + 1,
+            u64::from(column) + 1
+        ),
+        line: Some(u64::from(row) + 1),
+    }
+}
+
 fn empty(message: &str) -> ReadFailure {
     ReadFailure {
         code: "empty_file",
@@ -70,12 +89,24 @@ fn read_sheet(path: &Path, rows: &SyncSender<Message>) -> Result<(), ReadFailure
     let mut current: Option<SheetRow> = None;
     while let Some(cell) = cells.next_cell().map_err(|e| unreadable(&e))? {
         let ((row, column), value) = (cell.get_position(), Data::from(cell.get_value().clone()));
+        if column >= MAX_SHEET_COLUMNS || row >= MAX_SHEET_ROWS {
+            return Err(out_of_grid(row, column));
+        }
         // Formatting alone makes empty cells; they carry nothing.
         if matches!(value, Data::Empty) {
             continue;
         }
         match current.as_mut() {
-            Some(open) if open.index == row => open.cells.push((column, value)),
+            Some(open) if open.index == row => {
+                // Only repeated cells can exceed the grid's width.
+                if open.cells.len() >= MAX_SHEET_COLUMNS as usize {
+                    return Err(unreadable(&format_args!(
+                        "row {} has more cells than a sheet has columns",
+                        u64::from(row) + 1
+                    )));
+                }
+                open.cells.push((column, value));
+            }
             _ => {
                 let next = SheetRow {
                     index: row,
@@ -96,7 +127,8 @@ fn read_sheet(path: &Path, rows: &SyncSender<Message>) -> Result<(), ReadFailure
 }
 
 impl XlsxSource {
-    pub fn open(path: &Path) -> Result<Self, super::OpenError> {
+    pub fn open(path: &Path, control: &Control) -> Result<Self, super::OpenError> {
+        zip_check::check(path, control)?;
         let (sender, rows) = sync_channel(ROWS_IN_FLIGHT);
         let owned: PathBuf = path.to_owned();
         let reader = std::thread::Builder::new()
@@ -117,9 +149,26 @@ impl XlsxSource {
         let header = source
             .receive()?
             .ok_or_else(|| empty("the first sheet is empty"))?;
-        let first_column = header.cells.first().map_or(0, |(c, _)| *c);
-        let last_column = header.cells.last().map_or(0, |(c, _)| *c);
-        let mut columns = vec![String::new(); (last_column - first_column + 1) as usize];
+        // Cells may come in any order: the span is from the lowest to the
+        // highest column, and it is a header's width, so it is bounded.
+        let first_column = header.cells.iter().map(|(c, _)| *c).min().unwrap_or(0);
+        let last_column = header.cells.iter().map(|(c, _)| *c).max().unwrap_or(0);
+        let width = (last_column - first_column) as usize + 1;
+        let max_columns = control.limits().max_columns;
+        if width > max_columns {
+            return Err(over_limit(
+                "too_many_columns",
+                format_args!(
+                    "the header row (sheet row {}) spans too many columns",
+                    u64::from(header.index) + 1
+                ),
+                width,
+                max_columns,
+                Some(u64::from(header.index) + 1),
+            )
+            .into());
+        }
+        let mut columns = vec![String::new(); width];
         for (column, value) in &header.cells {
             columns[(column - first_column) as usize] = value.to_string().trim().to_owned();
         }
@@ -230,7 +279,7 @@ mod tests {
             // Row 4 (index 3) is empty; row 5 has a gap in the first column.
             sheet.write_number(4, 2, 2.5).expect("write");
         });
-        let mut source = XlsxSource::open(file.path()).expect("opens");
+        let mut source = XlsxSource::open(file.path(), &Control::default()).expect("opens");
         assert_eq!(source.columns(), ["name", "units"]);
         assert_eq!(source.header_line(), 2);
         let rows = read_all(&mut source);
@@ -251,7 +300,7 @@ mod tests {
             sheet.write_number(2, 0, 9.0).expect("write"); // left of the header
             sheet.write_number(3, 4, 9.0).expect("write"); // right of the header
         });
-        let mut source = XlsxSource::open(file.path()).expect("opens");
+        let mut source = XlsxSource::open(file.path(), &Control::default()).expect("opens");
         let counts: Vec<usize> = read_all(&mut source)
             .iter()
             .map(|(meta, _)| meta.field_count)
@@ -262,7 +311,7 @@ mod tests {
     #[test]
     fn an_empty_sheet_is_reported() {
         let file = book(|_| {});
-        match XlsxSource::open(file.path()) {
+        match XlsxSource::open(file.path(), &Control::default()) {
             Err(super::super::OpenError::Content(failure)) => {
                 assert_eq!(failure.code, "empty_file")
             }
@@ -279,7 +328,7 @@ mod tests {
                 sheet.write_number(i, 0, f64::from(i)).expect("write");
             }
         });
-        let mut source = XlsxSource::open(file.path()).expect("opens");
+        let mut source = XlsxSource::open(file.path(), &Control::default()).expect("opens");
         let mut row = Vec::new();
         assert!(source.next_row(&mut row).expect("row").is_some());
         let reader = source.reader.take().expect("thread");
