@@ -1,5 +1,6 @@
 use std::{path::PathBuf, sync::Arc};
 
+use ingest_domain::Faults;
 use ingest_pipeline::{Pipeline, Sink};
 use ingest_storage::{ObjectStore, TaskStore};
 
@@ -15,6 +16,11 @@ pub struct AppState {
     pub max_upload_bytes: u64,
     /// The built dashboard, when there is one.
     pub frontend_dir: Option<PathBuf>,
+    /// Workers this server was started with (health turns red when none of
+    /// them is live).
+    pub workers: usize,
+    /// Test aid: `INGEST_FAULT`.
+    pub faults: Faults,
 }
 
 impl AppState {
@@ -28,6 +34,8 @@ impl AppState {
             pipeline,
             max_upload_bytes: settings.max_upload_bytes,
             frontend_dir,
+            workers: settings.workers,
+            faults: settings.fault.clone().unwrap_or_default(),
         }
     }
 }

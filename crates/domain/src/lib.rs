@@ -3,14 +3,19 @@
 
 mod datasets;
 mod datasource;
+pub mod fault;
 mod format;
 mod report;
 mod task;
 
 pub use datasets::{DatasourceColumn, DatasourceSummary, Granularity, TimePoint};
 pub use datasource::{DatasourceName, InvalidDatasourceName};
+pub use fault::Faults;
 pub use format::{FileFormat, IngestMode, UnknownValue};
 pub use report::{
     ColumnProfile, ColumnType, Problem, Severity, TimestampInfo, TimestampSource, ValidationReport,
 };
-pub use task::{DruidState, Stage, StageName, StoredUpload, Task, TaskError, TaskId, TaskStatus};
+pub use task::{
+    DruidState, IllegalTransition, Stage, StageName, StoredUpload, Task, TaskError, TaskId,
+    TaskStatus,
+};

@@ -52,11 +52,21 @@ pub struct Check {
 }
 
 #[derive(Serialize, ToSchema)]
+pub struct Workers {
+    /// Workers this server was started with.
+    configured: usize,
+    /// Workers whose loop is running now; `0` of a configured `n` turns the
+    /// health red (nothing would ever be processed).
+    live: usize,
+}
+
+#[derive(Serialize, ToSchema)]
 pub struct Health {
     /// `ok` when every required check passes, else `degraded`.
     status: &'static str,
     version: &'static str,
     checks: Vec<Check>,
+    workers: Workers,
 }
 
 async fn check<E: std::fmt::Display>(
@@ -84,7 +94,7 @@ async fn check<E: std::fmt::Display>(
 /// Each dependency with its latency and error; 503 when a required one is down.
 #[utoipa::path(get, path = "/api/health", tag = "health", responses(
     (status = 200, description = "Every required dependency answers", body = Health),
-    (status = 503, description = "A required dependency is down", body = Health)
+    (status = 503, description = "A required dependency is down, or no worker is live", body = Health)
 ))]
 pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
     let (database, objects, sink) = tokio::join!(
@@ -97,7 +107,12 @@ pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>)
         check(state.sink.name(), state.sink.backend(), state.sink.health()),
     );
     let checks = vec![database, objects, sink];
-    let healthy = checks.iter().all(|c| c.ok || !c.required);
+    let workers = Workers {
+        configured: state.workers,
+        live: state.pipeline.live_workers(),
+    };
+    let workers_ok = workers.configured == 0 || workers.live > 0;
+    let healthy = workers_ok && checks.iter().all(|c| c.ok || !c.required);
     let status = if healthy {
         StatusCode::OK
     } else {
@@ -107,6 +122,7 @@ pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>)
         status: if healthy { "ok" } else { "degraded" },
         version: VERSION,
         checks,
+        workers,
     };
     (status, Json(body))
 }

@@ -73,10 +73,10 @@ pub async fn cancel(
         .cancel(id)
         .await?
         .ok_or_else(|| task_not_found(id))?;
-    if task.status != TaskStatus::Cancelled {
+    if task.status() != TaskStatus::Cancelled {
         return Err(ApiError::conflict(
             "task_finished",
-            format!("task {id} already finished as {}", task.status),
+            format!("task {id} already finished as {}", task.status()),
         ));
     }
     Ok(Json(task))
@@ -107,7 +107,7 @@ pub async fn retry(
             "task_not_retryable",
             format!(
                 "task {id} is {}; only failed or cancelled tasks can be run again",
-                task.status
+                task.status()
             ),
         )
     };
@@ -125,7 +125,7 @@ pub async fn retry(
         .requeue(id)
         .await?
         .ok_or_else(|| task_not_found(id))?;
-    if task.status != TaskStatus::Queued {
+    if task.status() != TaskStatus::Queued {
         return Err(not_retryable(&task));
     }
     info!(task_id = %id, retries = task.retries, "task queued again");

@@ -221,6 +221,7 @@ pub async fn upload(
                 .with_details(json!({ "field": "datasource_name" }))
         })?;
         let task = new_task(task_id, datasource, file, &fields, started);
+        state.faults.hit("after_store"); // test aid: object stored, no task row yet
         state.tasks.insert(&task).await?;
         Ok(task)
     }

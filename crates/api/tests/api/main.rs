@@ -4,6 +4,7 @@
 mod bad_input;
 mod broken_druid;
 mod druid;
+mod faults;
 mod helpers;
 mod openapi;
 mod pipeline;
