@@ -272,6 +272,7 @@ export interface components {
             /** @description `ok` when every required check passes, else `degraded`. */
             status: string;
             version: string;
+            workers: components["schemas"]["Workers"];
         };
         /**
          * @description Whether an upload adds to a datasource or replaces what the data covers.
@@ -345,6 +346,10 @@ export interface components {
             /** Format: int64 */
             size_bytes: number;
             stages: components["schemas"]["Stage"][];
+            /**
+             * @description Changed only by the transitions below (`start_validation`, …); the
+             *     store decodes it from its column.
+             */
             status: components["schemas"]["TaskStatus"];
             task_id: components["schemas"]["TaskId"];
             /** @description The time column the uploader asked for, if any. */
@@ -447,6 +452,15 @@ export interface components {
             /** Format: int64 */
             rows_rejected: number;
             timestamp: components["schemas"]["TimestampInfo"];
+        };
+        Workers: {
+            /** @description Workers this server was started with. */
+            configured: number;
+            /**
+             * @description Workers whose loop is running now; `0` of a configured `n` turns the
+             *     health red (nothing would ever be processed).
+             */
+            live: number;
         };
     };
     responses: never;
@@ -600,7 +614,7 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
-            /** @description A required dependency is down */
+            /** @description A required dependency is down, or no worker is live */
             503: {
                 headers: {
                     [name: string]: unknown;
