@@ -120,3 +120,44 @@ impl SinkError {
         TaskError::new(&self.code, self.message.clone(), self.hint.clone())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outages_are_retried_and_verdicts_and_bugs_are_not() {
+        let outage = PipelineError::Storage(StorageError::Object {
+            operation: "get",
+            key: "uploads/a.csv".into(),
+            source: Box::new(std::io::Error::other("503 Slow Down")),
+        });
+        assert!(outage.is_transient());
+        let error = outage.to_task_error();
+        assert_eq!(error.code, "object_store_unavailable");
+        assert!(
+            error.message.contains("503 Slow Down"),
+            "the cause is kept: {}",
+            error.message
+        );
+
+        let gone = PipelineError::Storage(StorageError::ObjectNotFound { key: "k".into() });
+        assert!(!gone.is_transient());
+        assert_eq!(gone.to_task_error().code, "upload_missing");
+
+        let panic = PipelineError::from_panic(&"index out of bounds");
+        assert!(!panic.is_transient(), "a panic would only repeat");
+        let error = panic.to_task_error();
+        assert_eq!(error.code, "internal_error");
+        assert!(error.message.contains("index out of bounds"));
+
+        let down = SinkError::new("druid_unreachable", "connection refused", None).retryable();
+        assert!(PipelineError::Sink(down).is_transient());
+        let verdict = SinkError::new("druid_task_failed", "bad spec", None);
+        assert!(!PipelineError::Sink(verdict.clone()).is_transient());
+        assert_eq!(
+            PipelineError::Sink(verdict).to_task_error().code,
+            "druid_task_failed"
+        );
+    }
+}
