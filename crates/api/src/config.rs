@@ -105,6 +105,19 @@ pub struct Settings {
     /// Seconds a worker's claim on a task lasts without renewal.
     #[arg(long, env = "INGEST_TASK_LEASE_SECS", default_value_t = 60)]
     pub task_lease_secs: u64,
+    /// Attempts a task gets when it keeps failing transiently (object store,
+    /// database or Druid unreachable) before it is failed with the last error.
+    #[arg(long, env = "INGEST_TASK_MAX_ATTEMPTS", default_value_t = 5)]
+    pub task_max_attempts: u32,
+    /// Milliseconds before the first retry of a transient failure; doubles
+    /// with each attempt (with jitter), at most a minute.
+    #[arg(long, env = "INGEST_TASK_RETRY_BASE_MS", default_value_t = 1000)]
+    pub task_retry_base_ms: u64,
+    /// Test aid: `point:action[,point:action]` makes this process panic or
+    /// abort at a named point (see `ingest_domain::fault`). Never set it in
+    /// production.
+    #[arg(long, env = "INGEST_FAULT", hide = true)]
+    pub fault: Option<ingest_domain::Faults>,
     /// The built dashboard; served at `/` when present.
     #[arg(long, env = "INGEST_FRONTEND_DIR", default_value = "frontend/dist")]
     pub frontend_dir: PathBuf,

@@ -45,6 +45,12 @@ impl Application {
         auth.check_startup(settings.listen).await?;
         let mut config = PipelineConfig::new(settings.data_dir.join("work"));
         config.lease = Duration::from_secs(settings.task_lease_secs.max(1));
+        config.max_attempts = settings.task_max_attempts.max(1);
+        config.retry_base = Duration::from_millis(settings.task_retry_base_ms);
+        config.faults = settings.fault.clone().unwrap_or_default();
+        if !config.faults.to_string().is_empty() {
+            tracing::warn!(faults = %config.faults, "INGEST_FAULT is set: this process will panic or abort on purpose (a test aid)");
+        }
         let pipeline = Arc::new(Pipeline::new(
             Arc::clone(&backends.tasks),
             Arc::clone(&backends.objects),

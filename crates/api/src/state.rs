@@ -1,5 +1,6 @@
 use std::{path::PathBuf, sync::Arc};
 
+use ingest_domain::Faults;
 use ingest_pipeline::{Pipeline, Sink};
 use ingest_storage::{ObjectStore, TaskStore, TokenStore};
 
@@ -18,6 +19,11 @@ pub struct AppState {
     pub tokens: Arc<dyn TokenStore>,
     /// Tokens, scopes and the origin rules.
     pub auth: Arc<Auth>,
+    /// Workers this server was started with (health turns red when none of
+    /// them is live).
+    pub workers: usize,
+    /// Test aid: `INGEST_FAULT`.
+    pub faults: Faults,
 }
 
 impl AppState {
@@ -38,6 +44,8 @@ impl AppState {
             max_upload_bytes: settings.max_upload_bytes,
             frontend_dir,
             auth,
+            workers: settings.workers,
+            faults: settings.fault.clone().unwrap_or_default(),
         }
     }
 }

@@ -4,6 +4,7 @@
 mod auth;
 mod datasets;
 mod datasource;
+pub mod fault;
 mod format;
 mod report;
 mod task;
@@ -14,8 +15,12 @@ pub use auth::{
 };
 pub use datasets::{DatasourceColumn, DatasourceSummary, Granularity, TimePoint};
 pub use datasource::{DatasourceName, InvalidDatasourceName};
+pub use fault::Faults;
 pub use format::{FileFormat, IngestMode, UnknownValue};
 pub use report::{
     ColumnProfile, ColumnType, Problem, Severity, TimestampInfo, TimestampSource, ValidationReport,
 };
-pub use task::{DruidState, Stage, StageName, StoredUpload, Task, TaskError, TaskId, TaskStatus};
+pub use task::{
+    DruidState, IllegalTransition, Stage, StageName, StoredUpload, Task, TaskError, TaskId,
+    TaskStatus,
+};

@@ -71,9 +71,22 @@ impl TaskStatus {
         }
     }
 
+    /// Statuses a worker may still be working on (or may claim).
+    pub const UNFINISHED: [TaskStatus; 3] = [Self::Queued, Self::Validating, Self::Ingesting];
+    /// Statuses that never change again, except by a person's "run again".
+    pub const TERMINAL: [TaskStatus; 3] = [Self::Succeeded, Self::Failed, Self::Cancelled];
+
     pub fn is_terminal(self) -> bool {
-        matches!(self, Self::Succeeded | Self::Failed | Self::Cancelled)
+        Self::TERMINAL.contains(&self)
     }
+}
+
+/// A status change the state machine refuses (e.g. `succeeded` → `failed`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("a {from} task cannot become {to}")]
+pub struct IllegalTransition {
+    pub from: TaskStatus,
+    pub to: TaskStatus,
 }
 
 impl FromStr for TaskStatus {
@@ -162,7 +175,9 @@ pub struct Task {
     pub mode: IngestMode,
     /// The time column the uploader asked for, if any.
     pub timestamp_column: Option<String>,
-    pub status: TaskStatus,
+    /// Changed only by the transitions below (`start_validation`, …); the
+    /// store decodes it from its column.
+    status: TaskStatus,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub stages: Vec<Stage>,
@@ -255,16 +270,98 @@ impl Task {
         task
     }
 
+    pub fn status(&self) -> TaskStatus {
+        self.status
+    }
+
     /// Whether a person may run this task again (it failed or was cancelled;
     /// the uploaded file is still stored).
     pub fn can_retry(&self) -> bool {
-        matches!(self.status, TaskStatus::Failed | TaskStatus::Cancelled)
+        self.check(
+            &[TaskStatus::Failed, TaskStatus::Cancelled],
+            TaskStatus::Queued,
+        )
+        .is_ok()
+    }
+
+    /// The one place that decides whether `self.status` may become `to`.
+    fn check(&self, from: &[TaskStatus], to: TaskStatus) -> Result<(), IllegalTransition> {
+        if from.contains(&self.status) {
+            Ok(())
+        } else {
+            Err(IllegalTransition {
+                from: self.status,
+                to,
+            })
+        }
+    }
+
+    /// Moves to `to` (legal from `from`), closing the open stage and opening
+    /// `stage` at `now`.
+    fn move_to(
+        &mut self,
+        from: &[TaskStatus],
+        to: TaskStatus,
+        stage: Option<StageName>,
+        now: DateTime<Utc>,
+    ) -> Result<(), IllegalTransition> {
+        self.check(from, to)?;
+        self.status = to;
+        self.enter_stage(stage, now);
+        Ok(())
+    }
+
+    /// A worker starts (or, after a takeover, restarts) validating: legal
+    /// from any unfinished status, since a claim of an expired lease begins
+    /// the work again from the stored upload.
+    pub fn start_validation(&mut self, now: DateTime<Utc>) -> Result<(), IllegalTransition> {
+        self.move_to(
+            &TaskStatus::UNFINISHED,
+            TaskStatus::Validating,
+            Some(StageName::Validation),
+            now,
+        )
+    }
+
+    /// Validation passed; the rows go to the sink.
+    pub fn start_ingesting(&mut self, now: DateTime<Utc>) -> Result<(), IllegalTransition> {
+        self.move_to(
+            &[TaskStatus::Validating],
+            TaskStatus::Ingesting,
+            Some(StageName::Ingestion),
+            now,
+        )
+    }
+
+    /// The sink holds `rows` rows of this upload.
+    pub fn succeed(&mut self, rows: u64, now: DateTime<Utc>) -> Result<(), IllegalTransition> {
+        self.move_to(&[TaskStatus::Ingesting], TaskStatus::Succeeded, None, now)?;
+        self.row_count = Some(rows);
+        self.error = None;
+        Ok(())
+    }
+
+    /// Ends an unfinished task as failed, with why.
+    pub fn fail(&mut self, error: TaskError, now: DateTime<Utc>) -> Result<(), IllegalTransition> {
+        self.move_to(&TaskStatus::UNFINISHED, TaskStatus::Failed, None, now)?;
+        self.error = Some(error);
+        Ok(())
+    }
+
+    /// A person stops an unfinished task.
+    pub fn cancel(&mut self, now: DateTime<Utc>) -> Result<(), IllegalTransition> {
+        self.move_to(&TaskStatus::UNFINISHED, TaskStatus::Cancelled, None, now)
     }
 
     /// Queues a failed or cancelled task again: what the last run found is
     /// cleared, its stages stay as history, and the attempt count restarts.
-    pub fn requeue(&mut self, now: DateTime<Utc>) {
-        self.status = TaskStatus::Queued;
+    pub fn requeue(&mut self, now: DateTime<Utc>) -> Result<(), IllegalTransition> {
+        self.move_to(
+            &[TaskStatus::Failed, TaskStatus::Cancelled],
+            TaskStatus::Queued,
+            Some(StageName::Queued),
+            now,
+        )?;
         self.rows_in = None;
         self.row_count = None;
         self.rejected_row_count = None;
@@ -273,11 +370,18 @@ impl Task {
         self.error = None;
         self.attempts = 0;
         self.retries += 1;
-        self.enter_stage(Some(StageName::Queued), now);
+        Ok(())
+    }
+
+    /// Records why the last attempt did not finish, without changing the
+    /// status (the task will be tried again).
+    pub fn record_error(&mut self, error: TaskError, now: DateTime<Utc>) {
+        self.error = Some(error);
+        self.updated_at = now;
     }
 
     /// Closes the open stage (if any) and opens `next` (if any) at `now`.
-    pub fn enter_stage(&mut self, next: Option<StageName>, now: DateTime<Utc>) {
+    fn enter_stage(&mut self, next: Option<StageName>, now: DateTime<Utc>) {
         if let Some(open) = self
             .stages
             .iter_mut()
@@ -297,11 +401,135 @@ impl Task {
         }
         self.updated_at = now;
     }
+}
 
-    /// Ends the task as failed, closing its open stage.
-    pub fn fail(&mut self, error: TaskError, now: DateTime<Utc>) {
-        self.enter_stage(None, now);
-        self.status = TaskStatus::Failed;
-        self.error = Some(error);
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use TaskStatus::*;
+
+    fn task_in(status: TaskStatus) -> Task {
+        let now = Utc::now();
+        let upload = StoredUpload {
+            task_id: TaskId::new(),
+            datasource: DatasourceName::parse("t").expect("name"),
+            file_name: "f.csv".into(),
+            object_key: "k".into(),
+            size_bytes: 1,
+            sha256: String::new(),
+            format: FileFormat::Csv,
+            mode: IngestMode::Append,
+            timestamp_column: None,
+        };
+        let mut task = Task::queued(upload, now, now);
+        task.status = status;
+        task
+    }
+
+    type Move = fn(&mut Task, DateTime<Utc>) -> Result<(), IllegalTransition>;
+
+    /// Every transition, the statuses it is legal from, and where it leads.
+    fn moves() -> Vec<(&'static str, Move, Vec<TaskStatus>, TaskStatus)> {
+        vec![
+            (
+                "start_validation",
+                Task::start_validation,
+                vec![Queued, Validating, Ingesting],
+                Validating,
+            ),
+            (
+                "start_ingesting",
+                Task::start_ingesting,
+                vec![Validating],
+                Ingesting,
+            ),
+            (
+                "succeed",
+                |t, now| t.succeed(7, now),
+                vec![Ingesting],
+                Succeeded,
+            ),
+            (
+                "fail",
+                |t, now| t.fail(TaskError::new("boom", "it broke", None), now),
+                vec![Queued, Validating, Ingesting],
+                Failed,
+            ),
+            (
+                "cancel",
+                Task::cancel,
+                vec![Queued, Validating, Ingesting],
+                Cancelled,
+            ),
+            ("requeue", Task::requeue, vec![Failed, Cancelled], Queued),
+        ]
+    }
+
+    #[test]
+    fn every_transition_is_legal_exactly_where_the_table_says() {
+        for (name, apply, legal_from, to) in moves() {
+            for from in TaskStatus::ALL {
+                let mut task = task_in(from);
+                let before = task.clone();
+                let outcome = apply(&mut task, Utc::now());
+                if legal_from.contains(&from) {
+                    assert_eq!(outcome, Ok(()), "{name} from {from}");
+                    assert_eq!(task.status(), to, "{name} from {from}");
+                } else {
+                    assert_eq!(
+                        outcome,
+                        Err(IllegalTransition { from, to }),
+                        "{name} from {from} must be refused"
+                    );
+                    assert_eq!(task, before, "a refused {name} changes nothing");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_full_run_records_its_stages_and_outcome() {
+        let mut task = task_in(Queued);
+        task.start_validation(Utc::now()).expect("validate");
+        task.start_ingesting(Utc::now()).expect("ingest");
+        task.succeed(42, Utc::now()).expect("succeed");
+        assert_eq!(task.row_count, Some(42));
+        let names: Vec<StageName> = task.stages.iter().map(|s| s.name).collect();
+        assert_eq!(
+            names,
+            [
+                StageName::Upload,
+                StageName::Queued,
+                StageName::Validation,
+                StageName::Ingestion
+            ]
+        );
+        assert!(task.stages.iter().all(|s| s.finished_at.is_some()));
+    }
+
+    #[test]
+    fn requeue_clears_the_last_run_and_counts_the_retry() {
+        let mut task = task_in(Queued);
+        task.attempts = 3;
+        task.row_count = Some(1);
+        task.fail(TaskError::new("boom", "it broke", None), Utc::now())
+            .expect("fail");
+        assert!(task.can_retry());
+        task.requeue(Utc::now()).expect("requeue");
+        assert_eq!(task.status(), Queued);
+        assert_eq!((task.attempts, task.retries), (0, 1));
+        assert!(task.error.is_none() && task.row_count.is_none());
+        assert!(!task.can_retry());
+    }
+
+    #[test]
+    fn status_lists_split_every_status_once() {
+        for status in TaskStatus::ALL {
+            assert_ne!(
+                TaskStatus::UNFINISHED.contains(&status),
+                TaskStatus::TERMINAL.contains(&status),
+                "{status}"
+            );
+        }
     }
 }

@@ -131,6 +131,33 @@ fn druid_task_id(task: &Task) -> String {
     }
 }
 
+/// Shuts a submitted Druid task down when the attempt that follows it ends
+/// before Druid's verdict: the attempt's future was dropped because its lease
+/// was lost or the task cancelled, or it panicked. Without this, Druid would
+/// go on appending rows nobody accounts for.
+struct ShutdownOnDrop {
+    client: DruidClient,
+    druid_task_id: Option<String>,
+}
+
+impl Drop for ShutdownOnDrop {
+    fn drop(&mut self) {
+        let Some(id) = self.druid_task_id.take() else {
+            return;
+        };
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let client = self.client.clone();
+        runtime.spawn(async move {
+            match client.shutdown(&id).await {
+                Ok(()) => info!(druid_task_id = %id, "attempt stopped: Druid task shut down"),
+                Err(e) => tracing::warn!(druid_task_id = %id, error = %e, "attempt stopped but the Druid task could not be shut down"),
+            }
+        });
+    }
+}
+
 fn dimension_type(column_type: ColumnType) -> DimensionType {
     match column_type {
         ColumnType::Long => DimensionType::Long,
@@ -277,10 +304,12 @@ impl DruidSink {
             timestamp_column: None,
         };
         let task = Task::queued(upload, now, now);
+        let faults = ingest_domain::Faults::none();
         let job = SinkJob {
             task: &task,
             normalized: &normalized,
             report: &report,
+            faults: &faults,
         };
         let outcome = self
             .preflight(&self.plan(&job, location.bucket, location.key))
@@ -551,11 +580,18 @@ impl Sink for DruidSink {
             .await
             .map_err(|e| druid_failure("druid_submit_failed", &e))?;
         info!(%druid_task_id, "submitted to Druid");
+        let mut unless_followed = ShutdownOnDrop {
+            client: self.client.clone(),
+            druid_task_id: Some(druid_task_id.clone()),
+        };
+        job.faults.hit("after_submit");
         let mut state = DruidState {
             task_id: druid_task_id,
             ..DruidState::default()
         };
         let followed = self.follow(&plan, &mut state, progress).await;
+        // Druid's verdict (or our shutdown) is in: nothing left to stop.
+        unless_followed.druid_task_id = None;
         if let Ok(report) = self.client.report(&plan.druid_task_id).await {
             if let Some(stats) = report.stats {
                 state.processed = Some(stats.processed);

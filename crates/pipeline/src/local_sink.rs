@@ -1,18 +1,35 @@
 //! The embedded sink: each accepted file becomes one Parquet file under
 //! `datasources/{name}/`, queried with Polars. `append` adds a file;
 //! `replace` makes the new file the datasource's only one.
+//!
+//! Crash-proof publishing: what a datasource holds is the list in its
+//! `MANIFEST.json`, never the folder listing. A publish writes its file
+//! under a hidden name and fsyncs it, then, holding the datasource's lock
+//! file (`.lock`, an OS file lock: appends and replaces of one datasource
+//! take turns, across processes on this host too), renames it into place
+//! and switches the manifest (temp → fsync → rename → fsync of the folder).
+//! That rename of the manifest is the commit point: readers see the old
+//! list or the new one, never a mix, and a replace cannot delete an append
+//! that committed before it. Files the manifest no longer lists are removed
+//! afterwards; a crash in between leaves only invisible leftovers. A
+//! publish whose file the manifest already lists (a re-run after a crash
+//! past the commit point) does nothing again, so each upload is held once.
 
 use std::{
     collections::BTreeMap,
+    fs::File,
+    io::Write,
     path::{Path, PathBuf},
 };
 
 use async_trait::async_trait;
 use ingest_domain::{
-    DatasourceColumn, DatasourceName, DatasourceSummary, Granularity, IngestMode, TimePoint,
+    DatasourceColumn, DatasourceName, DatasourceSummary, Faults, Granularity, IngestMode, TaskId,
+    TimePoint,
 };
 use ingest_validation::{OutputFormat, TIME_COLUMN};
 use polars::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use crate::sink::{DruidProgress, Sink, SinkJob, SinkOutcome};
 use crate::SinkError;
@@ -40,19 +57,14 @@ impl LocalParquetSink {
         self.root.join(name)
     }
 
-    /// The datasource's files, oldest first (task ids sort by time); `None`
-    /// when it has none (or no folder).
+    /// The datasource's files, in publishing order; `None` when it has
+    /// none (or no folder).
     fn files_of(dir: &Path) -> Result<Option<Vec<PathBuf>>, SinkError> {
-        let entries = match std::fs::read_dir(dir) {
-            Ok(entries) => entries,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(internal("list datasource files", e)),
-        };
-        let mut files: Vec<PathBuf> = entries
-            .filter_map(|entry| entry.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|e| e == "parquet"))
-            .collect();
-        files.sort();
+        let files = Manifest::read(dir)?
+            .files
+            .into_iter()
+            .map(|name| dir.join(name))
+            .collect::<Vec<_>>();
         Ok((!files.is_empty()).then_some(files))
     }
 
@@ -60,9 +72,13 @@ impl LocalParquetSink {
         action: &'static str,
         work: impl FnOnce() -> Result<T, SinkError> + Send + 'static,
     ) -> Result<T, SinkError> {
-        tokio::task::spawn_blocking(work)
-            .await
-            .map_err(|e| internal(action, e))?
+        match tokio::task::spawn_blocking(work).await {
+            Ok(outcome) => outcome,
+            // A panic is a bug, not a sink failure: let it reach the worker,
+            // which fails the task with `internal_error`.
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => Err(internal(action, e)),
+        }
     }
 }
 
@@ -186,6 +202,150 @@ fn count_rows(path: &Path) -> Result<u64, SinkError> {
     rows.ok_or_else(|| internal("count stored rows", "no count returned"))
 }
 
+/// What a datasource holds: its data files, by name, in publishing order.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Manifest {
+    files: Vec<String>,
+}
+
+const MANIFEST: &str = "MANIFEST.json";
+
+impl Manifest {
+    /// The committed list; a folder from before manifests existed holds
+    /// every Parquet file in it.
+    fn read(dir: &Path) -> Result<Self, SinkError> {
+        match std::fs::read(dir.join(MANIFEST)) {
+            Ok(bytes) => {
+                serde_json::from_slice(&bytes).map_err(|e| internal("read the manifest", e))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Self::from_listing(dir),
+            Err(e) => Err(internal("read the manifest", e)),
+        }
+    }
+
+    fn from_listing(dir: &Path) -> Result<Self, SinkError> {
+        let entries = match std::fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
+            Err(e) => return Err(internal("list datasource files", e)),
+        };
+        let mut files: Vec<String> = entries
+            .filter_map(|entry| entry.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|name| name.ends_with(".parquet") && !name.starts_with('.'))
+            .collect();
+        files.sort();
+        Ok(Self { files })
+    }
+
+    /// The commit point: temp → fsync → rename over the old one → fsync dir.
+    fn write(&self, dir: &Path) -> Result<(), SinkError> {
+        let temp = dir.join(format!(".{MANIFEST}.tmp"));
+        let bytes = serde_json::to_vec(self).map_err(|e| internal("write the manifest", e))?;
+        write_synced(&temp, &bytes).map_err(|e| internal("write the manifest", e))?;
+        std::fs::rename(&temp, dir.join(MANIFEST))
+            .map_err(|e| internal("switch the manifest", e))?;
+        sync_dir(dir)
+    }
+}
+
+fn file_name(task_id: TaskId) -> String {
+    format!("{task_id}.parquet")
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut file = File::create(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+fn sync_dir(dir: &Path) -> Result<(), SinkError> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| internal("sync the datasource folder", e))
+}
+
+/// Copies the normalized file next to the datasource under a hidden name and
+/// makes it durable; nothing is visible yet.
+fn stage(dir: &Path, source: &Path, task_id: TaskId) -> Result<PathBuf, SinkError> {
+    std::fs::create_dir_all(dir).map_err(|e| internal("create the datasource folder", e))?;
+    let staged = dir.join(format!(".{task_id}.{}.staging", uuid::Uuid::new_v4()));
+    std::fs::copy(source, &staged).map_err(|e| internal("copy the file", e))?;
+    File::open(&staged)
+        .and_then(|f| f.sync_all())
+        .map_err(|e| internal("sync the file", e))?;
+    Ok(staged)
+}
+
+/// Takes the datasource's lock (blocking until the publish ahead of us is
+/// done); released when the file is dropped. An OS lock dies with its
+/// process, so a crash never leaves a datasource locked. The local sink is
+/// single-host by nature (its files live on this disk), so a lock file
+/// serialises every writer there is.
+fn lock(dir: &Path) -> Result<File, SinkError> {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join(".lock"))
+        .map_err(|e| internal("open the datasource lock", e))?;
+    file.lock()
+        .map_err(|e| internal("lock the datasource", e))?;
+    Ok(file)
+}
+
+/// Under the datasource lock: puts the staged file in place and switches the
+/// manifest (append: one more file; replace: only this one), then removes
+/// what the manifest no longer lists. Returns the rows now held from it.
+fn publish(
+    dir: &Path,
+    staged: &Path,
+    task_id: TaskId,
+    mode: IngestMode,
+    faults: &Faults,
+) -> Result<u64, SinkError> {
+    let name = file_name(task_id);
+    let final_path = dir.join(&name);
+    if !dir.join(MANIFEST).exists() {
+        // Pin down what a manifest-less folder holds before a new file
+        // lands in it, or a crash right after the rename would publish it.
+        Manifest::from_listing(dir)?.write(dir)?;
+    }
+    let mut manifest = Manifest::read(dir)?;
+    if manifest.files.contains(&name) {
+        // Committed by an earlier attempt of this upload.
+        std::fs::remove_file(staged).ok();
+        return count_rows(&final_path);
+    }
+    faults.hit("before_publish");
+    std::fs::rename(staged, &final_path).map_err(|e| internal("publish the file", e))?;
+    sync_dir(dir)?;
+    match mode {
+        IngestMode::Append => manifest.files.push(name),
+        IngestMode::Replace => manifest.files = vec![name],
+    }
+    manifest.write(dir)?;
+    faults.hit("after_publish");
+    remove_unlisted(dir, &manifest);
+    count_rows(&final_path)
+}
+
+/// Data files the manifest does not list (replaced, or left by a crash
+/// before a switch) are invisible; remove them. Staged files of publishes
+/// waiting for the lock are hidden names and stay.
+fn remove_unlisted(dir: &Path, manifest: &Manifest) {
+    let Ok(listing) = Manifest::from_listing(dir) else {
+        return;
+    };
+    for name in listing.files {
+        if !manifest.files.contains(&name) {
+            if let Err(e) = std::fs::remove_file(dir.join(&name)) {
+                tracing::warn!(file = %name, error = %e, "could not remove replaced data");
+            }
+        }
+    }
+}
+
 #[async_trait]
 impl Sink for LocalParquetSink {
     fn name(&self) -> &'static str {
@@ -203,32 +363,34 @@ impl Sink for LocalParquetSink {
     async fn ingest(
         &self,
         job: SinkJob<'_>,
-        _progress: &mut dyn DruidProgress,
+        progress: &mut dyn DruidProgress,
     ) -> Result<SinkOutcome, SinkError> {
         let dir = self.dir_of(job.task.datasource.as_str());
-        let source = job.normalized.to_owned();
-        let final_path = dir.join(format!("{}.parquet", job.task.task_id));
-        let mode = job.task.mode;
-        let job_id = job.task.task_id;
-        Self::blocking("store the file", move || {
-            std::fs::create_dir_all(&dir)
-                .map_err(|e| internal("create the datasource folder", e))?;
-            // Copy under a hidden name, then rename: readers never see half a file.
-            let staging = dir.join(format!(".{}.staging", job_id));
-            std::fs::copy(&source, &staging).map_err(|e| internal("copy the file", e))?;
-            std::fs::rename(&staging, &final_path).map_err(|e| internal("publish the file", e))?;
-            if mode == IngestMode::Replace {
-                for other in Self::files_of(&dir)?.unwrap_or_default() {
-                    if other != final_path {
-                        std::fs::remove_file(&other)
-                            .map_err(|e| internal("remove replaced data", e))?;
-                    }
-                }
-            }
-            Ok(SinkOutcome {
-                rows: count_rows(&final_path)?,
-                druid: None,
-            })
+        let (source, mode, task_id) = (job.normalized.to_owned(), job.task.mode, job.task.task_id);
+        let staged = {
+            let dir = dir.clone();
+            Self::blocking("stage the file", move || stage(&dir, &source, task_id)).await?
+        };
+        let lock = {
+            let dir = dir.clone();
+            Self::blocking("lock the datasource", move || lock(&dir)).await?
+        };
+        // Under the lock, right before the commit point: a cancelled or
+        // superseded attempt must not publish.
+        if !progress.still_leased().await {
+            std::fs::remove_file(&staged).ok();
+            return Err(SinkError::new(
+                "lease_unconfirmed",
+                "the worker could not confirm it still holds the task before publishing",
+                None,
+            )
+            .retryable());
+        }
+        let faults = job.faults.clone();
+        Self::blocking("publish the file", move || {
+            let rows = publish(&dir, &staged, task_id, mode, &faults)?;
+            drop(lock);
+            Ok(SinkOutcome { rows, druid: None })
         })
         .await
     }

@@ -4,7 +4,8 @@ use std::path::Path;
 
 use async_trait::async_trait;
 use ingest_domain::{
-    DatasourceName, DatasourceSummary, DruidState, Granularity, Task, TimePoint, ValidationReport,
+    DatasourceName, DatasourceSummary, DruidState, Faults, Granularity, Task, TimePoint,
+    ValidationReport,
 };
 
 use ingest_validation::OutputFormat;
@@ -18,6 +19,8 @@ pub struct SinkJob<'a> {
     /// first, then typed columns.
     pub normalized: &'a Path,
     pub report: &'a ValidationReport,
+    /// Test aid: the points a sink may be stopped at (`INGEST_FAULT`).
+    pub faults: &'a Faults,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -32,6 +35,12 @@ pub struct SinkOutcome {
 #[async_trait]
 pub trait DruidProgress: Send {
     async fn update(&mut self, state: DruidState) -> bool;
+    /// Whether this attempt still holds the task (a fenced lease renewal):
+    /// asked right before a sink's commit point, so a cancelled or superseded
+    /// attempt does not publish.
+    async fn still_leased(&mut self) -> bool {
+        true
+    }
 }
 
 #[async_trait]

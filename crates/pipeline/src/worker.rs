@@ -1,17 +1,36 @@
 //! Workers: claim a task, validate it, sink it, record every step.
+//!
+//! Each claim carries its own lease token; every write of the attempt is
+//! fenced by it, a heartbeat renews it, and the attempt stops the moment the
+//! lease is lost (taken over, cancelled, queued again). Whatever ends an
+//! attempt — a verdict on the file, a transient outage, a bug, a panic — is
+//! recorded on the task; nothing is left to "check the server logs".
 
-use std::{path::PathBuf, sync::Arc, time::Duration};
+use std::{
+    panic::AssertUnwindSafe,
+    path::{Path, PathBuf},
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc,
+    },
+    time::Duration,
+};
 
 use async_trait::async_trait;
 use chrono::Utc;
-use ingest_domain::{DruidState, StageName, Task, TaskError, TaskStatus};
-use ingest_storage::{ObjectStore, TaskStore};
+use futures::FutureExt;
+use ingest_domain::{DruidState, Faults, Task, TaskError, TaskId};
+use ingest_storage::{Claim, LeaseToken, ObjectStore, TaskStore};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, instrument, warn, Instrument};
 
 use crate::sink::{DruidProgress, Sink, SinkJob};
 use crate::PipelineError;
+
+/// Renewals come at least this often, so a cancel stops the work within a
+/// couple of seconds even under a long lease.
+const MAX_RENEW_PERIOD: Duration = Duration::from_secs(2);
 
 #[derive(Debug, Clone)]
 pub struct PipelineConfig {
@@ -20,12 +39,19 @@ pub struct PipelineConfig {
     /// How long a claim lasts without renewal; a crashed worker's task is
     /// taken over after this.
     pub lease: Duration,
-    /// Attempts before a task that keeps failing is given up.
+    /// Attempts before a task that keeps failing transiently is given up.
     pub max_attempts: u32,
-    /// Identifies this process's workers in leases.
+    /// Names this process in leases, for people reading the table; the
+    /// fence is the per-claim token, never this name.
     pub worker_id: String,
     /// How often idle workers look for tasks claimed elsewhere or expired.
     pub poll_interval: Duration,
+    /// Delay before the first retry after a transient failure; it doubles
+    /// with each attempt (with jitter) up to `retry_max`.
+    pub retry_base: Duration,
+    pub retry_max: Duration,
+    /// Test aid: points where the work may be made to panic or abort.
+    pub faults: Faults,
 }
 
 impl PipelineConfig {
@@ -36,7 +62,21 @@ impl PipelineConfig {
             max_attempts: 5,
             worker_id: format!("worker-{}", uuid::Uuid::new_v4()),
             poll_interval: Duration::from_secs(2),
+            retry_base: Duration::from_secs(1),
+            retry_max: Duration::from_secs(60),
+            faults: Faults::none(),
         }
+    }
+
+    /// Exponential backoff with jitter (50–100 % of the step) before
+    /// attempt `attempts + 1`.
+    fn retry_delay(&self, attempts: u32) -> Duration {
+        let step = self
+            .retry_base
+            .saturating_mul(1 << attempts.saturating_sub(1).min(16))
+            .min(self.retry_max);
+        let jitter = f64::from(uuid::Uuid::new_v4().as_bytes()[0]) / 255.0;
+        step.mul_f64(0.5 + jitter / 2.0)
     }
 }
 
@@ -46,13 +86,50 @@ pub struct Pipeline {
     sink: Arc<dyn Sink>,
     config: PipelineConfig,
     wake: Notify,
+    live_workers: Arc<AtomicUsize>,
 }
 
-/// How far a task got in one attempt.
-enum Step {
-    Continue(Task),
-    /// Finished, cancelled, or no longer ours: stop working on it.
-    Stop(Task),
+/// Why an attempt ended without finishing the task itself.
+enum Stopped {
+    /// The lease no longer holds: write nothing more.
+    Lost,
+    /// Something went wrong; the caller records it.
+    Failed(PipelineError),
+}
+
+/// Lets `?` turn any error of the attempt into `Stopped::Failed`.
+macro_rules! stopped_from {
+    ($($error:ty),*) => {$(
+        impl From<$error> for Stopped {
+            fn from(error: $error) -> Self {
+                Self::Failed(error.into())
+            }
+        }
+    )*};
+}
+stopped_from!(
+    PipelineError,
+    ingest_storage::StorageError,
+    std::io::Error,
+    ingest_domain::IllegalTransition,
+    crate::SinkError
+);
+
+/// Counts a worker as live while it exists (a panic that ends its loop
+/// still drops it).
+struct LiveWorker(Arc<AtomicUsize>);
+
+impl LiveWorker {
+    fn new(count: &Arc<AtomicUsize>) -> Self {
+        count.fetch_add(1, Ordering::SeqCst);
+        Self(Arc::clone(count))
+    }
+}
+
+impl Drop for LiveWorker {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl Pipeline {
@@ -68,11 +145,17 @@ impl Pipeline {
             sink,
             config,
             wake: Notify::new(),
+            live_workers: Arc::new(AtomicUsize::new(0)),
         }
     }
 
     pub fn sink(&self) -> &Arc<dyn Sink> {
         &self.sink
+    }
+
+    /// Workers whose loop is running now.
+    pub fn live_workers(&self) -> usize {
+        self.live_workers.load(Ordering::SeqCst)
     }
 
     /// Tells idle workers that a task was queued.
@@ -82,8 +165,10 @@ impl Pipeline {
 
     /// Claims one task and takes it as far as it goes in this attempt.
     /// Returns the task as it was left, or `None` when nothing was waiting.
+    /// Only a failure to claim is an error: whatever happens to the task
+    /// afterwards is recorded on it.
     pub async fn run_next(&self) -> Result<Option<Task>, PipelineError> {
-        let Some(task) = self
+        let Some(Claim { task, lease }) = self
             .tasks
             .claim(&self.config.worker_id, self.config.lease)
             .await?
@@ -92,7 +177,7 @@ impl Pipeline {
         };
         let span =
             tracing::info_span!("task", task_id = %task.task_id, datasource = %task.datasource);
-        self.process(task).instrument(span).await.map(Some)
+        Ok(Some(self.process(task, lease).instrument(span).await))
     }
 
     /// Runs tasks until none is waiting; for tests and one-shot use.
@@ -113,12 +198,18 @@ impl Pipeline {
         (0..count)
             .map(|n| {
                 let (pipeline, stop) = (Arc::clone(self), stop.clone());
+                let live = LiveWorker::new(&self.live_workers);
                 tokio::spawn(async move {
+                    let _live = live;
                     while !stop.is_cancelled() {
-                        match pipeline.run_next().await {
-                            Ok(Some(_)) => continue,
-                            Ok(None) => {}
-                            Err(error) => warn!(worker = n, error = %error, "worker attempt failed; the task will be retried"),
+                        // A panic here (outside a task's work, which catches
+                        // its own) must not end the worker either.
+                        let next = AssertUnwindSafe(pipeline.run_next()).catch_unwind().await;
+                        match next {
+                            Ok(Ok(Some(_))) => continue,
+                            Ok(Ok(None)) => {}
+                            Ok(Err(error)) => warn!(worker = n, error = %error, "could not claim a task"),
+                            Err(panic) => warn!(worker = n, error = %PipelineError::from_panic(panic.as_ref()), "worker loop panicked; going on"),
                         }
                         tokio::select! {
                             _ = pipeline.wake.notified() => {}
@@ -131,95 +222,189 @@ impl Pipeline {
             .collect()
     }
 
-    async fn save(&self, task: Task) -> Result<Step, PipelineError> {
-        if self
-            .tasks
-            .save(&task, &self.config.worker_id, self.config.lease)
-            .await?
-        {
-            Ok(if task.status.is_terminal() {
-                Step::Stop(task)
-            } else {
-                Step::Continue(task)
-            })
-        } else {
-            info!("task was cancelled or taken over; stopping");
-            let current = self.tasks.get(task.task_id).await?.unwrap_or(task);
-            Ok(Step::Stop(current))
-        }
-    }
-
-    async fn fail(&self, mut task: Task, error: TaskError) -> Result<Task, PipelineError> {
-        warn!(code = %error.code, message = %error.message, "task failed");
-        task.fail(error, Utc::now());
-        match self.save(task).await? {
-            Step::Continue(task) | Step::Stop(task) => Ok(task),
-        }
-    }
-
     #[instrument(skip_all, fields(attempt = task.attempts))]
-    async fn process(&self, task: Task) -> Result<Task, PipelineError> {
+    async fn process(&self, task: Task, lease: LeaseToken) -> Task {
+        let claimed = task.clone();
         if task.attempts > self.config.max_attempts {
-            let message = format!("gave up after {} attempts", task.attempts - 1);
-            let error = TaskError::new(
-                "too_many_attempts",
-                message,
-                Some("Check the server logs for the failures of earlier attempts.".into()),
-            );
-            return self.fail(task, error).await;
+            let error = gave_up(&task);
+            return self.finish_failed(claimed, &lease, error).await;
         }
-        let scratch = tempfile::Builder::new()
-            .prefix("task-")
-            .tempdir_in(self.ensure_work_dir()?)?;
-        let heartbeat = self.keep_lease(&task);
-        let outcome = self
-            .validate_and_sink(task, scratch.path().to_owned())
-            .await;
-        heartbeat.abort();
-        outcome
+        // Fires when the lease is lost: the attempt is dropped at once.
+        let stop = CancellationToken::new();
+        let _heartbeat = AbortOnDrop(self.keep_lease(task.task_id, lease.clone(), stop.clone()));
+        let attempt = Attempt {
+            pipeline: self,
+            lease: &lease,
+            stop: &stop,
+        };
+        let work = AssertUnwindSafe(attempt.run(task)).catch_unwind();
+        let outcome = tokio::select! {
+            outcome = work => outcome,
+            () = stop.cancelled() => Ok(Err(Stopped::Lost)),
+        };
+        match outcome {
+            Ok(Ok(task)) => task,
+            Ok(Err(Stopped::Lost)) => {
+                info!("lease lost (cancelled, queued again or taken over); attempt stopped");
+                self.current(claimed).await
+            }
+            Ok(Err(Stopped::Failed(error))) => self.record(claimed, &lease, error).await,
+            Err(panic) => {
+                let error = PipelineError::from_panic(panic.as_ref());
+                self.record(claimed, &lease, error).await
+            }
+        }
     }
 
-    fn ensure_work_dir(&self) -> Result<&std::path::Path, PipelineError> {
+    /// Records an attempt's error: a transient one lets the task go to be
+    /// tried again after a backoff (while the budget lasts), anything else
+    /// fails it at once.
+    async fn record(&self, claimed: Task, lease: &LeaseToken, error: PipelineError) -> Task {
+        let task_error = error.to_task_error();
+        let mut task = self.current(claimed).await;
+        let retry = error.is_transient() && task.attempts < self.config.max_attempts;
+        if !retry {
+            warn!(code = %task_error.code, message = %task_error.message, "task failed");
+            return self.finish_failed(task, lease, task_error).await;
+        }
+        let delay = self.config.retry_delay(task.attempts);
+        warn!(code = %task_error.code, message = %task_error.message, retry_in = ?delay, "attempt failed; will retry");
+        task.record_error(task_error, Utc::now());
+        let retry_at = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
+        if let Err(e) = self.tasks.release(&task, lease, retry_at).await {
+            warn!(error = %e, "could not record the failure; the lease will run out");
+        }
+        task
+    }
+
+    /// Fails the task as the store has it, fenced by `lease`.
+    async fn finish_failed(&self, known: Task, lease: &LeaseToken, error: TaskError) -> Task {
+        let mut task = self.current(known).await;
+        if task.fail(error, Utc::now()).is_ok() {
+            match self.tasks.save(&task, lease, self.config.lease).await {
+                Ok(true) => return task,
+                Ok(false) => info!("lease lost before the failure could be recorded"),
+                Err(e) => warn!(error = %e, "could not record the failure; the lease will run out"),
+            }
+        }
+        self.current(task).await
+    }
+
+    /// The task as the store has it now (what the attempt last saved), or
+    /// `known` when the store does not answer.
+    async fn current(&self, known: Task) -> Task {
+        match self.tasks.get(known.task_id).await {
+            Ok(Some(task)) => task,
+            Ok(None) => known,
+            Err(e) => {
+                warn!(error = %e, "could not reload the task");
+                known
+            }
+        }
+    }
+
+    fn ensure_work_dir(&self) -> Result<&Path, PipelineError> {
         std::fs::create_dir_all(&self.config.work_dir)?;
         Ok(&self.config.work_dir)
     }
 
-    /// Renews the lease while the attempt runs, so a long validation or a
-    /// slow Druid task is not taken over by another worker.
-    fn keep_lease(&self, task: &Task) -> tokio::task::JoinHandle<()> {
-        let (tasks, id, owner, lease) = (
-            Arc::clone(&self.tasks),
-            task.task_id,
-            self.config.worker_id.clone(),
-            self.config.lease,
-        );
+    /// Renews the lease while the attempt runs. A failed renewal is tried
+    /// again until the lease would have expired; a refused one (the lease
+    /// is gone) or an expired one fires `stop`, which ends the attempt.
+    fn keep_lease(
+        &self,
+        id: TaskId,
+        lease: LeaseToken,
+        stop: CancellationToken,
+    ) -> tokio::task::JoinHandle<()> {
+        let (tasks, ttl) = (Arc::clone(&self.tasks), self.config.lease);
+        let period = (ttl / 3).min(MAX_RENEW_PERIOD);
         tokio::spawn(async move {
+            let mut held_until = tokio::time::Instant::now() + ttl;
+            let mut wait = period;
             loop {
-                tokio::time::sleep(lease / 3).await;
-                if !matches!(tasks.renew(id, &owner, lease).await, Ok(true)) {
-                    return;
+                tokio::time::sleep(wait).await;
+                let asked_at = tokio::time::Instant::now();
+                match tasks.renew(id, &lease, ttl).await {
+                    Ok(true) => {
+                        held_until = asked_at + ttl;
+                        wait = period;
+                    }
+                    Ok(false) => break,
+                    Err(error) if tokio::time::Instant::now() < held_until => {
+                        warn!(%error, "lease renewal failed; retrying until the lease would expire");
+                        wait = (period / 4).max(Duration::from_millis(50));
+                    }
+                    Err(error) => {
+                        warn!(%error, "lease expired while renewals failed");
+                        break;
+                    }
                 }
             }
+            stop.cancel();
         })
     }
+}
 
-    async fn validate_and_sink(
-        &self,
-        mut task: Task,
-        scratch: PathBuf,
-    ) -> Result<Task, PipelineError> {
-        task.status = TaskStatus::Validating;
-        task.error = None;
-        task.enter_stage(Some(StageName::Validation), Utc::now());
-        let mut task = match self.save(task).await? {
-            Step::Continue(task) => task,
-            Step::Stop(task) => return Ok(task),
-        };
+/// The failure of a task whose attempts ran out, naming what stopped the last one.
+fn gave_up(task: &Task) -> TaskError {
+    let tried = task.attempts.saturating_sub(1);
+    let message = match &task.error {
+        Some(last) => format!(
+            "gave up after {tried} attempts; the last one failed with {}: {}",
+            last.code, last.message
+        ),
+        None => format!(
+            "gave up after {tried} attempts; each stopped without recording an error (the server was killed or crashed while working on it)"
+        ),
+    };
+    let hint = task.error.as_ref().and_then(|e| e.hint.clone()).unwrap_or_else(|| {
+        "Run it again once the server is stable; if it keeps stopping, the file may crash it: try `ingest validate` on it.".into()
+    });
+    TaskError::new("too_many_attempts", message, Some(hint))
+}
 
-        let input = scratch.join("input");
-        let output_format = self.sink.normalized_format();
-        let normalized = scratch.join(format!("normalized.{}", output_format.extension()));
-        self.objects.download_to(&task.object_key, &input).await?;
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// One claim's work on one task, every write fenced by its lease.
+struct Attempt<'a> {
+    pipeline: &'a Pipeline,
+    lease: &'a LeaseToken,
+    /// Fires when the lease is lost.
+    stop: &'a CancellationToken,
+}
+
+impl Attempt<'_> {
+    async fn save(&self, task: Task) -> Result<Task, Stopped> {
+        let p = self.pipeline;
+        if p.tasks.save(&task, self.lease, p.config.lease).await? {
+            Ok(task)
+        } else {
+            self.stop.cancel();
+            Err(Stopped::Lost)
+        }
+    }
+
+    async fn run(&self, mut task: Task) -> Result<Task, Stopped> {
+        let p = self.pipeline;
+        let scratch = tempfile::Builder::new()
+            .prefix("task-")
+            .tempdir_in(p.ensure_work_dir()?)?;
+        task.start_validation(Utc::now())?;
+        let mut task = self.save(task).await?;
+
+        let input = scratch.path().join("input");
+        let output_format = p.sink.normalized_format();
+        let normalized = scratch
+            .path()
+            .join(format!("normalized.{}", output_format.extension()));
+        p.objects.download_to(&task.object_key, &input).await?;
         let options = ingest_validation::Options {
             format: task.format,
             delimiter: None,
@@ -227,17 +412,14 @@ impl Pipeline {
             fallback_time: task.created_at,
             output_format,
         };
-        let (input_path, output_path) = (input.clone(), normalized.clone());
-        let report = tokio::task::spawn_blocking(move || {
-            ingest_validation::validate(
-                &input_path,
-                &options,
-                Some(&output_path),
-                &ingest_validation::Control::default(),
-            )
-        })
-        .await
-        .map_err(|e| PipelineError::Join(e.to_string()))??;
+        let report = validate_off_runtime(
+            input.clone(),
+            options,
+            normalized.clone(),
+            p.config.faults.clone(),
+            self.stop.clone(),
+        )
+        .await?;
         // The original is in the object store; the scratch copy can go now.
         tokio::fs::remove_file(&input).await.ok();
 
@@ -250,7 +432,9 @@ impl Pipeline {
                 problem.message.clone(),
                 ingest_validation::hint_for(&problem.code),
             );
-            return self.fail(task, error).await;
+            warn!(code = %error.code, message = %error.message, "task failed");
+            task.fail(error, Utc::now())?;
+            return self.save(task).await;
         }
         info!(
             rows = report.rows_accepted,
@@ -258,14 +442,10 @@ impl Pipeline {
             "validated"
         );
 
-        task.status = TaskStatus::Ingesting;
-        task.enter_stage(Some(StageName::Ingestion), Utc::now());
-        let task = match self.save(task).await? {
-            Step::Continue(task) => task,
-            Step::Stop(task) => return Ok(task),
-        };
+        task.start_ingesting(Utc::now())?;
+        let task = self.save(task).await?;
         let mut progress = TaskProgress {
-            pipeline: self,
+            attempt: self,
             task: task.clone(),
             lost: false,
         };
@@ -273,42 +453,59 @@ impl Pipeline {
             task: &task,
             normalized: &normalized,
             report: &report,
+            faults: &p.config.faults,
         };
-        let outcome = self.sink.ingest(job, &mut progress).await;
-        let mut task = progress.task;
+        let outcome = p.sink.ingest(job, &mut progress).await;
         if progress.lost {
-            return Ok(self.tasks.get(task.task_id).await?.unwrap_or(task));
+            return Err(Stopped::Lost);
         }
-        match outcome {
-            Ok(outcome) => {
-                task.row_count = Some(outcome.rows);
-                if outcome.druid.is_some() {
-                    task.druid = outcome.druid;
-                }
-                task.status = TaskStatus::Succeeded;
-                task.enter_stage(None, Utc::now());
-                info!(rows = outcome.rows, "ingested");
-                Ok(match self.save(task).await? {
-                    Step::Continue(task) | Step::Stop(task) => task,
-                })
-            }
-            Err(error) if error.retryable && task.attempts < self.config.max_attempts => {
-                // Leave the task claimable: the lease runs out and another
-                // attempt starts; record why in the meantime.
-                warn!(error = %error, "sink unavailable; will retry");
-                task.error = Some(error.to_task_error());
-                match self.save(task).await? {
-                    Step::Continue(task) | Step::Stop(task) => Ok(task),
-                }
-            }
-            Err(error) => self.fail(task, error.to_task_error()).await,
+        let mut task = progress.task;
+        let outcome = outcome?;
+        if outcome.druid.is_some() {
+            task.druid = outcome.druid;
         }
+        task.succeed(outcome.rows, Utc::now())?;
+        info!(rows = outcome.rows, "ingested");
+        self.save(task).await
+    }
+}
+
+/// Validation reads and writes files for seconds to minutes: it runs on a
+/// blocking thread. A panic inside comes back as a `JoinError` and becomes
+/// `PipelineError::Panic` (the task fails with `internal_error`).
+///
+/// `stop` fires when the attempt's lease is lost or the task is cancelled; it
+/// is wired to the validation control's cancel flag, so the blocking loops
+/// stop within a few rows instead of finishing the file for nobody.
+async fn validate_off_runtime(
+    input: PathBuf,
+    options: ingest_validation::Options,
+    output: PathBuf,
+    faults: Faults,
+    stop: CancellationToken,
+) -> Result<ingest_domain::ValidationReport, PipelineError> {
+    let control = ingest_validation::Control::default();
+    let on_stop = control.clone();
+    let watcher = tokio::spawn(async move {
+        stop.cancelled().await;
+        on_stop.cancel();
+    });
+    let work = tokio::task::spawn_blocking(move || {
+        faults.hit("validation");
+        ingest_validation::validate(&input, &options, Some(&output), &control)
+    });
+    let outcome = work.await;
+    watcher.abort();
+    match outcome {
+        Ok(report) => Ok(report?),
+        Err(e) if e.is_panic() => Err(PipelineError::from_panic(e.into_panic().as_ref())),
+        Err(e) => Err(PipelineError::Join(e.to_string())),
     }
 }
 
 /// Saves Druid progress onto the task as the sink reports it.
 struct TaskProgress<'a> {
-    pipeline: &'a Pipeline,
+    attempt: &'a Attempt<'a>,
     task: Task,
     lost: bool,
 }
@@ -318,17 +515,51 @@ impl DruidProgress for TaskProgress<'_> {
     async fn update(&mut self, state: DruidState) -> bool {
         self.task.druid = Some(state);
         self.task.updated_at = Utc::now();
-        match self.pipeline.save(self.task.clone()).await {
-            Ok(Step::Continue(_)) => true,
-            Ok(Step::Stop(current)) => {
-                self.task = current;
+        match self.attempt.save(self.task.clone()).await {
+            Ok(_) => true,
+            Err(Stopped::Lost) => {
                 self.lost = true;
                 false
             }
-            Err(error) => {
+            Err(Stopped::Failed(error)) => {
                 warn!(error = %error, "could not record Druid progress");
                 true
             }
+        }
+    }
+
+    async fn still_leased(&mut self) -> bool {
+        let (attempt, id) = (self.attempt, self.task.task_id);
+        let p = attempt.pipeline;
+        match p.tasks.renew(id, attempt.lease, p.config.lease).await {
+            Ok(true) => true,
+            Ok(false) => {
+                attempt.stop.cancel();
+                self.lost = true;
+                false
+            }
+            // Unknown: do not publish now; the attempt is retried.
+            Err(error) => {
+                warn!(%error, "could not confirm the lease before publishing");
+                false
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_delays_grow_and_stay_bounded() {
+        let mut config = PipelineConfig::new(PathBuf::from("/tmp"));
+        config.retry_base = Duration::from_secs(1);
+        config.retry_max = Duration::from_secs(10);
+        for attempts in 1..40 {
+            let delay = config.retry_delay(attempts);
+            let step = Duration::from_secs(1 << (attempts - 1).min(16)).min(config.retry_max);
+            assert!(delay >= step / 2 && delay <= step, "{attempts}: {delay:?}");
         }
     }
 }

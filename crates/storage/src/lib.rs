@@ -10,7 +10,9 @@ mod error;
 
 pub use error::StorageError;
 pub use object::{ObjectStore, S3Location, UploadSink};
-pub use tasks::{PostgresTaskStore, SqliteTaskStore, TaskFilter, TaskPage, TaskStore};
+pub use tasks::{
+    Claim, LeaseToken, PostgresTaskStore, SqliteTaskStore, TaskFilter, TaskPage, TaskStore,
+};
 pub use tokens::{PostgresTokenStore, SqliteTokenStore, TokenStore};
 
 pub type Result<T, E = StorageError> = std::result::Result<T, E>;

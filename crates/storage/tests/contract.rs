@@ -11,7 +11,7 @@ use ingest_domain::{
 };
 use ingest_storage::{
     object::{LocalObjectStore, S3Config, S3ObjectStore},
-    ObjectStore, PostgresTaskStore, SqliteTaskStore, StorageError, TaskFilter, TaskStore,
+    Claim, ObjectStore, PostgresTaskStore, SqliteTaskStore, StorageError, TaskFilter, TaskStore,
 };
 
 fn env(name: &str) -> String {
@@ -236,27 +236,25 @@ async fn insert_and_get(store: Arc<dyn TaskStore>) {
     store.health().await.expect("healthy");
 }
 
+async fn claim(store: &Arc<dyn TaskStore>, owner: &str, ttl: Duration) -> Option<Claim> {
+    store.claim(owner, ttl).await.expect("claim")
+}
+
+async fn status_of(store: &Arc<dyn TaskStore>, id: TaskId) -> TaskStatus {
+    store.get(id).await.expect("get").expect("task").status()
+}
+
 async fn claims_oldest_first_and_never_twice(store: Arc<dyn TaskStore>) {
     let (older, newer) = (task("a", -1000), task("b", 0));
     store.insert(&newer).await.expect("insert");
     store.insert(&older).await.expect("insert");
-    let first = store
-        .claim("w1", LEASE)
-        .await
-        .expect("claim")
-        .expect("a task");
-    assert_eq!(first.task_id, older.task_id);
-    assert_eq!(first.attempts, 1);
-    let second = store
-        .claim("w2", LEASE)
-        .await
-        .expect("claim")
-        .expect("a task");
-    assert_eq!(second.task_id, newer.task_id);
-    assert!(
-        store.claim("w3", LEASE).await.expect("claim").is_none(),
-        "both leased"
-    );
+    let first = claim(&store, "w1", LEASE).await.expect("a task");
+    assert_eq!(first.task.task_id, older.task_id);
+    assert_eq!(first.task.attempts, 1);
+    let second = claim(&store, "w2", LEASE).await.expect("a task");
+    assert_eq!(second.task.task_id, newer.task_id);
+    assert_ne!(first.lease, second.lease, "every claim has its own token");
+    assert!(claim(&store, "w3", LEASE).await.is_none(), "both leased");
 }
 
 async fn concurrent_claims_get_distinct_tasks(store: Arc<dyn TaskStore>) {
@@ -270,7 +268,7 @@ async fn concurrent_claims_get_distinct_tasks(store: Arc<dyn TaskStore>) {
                 .claim(&format!("w{w}"), LEASE)
                 .await
                 .expect("claim")
-                .map(|t| t.task_id)
+                .map(|c| c.task.task_id)
         })
     });
     let mut got: Vec<TaskId> = futures::future::join_all(claims)
@@ -284,59 +282,136 @@ async fn concurrent_claims_get_distinct_tasks(store: Arc<dyn TaskStore>) {
     assert_eq!(got.len(), 8, "no task claimed twice");
 }
 
-async fn expired_leases_are_taken_over(store: Arc<dyn TaskStore>) {
+async fn expired_leases_are_taken_over_and_fence_out_the_old_claim(store: Arc<dyn TaskStore>) {
     store.insert(&task("d", 0)).await.expect("insert");
-    let mut t = store
-        .claim("crashed", Duration::from_millis(1))
+    let crashed = claim(&store, "same-process", Duration::from_millis(1))
         .await
-        .expect("claim")
         .expect("task");
     tokio::time::sleep(Duration::from_millis(20)).await;
-    let again = store
-        .claim("rescuer", LEASE)
+    // The same owner name, as two workers of one process would have: only
+    // the token tells the claims apart.
+    let rescuer = claim(&store, "same-process", LEASE)
         .await
-        .expect("claim")
         .expect("taken over");
-    assert_eq!((again.task_id, again.attempts), (t.task_id, 2));
-    t.status = TaskStatus::Validating;
+    assert_eq!(
+        (rescuer.task.task_id, rescuer.task.attempts),
+        (crashed.task.task_id, 2)
+    );
+    let mut t = crashed.task.clone();
+    t.start_validation(Utc::now()).expect("transition");
     assert!(
-        !store.save(&t, "crashed", LEASE).await.expect("save"),
-        "old owner lost it"
+        !store.save(&t, &crashed.lease, LEASE).await.expect("save"),
+        "the old claim lost it"
     );
     assert!(!store
-        .renew(t.task_id, "crashed", LEASE)
+        .renew(t.task_id, &crashed.lease, LEASE)
         .await
         .expect("renew"));
+    assert!(!store
+        .release(&t, &crashed.lease, Utc::now())
+        .await
+        .expect("release"));
+    assert_eq!(status_of(&store, t.task_id).await, TaskStatus::Queued);
     assert!(store
-        .renew(t.task_id, "rescuer", LEASE)
+        .renew(t.task_id, &rescuer.lease, LEASE)
         .await
         .expect("renew"));
-    assert!(store.save(&t, "rescuer", LEASE).await.expect("save"));
-    assert_eq!(
-        store
-            .get(t.task_id)
+    assert!(store.save(&t, &rescuer.lease, LEASE).await.expect("save"));
+    assert_eq!(status_of(&store, t.task_id).await, TaskStatus::Validating);
+}
+
+async fn cancel_then_requeue_then_claim_fences_out_the_first_attempt(store: Arc<dyn TaskStore>) {
+    store.insert(&task("h", 0)).await.expect("insert");
+    let first = claim(&store, "w", LEASE).await.expect("task");
+    let id = first.task.task_id;
+    store.cancel(id).await.expect("cancel").expect("task");
+    let queued = store.requeue(id).await.expect("requeue").expect("task");
+    assert_eq!(queued.status(), TaskStatus::Queued);
+    let second = claim(&store, "w", LEASE).await.expect("claimable again");
+    assert_eq!(second.task.task_id, id);
+
+    let mut stale = first.task.clone();
+    stale.start_validation(Utc::now()).expect("transition");
+    assert!(
+        !store.save(&stale, &first.lease, LEASE).await.expect("save"),
+        "the first attempt's save changes nothing"
+    );
+    assert!(!store.renew(id, &first.lease, LEASE).await.expect("renew"));
+    assert_eq!(status_of(&store, id).await, TaskStatus::Queued);
+    assert!(store.renew(id, &second.lease, LEASE).await.expect("renew"));
+}
+
+async fn released_tasks_wait_for_their_retry_time(store: Arc<dyn TaskStore>) {
+    store.insert(&task("i", 0)).await.expect("insert");
+    let first = claim(&store, "w", LEASE).await.expect("task");
+    let mut t = first.task.clone();
+    t.start_validation(Utc::now()).expect("transition");
+    t.record_error(
+        TaskError::new("object_store_unavailable", "S3 said 503", None),
+        Utc::now(),
+    );
+    let later = Utc::now() + chrono::Duration::seconds(60);
+    assert!(store
+        .release(&t, &first.lease, later)
+        .await
+        .expect("release"));
+    assert!(
+        claim(&store, "w", LEASE).await.is_none(),
+        "not before its retry time"
+    );
+    assert!(
+        !store
+            .renew(t.task_id, &first.lease, LEASE)
             .await
-            .expect("get")
-            .expect("task")
-            .status,
-        TaskStatus::Validating
+            .expect("renew"),
+        "a released lease is gone"
+    );
+    let stored = store.get(t.task_id).await.expect("get").expect("task");
+    assert_eq!(stored.status(), TaskStatus::Validating);
+    assert_eq!(
+        stored.error.map(|e| e.code),
+        Some("object_store_unavailable".to_owned()),
+        "the last error is recorded"
+    );
+
+    store.insert(&task("j", 0)).await.expect("insert");
+    let other = claim(&store, "w", LEASE).await.expect("the other task");
+    assert!(store
+        .release(
+            &other.task,
+            &other.lease,
+            Utc::now() - chrono::Duration::seconds(1)
+        )
+        .await
+        .expect("release"));
+    let again = claim(&store, "w", LEASE).await.expect("due again");
+    assert_eq!(
+        (again.task.task_id, again.task.attempts),
+        (other.task.task_id, 2)
     );
 }
 
 async fn finished_tasks_stay_finished(store: Arc<dyn TaskStore>) {
     store.insert(&task("e", 0)).await.expect("insert");
-    let mut t = store.claim("w", LEASE).await.expect("claim").expect("task");
-    t.status = TaskStatus::Succeeded;
-    t.row_count = Some(5);
-    assert!(store.save(&t, "w", LEASE).await.expect("save"));
+    let Claim { task: mut t, lease } = claim(&store, "w", LEASE).await.expect("task");
+    t.start_validation(Utc::now()).expect("transition");
+    t.start_ingesting(Utc::now()).expect("transition");
+    t.succeed(5, Utc::now()).expect("transition");
+    assert!(store.save(&t, &lease, LEASE).await.expect("save"));
     assert!(
-        store.claim("w", LEASE).await.expect("claim").is_none(),
+        claim(&store, "w", LEASE).await.is_none(),
         "finished tasks are not claimable"
     );
-    t.status = TaskStatus::Failed;
+    let mut failed = t.clone();
     assert!(
-        !store.save(&t, "w", LEASE).await.expect("save"),
-        "a finished task cannot change"
+        failed
+            .fail(TaskError::new("x", "y", None), Utc::now())
+            .is_err(),
+        "the state machine refuses it"
+    );
+    assert!(
+        !store.save(&failed, &lease, LEASE).await.expect("save"),
+        "and the store too: a finished task cannot change"
     );
     let cancelled = store
         .cancel(t.task_id)
@@ -344,7 +419,7 @@ async fn finished_tasks_stay_finished(store: Arc<dyn TaskStore>) {
         .expect("cancel")
         .expect("task");
     assert_eq!(
-        cancelled.status,
+        cancelled.status(),
         TaskStatus::Succeeded,
         "cancel leaves finished tasks alone"
     );
@@ -353,73 +428,67 @@ async fn finished_tasks_stay_finished(store: Arc<dyn TaskStore>) {
 
 async fn cancel_stops_the_owner(store: Arc<dyn TaskStore>) {
     store.insert(&task("f", 0)).await.expect("insert");
-    let t = store.claim("w", LEASE).await.expect("claim").expect("task");
+    let Claim { task: t, lease } = claim(&store, "w", LEASE).await.expect("task");
     let cancelled = store
         .cancel(t.task_id)
         .await
         .expect("cancel")
         .expect("task");
-    assert_eq!(cancelled.status, TaskStatus::Cancelled);
+    assert_eq!(cancelled.status(), TaskStatus::Cancelled);
     assert!(
-        !store.save(&t, "w", LEASE).await.expect("save"),
+        !store.save(&t, &lease, LEASE).await.expect("save"),
         "owner told to stop"
     );
-    assert_eq!(
-        store
-            .get(t.task_id)
-            .await
-            .expect("get")
-            .expect("task")
-            .status,
-        TaskStatus::Cancelled
-    );
+    assert!(!store.renew(t.task_id, &lease, LEASE).await.expect("renew"));
+    assert_eq!(status_of(&store, t.task_id).await, TaskStatus::Cancelled);
     assert!(store.cancel(TaskId::new()).await.expect("cancel").is_none());
 }
 
 async fn failed_tasks_can_be_queued_again_and_others_cannot(store: Arc<dyn TaskStore>) {
     store.insert(&task("g", 0)).await.expect("insert");
-    let mut t = store.claim("w", LEASE).await.expect("claim").expect("task");
-    assert!(
+    let Claim { task: mut t, lease } = claim(&store, "w", LEASE).await.expect("task");
+    assert_eq!(
         store
             .requeue(t.task_id)
             .await
             .expect("requeue")
             .expect("task")
-            .status
-            == TaskStatus::Queued,
+            .status(),
+        TaskStatus::Queued,
         "a running task is left alone"
     );
-    t.status = TaskStatus::Failed;
     t.row_count = Some(3);
-    t.error = Some(TaskError::new("boom", "it broke", None));
-    assert!(store.save(&t, "w", LEASE).await.expect("save"));
+    t.fail(TaskError::new("boom", "it broke", None), Utc::now())
+        .expect("transition");
+    assert!(store.save(&t, &lease, LEASE).await.expect("save"));
 
     let again = store
         .requeue(t.task_id)
         .await
         .expect("requeue")
         .expect("task");
-    assert_eq!(again.status, TaskStatus::Queued);
+    assert_eq!(again.status(), TaskStatus::Queued);
     assert_eq!((again.retries, again.attempts), (1, 0));
     assert!(again.error.is_none() && again.row_count.is_none());
-    let claimed = store
-        .claim("w2", LEASE)
-        .await
-        .expect("claim")
-        .expect("claimable again");
+    let Claim {
+        task: claimed,
+        lease,
+    } = claim(&store, "w2", LEASE).await.expect("claimable again");
     assert_eq!(claimed.task_id, t.task_id);
     assert_eq!((claimed.retries, claimed.attempts), (1, 1));
 
     let mut done = claimed;
-    done.status = TaskStatus::Succeeded;
-    assert!(store.save(&done, "w2", LEASE).await.expect("save"));
+    done.start_validation(Utc::now()).expect("transition");
+    done.start_ingesting(Utc::now()).expect("transition");
+    done.succeed(3, Utc::now()).expect("transition");
+    assert!(store.save(&done, &lease, LEASE).await.expect("save"));
     let kept = store
         .requeue(t.task_id)
         .await
         .expect("requeue")
         .expect("task");
     assert_eq!(
-        kept.status,
+        kept.status(),
         TaskStatus::Succeeded,
         "a success is never re-run"
     );
@@ -471,7 +540,10 @@ macro_rules! task_contract {
         mod $backend {
             use super::*;
             task_contract!(@tests $make; insert_and_get, claims_oldest_first_and_never_twice,
-                concurrent_claims_get_distinct_tasks, expired_leases_are_taken_over,
+                concurrent_claims_get_distinct_tasks,
+                expired_leases_are_taken_over_and_fence_out_the_old_claim,
+                cancel_then_requeue_then_claim_fences_out_the_first_attempt,
+                released_tasks_wait_for_their_retry_time,
                 finished_tasks_stay_finished, cancel_stops_the_owner,
                 failed_tasks_can_be_queued_again_and_others_cannot,
                 lists_newest_first_with_filters_and_pages);

@@ -144,12 +144,12 @@ async fn follow(client: &reqwest::Client, server: &str, task_id: &str) -> anyhow
             .json()
             .await
             .context("unexpected status answer")?;
-        if last != Some(task.status) {
-            spinner.println(format!("  {}", task.status));
-            last = Some(task.status);
+        if last != Some(task.status()) {
+            spinner.println(format!("  {}", task.status()));
+            last = Some(task.status());
         }
-        spinner.set_message(task.status.to_string());
-        if task.status.is_terminal() {
+        spinner.set_message(task.status().to_string());
+        if task.status().is_terminal() {
             spinner.finish_and_clear();
             return Ok(report(&task));
         }
@@ -158,7 +158,7 @@ async fn follow(client: &reqwest::Client, server: &str, task_id: &str) -> anyhow
 }
 
 fn report(task: &Task) -> ExitCode {
-    match task.status {
+    match task.status() {
         TaskStatus::Succeeded => {
             println!(
                 "✓ {} rows ingested into {} ({} rejected)",
@@ -171,12 +171,12 @@ fn report(task: &Task) -> ExitCode {
         _ => {
             match &task.error {
                 Some(error) => {
-                    eprintln!("✗ {}: {}", task.status, error.message);
+                    eprintln!("✗ {}: {}", task.status(), error.message);
                     if let Some(hint) = &error.hint {
                         eprintln!("  hint: {hint}");
                     }
                 }
-                None => eprintln!("✗ {}", task.status),
+                None => eprintln!("✗ {}", task.status()),
             }
             if task.can_retry() {
                 eprintln!(

@@ -52,11 +52,21 @@ pub struct Check {
 }
 
 #[derive(Serialize, ToSchema)]
+pub struct Workers {
+    /// Workers this server was started with.
+    configured: usize,
+    /// Workers whose loop is running now; `0` of a configured `n` turns the
+    /// health red (nothing would ever be processed).
+    live: usize,
+}
+
+#[derive(Serialize, ToSchema)]
 pub struct Health {
     /// `ok` when every required check passes, else `degraded`.
     status: &'static str,
     version: &'static str,
     checks: Vec<Check>,
+    workers: Workers,
 }
 
 async fn check<E: std::fmt::Display>(
@@ -125,7 +135,7 @@ impl Health {
 /// a required one is down.
 #[utoipa::path(get, path = "/api/health", tag = "health", responses(
     (status = 200, description = "Every required dependency answers", body = HealthAnswer),
-    (status = 503, description = "A required dependency is down", body = HealthAnswer)
+    (status = 503, description = "A required dependency is down, or no worker is live", body = HealthAnswer)
 ))]
 pub async fn health(
     State(state): State<AppState>,
@@ -151,7 +161,12 @@ async fn full_health(state: &AppState) -> (StatusCode, Json<Health>) {
         check(state.sink.name(), state.sink.backend(), state.sink.health()),
     );
     let checks = vec![database, objects, sink];
-    let healthy = checks.iter().all(|c| c.ok || !c.required);
+    let workers = Workers {
+        configured: state.workers,
+        live: state.pipeline.live_workers(),
+    };
+    let workers_ok = workers.configured == 0 || workers.live > 0;
+    let healthy = workers_ok && checks.iter().all(|c| c.ok || !c.required);
     let status = if healthy {
         StatusCode::OK
     } else {
@@ -161,6 +176,7 @@ async fn full_health(state: &AppState) -> (StatusCode, Json<Health>) {
         status: if healthy { "ok" } else { "degraded" },
         version: VERSION,
         checks,
+        workers,
     };
     (status, Json(body))
 }

@@ -74,10 +74,10 @@ pub async fn cancel(
         .cancel_by(id, caller.actor())
         .await?
         .ok_or_else(|| task_not_found(id))?;
-    if task.status != TaskStatus::Cancelled {
+    if task.status() != TaskStatus::Cancelled {
         return Err(ApiError::conflict(
             "task_finished",
-            format!("task {id} already finished as {}", task.status),
+            format!("task {id} already finished as {}", task.status()),
         ));
     }
     Ok(Json(task))
@@ -109,7 +109,7 @@ pub async fn retry(
             "task_not_retryable",
             format!(
                 "task {id} is {}; only failed or cancelled tasks can be run again",
-                task.status
+                task.status()
             ),
         )
     };
@@ -127,7 +127,7 @@ pub async fn retry(
         .requeue_by(id, caller.actor())
         .await?
         .ok_or_else(|| task_not_found(id))?;
-    if task.status != TaskStatus::Queued {
+    if task.status() != TaskStatus::Queued {
         return Err(not_retryable(&task));
     }
     info!(task_id = %id, retries = task.retries, "task queued again");

@@ -223,6 +223,7 @@ pub async fn upload(
         })?;
         let mut task = new_task(task_id, datasource, file, &fields, started);
         task.created_by = caller.actor().map(str::to_owned);
+        state.faults.hit("after_store"); // test aid: object stored, no task row yet
         state.tasks.insert(&task).await?;
         Ok(task)
     }

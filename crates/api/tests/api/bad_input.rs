@@ -133,7 +133,7 @@ async fn a_file_over_the_limit_is_413_and_nothing_is_kept() {
 
 async fn failed_with(app: &TestApp, name: &str, csv: &[u8], code: &str) -> ingest_domain::Task {
     let task = app.ingest(name, csv.to_vec(), "bad").await;
-    assert_eq!(task.status, TaskStatus::Failed, "{name} should fail");
+    assert_eq!(task.status(), TaskStatus::Failed, "{name} should fail");
     let error = task.error.clone().expect("error recorded");
     assert_eq!(error.code, code, "{name}: {}", error.message);
     assert!(error.hint.is_some(), "{name} has a hint");

@@ -65,7 +65,7 @@ async fn a_wrong_s3_setting_fails_the_preflight_with_druids_words_and_the_settin
         let datasource = format!("broken_{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
         let task = upload_to(&druid_url, &datasource).await;
 
-        assert_eq!(task.status, TaskStatus::Failed, "{}", broken.url_env);
+        assert_eq!(task.status(), TaskStatus::Failed, "{}", broken.url_env);
         let error = task.error.as_ref().expect("an error");
         assert_eq!(error.code, "druid_cannot_read_input", "{error:?}");
         assert!(
@@ -222,7 +222,7 @@ async fn after_fixing_the_setting_a_retry_lands_the_upload_in_druid() {
     )
     .await;
     let failed = broken.ingest("data.csv", data_csv(), &datasource).await;
-    assert_eq!(failed.status, TaskStatus::Failed);
+    assert_eq!(failed.status(), TaskStatus::Failed);
     drop(broken);
 
     let fixed = TestApp::spawn_with(Backends::Druid, shared(None)).await;
@@ -231,7 +231,7 @@ async fn after_fixing_the_setting_a_retry_lands_the_upload_in_druid() {
     assert_eq!(response.status().as_u16(), 202);
     fixed.run_workers().await;
     let task = fixed.task(&id).await;
-    assert_eq!(task.status, TaskStatus::Succeeded, "{:?}", task.error);
+    assert_eq!(task.status(), TaskStatus::Succeeded, "{:?}", task.error);
     let druid = task.druid.as_ref().expect("Druid state");
     assert_eq!(druid.task_id, format!("ingest-{id}-retry1"));
     assert_eq!(druid.rows_in_druid, Some(1200));

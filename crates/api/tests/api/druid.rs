@@ -41,7 +41,7 @@ async fn druid_stats(datasource: &str) -> (u64, Option<DateTime<Utc>>, Option<Da
 }
 
 fn assert_druid_agrees(task: &Task) {
-    assert_eq!(task.status, TaskStatus::Succeeded, "{:?}", task.error);
+    assert_eq!(task.status(), TaskStatus::Succeeded, "{:?}", task.error);
     let report = task.validation.as_ref().expect("report");
     let druid = task.druid.as_ref().expect("Druid state recorded");
     assert!(druid.task_id.starts_with("ingest-"), "{}", druid.task_id);
@@ -258,7 +258,7 @@ async fn druid_down_at_submit_is_retried_until_it_is_back() {
         .expect("run")
         .expect("a task");
     assert_eq!(
-        first.status,
+        first.status(),
         TaskStatus::Ingesting,
         "still unfinished: Druid will be retried"
     );

@@ -83,6 +83,9 @@ pub fn settings(backends: Backends, data_dir: &std::path::Path) -> Settings {
         max_upload_bytes: 10 * 1024 * 1024 * 1024,
         workers: 0,
         task_lease_secs: 60,
+        task_max_attempts: 5,
+        task_retry_base_ms: 200,
+        fault: None,
         frontend_dir: data_dir.join("no-frontend"),
         auth: Default::default(),
     };

@@ -12,7 +12,7 @@ async fn data_csv_is_ingested_and_every_row_accounted_for() {
     assert!(expected >= 1000, "data.csv has at least 1000 rows");
 
     let task = app.ingest("data.csv", bytes.clone(), "sales").await;
-    assert_eq!(task.status, TaskStatus::Succeeded, "{:?}", task.error);
+    assert_eq!(task.status(), TaskStatus::Succeeded, "{:?}", task.error);
     assert_eq!(task.rows_in, Some(expected));
     assert_eq!(
         task.row_count.unwrap_or(0) + task.rejected_row_count.unwrap_or(0),
@@ -65,11 +65,11 @@ async fn append_adds_and_replace_overwrites() {
     let app = TestApp::spawn(Backends::Embedded).await;
     let csv = b"time,value\n2024-01-01,1\n2024-01-02,2\n".to_vec();
     assert_eq!(
-        app.ingest("a.csv", csv.clone(), "series").await.status,
+        app.ingest("a.csv", csv.clone(), "series").await.status(),
         TaskStatus::Succeeded
     );
     assert_eq!(
-        app.ingest("b.csv", csv.clone(), "series").await.status,
+        app.ingest("b.csv", csv.clone(), "series").await.status(),
         TaskStatus::Succeeded
     );
     let (_, summary) = app.get_json("/api/datasources/series").await;
@@ -103,7 +103,7 @@ async fn messy_but_valid_csv_is_accepted() {
     let task = app
         .ingest("messy.csv", csv.as_bytes().to_vec(), "messy")
         .await;
-    assert_eq!(task.status, TaskStatus::Succeeded, "{:?}", task.error);
+    assert_eq!(task.status(), TaskStatus::Succeeded, "{:?}", task.error);
     assert_eq!(task.row_count, Some(3));
     let report = task.validation.expect("report");
     assert_eq!(report.delimiter.as_deref(), Some(";"));
@@ -125,11 +125,11 @@ async fn other_date_styles_and_formats_are_read() {
             "slashes",
         )
         .await;
-    assert_eq!(slashes.status, TaskStatus::Succeeded);
+    assert_eq!(slashes.status(), TaskStatus::Succeeded);
     let iso = app
         .ingest("i.ndjson", b"{\"t\":\"2013-01-01T10:00:00Z\",\"v\":1}\n{\"t\":\"2013-01-01T11:00:00Z\",\"v\":2.5,\"extra\":\"x\"}\n".to_vec(), "iso")
         .await;
-    assert_eq!(iso.status, TaskStatus::Succeeded, "{:?}", iso.error);
+    assert_eq!(iso.status(), TaskStatus::Succeeded, "{:?}", iso.error);
     let report = iso.validation.expect("report");
     assert_eq!(
         report.timestamp.min.map(|t| t.to_rfc3339()).as_deref(),
@@ -147,7 +147,7 @@ async fn rows_without_a_time_are_rejected_and_counted() {
     let app = TestApp::spawn(Backends::Embedded).await;
     let csv = b"time,v\n2024-01-01,1\n,2\n2024-01-03,3\nnot a date,4\n2024-01-05,5\n2024-01-06,6\n2024-01-07,7\n2024-01-08,8\n2024-01-09,9\n2024-01-10,10\n2024-01-11,11\n2024-01-12,12\n2024-01-13,13\n2024-01-14,14\n2024-01-15,15\n2024-01-16,16\n2024-01-17,17\n2024-01-18,18\n2024-01-19,19\n2024-01-20,20\n2024-01-21,21\n2024-01-22,22\n".to_vec();
     let task = app.ingest("gaps.csv", csv, "gaps").await;
-    assert_eq!(task.status, TaskStatus::Succeeded, "{:?}", task.error);
+    assert_eq!(task.status(), TaskStatus::Succeeded, "{:?}", task.error);
     assert_eq!(task.rows_in, Some(22));
     assert_eq!(task.row_count, Some(20));
     assert_eq!(task.rejected_row_count, Some(2));
@@ -168,7 +168,7 @@ async fn a_file_without_a_time_column_gets_the_upload_time() {
     let task = app
         .ingest("plain.csv", b"name,score\nann,1\nbob,2\n".to_vec(), "plain")
         .await;
-    assert_eq!(task.status, TaskStatus::Succeeded);
+    assert_eq!(task.status(), TaskStatus::Succeeded);
     let report = task.validation.expect("report");
     assert_eq!(report.timestamp.source, TimestampSource::UploadTime);
     assert_eq!(
@@ -185,7 +185,7 @@ async fn tasks_are_listed_newest_first_and_filtered() {
         .ingest("a.csv", b"t,v\n2024-01-01,1\n".to_vec(), "one")
         .await;
     let second = app.ingest("b.csv", b"t,v\n".to_vec(), "two").await;
-    assert_eq!(second.status, TaskStatus::Failed);
+    assert_eq!(second.status(), TaskStatus::Failed);
     let (_, all) = app.get_json("/api/ingest/tasks").await;
     let ids: Vec<&str> = all["tasks"]
         .as_array()
@@ -219,7 +219,7 @@ async fn cancelling_a_queued_task_stops_it() {
         .expect("sent");
     assert_eq!(cancelled.status().as_u16(), 200);
     app.run_workers().await;
-    assert_eq!(app.task(id).await.status, TaskStatus::Cancelled);
+    assert_eq!(app.task(id).await.status(), TaskStatus::Cancelled);
     let again = app
         .client
         .post(format!("{}/api/ingest/tasks/{id}/cancel", app.url))
@@ -231,7 +231,7 @@ async fn cancelling_a_queued_task_stops_it() {
     let done = app
         .ingest("b.csv", b"t,v\n2024-01-01,1\n".to_vec(), "cancelme")
         .await;
-    assert_eq!(done.status, TaskStatus::Succeeded);
+    assert_eq!(done.status(), TaskStatus::Succeeded);
     let late = app
         .client
         .post(format!(
@@ -268,10 +268,10 @@ async fn failed_and_cancelled_tasks_can_be_run_again_and_nothing_else() {
     let queued = retry(id.clone()).await;
     assert_eq!(queued.status().as_u16(), 202);
     let queued: Task = queued.json().await.expect("task");
-    assert_eq!((queued.status, queued.retries), (TaskStatus::Queued, 1));
+    assert_eq!((queued.status(), queued.retries), (TaskStatus::Queued, 1));
     app.run_workers().await;
     let done = app.task(&id).await;
-    assert_eq!(done.status, TaskStatus::Succeeded, "{:?}", done.error);
+    assert_eq!(done.status(), TaskStatus::Succeeded, "{:?}", done.error);
     assert_eq!((done.row_count, done.retries), (Some(2), 1));
     let (_, summary) = app.get_json("/api/datasources/again").await;
     assert_eq!(summary["row_count"], 2, "the rows landed once");
@@ -279,14 +279,14 @@ async fn failed_and_cancelled_tasks_can_be_run_again_and_nothing_else() {
 
     // A file that fails validation fails again, with the same words.
     let failed = app.ingest("b.csv", b"t,v\n".to_vec(), "again").await;
-    assert_eq!(failed.status, TaskStatus::Failed);
+    assert_eq!(failed.status(), TaskStatus::Failed);
     assert_eq!(
         retry(failed.task_id.to_string()).await.status().as_u16(),
         202
     );
     app.run_workers().await;
     let again = app.task(&failed.task_id.to_string()).await;
-    assert_eq!(again.status, TaskStatus::Failed);
+    assert_eq!(again.status(), TaskStatus::Failed);
     assert_eq!(again.error, failed.error);
     assert_eq!(again.retries, 1);
     let queued_stages = again
@@ -338,7 +338,7 @@ async fn ingest_cli(args: Vec<String>) -> (Option<i32>, String) {
 async fn the_cli_runs_a_failed_task_again_and_explains_a_refusal() {
     let app = TestApp::spawn(Backends::Embedded).await;
     let failed = app.ingest("b.csv", b"t,v\n".to_vec(), "cli_again").await;
-    assert_eq!(failed.status, TaskStatus::Failed);
+    assert_eq!(failed.status(), TaskStatus::Failed);
     let id = failed.task_id.to_string();
     let retry = |extra: &[&str]| {
         let mut args = vec![
@@ -354,7 +354,7 @@ async fn the_cli_runs_a_failed_task_again_and_explains_a_refusal() {
     let (code, out) = retry(&["--no-wait"]).await;
     assert_eq!(code, Some(0), "{out}");
     assert!(out.contains("queued again"), "{out}");
-    assert_eq!(app.task(&id).await.status, TaskStatus::Queued);
+    assert_eq!(app.task(&id).await.status(), TaskStatus::Queued);
 
     // Already queued: the server refuses, and the CLI says why.
     let (code, out) = retry(&["--no-wait"]).await;

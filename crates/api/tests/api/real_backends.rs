@@ -11,7 +11,7 @@ async fn data_csv_through_postgres_and_s3() {
     assert_eq!(app.state.objects.backend(), "s3");
     let bytes = data_csv();
     let task = app.ingest("data.csv", bytes.clone(), "sales").await;
-    assert_eq!(task.status, TaskStatus::Succeeded, "{:?}", task.error);
+    assert_eq!(task.status(), TaskStatus::Succeeded, "{:?}", task.error);
     assert_eq!(
         task.row_count.unwrap_or(0) + task.rejected_row_count.unwrap_or(0),
         csv_data_rows(&bytes)
@@ -37,7 +37,7 @@ async fn a_large_upload_goes_to_s3_in_parts() {
         rows += 1;
     }
     let task = app.ingest("big.csv", csv.clone(), "big").await;
-    assert_eq!(task.status, TaskStatus::Succeeded, "{:?}", task.error);
+    assert_eq!(task.status(), TaskStatus::Succeeded, "{:?}", task.error);
     assert_eq!(task.row_count, Some(rows));
     assert_eq!(
         app.objects()
@@ -100,6 +100,6 @@ async fn an_unfinished_task_is_picked_up_after_a_restart() {
         .await
         .expect("run")
         .expect("expired lease is taken over");
-    assert_eq!(task.status, TaskStatus::Succeeded);
+    assert_eq!(task.status(), TaskStatus::Succeeded);
     assert_eq!(task.attempts, 2);
 }

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use ingest_domain::{Task, TaskStatus};
+use ingest_domain::{IllegalTransition, Task, TaskStatus};
 
 use crate::{Result, StorageError};
 
@@ -41,13 +41,19 @@ impl TaskRow {
             id: self.id.clone(),
             reason,
         };
-        let mut task: Task =
-            serde_json::from_str(&self.body).map_err(|e| corrupt(e.to_string()))?;
-        // The columns are authoritative: cancel and claim change them alone.
-        task.status = self
+        // The status column is authoritative (cancel and claim change it
+        // alone); it enters the task the way every other field does, through
+        // its serialized form, since only transitions may set it in code.
+        let status = self
             .status
             .parse::<TaskStatus>()
             .map_err(|e| corrupt(e.to_string()))?;
+        let mut body: serde_json::Value =
+            serde_json::from_str(&self.body).map_err(|e| corrupt(e.to_string()))?;
+        body.as_object_mut()
+            .ok_or_else(|| corrupt("the body is not a JSON object".into()))?
+            .insert("status".into(), status.as_str().into());
+        let mut task: Task = serde_json::from_value(body).map_err(|e| corrupt(e.to_string()))?;
         task.object_key = self.object_key;
         task.attempts = u32::try_from(self.attempts).unwrap_or(0);
         Ok(task)
@@ -75,34 +81,38 @@ pub(crate) fn page_bounds(limit: u32, offset: u32) -> (i64, i64) {
     (i64::from(limit), i64::from(offset))
 }
 
-/// Unfinished statuses, the ones a worker may claim.
-pub(crate) const CLAIMABLE: &str = "('queued', 'validating', 'ingesting')";
-/// Finished statuses, which never change again.
-pub(crate) const TERMINAL: &str = "('succeeded', 'failed', 'cancelled')";
-
-/// A change to a task no worker holds, made by the named token (`None` when
-/// the API is open): the new task, or `None` to leave it.
-pub(crate) type Transition = fn(Task, Option<&str>) -> Option<Task>;
-
-/// Cancels an unfinished task, closing its open stage.
-pub(crate) fn cancelled(mut task: Task, by: Option<&str>) -> Option<Task> {
-    if task.status.is_terminal() {
-        return None;
-    }
-    task.enter_stage(None, Utc::now());
-    task.status = TaskStatus::Cancelled;
-    task.cancelled_by = by.map(str::to_owned);
-    Some(task)
+/// `('a', 'b', …)`: a status list for SQL, derived from `TaskStatus`.
+pub(crate) fn sql_list(statuses: &[TaskStatus]) -> String {
+    let quoted: Vec<String> = statuses.iter().map(|s| format!("'{s}'")).collect();
+    format!("({})", quoted.join(", "))
 }
 
-/// Queues a failed or cancelled task again.
-pub(crate) fn requeued(mut task: Task, by: Option<&str>) -> Option<Task> {
-    if !task.can_retry() {
-        return None;
-    }
-    task.requeue(Utc::now());
+/// A change to a task no worker holds (cancel, requeue): one of the task's
+/// own transitions, which refuse what is illegal, made by the named token
+/// (`None` when the API is open).
+pub(crate) type Transition =
+    fn(&mut Task, DateTime<Utc>, Option<&str>) -> Result<(), IllegalTransition>;
+
+/// Cancels the task, recording who asked.
+pub(crate) fn cancel_by(
+    task: &mut Task,
+    now: DateTime<Utc>,
+    by: Option<&str>,
+) -> Result<(), IllegalTransition> {
+    task.cancel(now)?;
+    task.cancelled_by = by.map(str::to_owned);
+    Ok(())
+}
+
+/// Queues the task again, recording who asked.
+pub(crate) fn requeue_by(
+    task: &mut Task,
+    now: DateTime<Utc>,
+    by: Option<&str>,
+) -> Result<(), IllegalTransition> {
+    task.requeue(now)?;
     task.retried_by = by.map(str::to_owned);
-    Some(task)
+    Ok(())
 }
 
 pub(crate) fn attempts_of(task: &Task) -> i32 {

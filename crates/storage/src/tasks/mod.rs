@@ -1,14 +1,13 @@
 //! Task records, which double as the work queue.
 
 mod codec;
-mod postgres;
 mod queries;
 mod sql;
-mod sqlite;
 
 use std::time::Duration;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use ingest_domain::{Task, TaskId, TaskStatus};
 
 pub use postgres::PostgresTaskStore;
@@ -31,6 +30,33 @@ pub struct TaskPage {
     pub total: u64,
 }
 
+/// Proof of one claim: a fresh random token per claim (so per worker and per
+/// attempt, never shared), stored on the task row. Every write the claimant
+/// makes must present it; once the lease is taken over, or the task is
+/// cancelled or queued again, the token no longer matches and the write
+/// changes nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeaseToken(uuid::Uuid);
+
+impl LeaseToken {
+    pub(crate) fn new() -> Self {
+        Self(uuid::Uuid::new_v4())
+    }
+}
+
+impl std::fmt::Display for LeaseToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// A claimed task and the lease that fences its writes.
+#[derive(Debug, Clone)]
+pub struct Claim {
+    pub task: Task,
+    pub lease: LeaseToken,
+}
+
 #[async_trait]
 pub trait TaskStore: Send + Sync + 'static {
     /// `sqlite` or `postgres`, for health reports.
@@ -39,16 +65,24 @@ pub trait TaskStore: Send + Sync + 'static {
     async fn insert(&self, task: &Task) -> Result<()>;
     async fn get(&self, id: TaskId) -> Result<Option<Task>>;
     async fn list(&self, filter: &TaskFilter) -> Result<TaskPage>;
-    /// Takes the oldest unfinished task that no live worker holds, leasing it
-    /// to `owner` and counting the attempt.
-    async fn claim(&self, owner: &str, lease: Duration) -> Result<Option<Task>>;
-    /// Saves a claimed task's progress and renews the lease. `false` means the
-    /// worker no longer owns it (cancelled, or its lease was taken over) and
-    /// must stop.
-    async fn save(&self, task: &Task, owner: &str, lease: Duration) -> Result<bool>;
-    /// Extends the lease of a task the worker still owns; `false` as for
-    /// `save`.
-    async fn renew(&self, id: TaskId, owner: &str, lease: Duration) -> Result<bool>;
+    /// Takes the oldest unfinished task that no live worker holds (and
+    /// that is not waiting out a retry delay), leasing it to `owner` for
+    /// `ttl` under a fresh token and counting the attempt.
+    async fn claim(&self, owner: &str, ttl: Duration) -> Result<Option<Claim>>;
+    /// Saves a claimed task's progress and renews the lease. `false` means
+    /// the lease no longer holds (cancelled, queued again, or taken over):
+    /// the worker must stop and write nothing more.
+    async fn save(&self, task: &Task, lease: &LeaseToken, ttl: Duration) -> Result<bool>;
+    /// Extends a lease that still holds; `false` as for `save`.
+    async fn renew(&self, id: TaskId, lease: &LeaseToken, ttl: Duration) -> Result<bool>;
+    /// Saves the task (e.g. with its last error) and lets go of the lease;
+    /// any worker may claim it again from `retry_at`. `false` as for `save`.
+    async fn release(
+        &self,
+        task: &Task,
+        lease: &LeaseToken,
+        retry_at: DateTime<Utc>,
+    ) -> Result<bool>;
     /// Cancels an unfinished task; returns it as it now stands (`None` when
     /// unknown). A finished task is returned unchanged.
     async fn cancel(&self, id: TaskId) -> Result<Option<Task>> {
@@ -66,3 +100,98 @@ pub trait TaskStore: Send + Sync + 'static {
     async fn requeue_by(&self, id: TaskId, by: Option<&str>) -> Result<Option<Task>>;
     async fn health(&self) -> Result<()>;
 }
+
+/// The `TaskStore` of a SQL backend: every method runs the one generic
+/// `Queries` on the backend's pool (the statements come from the calling
+/// module's `queries()`); written once for both backends.
+macro_rules! sql_task_store {
+    ($store:ty, $backend:literal) => {
+        #[async_trait::async_trait]
+        impl $crate::tasks::TaskStore for $store {
+            fn backend(&self) -> &'static str {
+                $backend
+            }
+
+            async fn insert(&self, task: &ingest_domain::Task) -> $crate::Result<()> {
+                queries().insert(&self.pool, task).await
+            }
+
+            async fn get(
+                &self,
+                id: ingest_domain::TaskId,
+            ) -> $crate::Result<Option<ingest_domain::Task>> {
+                queries().get(&self.pool, id).await
+            }
+
+            async fn list(
+                &self,
+                filter: &$crate::tasks::TaskFilter,
+            ) -> $crate::Result<$crate::tasks::TaskPage> {
+                queries().list(&self.pool, filter).await
+            }
+
+            async fn claim(
+                &self,
+                owner: &str,
+                ttl: std::time::Duration,
+            ) -> $crate::Result<Option<$crate::tasks::Claim>> {
+                queries().claim(&self.pool, owner, ttl).await
+            }
+
+            async fn save(
+                &self,
+                task: &ingest_domain::Task,
+                lease: &$crate::tasks::LeaseToken,
+                ttl: std::time::Duration,
+            ) -> $crate::Result<bool> {
+                queries().save(&self.pool, task, lease, ttl).await
+            }
+
+            async fn renew(
+                &self,
+                id: ingest_domain::TaskId,
+                lease: &$crate::tasks::LeaseToken,
+                ttl: std::time::Duration,
+            ) -> $crate::Result<bool> {
+                queries().renew(&self.pool, id, lease, ttl).await
+            }
+
+            async fn release(
+                &self,
+                task: &ingest_domain::Task,
+                lease: &$crate::tasks::LeaseToken,
+                retry_at: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::Result<bool> {
+                queries().release(&self.pool, task, lease, retry_at).await
+            }
+
+            async fn cancel_by(
+                &self,
+                id: ingest_domain::TaskId,
+                by: Option<&str>,
+            ) -> $crate::Result<Option<ingest_domain::Task>> {
+                queries()
+                    .transition(&self.pool, id, $crate::tasks::codec::cancel_by, by)
+                    .await
+            }
+
+            async fn requeue_by(
+                &self,
+                id: ingest_domain::TaskId,
+                by: Option<&str>,
+            ) -> $crate::Result<Option<ingest_domain::Task>> {
+                queries()
+                    .transition(&self.pool, id, $crate::tasks::codec::requeue_by, by)
+                    .await
+            }
+
+            async fn health(&self) -> $crate::Result<()> {
+                queries().ping(&self.pool).await
+            }
+        }
+    };
+}
+use sql_task_store;
+
+mod postgres;
+mod sqlite;

@@ -1,16 +1,17 @@
 //! Every task statement run once for both SQL backends: the dialect comes in
-//! as `Statements`, the database type as a parameter. What differs between
-//! the backends (connecting, and the transaction around a cancel or
-//! requeue) stays in `postgres.rs` and `sqlite.rs`.
+//! as `Statements` (including how a cancel's or requeue's transaction
+//! begins), the database type as a parameter. Only connecting stays in
+//! `postgres.rs` and `sqlite.rs`.
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use ingest_domain::{Task, TaskId};
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Type};
 
 use super::codec::{self, Transition};
 use super::sql::Statements;
-use super::{TaskFilter, TaskPage};
+use super::{Claim, LeaseToken, TaskFilter, TaskPage};
 use crate::{Result, StorageError};
 
 /// The statements of one dialect, run on `DB`.
@@ -43,7 +44,7 @@ where
         sqlx::query::<DB>(&self.sql.insert)
             .bind(task.task_id.to_string())
             .bind(task.datasource.as_str().to_owned())
-            .bind(task.status.as_str().to_owned())
+            .bind(task.status().as_str().to_owned())
             .bind(task.object_key.clone())
             .bind(codec::millis(task.created_at))
             .bind(codec::millis(task.updated_at))
@@ -86,37 +87,41 @@ where
         })
     }
 
+    /// Leases the oldest claimable task to `owner` under a fresh token.
     pub async fn claim(
         &self,
         pool: &Pool<DB>,
         owner: &str,
-        lease: Duration,
-    ) -> Result<Option<Task>> {
+        ttl: Duration,
+    ) -> Result<Option<Claim>> {
+        let lease = LeaseToken::new();
         let row = sqlx::query::<DB>(&self.sql.claim)
             .bind(owner.to_owned())
-            .bind(codec::lease_until(lease))
-            .bind(codec::millis(chrono::Utc::now()))
+            .bind(codec::lease_until(ttl))
+            .bind(codec::millis(Utc::now()))
+            .bind(lease.to_string())
             .fetch_optional(pool)
             .await
             .map_err(StorageError::db("claim task"))?;
-        row.as_ref().map(codec::decode).transpose()
+        let task = row.as_ref().map(codec::decode).transpose()?;
+        Ok(task.map(|task| Claim { task, lease }))
     }
 
     pub async fn save(
         &self,
         pool: &Pool<DB>,
         task: &Task,
-        owner: &str,
-        lease: Duration,
+        lease: &LeaseToken,
+        ttl: Duration,
     ) -> Result<bool> {
         let held = sqlx::query::<DB>(&self.sql.save)
-            .bind(task.status.as_str().to_owned())
+            .bind(task.status().as_str().to_owned())
             .bind(codec::millis(task.updated_at))
             .bind(codec::body_of(task)?)
-            .bind(task.status.is_terminal())
-            .bind(codec::lease_until(lease))
+            .bind(task.status().is_terminal())
+            .bind(codec::lease_until(ttl))
             .bind(task.task_id.to_string())
-            .bind(owner.to_owned())
+            .bind(lease.to_string())
             .fetch_optional(pool)
             .await
             .map_err(StorageError::db("save task"))?;
@@ -127,24 +132,63 @@ where
         &self,
         pool: &Pool<DB>,
         id: TaskId,
-        owner: &str,
-        lease: Duration,
+        lease: &LeaseToken,
+        ttl: Duration,
     ) -> Result<bool> {
         let held = sqlx::query::<DB>(&self.sql.renew)
-            .bind(codec::lease_until(lease))
+            .bind(codec::lease_until(ttl))
             .bind(id.to_string())
-            .bind(owner.to_owned())
+            .bind(lease.to_string())
             .fetch_optional(pool)
             .await
             .map_err(StorageError::db("renew lease"))?;
         Ok(held.is_some())
     }
 
+    pub async fn release(
+        &self,
+        pool: &Pool<DB>,
+        task: &Task,
+        lease: &LeaseToken,
+        retry_at: DateTime<Utc>,
+    ) -> Result<bool> {
+        let held = sqlx::query::<DB>(&self.sql.release)
+            .bind(task.status().as_str().to_owned())
+            .bind(codec::millis(task.updated_at))
+            .bind(codec::body_of(task)?)
+            .bind(codec::millis(retry_at))
+            .bind(task.task_id.to_string())
+            .bind(lease.to_string())
+            .fetch_optional(pool)
+            .await
+            .map_err(StorageError::db("release task"))?;
+        Ok(held.is_some())
+    }
+
+    /// Applies `change` to a task no worker holds, in a transaction opened
+    /// with the dialect's `begin` (through sqlx, so a dropped future rolls it
+    /// back instead of returning an open transaction to the pool).
+    pub async fn transition(
+        &self,
+        pool: &Pool<DB>,
+        id: TaskId,
+        change: Transition,
+        by: Option<&str>,
+    ) -> Result<Option<Task>> {
+        let mut tx = pool
+            .begin_with(self.sql.begin)
+            .await
+            .map_err(StorageError::db("begin"))?;
+        let outcome = self.transition_in(&mut *tx, id, change, by).await?;
+        tx.commit().await.map_err(StorageError::db("commit"))?;
+        Ok(outcome)
+    }
+
     /// Reads a task, applies `change`, writes it back, on one connection
     /// inside the caller's transaction (which keeps workers out in between).
     /// The task as it now stands (`None` when unknown); unchanged when
     /// `change` declines it.
-    pub async fn transition(
+    async fn transition_in(
         &self,
         conn: &mut DB::Connection,
         id: TaskId,
@@ -159,11 +203,12 @@ where
         let Some(task) = row.as_ref().map(codec::decode).transpose()? else {
             return Ok(None);
         };
-        let Some(changed) = change(task.clone(), by) else {
+        let mut changed = task.clone();
+        if change(&mut changed, Utc::now(), by).is_err() {
             return Ok(Some(task));
-        };
+        }
         sqlx::query::<DB>(&self.sql.overwrite)
-            .bind(changed.status.as_str().to_owned())
+            .bind(changed.status().as_str().to_owned())
             .bind(codec::millis(changed.updated_at))
             .bind(codec::body_of(&changed)?)
             .bind(codec::attempts_of(&changed))

@@ -2,7 +2,9 @@
 //! casts (Postgres has `uuid`/`jsonb` columns, SQLite stores text) and in row
 //! locking for claims; parameters are `$n` in both.
 
-use super::codec::{CLAIMABLE, TERMINAL};
+use ingest_domain::TaskStatus;
+
+use super::codec::sql_list;
 
 pub(crate) struct Dialect {
     /// Selects the columns `codec::TaskRow` decodes, as text.
@@ -14,6 +16,8 @@ pub(crate) struct Dialect {
     claim_lock: &'static str,
     /// Appended to the read that a cancel or requeue then overwrites.
     update_lock: &'static str,
+    /// Opens the transaction of a cancel or requeue.
+    begin: &'static str,
 }
 
 impl Dialect {
@@ -24,6 +28,7 @@ impl Dialect {
         text: "::text",
         claim_lock: "FOR UPDATE SKIP LOCKED",
         update_lock: "FOR UPDATE",
+        begin: "BEGIN",
     };
     pub const SQLITE: Self = Self {
         columns: "id, status, object_key, attempts, body",
@@ -34,11 +39,16 @@ impl Dialect {
         // and a cancel or requeue runs in BEGIN IMMEDIATE (the write lock).
         claim_lock: "",
         update_lock: "",
+        // Takes the write lock up front, so no worker can save between the
+        // read and the write (a plain BEGIN would upgrade later, and fail).
+        begin: "BEGIN IMMEDIATE",
     };
 }
 
 /// Every statement, rendered for one dialect.
 pub(crate) struct Statements {
+    /// Opens the transaction of a cancel or requeue.
+    pub begin: &'static str,
     /// $1 id, $2 datasource, $3 status, $4 object key, $5 created, $6 updated, $7 body.
     pub insert: String,
     /// $1 id.
@@ -49,13 +59,16 @@ pub(crate) struct Statements {
     pub list: String,
     /// $1 status or NULL, $2 datasource or NULL.
     pub count: String,
-    /// $1 owner, $2 lease expiry, $3 now.
+    /// $1 owner, $2 lease expiry, $3 now, $4 the new lease token.
     pub claim: String,
     /// $1 status, $2 updated, $3 body, $4 finished, $5 lease expiry, $6 id,
-    /// $7 owner; returns the id when the owner still held it.
+    /// $7 lease token; returns a row when that lease still held it.
     pub save: String,
-    /// $1 lease expiry, $2 id, $3 owner; returns the id as `save` does.
+    /// $1 lease expiry, $2 id, $3 lease token; returns a row as `save` does.
     pub renew: String,
+    /// Saves and lets go of the lease, claimable again from $4:
+    /// $1 status, $2 updated, $3 body, $4 retry at, $5 id, $6 lease token.
+    pub release: String,
     /// Rewrites a task that no worker holds (cancel, requeue):
     /// $1 status, $2 updated, $3 body, $4 attempts, $5 id.
     pub overwrite: String,
@@ -70,10 +83,18 @@ impl Statements {
             text,
             claim_lock,
             update_lock,
+            begin,
         } = d;
+        let unfinished = sql_list(&TaskStatus::UNFINISHED);
+        let terminal = sql_list(&TaskStatus::TERMINAL);
+        // Every write of a claimed task is fenced by its lease token.
+        let fenced = |id_at: u8, token_at: u8| {
+            format!("id = ${id_at}{id} AND lease_token = ${token_at} AND status NOT IN {terminal}")
+        };
         let filter =
             format!("($1{text} IS NULL OR status = $1) AND ($2{text} IS NULL OR datasource = $2)");
         Self {
+            begin: *begin,
             insert: format!(
                 "INSERT INTO tasks (id, datasource, status, object_key, created_at, updated_at, attempts, body)
                  VALUES ($1{id}, $2, $3, $4, $5, $6, 0, $7{json})"
@@ -86,10 +107,11 @@ impl Statements {
             ),
             count: format!("SELECT COUNT(*) FROM tasks WHERE {filter}"),
             claim: format!(
-                "UPDATE tasks SET lease_owner = $1, lease_expires_at = $2, attempts = attempts + 1
+                "UPDATE tasks SET lease_owner = $1, lease_expires_at = $2, lease_token = $4,
+                     attempts = attempts + 1
                  WHERE id = (
                      SELECT id FROM tasks
-                     WHERE status IN {CLAIMABLE} AND (lease_expires_at IS NULL OR lease_expires_at < $3)
+                     WHERE status IN {unfinished} AND (lease_expires_at IS NULL OR lease_expires_at < $3)
                      ORDER BY created_at
                      LIMIT 1
                      {claim_lock})
@@ -98,18 +120,24 @@ impl Statements {
             save: format!(
                 "UPDATE tasks SET status = $1, updated_at = $2, body = $3{json},
                      lease_owner = CASE WHEN $4 THEN NULL ELSE lease_owner END,
+                     lease_token = CASE WHEN $4 THEN NULL ELSE lease_token END,
                      lease_expires_at = CASE WHEN $4 THEN NULL ELSE $5 END
-                 WHERE id = $6{id} AND lease_owner = $7 AND status NOT IN {TERMINAL}
-                 RETURNING status"
+                 WHERE {} RETURNING status",
+                fenced(6, 7)
             ),
             renew: format!(
-                "UPDATE tasks SET lease_expires_at = $1
-                 WHERE id = $2{id} AND lease_owner = $3 AND status NOT IN {TERMINAL}
-                 RETURNING status"
+                "UPDATE tasks SET lease_expires_at = $1 WHERE {} RETURNING status",
+                fenced(2, 3)
+            ),
+            release: format!(
+                "UPDATE tasks SET status = $1, updated_at = $2, body = $3{json},
+                     lease_owner = NULL, lease_token = NULL, lease_expires_at = $4
+                 WHERE {} RETURNING status",
+                fenced(5, 6)
             ),
             overwrite: format!(
                 "UPDATE tasks SET status = $1, updated_at = $2, body = $3{json}, attempts = $4,
-                     lease_owner = NULL, lease_expires_at = NULL
+                     lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
                  WHERE id = $5{id}"
             ),
         }

@@ -1,0 +1,159 @@
+//! A test aid: named points where the running binary can be made to panic or
+//! abort, so the fault tests can stop a real `ingest serve` exactly where a
+//! crash hurts most. Set `INGEST_FAULT=point:action[,point:action]` (read once,
+//! at start); unset, every `hit` is a no-op. Not a cargo feature and not
+//! `cfg(test)`: the tests start the release binary itself. A third part
+//! `:once` fires the fault at the first hit only (e.g.
+//! `validation:panic:once`: the next task of the same server runs normally).
+
+use std::{
+    fmt,
+    str::FromStr,
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc,
+    },
+};
+
+/// Where a fault can be injected.
+pub const POINTS: [&str; 5] = [
+    // inside the blocking validation of a task
+    "validation",
+    // an upload's object is stored, its task row not yet written
+    "after_store",
+    // the local sink's new file is written, the datasource not yet switched
+    "before_publish",
+    // the local sink switched the datasource, the task not yet `succeeded`
+    "after_publish",
+    // Druid accepted the ingestion task, nothing recorded yet
+    "after_submit",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultAction {
+    /// `panic!` (unwinds: the task must end `failed`, the worker live on).
+    Panic,
+    /// `std::process::abort()` (like `kill -9`: nothing runs after it).
+    Abort,
+}
+
+#[derive(Debug)]
+struct Fault {
+    point: String,
+    action: FaultAction,
+    /// `Some` for `:once`: set once it has fired.
+    fired: Option<AtomicBool>,
+}
+
+/// The faults this process was started with; empty in normal use.
+#[derive(Debug, Clone, Default)]
+pub struct Faults(Arc<[Fault]>);
+
+impl Faults {
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    /// Panics or aborts when `point` was named at start; does nothing otherwise.
+    pub fn hit(&self, point: &str) {
+        debug_assert!(POINTS.contains(&point), "unknown fault point {point}");
+        let Some(fault) = self.0.iter().find(|f| f.point == point) else {
+            return;
+        };
+        if let Some(fired) = &fault.fired {
+            if fired.swap(true, Ordering::SeqCst) {
+                return;
+            }
+        }
+        match fault.action {
+            FaultAction::Panic => panic!("injected fault at {point} (INGEST_FAULT)"),
+            FaultAction::Abort => {
+                eprintln!("injected fault at {point}: aborting (INGEST_FAULT)");
+                std::process::abort()
+            }
+        }
+    }
+}
+
+/// `INGEST_FAULT` is malformed: a typo must not silently disable a test.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("INGEST_FAULT: {0:?} is not point:action[:once] with point one of {POINTS:?} and action panic or abort")]
+pub struct BadFault(String);
+
+impl FromStr for Faults {
+    type Err = BadFault;
+    fn from_str(spec: &str) -> Result<Self, Self::Err> {
+        let parse = |item: &str| {
+            let mut parts = item.trim().split(':');
+            let (point, action, once) = (parts.next()?, parts.next()?, parts.next());
+            let action = match action {
+                "panic" => FaultAction::Panic,
+                "abort" => FaultAction::Abort,
+                _ => return None,
+            };
+            let fired = match once {
+                None => None,
+                Some("once") => Some(AtomicBool::new(false)),
+                Some(_) => return None,
+            };
+            (POINTS.contains(&point) && parts.next().is_none()).then(|| Fault {
+                point: point.to_owned(),
+                action,
+                fired,
+            })
+        };
+        spec.split(',')
+            .filter(|item| !item.trim().is_empty())
+            .map(|item| parse(item).ok_or_else(|| BadFault(item.to_owned())))
+            .collect::<Result<Vec<_>, _>>()
+            .map(|faults| Self(faults.into()))
+    }
+}
+
+impl fmt::Display for Faults {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let items: Vec<String> = self
+            .0
+            .iter()
+            .map(|f| {
+                let once = if f.fired.is_some() { ":once" } else { "" };
+                format!("{}:{:?}{once}", f.point, f.action).to_lowercase()
+            })
+            .collect();
+        f.write_str(&items.join(","))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_points_and_actions_and_refuses_typos() {
+        let faults: Faults = "validation:panic, after_store:abort"
+            .parse()
+            .expect("parse");
+        assert_eq!(faults.to_string(), "validation:panic,after_store:abort");
+        assert!("".parse::<Faults>().expect("empty").0.is_empty());
+        assert!("validaton:panic".parse::<Faults>().is_err());
+        assert!("validation:explode".parse::<Faults>().is_err());
+        faults.hit("after_publish"); // not named: nothing happens
+        assert!("validation:panic:twice".parse::<Faults>().is_err());
+    }
+
+    #[test]
+    fn a_once_fault_fires_at_the_first_hit_only() {
+        let faults: Faults = "validation:panic:once".parse().expect("parse");
+        assert!(std::panic::catch_unwind(|| faults.hit("validation")).is_err());
+        faults.hit("validation");
+    }
+
+    #[test]
+    fn a_panic_fault_panics_with_its_point() {
+        let faults: Faults = "validation:panic".parse().expect("parse");
+        let caught = std::panic::catch_unwind(|| faults.hit("validation"));
+        let message = caught.expect_err("panicked");
+        let text = message.downcast_ref::<String>().expect("message");
+        assert!(text.contains("validation"), "{text}");
+    }
+}
