@@ -10,6 +10,8 @@ import Toolbar from '@mui/material/Toolbar';
 import Typography from '@mui/material/Typography';
 import { NavLink, Outlet } from 'react-router';
 import { paths } from '@/config/paths';
+import { AuthStatus } from '@/features/auth/components/auth-status';
+import { TokenDialog } from '@/features/auth/components/token-dialog';
 import { HealthIndicators } from '@/features/health/components/health-indicators';
 
 const NAV = [
@@ -55,8 +57,10 @@ export function Layout() {
           </Box>
           <Box sx={{ flex: 1 }} />
           <HealthIndicators />
+          <AuthStatus />
         </Toolbar>
       </AppBar>
+      <TokenDialog />
       <Container component="main" id="main" tabIndex={-1} maxWidth="lg" sx={{ py: { xs: 2, sm: 3 }, px: { xs: 1, sm: 3 }, outline: 'none' }}>
         <Outlet />
       </Container>

@@ -21,6 +21,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/whoami": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Which token this request carries and what it may do; open mode answers scope admin with no name. */
+        get: operations["whoami"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/datasources": {
         parameters: {
             query?: never;
@@ -29,7 +46,7 @@ export interface paths {
             cookie?: never;
         };
         /** Every datasource with its rows, time range and columns. */
-        get: operations["list"];
+        get: operations["list_datasources"];
         put?: never;
         post?: never;
         delete?: never;
@@ -114,7 +131,7 @@ export interface paths {
             cookie?: never;
         };
         /** Tasks, newest first. */
-        get: operations["list"];
+        get: operations["list_tasks"];
         put?: never;
         post?: never;
         delete?: never;
@@ -295,6 +312,11 @@ export interface components {
             message: string;
             severity: components["schemas"]["Severity"];
         };
+        /**
+         * @description What a token may do: `read` (GETs), `write` (+ upload, cancel, retry), `admin` (everything).
+         * @enum {string}
+         */
+        Scope: "read" | "write" | "admin";
         /** @enum {string} */
         Severity: "error" | "warning";
         /** @description One step of a task's life, with its timing. */
@@ -448,6 +470,16 @@ export interface components {
             rows_rejected: number;
             timestamp: components["schemas"]["TimestampInfo"];
         };
+        WhoAmI: {
+            /**
+             * @description `open` when no token is configured (loopback), `token` when the request carried a valid token.
+             * @enum {string}
+             */
+            auth: "open" | "token";
+            /** @description The token's name; null in open mode. */
+            name?: string | null;
+            scope: components["schemas"]["Scope"];
+        };
     };
     responses: never;
     parameters: never;
@@ -477,7 +509,36 @@ export interface operations {
             };
         };
     };
-    list: {
+    whoami: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's authentication */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WhoAmI"];
+                };
+            };
+            /** @description A token is required and none or a bad one was sent */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_datasources: {
         parameters: {
             query?: never;
             header?: never;
@@ -652,7 +713,7 @@ export interface operations {
             };
         };
     };
-    list: {
+    list_tasks: {
         parameters: {
             query?: {
                 /** @description Only tasks with this status. */
