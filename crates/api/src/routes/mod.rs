@@ -10,7 +10,6 @@ use axum::{extract::DefaultBodyLimit, Json, Router};
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_axum::{router::OpenApiRouter, routes};
-use utoipa_scalar::{Scalar, Servable};
 
 use crate::{error::ApiError, state::AppState};
 
@@ -66,7 +65,7 @@ pub fn router(state: AppState) -> Router {
             "/api/openapi.json",
             axum::routing::get(move || async move { Json(spec) }),
         )
-        .merge(Scalar::with_url("/api/docs", openapi()))
+        .route("/api/docs", axum::routing::get(frontend::docs))
         .nest("/api", api_fallback)
         .fallback_service(frontend::service(state.frontend_dir.clone()))
         .layer(DefaultBodyLimit::max(body_limit))

@@ -3,8 +3,7 @@
 // ever) nor to a URL (history, logs, Referer). Components follow it with
 // useAuthState(); the API client reads it for every request.
 import { useSyncExternalStore } from 'react';
-
-const KEY = 'ingest.api-token';
+import { TOKEN_STORAGE_KEY as KEY } from './storage-key';
 
 /** Why the token dialog should be shown: the server wants one, or refused the one we sent. */
 export type TokenPrompt = 'required' | 'refused';
