@@ -150,6 +150,24 @@ describe('signing in with a token', () => {
     expect(screen.queryByRole('button', { name: /choose files/i })).not.toBeInTheDocument();
   });
 
+  it('"Not now" closes the dialog until "Sign in" is chosen, though requests keep answering 401', async () => {
+    const fetchMock = stubServer();
+    renderAt('/');
+    const user = userEvent.setup();
+    await screen.findByRole('dialog');
+    await user.click(screen.getByRole('button', { name: 'Not now' }));
+    await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+    expect(screen.getByTestId('upload-not-allowed')).toHaveTextContent('Sign in with an API token');
+    // Another page's requests are refused too; the dialog stays closed and the page says why.
+    await user.click(screen.getByRole('link', { name: 'Datasources' }));
+    await screen.findByRole('heading', { name: 'Datasources' });
+    await waitFor(() => expect(fetchMock.mock.calls.some(([url]) => new URL(url).pathname === '/api/datasources')).toBe(true));
+    expect(await screen.findByText('This server needs an API token.')).toBeInTheDocument();
+    expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: 'Sign in' }));
+    expect(await screen.findByRole('dialog', { name: 'Sign in with an API token' })).toBeInTheDocument();
+  });
+
   it('shows open access when the server has no token configured', async () => {
     stubFetch((url) =>
       url.pathname === '/api/health'

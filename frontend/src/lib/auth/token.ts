@@ -12,6 +12,8 @@ export type AuthState = { token: string | null; prompt: TokenPrompt | null };
 
 const listeners = new Set<() => void>();
 let state: AuthState = { token: readStored(), prompt: null };
+/** "Not now" was chosen: polling requests answered 401 do not reopen the dialog. */
+let dismissed = false;
 
 function readStored(): string | null {
   try {
@@ -38,6 +40,7 @@ export function setToken(token: string) {
   } catch {
     // Without storage the token still works until the page reloads.
   }
+  dismissed = false;
   update({ token, prompt: null });
 }
 
@@ -56,17 +59,19 @@ export function reportUnauthorized() {
   if (state.token) {
     forgetToken();
     update({ prompt: 'refused' });
-  } else if (state.prompt === null) {
+  } else if (state.prompt === null && !dismissed) {
     update({ prompt: 'required' });
   }
 }
 
 /** Opens the token dialog on request (e.g. "Sign in" in the app bar). */
 export function askForToken() {
+  dismissed = false;
   update({ prompt: state.prompt ?? 'required' });
 }
 
 export function dismissTokenPrompt() {
+  dismissed = true;
   update({ prompt: null });
 }
 
@@ -82,5 +87,6 @@ export function useAuthState(): AuthState {
 /** Re-reads sessionStorage and closes the prompt (for tests, which share one module). */
 export function resetAuthForTests() {
   state = { token: readStored(), prompt: null };
+  dismissed = false;
   for (const fn of listeners) fn();
 }
