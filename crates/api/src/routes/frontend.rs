@@ -45,22 +45,19 @@ const DOCS_NOT_BUILT: &str = r#"<!doctype html>
 
 /// `GET /api/docs`: the built API reference page, or a page saying it was not built.
 pub async fn docs(State(state): State<AppState>) -> Response {
-    let page = match state.frontend_dir.as_deref() {
+    let built = match state.frontend_dir.as_deref() {
         Some(dir) => tokio::fs::read(dir.join("docs.html")).await.ok(),
         None => None,
     };
-    let mut response = match page {
-        Some(html) => ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response(),
-        None => (
-            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-            DOCS_NOT_BUILT,
-        )
-            .into_response(),
-    };
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    response
+    let body = built.map_or_else(|| Body::from(DOCS_NOT_BUILT), Body::from);
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 pub fn service(dir: Option<PathBuf>) -> axum::routing::MethodRouter {
