@@ -78,14 +78,20 @@ export async function isolate(context, { injectCsp = false } = {}) {
   return { foreign };
 }
 
-/** Console errors and uncaught exceptions of a page; `allow` lists RegExps of expected console errors. */
+/** A server from before tokens has no /api/auth/whoami; Chromium logs its 404 (E2E_SERVER_WITHOUT_AUTH). */
+export const WHOAMI_404 = /status of 404 .*\(.*\/api\/auth\/whoami\)$/;
+
+/**
+ * Console errors and uncaught exceptions of a page; `allow` lists RegExps of expected
+ * console errors, matched against "text (url)".
+ */
 export function watchErrors(page, allow = []) {
   const errors = [];
   page.on('console', (msg) => {
     if (msg.type() !== 'error') return;
-    const text = msg.text();
-    if (allow.some((re) => re.test(text))) return;
-    errors.push(`console.error: ${text} (${msg.location().url})`);
+    const line = `${msg.text()} (${msg.location().url})`;
+    if (allow.some((re) => re.test(line))) return;
+    errors.push(`console.error: ${line}`);
   });
   page.on('pageerror', (err) => errors.push(`page error: ${err.message}`));
   return errors;
