@@ -33,8 +33,11 @@ async fn served_spec_matches_the_checked_in_copy() {
 #[tokio::test]
 async fn docs_page_is_served_from_the_frontend_build() {
     let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::write(dir.path().join("index.html"), "<!doctype html><title>app</title>")
-        .expect("index.html");
+    std::fs::write(
+        dir.path().join("index.html"),
+        "<!doctype html><title>app</title>",
+    )
+    .expect("index.html");
     let docs = r#"<!doctype html><title>ingest API reference</title><script type="module" src="/assets/docs-x.js"></script>"#;
     std::fs::write(dir.path().join("docs.html"), docs).expect("docs.html");
     let frontend = dir.path().to_owned();
