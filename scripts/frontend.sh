@@ -11,7 +11,10 @@
 # e2e environment: E2E_BASE_URL (required), E2E_DATA_CSV (default ../data.csv from frontend/,
 # i.e. <repo>/data.csv), E2E_EXPECTED_ROWS, E2E_TIMEOUT_MS, E2E_SCREENSHOT_DIR
 # (default <repo>/artifacts/screenshots), E2E_MISCONFIGURED_URL (optional: a server
-# whose Druid has a wrong S3 endpoint; adds e2e/druid-misconfigured.test.mjs).
+# whose Druid has a wrong S3 endpoint; adds e2e/druid-misconfigured.test.mjs),
+# E2E_AUTH_URL + E2E_WRITE_TOKEN + E2E_READ_TOKEN (optional: a server that requires
+# tokens; adds e2e/auth.test.mjs), E2E_SERVER_WITHOUT_AUTH=1 (a server from before tokens and
+# security headers: the browser tests add the CSP header and expect whoami's 404).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -96,11 +99,13 @@ cmd_e2e() {
   ensure_deps
   install_chromium
   cd "$FRONTEND"
-  local files=(e2e/dashboard.test.mjs)
+  local files=(e2e/dashboard.test.mjs e2e/docs.test.mjs)
   # With a server whose Druid is misconfigured (scripts/e2e.sh starts one when
   # the stack runs druid-broken), also what a person sees then.
   [[ -z ${E2E_MISCONFIGURED_URL:-} ]] || files+=(e2e/druid-misconfigured.test.mjs)
-  log "e2e against $E2E_BASE_URL${E2E_MISCONFIGURED_URL:+ and $E2E_MISCONFIGURED_URL (misconfigured Druid)}"
+  # With a server that requires tokens, the token flow.
+  [[ -z ${E2E_AUTH_URL:-} ]] || files+=(e2e/auth.test.mjs)
+  log "e2e against $E2E_BASE_URL${E2E_MISCONFIGURED_URL:+ and $E2E_MISCONFIGURED_URL (misconfigured Druid)}${E2E_AUTH_URL:+ and $E2E_AUTH_URL (tokens required)}"
   node --test --test-reporter=spec "${files[@]}"
 }
 
@@ -111,7 +116,7 @@ case "${1:-}" in
   e2e) cmd_e2e ;;
   all) cmd_install; cmd_check; cmd_build ;;
   *)
-    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
     ;;
 esac

@@ -37,3 +37,67 @@ export async function launch({ width = 1280, height = 900 } = {}) {
   };
   return { context, close };
 }
+
+/** The Content-Security-Policy the server sends with every response (issue 9). */
+export const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
+  "font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; frame-ancestors 'none'; base-uri 'self'; " +
+  "form-action 'self'; object-src 'none'";
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+
+/**
+ * Aborts every http(s) request to a host other than loopback and records it, so a
+ * test can assert nothing tried to reach the internet (a CDN, fonts, a validator).
+ * With `injectCsp`, pages from the server get the CSP header added (for servers
+ * that do not send it yet).
+ */
+export async function isolate(context, { injectCsp = false } = {}) {
+  const foreign = [];
+  await context.route('**/*', async (route) => {
+    const url = new URL(route.request().url());
+    if ((url.protocol === 'http:' || url.protocol === 'https:') && !LOOPBACK.has(url.hostname)) {
+      foreign.push(url.href);
+      await route.abort('blockedbyclient');
+      return;
+    }
+    if (!injectCsp || route.request().resourceType() !== 'document') {
+      await route.continue();
+      return;
+    }
+    const response = await route.fetch();
+    await route.fulfill({ response, headers: { ...response.headers(), 'content-security-policy': CSP } });
+  });
+  // CSP violations, seen by the page itself (Playwright's init scripts are not subject to the CSP).
+  await context.addInitScript(() => {
+    window.__cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (e) => {
+      window.__cspViolations.push(`${e.violatedDirective} blocked ${e.blockedURI || '(inline)'}`);
+    });
+  });
+  return { foreign };
+}
+
+/** A server from before tokens has no /api/auth/whoami; Chromium logs its 404 (E2E_SERVER_WITHOUT_AUTH). */
+export const WHOAMI_404 = /status of 404 .*\(.*\/api\/auth\/whoami\)$/;
+
+/**
+ * Console errors and uncaught exceptions of a page; `allow` lists RegExps of expected
+ * console errors, matched against "text (url)".
+ */
+export function watchErrors(page, allow = []) {
+  const errors = [];
+  page.on('console', (msg) => {
+    if (msg.type() !== 'error') return;
+    const line = `${msg.text()} (${msg.location().url})`;
+    if (allow.some((re) => re.test(line))) return;
+    errors.push(`console.error: ${line}`);
+  });
+  page.on('pageerror', (err) => errors.push(`page error: ${err.message}`));
+  return errors;
+}
+
+/** The CSP violations the page has seen since it loaded. */
+export function cspViolations(page) {
+  return page.evaluate(() => window.__cspViolations ?? []);
+}

@@ -1,15 +1,21 @@
 import BarChartIcon from '@mui/icons-material/BarChart';
+import MenuBookIcon from '@mui/icons-material/MenuBook';
 import CloudUploadIcon from '@mui/icons-material/CloudUpload';
 import StorageIcon from '@mui/icons-material/Storage';
 import AppBar from '@mui/material/AppBar';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
 import Container from '@mui/material/Container';
+import IconButton from '@mui/material/IconButton';
 import Link from '@mui/material/Link';
 import Toolbar from '@mui/material/Toolbar';
+import Tooltip from '@mui/material/Tooltip';
 import Typography from '@mui/material/Typography';
 import { NavLink, Outlet } from 'react-router';
+import { env } from '@/config/env';
 import { paths } from '@/config/paths';
+import { AuthStatus } from '@/features/auth/components/auth-status';
+import { TokenDialog } from '@/features/auth/components/token-dialog';
 import { HealthIndicators } from '@/features/health/components/health-indicators';
 
 const NAV = [
@@ -55,8 +61,16 @@ export function Layout() {
           </Box>
           <Box sx={{ flex: 1 }} />
           <HealthIndicators />
+          <AuthStatus />
+          {/* A page of its own (served by the server), so a full navigation rather than a route. */}
+          <Tooltip title="API reference">
+            <IconButton component="a" href={`${env.apiOrigin}/api/docs`} color="inherit" size="small" aria-label="API reference">
+              <MenuBookIcon fontSize="small" />
+            </IconButton>
+          </Tooltip>
         </Toolbar>
       </AppBar>
+      <TokenDialog />
       <Container component="main" id="main" tabIndex={-1} maxWidth="lg" sx={{ py: { xs: 2, sm: 3 }, px: { xs: 1, sm: 3 }, outline: 'none' }}>
         <Outlet />
       </Container>

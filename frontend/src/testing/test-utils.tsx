@@ -22,14 +22,30 @@ export function renderWithProviders(
   return { queryClient, ...render(ui, { wrapper: Wrapper, ...options }) };
 }
 
-/** Replaces global fetch with a router of path → JSON responses; returns the mock. */
-export function stubFetch(handler: (url: URL) => { status?: number; body: unknown } | undefined) {
-  const mock = vi.fn(async (input: RequestInfo | URL, _init?: RequestInit) => {
-    const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url, 'http://localhost');
-    const res = handler(url);
+type Stubbed = { status?: number; body: unknown };
+
+/** What /api/auth/whoami answers unless a test says otherwise: the open loopback mode. */
+const OPEN_WHOAMI: Stubbed = { body: { auth: 'open', name: null, scope: 'admin' } };
+
+/**
+ * Replaces global fetch with a router of path → JSON responses; returns the mock, which
+ * is called with (url string, { method, headers }, Request) whatever the caller passed.
+ * /api/auth/whoami answers `whoami` (open access by default); pass `whoami: null` to
+ * route it to `handler` like any other path.
+ */
+export function stubFetch(
+  handler: (url: URL, request: Request) => Stubbed | undefined,
+  { whoami = OPEN_WHOAMI }: { whoami?: Stubbed | null } = {},
+) {
+  const mock = vi.fn(async (_url: string, _init: { method: string; headers: Headers }, request: Request) => {
+    const url = new URL(request.url);
+    const res = whoami !== null && url.pathname === '/api/auth/whoami' ? whoami : handler(url, request);
     if (!res) return new Response(JSON.stringify({ error: { code: 'not_found', message: 'Not found.' } }), { status: 404 });
     return new Response(JSON.stringify(res.body), { status: res.status ?? 200, headers: { 'content-type': 'application/json' } });
   });
-  vi.stubGlobal('fetch', mock);
+  vi.stubGlobal('fetch', (input: RequestInfo | URL, init?: RequestInit) => {
+    const request = new Request(input instanceof URL ? input.href : input, init);
+    return mock(request.url, { method: request.method, headers: request.headers }, request);
+  });
   return mock;
 }

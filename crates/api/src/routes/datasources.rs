@@ -29,7 +29,7 @@ pub struct DatasourceList {
 }
 
 /// Every datasource with its rows, time range and columns.
-#[utoipa::path(get, path = "/api/datasources", tag = "datasources", responses(
+#[utoipa::path(get, path = "/api/datasources", tag = "datasources", operation_id = "list_datasources", responses(
     (status = 200, description = "The datasources", body = DatasourceList),
     (status = 503, description = "The sink cannot be queried", body = crate::error::ErrorBody)
 ))]

@@ -19,7 +19,6 @@ use tower_http::{
 };
 use utoipa::OpenApi;
 use utoipa_axum::{router::OpenApiRouter, routes};
-use utoipa_scalar::{Scalar, Servable};
 
 use crate::{error::ApiError, state::AppState};
 
@@ -144,7 +143,7 @@ pub fn router(state: AppState) -> Router {
             "/api/openapi.json",
             axum::routing::get(move || async move { Json(spec) }),
         )
-        .merge(Scalar::with_url("/api/docs", openapi()))
+        .route("/api/docs", axum::routing::get(frontend::docs))
         .nest("/api", api_fallback)
         .fallback_service(frontend::service(state.frontend_dir.clone()))
         .layer(DefaultBodyLimit::max(body_limit))

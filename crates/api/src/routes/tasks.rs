@@ -161,6 +161,8 @@ pub struct TaskList {
     get,
     path = "/api/ingest/tasks",
     tag = "ingest",
+    // Unique across the spec: the generated client types key operations by it.
+    operation_id = "list_tasks",
     params(ListQuery),
     responses(
         (status = 200, description = "A page of tasks", body = TaskList),

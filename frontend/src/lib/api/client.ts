@@ -24,15 +24,14 @@ export class ApiError extends Error {
   }
 }
 
-export function apiUrl(path: string, query?: Record<string, string | number | undefined | null>) {
-  const url = `${env.apiBaseUrl}${path.startsWith('/') ? path : `/${path}`}`;
-  if (!query) return url;
-  const params = new URLSearchParams();
-  for (const [k, v] of Object.entries(query)) {
-    if (v !== undefined && v !== null && v !== '') params.set(k, String(v));
-  }
-  const qs = params.toString();
-  return qs ? `${url}?${qs}` : url;
+/** An absolute URL for an API path (`/api/…`), for the few calls made without the typed client (XHR uploads). */
+export function apiUrl(path: `/api/${string}`): string {
+  return `${apiBase()}${path}`;
+}
+
+/** The server's origin: configured, or the page's own (absolute, so Request() accepts it everywhere). */
+export function apiBase(): string {
+  return env.apiOrigin || globalThis.location?.origin || '';
 }
 
 function isErrorBody(body: unknown): body is ErrorBody {
@@ -48,6 +47,8 @@ function isErrorBody(body: unknown): body is ErrorBody {
 
 const STATUS_WORDS: Record<number, string> = {
   400: 'The server could not understand the request.',
+  401: 'The server needs an API token.',
+  403: 'Your token is not allowed to do this.',
   404: 'Not found.',
   413: 'The file is too large for the server.',
   415: 'The server does not accept this file type.',
@@ -62,7 +63,12 @@ const STATUS_WORDS: Record<number, string> = {
 export function toApiError(status: number, body: unknown): ApiError {
   if (isErrorBody(body)) {
     const details = (body.error.details ?? {}) as Record<string, unknown>;
-    const hint = typeof details.hint === 'string' ? details.hint : null;
+    const hint =
+      typeof details.hint === 'string'
+        ? details.hint
+        : body.error.code === 'forbidden'
+          ? forbiddenHint(details)
+          : null;
     return new ApiError({
       status,
       code: body.error.code,
@@ -89,45 +95,14 @@ export function parseJson(text: string): unknown {
   }
 }
 
-type RequestOptions = {
-  query?: Record<string, string | number | undefined | null>;
-  signal?: AbortSignal;
-  /** Statuses besides 2xx whose body is the expected type (e.g. 503 from /health). */
-  acceptStatuses?: number[];
-};
-
-/** GET a JSON resource; throws ApiError on any failure. */
-export function getJson<T>(path: string, opts: RequestOptions = {}): Promise<T> {
-  return requestJson<T>('GET', path, opts);
-}
-
-/** POST (no body) and read the JSON answer; throws ApiError on any failure. */
-export function postJson<T>(path: string, opts: RequestOptions = {}): Promise<T> {
-  return requestJson<T>('POST', path, opts);
-}
-
-async function requestJson<T>(method: 'GET' | 'POST', path: string, opts: RequestOptions): Promise<T> {
-  let res: Response;
-  try {
-    res = await fetch(apiUrl(path, opts.query), {
-      method,
-      headers: { Accept: 'application/json' },
-      signal: opts.signal,
-    });
-  } catch (e) {
-    if (e instanceof DOMException && e.name === 'AbortError') throw e;
-    throw toApiError(0, undefined);
-  }
-  const body = parseJson(await res.text());
-  if (res.ok || opts.acceptStatuses?.includes(res.status)) {
-    if (body === undefined) {
-      throw new ApiError({
-        status: res.status,
-        code: 'invalid_response',
-        message: 'The server sent a response that is not valid JSON.',
-      });
-    }
-    return body as T;
-  }
-  throw toApiError(res.status, body);
+/**
+ * What the token lacks, in words, for a 403 `forbidden` whose details name the scopes
+ * (the server's own hint wins when it sent one).
+ */
+function forbiddenHint(details: Record<string, unknown>): string | null {
+  const required = details.required_scope;
+  const has = details.token_scope;
+  if (typeof required !== 'string') return null;
+  const held = typeof has === 'string' ? `Your token has the “${has}” scope; this` : 'This';
+  return `${held} needs “${required}”. Ask for a token made with \`ingest token create --name NAME --scope ${required}\`, then sign in with it.`;
 }

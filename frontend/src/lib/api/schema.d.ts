@@ -21,6 +21,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/whoami": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Which token this request carries and what it may do; open mode answers scope admin with no name. */
+        get: operations["whoami"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/datasources": {
         parameters: {
             query?: never;
@@ -29,7 +46,7 @@ export interface paths {
             cookie?: never;
         };
         /** Every datasource with its rows, time range and columns. */
-        get: operations["list"];
+        get: operations["list_datasources"];
         put?: never;
         post?: never;
         delete?: never;
@@ -114,7 +131,7 @@ export interface paths {
             cookie?: never;
         };
         /** Tasks, newest first. */
-        get: operations["list"];
+        get: operations["list_tasks"];
         put?: never;
         post?: never;
         delete?: never;
@@ -272,7 +289,6 @@ export interface components {
             /** @description `ok` when every required check passes, else `degraded`. */
             status: string;
             version: string;
-            workers: components["schemas"]["Workers"];
         };
         /**
          * @description Whether an upload adds to a datasource or replaces what the data covers.
@@ -296,6 +312,11 @@ export interface components {
             message: string;
             severity: components["schemas"]["Severity"];
         };
+        /**
+         * @description What a token may do: `read` (GETs), `write` (+ upload, cancel, retry), `admin` (everything).
+         * @enum {string}
+         */
+        Scope: "read" | "write" | "admin";
         /** @enum {string} */
         Severity: "error" | "warning";
         /** @description One step of a task's life, with its timing. */
@@ -346,10 +367,6 @@ export interface components {
             /** Format: int64 */
             size_bytes: number;
             stages: components["schemas"]["Stage"][];
-            /**
-             * @description Changed only by the transitions below (`start_validation`, …); the
-             *     store decodes it from its column.
-             */
             status: components["schemas"]["TaskStatus"];
             task_id: components["schemas"]["TaskId"];
             /** @description The time column the uploader asked for, if any. */
@@ -453,14 +470,15 @@ export interface components {
             rows_rejected: number;
             timestamp: components["schemas"]["TimestampInfo"];
         };
-        Workers: {
-            /** @description Workers this server was started with. */
-            configured: number;
+        WhoAmI: {
             /**
-             * @description Workers whose loop is running now; `0` of a configured `n` turns the
-             *     health red (nothing would ever be processed).
+             * @description `open` when no token is configured (loopback), `token` when the request carried a valid token.
+             * @enum {string}
              */
-            live: number;
+            auth: "open" | "token";
+            /** @description The token's name; null in open mode. */
+            name?: string | null;
+            scope: components["schemas"]["Scope"];
         };
     };
     responses: never;
@@ -491,7 +509,36 @@ export interface operations {
             };
         };
     };
-    list: {
+    whoami: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's authentication */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WhoAmI"];
+                };
+            };
+            /** @description A token is required and none or a bad one was sent */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_datasources: {
         parameters: {
             query?: never;
             header?: never;
@@ -614,7 +661,7 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
-            /** @description A required dependency is down, or no worker is live */
+            /** @description A required dependency is down */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -666,7 +713,7 @@ export interface operations {
             };
         };
     };
-    list: {
+    list_tasks: {
         parameters: {
             query?: {
                 /** @description Only tasks with this status. */

@@ -26,6 +26,8 @@ export type DatasourceList = Schemas['DatasourceList'];
 export type Timeseries = Schemas['TimeSeries'];
 export type TimeseriesPoint = Schemas['TimePoint'];
 export type Granularity = Schemas['Granularity'];
+export type WhoAmI = Schemas['WhoAmI'];
+export type Scope = Schemas['Scope'];
 
 /** Every status the API reports, in lifecycle order. */
 export const TASK_STATUSES = [

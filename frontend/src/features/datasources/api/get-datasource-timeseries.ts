@@ -1,5 +1,5 @@
 import { queryOptions, useQuery } from '@tanstack/react-query';
-import { getJson } from '@/lib/api/client';
+import { api, send } from '@/lib/api/api';
 import type { Granularity, Timeseries } from '@/lib/api/types';
 
 export function getDatasourceTimeseries(
@@ -7,10 +7,9 @@ export function getDatasourceTimeseries(
   granularity: Granularity,
   signal?: AbortSignal,
 ): Promise<Timeseries> {
-  return getJson<Timeseries>(`/datasources/${encodeURIComponent(name)}/timeseries`, {
-    query: { granularity },
-    signal,
-  });
+  return send(() =>
+    api.GET('/api/datasources/{name}/timeseries', { params: { path: { name }, query: { granularity } }, signal }),
+  );
 }
 
 export function getDatasourceTimeseriesQueryOptions(name: string, granularity: Granularity) {

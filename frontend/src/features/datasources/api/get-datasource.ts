@@ -1,9 +1,9 @@
 import { queryOptions, useQuery } from '@tanstack/react-query';
-import { getJson } from '@/lib/api/client';
+import { api, send } from '@/lib/api/api';
 import type { Datasource } from '@/lib/api/types';
 
 export function getDatasource(name: string, signal?: AbortSignal): Promise<Datasource> {
-  return getJson<Datasource>(`/datasources/${encodeURIComponent(name)}`, { signal });
+  return send(() => api.GET('/api/datasources/{name}', { params: { path: { name } }, signal }));
 }
 
 export function getDatasourceQueryOptions(name: string) {

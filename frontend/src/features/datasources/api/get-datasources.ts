@@ -1,9 +1,9 @@
 import { queryOptions, useQuery } from '@tanstack/react-query';
-import { getJson } from '@/lib/api/client';
+import { api, send } from '@/lib/api/api';
 import type { DatasourceList } from '@/lib/api/types';
 
 export function getDatasources(signal?: AbortSignal): Promise<DatasourceList> {
-  return getJson<DatasourceList>('/datasources', { signal });
+  return send(() => api.GET('/api/datasources', { signal }));
 }
 
 export function getDatasourcesQueryOptions() {

@@ -26,8 +26,10 @@ function checkLabel(name: string) {
 
 function checkSummary(c: HealthCheck): string {
   const latency = c.latency_ms !== null && c.latency_ms !== undefined ? `${c.latency_ms.toFixed(1)} ms` : 'no latency';
-  if (c.ok) return `${checkLabel(c.name)} (${c.backend}) is up, ${latency}`;
-  return `${checkLabel(c.name)} (${c.backend}) is down${c.required ? '' : ' (optional)'}: ${c.error ?? 'no detail given'}`;
+  // Without the read scope the server sends only each check's name and ok/failed.
+  const backend = c.backend ? ` (${c.backend})` : '';
+  if (c.ok) return `${checkLabel(c.name)}${backend} is up, ${latency}`;
+  return `${checkLabel(c.name)}${backend} is down${c.required === false ? ' (optional)' : ''}: ${c.error ?? 'no detail given'}`;
 }
 
 function Indicator({

@@ -1,10 +1,10 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { postJson } from '@/lib/api/client';
+import { api, send } from '@/lib/api/api';
 import type { Task } from '@/lib/api/types';
 
 /** Cancels a task that has not finished (409 task_finished when it already has). */
 export function cancelTask(taskId: string): Promise<Task> {
-  return postJson<Task>(`/ingest/tasks/${encodeURIComponent(taskId)}/cancel`);
+  return send(() => api.POST('/api/ingest/tasks/{task_id}/cancel', { params: { path: { task_id: taskId } } }));
 }
 
 export function useCancelTask() {

@@ -1,10 +1,10 @@
 import { queryOptions, useQuery } from '@tanstack/react-query';
-import { getJson } from '@/lib/api/client';
+import { api, send } from '@/lib/api/api';
 import { isActiveStatus, type Task } from '@/lib/api/types';
 import { ACTIVE_POLL_MS, IDLE_POLL_MS } from './get-tasks';
 
 export function getTask(taskId: string, signal?: AbortSignal): Promise<Task> {
-  return getJson<Task>(`/ingest/status/${encodeURIComponent(taskId)}`, { signal });
+  return send(() => api.GET('/api/ingest/status/{task_id}', { params: { path: { task_id: taskId } }, signal }));
 }
 
 export function getTaskQueryOptions(taskId: string) {

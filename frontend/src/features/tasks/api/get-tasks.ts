@@ -1,5 +1,5 @@
 import { queryOptions, useQuery } from '@tanstack/react-query';
-import { getJson } from '@/lib/api/client';
+import { api, send } from '@/lib/api/api';
 import { isActiveStatus, type TaskList, type TaskStatus } from '@/lib/api/types';
 
 export type TasksFilter = {
@@ -14,15 +14,19 @@ export const ACTIVE_POLL_MS = 1000;
 export const IDLE_POLL_MS = 10_000;
 
 export function getTasks(filter: TasksFilter = {}, signal?: AbortSignal): Promise<TaskList> {
-  return getJson<TaskList>('/ingest/tasks', {
-    query: {
-      status: filter.status || undefined,
-      datasource: filter.datasource?.trim() || undefined,
-      limit: filter.limit ?? 50,
-      offset: filter.offset ?? 0,
-    },
-    signal,
-  });
+  return send(() =>
+    api.GET('/api/ingest/tasks', {
+      params: {
+        query: {
+          status: filter.status || undefined,
+          datasource: filter.datasource?.trim() || undefined,
+          limit: filter.limit ?? 50,
+          offset: filter.offset ?? 0,
+        },
+      },
+      signal,
+    }),
+  );
 }
 
 export function tasksPollInterval(data: TaskList | undefined): number {

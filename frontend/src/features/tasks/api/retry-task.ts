@@ -1,10 +1,10 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { postJson } from '@/lib/api/client';
+import { api, send } from '@/lib/api/api';
 import type { Task } from '@/lib/api/types';
 
 /** Queues a failed or cancelled task again from its stored upload (409 when it cannot be). */
 export function retryTask(taskId: string): Promise<Task> {
-  return postJson<Task>(`/ingest/tasks/${encodeURIComponent(taskId)}/retry`);
+  return send(() => api.POST('/api/ingest/tasks/{task_id}/retry', { params: { path: { task_id: taskId } } }));
 }
 
 export function useRetryTask() {

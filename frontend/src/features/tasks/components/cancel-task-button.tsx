@@ -8,13 +8,16 @@ import DialogTitle from '@mui/material/DialogTitle';
 import { useState } from 'react';
 import { ErrorAlert } from '@/components/ui/error-alert';
 import { isActiveStatus, type Task } from '@/lib/api/types';
+import { useCanWrite } from '@/lib/auth/whoami';
 import { useCancelTask } from '../api/cancel-task';
 
 /** Asks for confirmation, then cancels a task that is still queued, validating or ingesting. */
 export function CancelTaskButton({ task, size = 'small' }: { task: Task; size?: 'small' | 'medium' }) {
   const [open, setOpen] = useState(false);
   const cancel = useCancelTask();
-  if (!isActiveStatus(task.status)) return null;
+  // A read-only token cannot do this; the server would answer 403.
+  const canWrite = useCanWrite();
+  if (!canWrite || !isActiveStatus(task.status)) return null;
   return (
     <>
       <Button size={size} color="warning" variant="outlined" startIcon={<StopCircleIcon />} onClick={() => setOpen(true)}>

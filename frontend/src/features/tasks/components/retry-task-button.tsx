@@ -3,12 +3,15 @@ import Button from '@mui/material/Button';
 import Stack from '@mui/material/Stack';
 import { ErrorAlert } from '@/components/ui/error-alert';
 import type { Task } from '@/lib/api/types';
+import { useCanWrite } from '@/lib/auth/whoami';
 import { useRetryTask } from '../api/retry-task';
 
 /** Runs a failed or cancelled task again from its stored upload, e.g. after fixing what its error named. */
 export function RetryTaskButton({ task, size = 'small' }: { task: Task; size?: 'small' | 'medium' }) {
   const retry = useRetryTask();
-  if (task.status !== 'failed' && task.status !== 'cancelled') return null;
+  // A read-only token cannot do this; the server would answer 403.
+  const canWrite = useCanWrite();
+  if (!canWrite || (task.status !== 'failed' && task.status !== 'cancelled')) return null;
   return (
     <Stack spacing={1} sx={{ alignItems: 'flex-end' }}>
       <Button

@@ -1,5 +1,7 @@
 import { ApiError } from '@/lib/api/client';
+import { getToken, setToken, useAuthState } from '@/lib/auth/token';
 import { FakeXhr } from '@/testing/fake-xhr';
+import { renderHook } from '@testing-library/react';
 import { UploadCancelledError, uploadFile } from './upload-file';
 
 const file = () => new File(['ts,price\n2024-01-01,1\n'], 'data.csv', { type: 'text/csv' });
@@ -12,7 +14,7 @@ describe('uploadFile', () => {
     const p = uploadFile({ file: file(), datasource: 'sales', mode: 'replace', onProgress });
     const xhr = FakeXhr.last();
     expect(xhr.method).toBe('POST');
-    expect(xhr.url).toBe('/api/ingest/upload');
+    expect(new URL(xhr.url).pathname).toBe('/api/ingest/upload');
     expect(xhr.body?.get('datasource_name')).toBe('sales');
     expect(xhr.body?.get('mode')).toBe('replace');
     expect((xhr.body?.get('file') as File).name).toBe('data.csv');
@@ -56,5 +58,25 @@ describe('uploadFile', () => {
     xhr.progress(10, 40);
     xhr.networkError();
     await expect(p).rejects.toMatchObject({ code: 'upload_interrupted', message: expect.stringMatching(/stopped after 25%/), hint: expect.stringMatching(/larger than the server accepts/) });
+  });
+
+  it('sends no token when the tab has none', () => {
+    void uploadFile({ file: file(), datasource: 'sales', mode: 'append' }).catch(() => {});
+    expect(FakeXhr.last().headers.Authorization).toBeUndefined();
+  });
+
+  it('sends the tab’s token as a bearer token', () => {
+    setToken('ing_write');
+    void uploadFile({ file: file(), datasource: 'sales', mode: 'append' }).catch(() => {});
+    expect(FakeXhr.last().headers.Authorization).toBe('Bearer ing_write');
+  });
+
+  it('forgets a refused token and asks for another on 401', async () => {
+    setToken('ing_revoked');
+    const p = uploadFile({ file: file(), datasource: 'sales', mode: 'append' });
+    FakeXhr.last().respond(401, { error: { code: 'unauthorized', message: 'Unknown token.' } });
+    await expect(p).rejects.toMatchObject({ status: 401, code: 'unauthorized' });
+    expect(getToken()).toBeNull();
+    expect(renderHook(() => useAuthState()).result.current.prompt).toBe('refused');
   });
 });

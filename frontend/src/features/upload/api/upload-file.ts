@@ -1,4 +1,5 @@
 import { ApiError, apiUrl, parseJson, toApiError } from '@/lib/api/client';
+import { getToken, reportUnauthorized } from '@/lib/auth/token';
 import type { IngestMode, UploadAccepted } from '@/lib/api/types';
 
 export type UploadProgress = { loaded: number; total: number };
@@ -34,8 +35,11 @@ export function uploadFile({ file, datasource, mode, onProgress, signal }: Uploa
     const onAbortSignal = () => xhr.abort();
     const cleanup = () => signal?.removeEventListener('abort', onAbortSignal);
 
-    xhr.open('POST', apiUrl('/ingest/upload'));
+    xhr.open('POST', apiUrl('/api/ingest/upload'));
     xhr.setRequestHeader('Accept', 'application/json');
+    // The typed client's auth middleware does not see XHR, so the token is added here too.
+    const token = getToken();
+    if (token) xhr.setRequestHeader('Authorization', `Bearer ${token}`);
     let sent = 0;
     let total = file.size;
     xhr.upload.addEventListener('progress', (e: ProgressEvent) => {
@@ -56,6 +60,7 @@ export function uploadFile({ file, datasource, mode, onProgress, signal }: Uploa
         reject(toApiError(xhr.status, { error: { code: 'invalid_response', message: 'The server accepted the file but sent no task id.' } }));
         return;
       }
+      if (xhr.status === 401) reportUnauthorized();
       reject(toApiError(xhr.status, body));
     });
     xhr.addEventListener('error', () => {
