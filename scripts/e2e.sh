@@ -56,31 +56,21 @@ else
 fi
 
 # A server that requires tokens (an admin token in the environment), with a read
-# and a write token made by the CLI, for e2e/auth.test.mjs. Binaries from before
-# `ingest token` existed skip it, loudly.
-if "$BIN" token --help >/dev/null 2>&1; then
-  AUTH_PORT=$(free_port)
-  AUTH_ENV=(-u DATABASE_URL -u S3_BUCKET -u S3_ENDPOINT -u DRUID_URL
-    INGEST_ADMIN_TOKEN="$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')")
-  mkdir -p "$DATA_DIR/auth"
-  # new_token SCOPE: the token `ingest token create` prints once (the ing_… word of its output).
-  new_token() {
-    env "${AUTH_ENV[@]}" INGEST_DATA_DIR="$DATA_DIR/auth" "$BIN" token create --name "e2e-$1" --scope "$1" \
-      | grep -oE 'ing_[A-Za-z0-9_-]+' | head -n 1
-  }
-  E2E_WRITE_TOKEN=$(new_token write)
-  E2E_READ_TOKEN=$(new_token read)
-  [[ -n $E2E_WRITE_TOKEN && -n $E2E_READ_TOKEN ]] || { echo "ingest token create printed no ing_ token" >&2; exit 1; }
-  serve auth "$AUTH_PORT" "${AUTH_ENV[@]}"
-  export E2E_AUTH_URL="http://127.0.0.1:$AUTH_PORT" E2E_WRITE_TOKEN E2E_READ_TOKEN
-else
-  # Nor does it send the security headers or know /api/auth/whoami: the browser tests make up for both.
-  export E2E_SERVER_WITHOUT_AUTH=1
-  printf '\n%s\n%s\n%s\n\n' \
-    '!!!!!!!! SKIPPED: e2e/auth.test.mjs (dashboard with tokens) !!!!!!!!' \
-    "!!!!!!!! $BIN has no \`ingest token\` command; e2e/docs.test.mjs injects the CSP header itself !!!!!!!!" \
-    '!!!!!!!! (make this unconditional once tokens are merged) !!!!!!!!' >&2
-fi
+# and a write token made by the CLI, for e2e/auth.test.mjs.
+AUTH_PORT=$(free_port)
+AUTH_ENV=(-u DATABASE_URL -u S3_BUCKET -u S3_ENDPOINT -u DRUID_URL
+  INGEST_ADMIN_TOKEN="$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')")
+mkdir -p "$DATA_DIR/auth"
+# new_token SCOPE: the token `ingest token create` prints once (the ing_… word of its output).
+new_token() {
+  env "${AUTH_ENV[@]}" INGEST_DATA_DIR="$DATA_DIR/auth" "$BIN" token create --name "e2e-$1" --scope "$1" \
+    | grep -oE 'ing_[A-Za-z0-9_-]+' | head -n 1
+}
+E2E_WRITE_TOKEN=$(new_token write)
+E2E_READ_TOKEN=$(new_token read)
+[[ -n $E2E_WRITE_TOKEN && -n $E2E_READ_TOKEN ]] || { echo "ingest token create printed no ing_ token" >&2; exit 1; }
+serve auth "$AUTH_PORT" "${AUTH_ENV[@]}"
+export E2E_AUTH_URL="http://127.0.0.1:$AUTH_PORT" E2E_WRITE_TOKEN E2E_READ_TOKEN
 
 # data.csv rows, counted independently of the server (header excluded).
 ROWS=$(python3 -c 'import csv,sys; print(sum(1 for _ in csv.reader(open(sys.argv[1], newline="")))-1)' "$REPO/data.csv")

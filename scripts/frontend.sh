@@ -13,8 +13,7 @@
 # (default <repo>/artifacts/screenshots), E2E_MISCONFIGURED_URL (optional: a server
 # whose Druid has a wrong S3 endpoint; adds e2e/druid-misconfigured.test.mjs),
 # E2E_AUTH_URL + E2E_WRITE_TOKEN + E2E_READ_TOKEN (optional: a server that requires
-# tokens; adds e2e/auth.test.mjs), E2E_SERVER_WITHOUT_AUTH=1 (a server from before tokens and
-# security headers: the browser tests add the CSP header and expect whoami's 404).
+# tokens; adds e2e/auth.test.mjs).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

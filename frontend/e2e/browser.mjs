@@ -38,21 +38,13 @@ export async function launch({ width = 1280, height = 900 } = {}) {
   return { context, close };
 }
 
-/** The Content-Security-Policy the server sends with every response (issue 9). */
-export const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
-  "font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; frame-ancestors 'none'; base-uri 'self'; " +
-  "form-action 'self'; object-src 'none'";
-
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 
 /**
  * Aborts every http(s) request to a host other than loopback and records it, so a
  * test can assert nothing tried to reach the internet (a CDN, fonts, a validator).
- * With `injectCsp`, pages from the server get the CSP header added (for servers
- * that do not send it yet).
  */
-export async function isolate(context, { injectCsp = false } = {}) {
+export async function isolate(context) {
   const foreign = [];
   await context.route('**/*', async (route) => {
     const url = new URL(route.request().url());
@@ -61,12 +53,7 @@ export async function isolate(context, { injectCsp = false } = {}) {
       await route.abort('blockedbyclient');
       return;
     }
-    if (!injectCsp || route.request().resourceType() !== 'document') {
-      await route.continue();
-      return;
-    }
-    const response = await route.fetch();
-    await route.fulfill({ response, headers: { ...response.headers(), 'content-security-policy': CSP } });
+    await route.continue();
   });
   // CSP violations, seen by the page itself (Playwright's init scripts are not subject to the CSP).
   await context.addInitScript(() => {
@@ -77,9 +64,6 @@ export async function isolate(context, { injectCsp = false } = {}) {
   });
   return { foreign };
 }
-
-/** A server from before tokens has no /api/auth/whoami; Chromium logs its 404 (E2E_SERVER_WITHOUT_AUTH). */
-export const WHOAMI_404 = /status of 404 .*\(.*\/api\/auth\/whoami\)$/;
 
 /**
  * Console errors and uncaught exceptions of a page; `allow` lists RegExps of expected

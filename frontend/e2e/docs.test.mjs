@@ -3,20 +3,17 @@
 // must not even be tried), and Chromium reports no CSP violation and no error.
 //
 //   E2E_BASE_URL    (required) a running `ingest serve` (open loopback mode) serving frontend/dist
-//   E2E_SERVER_WITHOUT_AUTH  "1": a server from before tokens and security headers: the CSP header
-//                   is added to its pages here, and its 404 for /api/auth/whoami is expected;
-//                   otherwise the server must send the header
+//   (the server must send the Content-Security-Policy header)
 //   E2E_SCREENSHOT_DIR where screenshots go (default: <repo>/artifacts/screenshots)
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { WHOAMI_404, cspViolations, isolate, launch, watchErrors } from './browser.mjs';
+import { cspViolations, isolate, launch, watchErrors } from './browser.mjs';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const BASE_URL = process.env.E2E_BASE_URL?.replace(/\/+$/, '');
-const WITHOUT_AUTH = process.env.E2E_SERVER_WITHOUT_AUTH === '1';
 const SHOTS = resolve(process.env.E2E_SCREENSHOT_DIR ?? join(repoRoot, 'artifacts/screenshots'));
 if (!BASE_URL) throw new Error('E2E_BASE_URL is not set (a running `ingest serve`, e.g. http://127.0.0.1:8000).');
 mkdirSync(SHOTS, { recursive: true });
@@ -37,10 +34,10 @@ describe('self-hosted pages under the CSP', { timeout: 180_000 }, () => {
 
   before(async () => {
     browser = await launch({ width: 1280, height: 900 });
-    ({ foreign } = await isolate(browser.context, { injectCsp: WITHOUT_AUTH }));
+    ({ foreign } = await isolate(browser.context));
     page = browser.context.pages()[0] ?? (await browser.context.newPage());
     page.setDefaultTimeout(30_000);
-    errors = watchErrors(page, WITHOUT_AUTH ? [WHOAMI_404] : []);
+    errors = watchErrors(page);
   });
 
   after(async () => {

@@ -444,7 +444,7 @@ async fn other_sites_pages_cannot_change_anything() {
     }
     let task = app.state.tasks.get(id).await.expect("get").expect("task");
     assert_eq!(
-        task.status,
+        task.status(),
         ingest_domain::TaskStatus::Queued,
         "not cancelled"
     );

@@ -116,7 +116,7 @@ async fn hostile_files_fail_cleanly_in_bounded_memory() {
         match case.outcome {
             Outcome::Fails(code) => {
                 assert_eq!(
-                    task.status,
+                    task.status(),
                     TaskStatus::Failed,
                     "{}: {:?}",
                     case.name,
@@ -129,7 +129,7 @@ async fn hostile_files_fail_cleanly_in_bounded_memory() {
             }
             Outcome::Succeeds { rows_in, rejected } => {
                 assert_eq!(
-                    task.status,
+                    task.status(),
                     TaskStatus::Succeeded,
                     "{}: {:?}",
                     case.name,
@@ -154,6 +154,6 @@ async fn hostile_files_fail_cleanly_in_bounded_memory() {
     let expected = csv_data_rows(&bytes);
     assert_eq!(expected, 1_200);
     let task = app.ingest("data.csv", bytes, "sales").await;
-    assert_eq!(task.status, TaskStatus::Succeeded, "{:?}", task.error);
+    assert_eq!(task.status(), TaskStatus::Succeeded, "{:?}", task.error);
     assert_eq!(task.rows_in, Some(expected));
 }

@@ -28,7 +28,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Which token this request carries and what it may do; open mode answers scope admin with no name. */
+        /** Who the API takes the caller for: the token's name and scope, or the open mode. */
         get: operations["whoami"];
         put?: never;
         post?: never;
@@ -96,7 +96,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Each dependency with its latency and error; 503 when a required one is down. */
+        /**
+         * Each dependency with its latency and error (with a `read` token, or when
+         *     the API is open; otherwise only each check's name and outcome); 503 when
+         *     a required one is down.
+         */
         get: operations["health"];
         put?: never;
         post?: never;
@@ -198,6 +202,8 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @enum {string} */
+        AuthKind: "open" | "token";
         Check: {
             /** @description `sqlite`, `postgres`, `local`, `s3`, `parquet`, `druid`. */
             backend: string;
@@ -209,6 +215,11 @@ export interface components {
             ok: boolean;
             /** @description The service cannot work without it. */
             required: boolean;
+        };
+        /** @description One check without its details. */
+        CheckSummary: {
+            name: string;
+            ok: boolean;
         };
         /** @description What validation learned about one column. */
         ColumnProfile: {
@@ -289,6 +300,17 @@ export interface components {
             /** @description `ok` when every required check passes, else `degraded`. */
             status: string;
             version: string;
+            workers: components["schemas"]["Workers"];
+        };
+        /** @description The full answer for `read` tokens (and the open mode), the summary for anyone else. */
+        HealthAnswer: components["schemas"]["Health"] | components["schemas"]["HealthSummary"];
+        /**
+         * @description What probes without a `read` token see: each check's name and whether it
+         *     passed, nothing that names a backend's internals.
+         */
+        HealthSummary: {
+            checks: components["schemas"]["CheckSummary"][];
+            status: string;
         };
         /**
          * @description Whether an upload adds to a datasource or replaces what the data covers.
@@ -313,7 +335,7 @@ export interface components {
             severity: components["schemas"]["Severity"];
         };
         /**
-         * @description What a token may do: `read` (GETs), `write` (+ upload, cancel, retry), `admin` (everything).
+         * @description What a token may do. Ordered: `admin` ⊃ `write` ⊃ `read`.
          * @enum {string}
          */
         Scope: "read" | "write" | "admin";
@@ -338,8 +360,12 @@ export interface components {
              * @description How many times a worker has picked this task up (since the last retry).
              */
             attempts: number;
+            /** @description The token that last cancelled it, if any. */
+            cancelled_by?: string | null;
             /** Format: date-time */
             created_at: string;
+            /** @description The name of the API token that uploaded it; `null` when the API was open. */
+            created_by?: string | null;
             datasource: string;
             druid?: null | components["schemas"]["DruidState"];
             error?: null | components["schemas"]["TaskError"];
@@ -348,6 +374,8 @@ export interface components {
             mode: components["schemas"]["IngestMode"];
             /** Format: int64 */
             rejected_row_count?: number | null;
+            /** @description The token that last ran it again, if any. */
+            retried_by?: string | null;
             /**
              * Format: int32
              * @description How many times a person asked to run it again after it ended.
@@ -367,6 +395,10 @@ export interface components {
             /** Format: int64 */
             size_bytes: number;
             stages: components["schemas"]["Stage"][];
+            /**
+             * @description Changed only by the transitions below (`start_validation`, …); the
+             *     store decodes it from its column.
+             */
             status: components["schemas"]["TaskStatus"];
             task_id: components["schemas"]["TaskId"];
             /** @description The time column the uploader asked for, if any. */
@@ -471,14 +503,20 @@ export interface components {
             timestamp: components["schemas"]["TimestampInfo"];
         };
         WhoAmI: {
-            /**
-             * @description `open` when no token is configured (loopback), `token` when the request carried a valid token.
-             * @enum {string}
-             */
-            auth: "open" | "token";
-            /** @description The token's name; null in open mode. */
+            auth: components["schemas"]["AuthKind"];
+            /** @description The token's name; `null` when the API is open and no token was sent. */
             name?: string | null;
+            /** @description What the caller may do: `admin` when the API is open. */
             scope: components["schemas"]["Scope"];
+        };
+        Workers: {
+            /** @description Workers this server was started with. */
+            configured: number;
+            /**
+             * @description Workers whose loop is running now; `0` of a configured `n` turns the
+             *     health red (nothing would ever be processed).
+             */
+            live: number;
         };
     };
     responses: never;
@@ -518,7 +556,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The caller's authentication */
+            /** @description The caller */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -527,7 +565,7 @@ export interface operations {
                     "application/json": components["schemas"]["WhoAmI"];
                 };
             };
-            /** @description A token is required and none or a bad one was sent */
+            /** @description A token is required and none (or a bad, revoked or expired one) was sent */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -658,16 +696,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Health"];
+                    "application/json": components["schemas"]["HealthAnswer"];
                 };
             };
-            /** @description A required dependency is down */
+            /** @description A required dependency is down, or no worker is live */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Health"];
+                    "application/json": components["schemas"]["HealthAnswer"];
                 };
             };
         };
