@@ -40,55 +40,53 @@ pub struct Backends {
     pub tokens: Arc<dyn TokenStore>,
 }
 
+/// The two task-database dialects, told apart by `DATABASE_URL`.
+enum Database {
+    Postgres,
+    Sqlite,
+}
+
+impl Database {
+    fn of(url: &str) -> Result<Self, BackendError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Self::Postgres)
+        } else if url.starts_with("sqlite:") {
+            Ok(Self::Sqlite)
+        } else {
+            Err(BackendError::UnknownDatabase)
+        }
+    }
+
+    fn error(&self) -> impl FnOnce(StorageError) -> BackendError {
+        let backend = match self {
+            Self::Postgres => "postgres",
+            Self::Sqlite => "sqlite",
+        };
+        move |source| BackendError::Database { backend, source }
+    }
+}
+
 pub async fn task_store(settings: &Settings) -> Result<Arc<dyn TaskStore>, BackendError> {
     let url = settings.database_url();
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let store =
-            PostgresTaskStore::connect(&url)
-                .await
-                .map_err(|source| BackendError::Database {
-                    backend: "postgres",
-                    source,
-                })?;
-        Ok(Arc::new(store))
-    } else if url.starts_with("sqlite:") {
-        let store =
-            SqliteTaskStore::connect(&url)
-                .await
-                .map_err(|source| BackendError::Database {
-                    backend: "sqlite",
-                    source,
-                })?;
-        Ok(Arc::new(store))
-    } else {
-        Err(BackendError::UnknownDatabase)
-    }
+    let db = Database::of(&url)?;
+    Ok(match db {
+        Database::Postgres => Arc::new(PostgresTaskStore::connect(&url).await.map_err(db.error())?),
+        Database::Sqlite => Arc::new(SqliteTaskStore::connect(&url).await.map_err(db.error())?),
+    })
 }
 
 /// API tokens live in the task database.
 pub async fn token_store(settings: &Settings) -> Result<Arc<dyn TokenStore>, BackendError> {
     let url = settings.database_url();
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let store =
+    let db = Database::of(&url)?;
+    Ok(match db {
+        Database::Postgres => Arc::new(
             PostgresTokenStore::connect(&url)
                 .await
-                .map_err(|source| BackendError::Database {
-                    backend: "postgres",
-                    source,
-                })?;
-        Ok(Arc::new(store))
-    } else if url.starts_with("sqlite:") {
-        let store =
-            SqliteTokenStore::connect(&url)
-                .await
-                .map_err(|source| BackendError::Database {
-                    backend: "sqlite",
-                    source,
-                })?;
-        Ok(Arc::new(store))
-    } else {
-        Err(BackendError::UnknownDatabase)
-    }
+                .map_err(db.error())?,
+        ),
+        Database::Sqlite => Arc::new(SqliteTokenStore::connect(&url).await.map_err(db.error())?),
+    })
 }
 
 pub async fn object_store(settings: &Settings) -> Result<Arc<dyn ObjectStore>, BackendError> {

@@ -6,6 +6,7 @@ pub mod object;
 pub mod tasks;
 pub mod tokens;
 
+mod db;
 mod error;
 
 pub use error::StorageError;

@@ -2,22 +2,13 @@
 //! integers in both dialects, so every statement is written once; a macro
 //! stamps the same implementation onto each pool type.
 
-use std::{path::Path, str::FromStr, time::Duration};
-
 use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
 use ingest_domain::{ApiToken, TokenName};
-use sqlx::{
-    postgres::PgPoolOptions,
-    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions},
-    PgPool, Row, SqlitePool,
-};
+use sqlx::{PgPool, Row, SqlitePool};
 
 use super::{Created, NewToken, StoredToken, TokenStore};
 use crate::{Result, StorageError};
-
-static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
-static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
 
 const COLUMNS: &str = "id, name, scope, digest, created_at, expires_at, revoked_at, last_used_at";
 const INSERT: &str = "INSERT INTO api_tokens (id, name, scope, digest, created_at, expires_at)
@@ -195,23 +186,7 @@ impl SqliteTokenStore {
     /// Opens (creating if needed) the database at `url` and brings the schema
     /// up to date, like the task store does.
     pub async fn connect(url: &str) -> Result<Self> {
-        let options = SqliteConnectOptions::from_str(url)
-            .map_err(|e| StorageError::Config(format!("bad SQLite URL: {e}")))?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .busy_timeout(Duration::from_secs(10));
-        if let Some(dir) = Path::new(options.get_filename()).parent() {
-            if !dir.as_os_str().is_empty() {
-                std::fs::create_dir_all(dir)
-                    .map_err(StorageError::io(format!("create {}", dir.display())))?;
-            }
-        }
-        let pool = SqlitePoolOptions::new()
-            .max_connections(2)
-            .connect_with(options)
-            .await
-            .map_err(StorageError::db("open SQLite"))?;
-        SQLITE_MIGRATOR.run(&pool).await?;
+        let pool = crate::db::open_sqlite(url, 2).await?;
         Ok(Self { pool })
     }
 }
@@ -225,13 +200,7 @@ pub struct PostgresTokenStore {
 
 impl PostgresTokenStore {
     pub async fn connect(url: &str) -> Result<Self> {
-        let pool = PgPoolOptions::new()
-            .max_connections(4)
-            .acquire_timeout(Duration::from_secs(5))
-            .connect(url)
-            .await
-            .map_err(StorageError::db("connect to Postgres"))?;
-        POSTGRES_MIGRATOR.run(&pool).await?;
+        let pool = crate::db::open_postgres(url, 4).await?;
         Ok(Self { pool })
     }
 }

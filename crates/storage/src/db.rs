@@ -1,0 +1,51 @@
+//! Opening the task database: one place that knows how to connect to each
+//! dialect and bring its schema up to date, for every store that lives there
+//! (tasks, API tokens).
+
+use std::{path::Path, str::FromStr, time::Duration};
+
+use sqlx::{
+    postgres::PgPoolOptions,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions},
+    PgPool, SqlitePool,
+};
+
+use crate::{Result, StorageError};
+
+static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
+static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
+
+/// Opens (creating if needed) the SQLite database at `url` (`sqlite://path`)
+/// and migrates it.
+pub(crate) async fn open_sqlite(url: &str, max_connections: u32) -> Result<SqlitePool> {
+    let options = SqliteConnectOptions::from_str(url)
+        .map_err(|e| StorageError::Config(format!("bad SQLite URL: {e}")))?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .busy_timeout(Duration::from_secs(10));
+    if let Some(dir) = Path::new(options.get_filename()).parent() {
+        if !dir.as_os_str().is_empty() {
+            std::fs::create_dir_all(dir)
+                .map_err(StorageError::io(format!("create {}", dir.display())))?;
+        }
+    }
+    let pool = SqlitePoolOptions::new()
+        .max_connections(max_connections)
+        .connect_with(options)
+        .await
+        .map_err(StorageError::db("open SQLite"))?;
+    SQLITE_MIGRATOR.run(&pool).await?;
+    Ok(pool)
+}
+
+/// Connects to Postgres at `url` and migrates it.
+pub(crate) async fn open_postgres(url: &str, max_connections: u32) -> Result<PgPool> {
+    let pool = PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect(url)
+        .await
+        .map_err(StorageError::db("connect to Postgres"))?;
+    POSTGRES_MIGRATOR.run(&pool).await?;
+    Ok(pool)
+}
