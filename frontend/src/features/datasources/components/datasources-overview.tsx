@@ -6,13 +6,15 @@ import { EmptyState } from '@/components/ui/empty-state';
 import { ErrorAlert } from '@/components/ui/error-alert';
 import { Loading } from '@/components/ui/loading';
 import { Section } from '@/components/ui/section';
-import { formatDateTime, formatNumber } from '@/lib/format';
+import { formatNumber, formatTimeRange } from '@/lib/format';
+import { useTimeZoneMode } from '@/lib/time-zone';
 import { useDatasources } from '../api/get-datasources';
 import { DatasourceTimeseriesChart } from './datasource-timeseries-chart';
 
 /** Every datasource with its row count, time range, columns and rows over time. */
 export function DatasourcesOverview() {
   const query = useDatasources();
+  const zone = useTimeZoneMode();
   if (query.isPending) return <Loading label="Loading datasources…" />;
   if (query.isError && !query.data) return <ErrorAlert error={query.error} title="Could not load datasources" />;
   const list = query.data?.datasources ?? [];
@@ -33,7 +35,7 @@ export function DatasourcesOverview() {
           subtitle={
             <>
               {formatNumber(ds.row_count)} rows
-              {ds.min_time || ds.max_time ? ` · ${formatDateTime(ds.min_time)} – ${formatDateTime(ds.max_time)}` : ''}
+              {ds.min_time || ds.max_time ? ` · ${formatTimeRange(ds.min_time, ds.max_time, zone)}` : ''}
             </>
           }
         >
@@ -47,7 +49,7 @@ export function DatasourcesOverview() {
               ))}
             </Stack>
           </Box>
-          <DatasourceTimeseriesChart name={ds.name} />
+          <DatasourceTimeseriesChart name={ds.name} minTime={ds.min_time} maxTime={ds.max_time} />
         </Section>
       ))}
     </Stack>

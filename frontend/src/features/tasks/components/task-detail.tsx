@@ -17,6 +17,7 @@ import { StatusChip } from '@/components/ui/status-chip';
 import { statusDescription } from '@/lib/task-status';
 import { paths } from '@/config/paths';
 import { formatBytes, formatDateTime, formatDuration, formatNumber } from '@/lib/format';
+import { useTimeZoneMode } from '@/lib/time-zone';
 import { useTask } from '../api/get-task';
 import { taskDurationMs } from '../utils/stages';
 import { CancelTaskButton } from './cancel-task-button';
@@ -53,6 +54,7 @@ function Fact({ label, children }: { label: string; children: ReactNode }) {
 const druidColor = (s: string | null | undefined) => (s === 'SUCCESS' ? 'success' : s === 'FAILED' ? 'error' : 'info');
 
 export function TaskDetail({ taskId }: { taskId: string }) {
+  const zone = useTimeZoneMode();
   const { data: task, error, isPending } = useTask(taskId);
   const now = useNow();
 
@@ -166,8 +168,8 @@ export function TaskDetail({ taskId }: { taskId: string }) {
             </Fact>
           ) : null}
           <Fact label="Size">{formatBytes(task.size_bytes)}</Fact>
-          <Fact label="Created">{formatDateTime(task.created_at)}</Fact>
-          <Fact label="Updated">{formatDateTime(task.updated_at)}</Fact>
+          <Fact label="Created">{formatDateTime(task.created_at, zone, { seconds: true })}</Fact>
+          <Fact label="Updated">{formatDateTime(task.updated_at, zone, { seconds: true })}</Fact>
           <Fact label="SHA-256">
             <code style={{ fontSize: 12 }}>{task.sha256}</code>
           </Fact>

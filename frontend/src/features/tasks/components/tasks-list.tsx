@@ -25,6 +25,7 @@ import { StatusChip } from '@/components/ui/status-chip';
 import { paths } from '@/config/paths';
 import { TASK_STATUSES, type Task, type TaskStatus } from '@/lib/api/types';
 import { formatBytes, formatDateTime, formatDuration, formatNumber, formatRelative } from '@/lib/format';
+import { useTimeZoneMode } from '@/lib/time-zone';
 import { useTasks } from '../api/get-tasks';
 import { taskDurationMs } from '../utils/stages';
 
@@ -50,6 +51,7 @@ function isTaskStatus(s: string | null): s is TaskStatus {
 
 /** Live list of tasks, newest first, filterable by status and datasource. */
 export function TasksList({ pageSize = 20 }: { pageSize?: number }) {
+  const zone = useTimeZoneMode();
   const [params, setParams] = useSearchParams();
   const statusParam = params.get('status');
   const status: TaskStatus | '' = isTaskStatus(statusParam) ? statusParam : '';
@@ -185,7 +187,7 @@ export function TasksList({ pageSize = 20 }: { pageSize?: number }) {
                     <TableCell align="right" sx={hideOnPhone}>
                       {formatDuration(taskDurationMs(task, now))}
                     </TableCell>
-                    <TableCell align="right" title={formatDateTime(task.created_at)} sx={{ ...hideOnPhone, whiteSpace: 'nowrap' }}>
+                    <TableCell align="right" title={formatDateTime(task.created_at, zone, { seconds: true })} sx={{ ...hideOnPhone, whiteSpace: 'nowrap' }}>
                       {formatRelative(task.created_at, now)}
                     </TableCell>
                   </TableRow>

@@ -11,7 +11,8 @@ import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import Typography from '@mui/material/Typography';
 import type { ValidationReport as Report } from '@/lib/api/types';
-import { formatDateTime, formatNumber } from '@/lib/format';
+import { formatNumber, formatTimeRange } from '@/lib/format';
+import { useTimeZoneMode } from '@/lib/time-zone';
 
 function Fact({ label, children }: { label: string; children: React.ReactNode }) {
   return (
@@ -27,6 +28,7 @@ function Fact({ label, children }: { label: string; children: React.ReactNode })
 }
 
 export function ValidationReport({ report }: { report: Report }) {
+  const zone = useTimeZoneMode();
   const ts = report.timestamp;
   const errors = report.problems.filter((p) => p.severity === 'error').length;
   const warnings = report.problems.length - errors;
@@ -56,7 +58,7 @@ export function ValidationReport({ report }: { report: Report }) {
           )}
         </Fact>
         <Fact label="Time range">
-          {ts.min || ts.max ? `${formatDateTime(ts.min)} – ${formatDateTime(ts.max)}` : '—'}
+          {formatTimeRange(ts.min, ts.max, zone)}
         </Fact>
       </Stack>
 
