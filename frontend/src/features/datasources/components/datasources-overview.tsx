@@ -3,9 +3,11 @@ import Chip from '@mui/material/Chip';
 import Stack from '@mui/material/Stack';
 import Typography from '@mui/material/Typography';
 import { EmptyState } from '@/components/ui/empty-state';
+import { Link } from '@/components/ui/link';
 import { ErrorAlert } from '@/components/ui/error-alert';
 import { Loading } from '@/components/ui/loading';
 import { Section } from '@/components/ui/section';
+import { paths } from '@/config/paths';
 import { formatNumber, formatTimeRange } from '@/lib/format';
 import { useTimeZoneMode } from '@/lib/time-zone';
 import { useDatasources } from '../api/get-datasources';
@@ -35,6 +37,8 @@ export function DatasourcesOverview() {
           subtitle={
             <>
               {formatNumber(ds.row_count)} rows
+              {' · '}
+              <Link to={paths.datasourceTasks.href(ds.name)}>uploads</Link>
               {ds.min_time || ds.max_time ? ` · ${formatTimeRange(ds.min_time, ds.max_time, zone)}` : ''}
             </>
           }

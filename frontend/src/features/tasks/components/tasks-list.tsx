@@ -58,6 +58,12 @@ export function TasksList({ pageSize = 20 }: { pageSize?: number }) {
   const datasource = params.get('datasource') ?? '';
   const [page, setPage] = useState(0);
   const [datasourceDraft, setDatasourceDraft] = useState(datasource);
+  // A link to another datasource changes the URL under a mounted list: follow it in the field.
+  const [shownParam, setShownParam] = useState(datasource);
+  if (shownParam !== datasource) {
+    setShownParam(datasource);
+    setDatasourceDraft(datasource);
+  }
 
   const now = useNow(5000);
   const query = useTasks({ status, datasource, limit: pageSize, offset: page * pageSize });
@@ -174,10 +180,17 @@ export function TasksList({ pageSize = 20 }: { pageSize?: number }) {
                         {task.file_name}
                       </Link>
                       <Typography variant="caption" color="text.secondary" sx={{ display: { md: 'none' } }}>
-                        {task.datasource} · {formatRelative(task.created_at, now)}
+                        <Link to={paths.datasourceTasks.href(task.datasource)} color="inherit">
+                          {task.datasource}
+                        </Link>{' '}
+                        · {formatRelative(task.created_at, now)}
                       </Typography>
                     </TableCell>
-                    <TableCell sx={hideOnPhone}>{task.datasource}</TableCell>
+                    <TableCell sx={hideOnPhone}>
+                      <Link to={paths.datasourceTasks.href(task.datasource)} title={`Tasks of ${task.datasource}`}>
+                        {task.datasource}
+                      </Link>
+                    </TableCell>
                     <TableCell align="right" data-testid="task-rows">
                       <RowsCell task={task} />
                     </TableCell>
