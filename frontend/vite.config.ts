@@ -6,6 +6,10 @@ import { defineConfig } from 'vite';
 // The dev server proxies the API to a locally running `ingest serve`.
 const apiTarget = process.env.INGEST_API_URL ?? 'http://127.0.0.1:8000';
 
+// Tests run in a zone that is not UTC, so a time shown in the browser's zone by mistake
+// fails them (set before any Date is made; Node reads TZ when it first needs the zone).
+if (process.env.VITEST) process.env.TZ = process.env.INGEST_TEST_TZ ?? 'America/Los_Angeles';
+
 export default defineConfig({
   plugins: [react()],
   resolve: {

@@ -35,7 +35,6 @@ describe('dashboard with a misconfigured Druid', { timeout: 180_000 }, () => {
     page.setDefaultTimeout(20_000);
     page.on('console', (msg) => {
       // /api/health rightly answers 503 here (Druid cannot read S3); Chromium logs that.
-      const line = `${msg.text()} (${msg.location().url})`;
       if (msg.type() === 'error' && !/Failed to load resource.*503/.test(msg.text())) consoleErrors.push(msg.text());
     });
     page.on('pageerror', (err) => consoleErrors.push(`page error: ${err.message}`));

@@ -12,6 +12,7 @@ import Toolbar from '@mui/material/Toolbar';
 import Tooltip from '@mui/material/Tooltip';
 import Typography from '@mui/material/Typography';
 import { NavLink, Outlet } from 'react-router';
+import { TimeZoneToggle } from '@/components/ui/time-zone-toggle';
 import { env } from '@/config/env';
 import { paths } from '@/config/paths';
 import { AuthStatus } from '@/features/auth/components/auth-status';
@@ -61,6 +62,7 @@ export function Layout() {
           </Box>
           <Box sx={{ flex: 1 }} />
           <HealthIndicators />
+          <TimeZoneToggle />
           <AuthStatus />
           {/* A page of its own (served by the server), so a full navigation rather than a route. */}
           <Tooltip title="API reference">

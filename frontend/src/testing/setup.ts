@@ -10,5 +10,7 @@ afterEach(() => {
   cleanup();
   // The token store is module state shared by every test in a file.
   sessionStorage.clear();
+  // The time-zone choice lives in localStorage: each test starts in UTC.
+  localStorage.clear();
   resetAuthForTests();
 });

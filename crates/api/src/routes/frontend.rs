@@ -67,7 +67,7 @@ pub fn service(dir: Option<PathBuf>) -> axum::routing::MethodRouter {
             let Some(dir) = dir else {
                 return ApiError::not_found(
                     "no_dashboard",
-                    "the dashboard is not built; run scripts/run.sh (or npm run build in frontend/)",
+                    "the dashboard is not built or not found; build it (scripts/frontend.sh build) and point INGEST_FRONTEND_DIR at frontend/dist",
                 )
                 .into_response();
             };

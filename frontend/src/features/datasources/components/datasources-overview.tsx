@@ -3,16 +3,20 @@ import Chip from '@mui/material/Chip';
 import Stack from '@mui/material/Stack';
 import Typography from '@mui/material/Typography';
 import { EmptyState } from '@/components/ui/empty-state';
+import { Link } from '@/components/ui/link';
 import { ErrorAlert } from '@/components/ui/error-alert';
 import { Loading } from '@/components/ui/loading';
 import { Section } from '@/components/ui/section';
-import { formatDateTime, formatNumber } from '@/lib/format';
+import { paths } from '@/config/paths';
+import { formatNumber, formatTimeRange } from '@/lib/format';
+import { useTimeZoneMode } from '@/lib/time-zone';
 import { useDatasources } from '../api/get-datasources';
 import { DatasourceTimeseriesChart } from './datasource-timeseries-chart';
 
 /** Every datasource with its row count, time range, columns and rows over time. */
 export function DatasourcesOverview() {
   const query = useDatasources();
+  const zone = useTimeZoneMode();
   if (query.isPending) return <Loading label="Loading datasources…" />;
   if (query.isError && !query.data) return <ErrorAlert error={query.error} title="Could not load datasources" />;
   const list = query.data?.datasources ?? [];
@@ -33,7 +37,9 @@ export function DatasourcesOverview() {
           subtitle={
             <>
               {formatNumber(ds.row_count)} rows
-              {ds.min_time || ds.max_time ? ` · ${formatDateTime(ds.min_time)} – ${formatDateTime(ds.max_time)}` : ''}
+              {' · '}
+              <Link to={paths.datasourceTasks.href(ds.name)}>uploads</Link>
+              {ds.min_time || ds.max_time ? ` · ${formatTimeRange(ds.min_time, ds.max_time, zone)}` : ''}
             </>
           }
         >
@@ -47,7 +53,7 @@ export function DatasourcesOverview() {
               ))}
             </Stack>
           </Box>
-          <DatasourceTimeseriesChart name={ds.name} />
+          <DatasourceTimeseriesChart name={ds.name} minTime={ds.min_time} maxTime={ds.max_time} />
         </Section>
       ))}
     </Stack>

@@ -10,8 +10,9 @@ import Stack from '@mui/material/Stack';
 import Tooltip from '@mui/material/Tooltip';
 import Typography from '@mui/material/Typography';
 import { useState, type MouseEvent, type ReactNode } from 'react';
-import type { HealthCheck } from '@/lib/api/types';
-import { useHealth } from '../api/get-health';
+import { type HealthView, useHealth } from '../api/get-health';
+
+type HealthCheck = HealthView['checks'][number];
 
 const CHECK_LABELS: Record<string, string> = {
   database: 'Database',
@@ -160,7 +161,7 @@ export function HealthIndicators() {
             </Typography>
           )}
           <Typography variant="caption" color="text.secondary" component="div" sx={{ mt: 1 }}>
-            Server {data.version}, overall {data.status}
+            Server {data.version ?? '(version shown to read tokens)'}, overall {data.status}
           </Typography>
         </Indicator>
       ))}

@@ -7,9 +7,10 @@ import { EmptyState } from '@/components/ui/empty-state';
 import { ErrorAlert } from '@/components/ui/error-alert';
 import { Loading } from '@/components/ui/loading';
 import { Section } from '@/components/ui/section';
-import { formatDuration, formatNumber } from '@/lib/format';
+import { formatBucket, formatBucketLabel, formatDuration, formatNumber, zoneLabel } from '@/lib/format';
+import { useTimeZoneMode } from '@/lib/time-zone';
 import { RECENT_TASKS_LIMIT, useRecentTasks } from '../api/get-recent-tasks';
-import { bucketActivity, formatBucket, stageTimes } from '../utils/activity';
+import { bucketActivity, stageTimes } from '../utils/activity';
 import { STAGE_LABELS } from '../utils/stages';
 
 const CHART_HEIGHT = 280;
@@ -21,11 +22,25 @@ const compact = new Intl.NumberFormat('en-US', { notation: 'compact' });
 export function ActivityCharts() {
   const query = useRecentTasks();
   const tasks = useMemo(() => query.data?.tasks ?? [], [query.data]);
-  const activity = useMemo(() => bucketActivity(tasks), [tasks]);
+  const zone = useTimeZoneMode();
+  const activity = useMemo(() => bucketActivity(tasks, zone), [tasks, zone]);
   const stages = useMemo(() => stageTimes(tasks), [tasks]);
-  const labels = activity.buckets.map((b) => formatBucket(b.start, activity.granularity));
+  const labels = activity.buckets.map((b) => formatBucketLabel(b.start, activity.granularity, zone));
   const per = activity.granularity === 'hour' ? 'per hour' : 'per day';
-  const subtitle = `From the newest ${RECENT_TASKS_LIMIT} tasks, by upload time, ${per}`;
+  const zoneName = zoneLabel(zone, activity.buckets.at(-1)?.start);
+  const subtitle = `From the newest ${RECENT_TASKS_LIMIT} tasks, by upload time, ${per} (${zoneName}); ${
+    activity.granularity === 'hour' ? 'hours' : 'days'
+  } without uploads show as 0`;
+  // The tooltip names the whole bucket, with its zone; the band labels stay short.
+  const bandAxis = {
+    scaleType: 'band' as const,
+    data: labels,
+    label: `Upload time (${per}, ${zoneName})`,
+    valueFormatter: (label: string, ctx: { location: string }) => {
+      const bucket = activity.buckets[labels.indexOf(label)];
+      return ctx.location === 'tick' || !bucket ? label : formatBucket(bucket.start, activity.granularity, zone);
+    },
+  };
 
   if (query.isPending) return <Loading label="Loading activity…" height={CHART_HEIGHT} />;
   if (query.isError && !query.data) return <ErrorAlert error={query.error} title="Could not load tasks for the charts" />;
@@ -41,7 +56,7 @@ export function ActivityCharts() {
             <Box data-testid="chart-files" role="img" aria-label={`Files succeeded and failed ${per}`}>
               <BarChart
                 height={CHART_HEIGHT}
-                xAxis={[{ scaleType: 'band', data: labels, label: `Upload time (${per})` }]}
+                xAxis={[bandAxis]}
                 yAxis={[{ label: 'Files', tickMinStep: 1, width: 50 }]}
                 series={[
                   { data: activity.buckets.map((b) => b.filesSucceeded), label: 'succeeded', stack: 'files', color: SUCCESS },
@@ -58,7 +73,7 @@ export function ActivityCharts() {
             <Box data-testid="chart-rows" role="img" aria-label={`Rows ingested and rejected ${per}`}>
               <BarChart
                 height={CHART_HEIGHT}
-                xAxis={[{ scaleType: 'band', data: labels, label: `Upload time (${per})` }]}
+                xAxis={[bandAxis]}
                 yAxis={[{ label: 'Rows', valueFormatter: (v: number) => compact.format(v), width: 60 }]}
                 series={[
                   {

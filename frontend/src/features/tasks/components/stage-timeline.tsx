@@ -4,6 +4,7 @@ import Tooltip from '@mui/material/Tooltip';
 import Typography from '@mui/material/Typography';
 import { useNow } from '@/hooks/use-now';
 import type { Stage } from '@/lib/api/types';
+import { useTimeZoneMode } from '@/lib/time-zone';
 import { formatDateTime, formatDuration } from '@/lib/format';
 import { STAGE_LABELS, stageDurationMs } from '../utils/stages';
 
@@ -16,6 +17,7 @@ const STAGE_COLORS = {
 
 /** Each stage on a shared time axis (a small Gantt chart) with its duration. */
 export function StageTimeline({ stages }: { stages: Stage[] }) {
+  const zone = useTimeZoneMode();
   const now = useNow();
   if (stages.length === 0) {
     return (
@@ -43,7 +45,7 @@ export function StageTimeline({ stages }: { stages: Stage[] }) {
               {STAGE_LABELS[stage.name] ?? stage.name}
             </Typography>
             <Tooltip
-              title={`${formatDateTime(stage.started_at)} → ${running ? 'running' : formatDateTime(stage.finished_at)}`}
+              title={`${formatDateTime(stage.started_at, zone, { seconds: true })} → ${running ? 'running' : formatDateTime(stage.finished_at, zone, { seconds: true })}`}
               describeChild
             >
               <Box sx={{ position: 'relative', height: 14, bgcolor: 'action.hover', borderRadius: 1 }} tabIndex={0} aria-label={`${STAGE_LABELS[stage.name] ?? stage.name}: ${formatDuration(duration)}${running ? ', running' : ''}`}>

@@ -15,8 +15,10 @@ import { Loading } from '@/components/ui/loading';
 import { Section } from '@/components/ui/section';
 import { StatusChip } from '@/components/ui/status-chip';
 import { statusDescription } from '@/lib/task-status';
+import { Link } from '@/components/ui/link';
 import { paths } from '@/config/paths';
 import { formatBytes, formatDateTime, formatDuration, formatNumber } from '@/lib/format';
+import { useTimeZoneMode } from '@/lib/time-zone';
 import { useTask } from '../api/get-task';
 import { taskDurationMs } from '../utils/stages';
 import { CancelTaskButton } from './cancel-task-button';
@@ -53,6 +55,7 @@ function Fact({ label, children }: { label: string; children: ReactNode }) {
 const druidColor = (s: string | null | undefined) => (s === 'SUCCESS' ? 'success' : s === 'FAILED' ? 'error' : 'info');
 
 export function TaskDetail({ taskId }: { taskId: string }) {
+  const zone = useTimeZoneMode();
   const { data: task, error, isPending } = useTask(taskId);
   const now = useNow();
 
@@ -81,14 +84,21 @@ export function TaskDetail({ taskId }: { taskId: string }) {
             {task.file_name}
           </Typography>
           <Typography variant="body2" color="text.secondary">
-            into <strong>{task.datasource}</strong> ({task.mode}) · {statusDescription(task.status)}
+            into{' '}
+            <Link to={paths.datasourceTasks.href(task.datasource)} title={`Tasks of ${task.datasource}`} sx={{ fontWeight: 600 }}>
+              {task.datasource}
+            </Link>{' '}
+            ({task.mode}) · {statusDescription(task.status)}
             {(task.retries ?? 0) > 0 && <span data-testid="task-runs"> · run {(task.retries ?? 0) + 1}</span>}
           </Typography>
         </Box>
         <Stack direction="row" spacing={1} sx={{ alignItems: 'center' }}>
           <CancelTaskButton task={task} />
           <RetryTaskButton task={task} />
-          <StatusChip status={task.status} size="medium" />
+          {/* Announced to screen readers when the status changes while the page is open. */}
+          <Box role="status" aria-live="polite" aria-atomic="true">
+            <StatusChip status={task.status} size="medium" />
+          </Box>
         </Stack>
       </Stack>
 
@@ -166,8 +176,8 @@ export function TaskDetail({ taskId }: { taskId: string }) {
             </Fact>
           ) : null}
           <Fact label="Size">{formatBytes(task.size_bytes)}</Fact>
-          <Fact label="Created">{formatDateTime(task.created_at)}</Fact>
-          <Fact label="Updated">{formatDateTime(task.updated_at)}</Fact>
+          <Fact label="Created">{formatDateTime(task.created_at, zone, { seconds: true })}</Fact>
+          <Fact label="Updated">{formatDateTime(task.updated_at, zone, { seconds: true })}</Fact>
           <Fact label="SHA-256">
             <code style={{ fontSize: 12 }}>{task.sha256}</code>
           </Fact>

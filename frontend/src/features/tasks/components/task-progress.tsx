@@ -49,7 +49,9 @@ export function TaskProgress({ taskId }: { taskId: string }) {
   return (
     <Box data-testid="task-progress" data-status={status} data-task-id={taskId}>
       <Stack direction="row" spacing={1} sx={{ alignItems: 'center', flexWrap: 'wrap', mb: 1 }} useFlexGap>
-        <StatusChip status={status} />
+        <Box role="status" aria-live="polite" aria-atomic="true" component="span">
+          <StatusChip status={status} />
+        </Box>
         {task?.status === 'succeeded' && (
           <Typography variant="body2" data-testid="task-progress-rows">
             {formatNumber(task.row_count)} rows ingested

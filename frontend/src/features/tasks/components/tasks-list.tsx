@@ -25,6 +25,7 @@ import { StatusChip } from '@/components/ui/status-chip';
 import { paths } from '@/config/paths';
 import { TASK_STATUSES, type Task, type TaskStatus } from '@/lib/api/types';
 import { formatBytes, formatDateTime, formatDuration, formatNumber, formatRelative } from '@/lib/format';
+import { useTimeZoneMode } from '@/lib/time-zone';
 import { useTasks } from '../api/get-tasks';
 import { taskDurationMs } from '../utils/stages';
 
@@ -50,12 +51,19 @@ function isTaskStatus(s: string | null): s is TaskStatus {
 
 /** Live list of tasks, newest first, filterable by status and datasource. */
 export function TasksList({ pageSize = 20 }: { pageSize?: number }) {
+  const zone = useTimeZoneMode();
   const [params, setParams] = useSearchParams();
   const statusParam = params.get('status');
   const status: TaskStatus | '' = isTaskStatus(statusParam) ? statusParam : '';
   const datasource = params.get('datasource') ?? '';
   const [page, setPage] = useState(0);
   const [datasourceDraft, setDatasourceDraft] = useState(datasource);
+  // A link to another datasource changes the URL under a mounted list: follow it in the field.
+  const [shownParam, setShownParam] = useState(datasource);
+  if (shownParam !== datasource) {
+    setShownParam(datasource);
+    setDatasourceDraft(datasource);
+  }
 
   const now = useNow(5000);
   const query = useTasks({ status, datasource, limit: pageSize, offset: page * pageSize });
@@ -172,10 +180,17 @@ export function TasksList({ pageSize = 20 }: { pageSize?: number }) {
                         {task.file_name}
                       </Link>
                       <Typography variant="caption" color="text.secondary" sx={{ display: { md: 'none' } }}>
-                        {task.datasource} · {formatRelative(task.created_at, now)}
+                        <Link to={paths.datasourceTasks.href(task.datasource)} color="inherit">
+                          {task.datasource}
+                        </Link>{' '}
+                        · {formatRelative(task.created_at, now)}
                       </Typography>
                     </TableCell>
-                    <TableCell sx={hideOnPhone}>{task.datasource}</TableCell>
+                    <TableCell sx={hideOnPhone}>
+                      <Link to={paths.datasourceTasks.href(task.datasource)} title={`Tasks of ${task.datasource}`}>
+                        {task.datasource}
+                      </Link>
+                    </TableCell>
                     <TableCell align="right" data-testid="task-rows">
                       <RowsCell task={task} />
                     </TableCell>
@@ -185,7 +200,7 @@ export function TasksList({ pageSize = 20 }: { pageSize?: number }) {
                     <TableCell align="right" sx={hideOnPhone}>
                       {formatDuration(taskDurationMs(task, now))}
                     </TableCell>
-                    <TableCell align="right" title={formatDateTime(task.created_at)} sx={{ ...hideOnPhone, whiteSpace: 'nowrap' }}>
+                    <TableCell align="right" title={formatDateTime(task.created_at, zone, { seconds: true })} sx={{ ...hideOnPhone, whiteSpace: 'nowrap' }}>
                       {formatRelative(task.created_at, now)}
                     </TableCell>
                   </TableRow>

@@ -11,7 +11,14 @@ import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import Typography from '@mui/material/Typography';
 import type { ValidationReport as Report } from '@/lib/api/types';
-import { formatDateTime, formatNumber } from '@/lib/format';
+import { formatDateTime, formatNumber, formatTimeRange } from '@/lib/format';
+import { type TimeZoneMode, useTimeZoneMode } from '@/lib/time-zone';
+
+/** A column's min or max: times (in the zone shown, labelled), anything else as the report has it. */
+function columnValue(type: string, value: string | null | undefined, zone: TimeZoneMode) {
+  if (value === null || value === undefined) return '—';
+  return type === 'timestamp' ? formatDateTime(value, zone, { seconds: true }) : value;
+}
 
 function Fact({ label, children }: { label: string; children: React.ReactNode }) {
   return (
@@ -27,6 +34,7 @@ function Fact({ label, children }: { label: string; children: React.ReactNode })
 }
 
 export function ValidationReport({ report }: { report: Report }) {
+  const zone = useTimeZoneMode();
   const ts = report.timestamp;
   const errors = report.problems.filter((p) => p.severity === 'error').length;
   const warnings = report.problems.length - errors;
@@ -56,7 +64,7 @@ export function ValidationReport({ report }: { report: Report }) {
           )}
         </Fact>
         <Fact label="Time range">
-          {ts.min || ts.max ? `${formatDateTime(ts.min)} – ${formatDateTime(ts.max)}` : '—'}
+          {formatTimeRange(ts.min, ts.max, zone)}
         </Fact>
       </Stack>
 
@@ -78,14 +86,16 @@ export function ValidationReport({ report }: { report: Report }) {
             <TableBody>
               {report.columns.map((c) => (
                 <TableRow key={c.name}>
-                  <TableCell>
+                  <TableCell sx={{ whiteSpace: 'nowrap' }}>
                     <code>{c.name}</code>
                     {ts.column === c.name && <Chip size="small" label="time" color="primary" sx={{ ml: 1 }} />}
                   </TableCell>
                   <TableCell>{c.type}</TableCell>
                   <TableCell align="right">{formatNumber(c.null_count)}</TableCell>
-                  <TableCell sx={{ maxWidth: 200, overflowWrap: 'anywhere' }}>{c.min ?? '—'}</TableCell>
-                  <TableCell sx={{ maxWidth: 200, overflowWrap: 'anywhere' }}>{c.max ?? '—'}</TableCell>
+                  {/* A minimum width keeps values readable on a phone: the table scrolls sideways
+                      rather than wrapping a value one character per line. */}
+                  <TableCell sx={{ minWidth: 120, maxWidth: 220, overflowWrap: 'anywhere' }}>{columnValue(c.type, c.min, zone)}</TableCell>
+                  <TableCell sx={{ minWidth: 120, maxWidth: 220, overflowWrap: 'anywhere' }}>{columnValue(c.type, c.max, zone)}</TableCell>
                 </TableRow>
               ))}
             </TableBody>

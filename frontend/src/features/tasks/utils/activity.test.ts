@@ -51,3 +51,20 @@ describe('stageTimes', () => {
     expect(times.find((t) => t.stage === 'ingestion')!.count).toBe(1);
   });
 });
+
+describe('bucketActivity in local time', () => {
+  it('buckets by the days of the zone shown (the tests run in America/Los_Angeles)', () => {
+    const tasks = ['2024-05-01T06:00:00Z', '2024-05-03T06:00:00Z', '2024-05-04T12:00:00Z'].map((created_at) =>
+      makeTask({ created_at }),
+    );
+    // 06:00 UTC is 23:00 the day before in Los Angeles.
+    const local = bucketActivity(tasks, 'local');
+    expect(local.granularity).toBe('day');
+    // Apr 30, May 1 (none), May 2, May 3 (none), May 4 in Los Angeles.
+    expect(local.buckets.map((b) => b.filesSucceeded)).toEqual([1, 0, 1, 0, 1]);
+    expect(new Date(local.buckets[0]!.start).toISOString()).toBe('2024-04-30T07:00:00.000Z');
+    const utc = bucketActivity(tasks, 'utc');
+    expect(utc.buckets.map((b) => b.filesSucceeded)).toEqual([1, 0, 1, 1]);
+    expect(new Date(utc.buckets[0]!.start).toISOString()).toBe('2024-05-01T00:00:00.000Z');
+  });
+});

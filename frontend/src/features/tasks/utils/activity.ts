@@ -1,10 +1,12 @@
 import type { StageName, Task } from '@/lib/api/types';
+import { addUnits, floorTime } from '@/lib/time-buckets';
+import type { TimeZoneMode } from '@/lib/time-zone';
 import { STAGE_ORDER, stageDurationMs } from './stages';
 
 export type ActivityGranularity = 'hour' | 'day';
 
 export type ActivityBucket = {
-  /** Bucket start, epoch ms (UTC). */
+  /** Bucket start, epoch ms: an hour or a day of the zone the dashboard shows. */
   start: number;
   filesSucceeded: number;
   filesFailed: number;
@@ -16,16 +18,16 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 export const MAX_BUCKETS = 60;
 
-function floorTo(t: number, g: ActivityGranularity) {
-  return g === 'hour' ? Math.floor(t / HOUR) * HOUR : Math.floor(t / DAY) * DAY;
-}
-
 /**
  * Buckets finished tasks by creation time: files and rows, succeeded vs failed.
- * Hourly when the tasks span at most two days, daily otherwise; empty buckets are kept
- * so gaps show, and only the latest MAX_BUCKETS buckets are returned.
+ * Hourly when the tasks span at most two days, daily otherwise, by the hours and days of
+ * `zone`; every bucket in the range is returned, an empty one as 0 (a gap reads as 0, not
+ * as a line drawn across it), and only the latest MAX_BUCKETS buckets.
  */
-export function bucketActivity(tasks: Task[]): { granularity: ActivityGranularity; buckets: ActivityBucket[] } {
+export function bucketActivity(
+  tasks: Task[],
+  zone: TimeZoneMode = 'utc',
+): { granularity: ActivityGranularity; buckets: ActivityBucket[] } {
   const finished = tasks
     .filter((t) => t.status === 'succeeded' || t.status === 'failed')
     .map((t) => ({ t, at: Date.parse(t.created_at) }))
@@ -34,15 +36,14 @@ export function bucketActivity(tasks: Task[]): { granularity: ActivityGranularit
   const min = Math.min(...finished.map((f) => f.at));
   const max = Math.max(...finished.map((f) => f.at));
   const granularity: ActivityGranularity = max - min <= 2 * DAY ? 'hour' : 'day';
-  const step = granularity === 'hour' ? HOUR : DAY;
-  const last = floorTo(max, granularity);
-  const first = Math.max(floorTo(min, granularity), last - (MAX_BUCKETS - 1) * step);
+  const last = floorTime(max, granularity, zone);
+  const first = Math.max(floorTime(min, granularity, zone), addUnits(last, granularity, -(MAX_BUCKETS - 1), zone));
   const buckets = new Map<number, ActivityBucket>();
-  for (let s = first; s <= last; s += step) {
+  for (let s = first; s <= last; s = addUnits(s, granularity, 1, zone)) {
     buckets.set(s, { start: s, filesSucceeded: 0, filesFailed: 0, rowsIngested: 0, rowsRejected: 0 });
   }
   for (const { t, at } of finished) {
-    const b = buckets.get(floorTo(at, granularity));
+    const b = buckets.get(floorTime(at, granularity, zone));
     if (!b) continue;
     if (t.status === 'succeeded') {
       b.filesSucceeded += 1;
@@ -76,11 +77,4 @@ export function stageTimes(tasks: Task[]): StageTime[] {
     const totalMs = list.reduce((a, b) => a + b, 0);
     return { stage, count: list.length, averageMs: totalMs / list.length, maxMs: Math.max(...list), totalMs };
   });
-}
-
-export function formatBucket(start: number, granularity: ActivityGranularity): string {
-  const d = new Date(start);
-  return granularity === 'hour'
-    ? d.toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' })
-    : d.toLocaleDateString(undefined, { month: 'short', day: 'numeric' });
 }
