@@ -19,6 +19,8 @@ pub struct ApiError {
     pub details: Option<Value>,
     /// Logged with the response; never part of it.
     pub cause: Option<String>,
+    /// Sent as `Retry-After` (seconds).
+    pub retry_after: Option<u64>,
 }
 
 /// The error envelope.
@@ -46,6 +48,7 @@ impl ApiError {
             message: message.into(),
             details: None,
             cause: None,
+            retry_after: None,
         }
     }
 
@@ -94,6 +97,29 @@ impl ApiError {
             format!("the file is larger than this server's limit of {limit} bytes"),
         )
         .with_details(json!({ "limit_bytes": limit, "hint": "Split the file, or raise INGEST_MAX_UPLOAD_BYTES on the server." }))
+    }
+
+    /// 408: the client stopped sending its upload; nothing was kept.
+    pub fn upload_idle(after: std::time::Duration) -> Self {
+        let secs = after.as_secs();
+        Self::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "upload_idle_timeout",
+            format!("the upload sent nothing for {secs} seconds and was cut off; nothing was kept"),
+        )
+        .with_details(json!({ "idle_timeout_secs": secs, "hint": "Check the connection and upload again; the server's limit is INGEST_UPLOAD_IDLE_TIMEOUT_SECS." }))
+    }
+
+    /// 429: every upload slot is busy; answered with `Retry-After`.
+    pub fn too_many_uploads(limit: usize, retry_after: u64) -> Self {
+        let mut error = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_uploads",
+            format!("this server already receives {limit} uploads at once; try again shortly"),
+        )
+        .with_details(json!({ "limit": limit, "retry_after_secs": retry_after, "hint": "Wait and retry, or raise INGEST_MAX_CONCURRENT_UPLOADS on the server." }));
+        error.retry_after = Some(retry_after);
+        error
     }
 
     /// 415: not a format we read, or not the format it claims.
@@ -175,6 +201,7 @@ impl IntoResponse for ApiError {
         } else {
             tracing::info!(status = %self.status, code = self.code, message = %self.message, "request rejected");
         }
+        let retry_after = self.retry_after;
         let body = ErrorBody {
             error: ErrorDetail {
                 code: self.code.to_owned(),
@@ -188,6 +215,11 @@ impl IntoResponse for ApiError {
                 axum::http::header::WWW_AUTHENTICATE,
                 axum::http::HeaderValue::from_static("Bearer"),
             );
+        }
+        if let Some(secs) = retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
         }
         response
     }

@@ -50,7 +50,7 @@ pub fn validate(args: ValidateArgs) -> anyhow::Result<ExitCode> {
         &args.file,
         &options,
         args.output.as_deref(),
-        &ingest_validation::Control::default(),
+        &ingest_validation::Control::new((&args.limits).into()),
     )
     .with_context(|| format!("cannot validate {}", args.file.display()))?;
     if args.json {
