@@ -244,6 +244,10 @@ pub struct HttpLimits {
     /// (`too_many_uploads`) and `Retry-After`.
     #[arg(long, env = "INGEST_MAX_CONCURRENT_UPLOADS", default_value_t = 8)]
     pub max_concurrent_uploads: usize,
+    /// Free bytes the data dir must keep, beyond the upload's declared size,
+    /// before a local-store upload is accepted; else `507` (`insufficient_storage`).
+    #[arg(long, env = "INGEST_MIN_FREE_DISK_BYTES", default_value_t = 1024 * MIB)]
+    pub min_free_disk_bytes: u64,
 }
 
 impl Default for HttpLimits {
@@ -251,6 +255,7 @@ impl Default for HttpLimits {
         Self {
             upload_idle_timeout_secs: 30,
             max_concurrent_uploads: 8,
+            min_free_disk_bytes: 1024 * MIB,
         }
     }
 }

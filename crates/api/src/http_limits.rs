@@ -8,7 +8,7 @@ use std::{sync::Arc, time::Duration};
 use axum::{
     body::Body,
     extract::{FromRequestParts, Request, State},
-    http::request::Parts,
+    http::{header, request::Parts},
     middleware::Next,
     response::Response,
     BoxError,
@@ -86,5 +86,44 @@ impl FromRequestParts<AppState> for UploadPermit {
             .try_acquire_owned()
             .map(Self)
             .map_err(|_| ApiError::too_many_uploads(state.max_concurrent_uploads, RETRY_AFTER_SECS))
+    }
+}
+
+/// Where local-store uploads land and how much room they must leave.
+#[derive(Debug, Clone)]
+pub struct DiskGuard {
+    pub path: std::path::PathBuf,
+    pub min_free: u64,
+}
+
+/// Proof that the local disk had room for the upload when it began: the
+/// declared `Content-Length` plus the configured reserve. (Uploads to S3
+/// need no local room and always pass.)
+#[derive(Debug)]
+pub struct DiskRoom;
+
+impl FromRequestParts<AppState> for DiskRoom {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let Some(guard) = &state.disk_guard else {
+            return Ok(Self);
+        };
+        let declared = parts
+            .headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0);
+        let needed = guard.min_free.saturating_add(declared);
+        let path = guard.path.clone();
+        let available = tokio::task::spawn_blocking(move || fs4::available_space(path))
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(|e| ApiError::internal(format!("cannot read the free disk space: {e}")))?;
+        if available < needed {
+            return Err(ApiError::insufficient_storage(available, needed));
+        }
+        Ok(Self)
     }
 }

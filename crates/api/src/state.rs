@@ -4,7 +4,12 @@ use ingest_domain::Faults;
 use ingest_pipeline::{Pipeline, Sink};
 use ingest_storage::{ObjectStore, TaskStore, TokenStore};
 
-use crate::{auth::Auth, backends::Backends, config::Settings, http_limits::UploadSlots};
+use crate::{
+    auth::Auth,
+    backends::Backends,
+    config::Settings,
+    http_limits::{DiskGuard, UploadSlots},
+};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -29,6 +34,8 @@ pub struct AppState {
     pub max_concurrent_uploads: usize,
     /// How long a request body may send nothing (`INGEST_UPLOAD_IDLE_TIMEOUT_SECS`).
     pub upload_idle_timeout: Duration,
+    /// Set when uploads are kept on the local disk.
+    pub disk_guard: Option<DiskGuard>,
 }
 
 impl AppState {
@@ -40,7 +47,12 @@ impl AppState {
     ) -> Self {
         let frontend_dir =
             Some(settings.frontend_dir.clone()).filter(|dir| dir.join("index.html").is_file());
+        let disk_guard = (backends.objects.backend() == "local").then(|| DiskGuard {
+            path: settings.data_dir.clone(),
+            min_free: settings.http.min_free_disk_bytes,
+        });
         Self {
+            disk_guard,
             tasks: backends.tasks,
             objects: backends.objects,
             sink: backends.sink,

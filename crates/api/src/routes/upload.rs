@@ -24,7 +24,7 @@ use utoipa::ToSchema;
 use crate::{
     auth::Caller,
     error::ApiError,
-    http_limits::{BodyIdle, UploadPermit},
+    http_limits::{BodyIdle, DiskRoom, UploadPermit},
     state::AppState,
 };
 
@@ -156,7 +156,8 @@ fn safe_file_name(raw: Option<&str>) -> String {
         (status = 422, description = "Invalid datasource name or field, or an empty file", body = crate::error::ErrorBody),
         (status = 429, description = "INGEST_MAX_CONCURRENT_UPLOADS uploads already in progress; see Retry-After", body = crate::error::ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds to wait before trying again"))),
-        (status = 503, description = "A backend is down; nothing kept", body = crate::error::ErrorBody)
+        (status = 503, description = "A backend is down; nothing kept", body = crate::error::ErrorBody),
+        (status = 507, description = "Local store: less free disk than the upload plus INGEST_MIN_FREE_DISK_BYTES; nothing kept", body = crate::error::ErrorBody)
     )
 )]
 #[instrument(skip_all, fields(task_id = tracing::field::Empty))]
@@ -164,6 +165,7 @@ pub async fn upload(
     State(state): State<AppState>,
     caller: Caller,
     _slot: UploadPermit,
+    _room: DiskRoom,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<(StatusCode, Json<UploadAccepted>), ApiError> {
     let started = Utc::now();

@@ -175,3 +175,45 @@ async fn uploads_beyond_the_concurrency_limit_are_refused_with_retry_after() {
     let third = app.upload_bytes("data.csv", data_csv(), "third").await;
     assert_eq!(third.status().as_u16(), 202, "{:?}", third.text().await);
 }
+
+#[tokio::test]
+async fn a_druid_failure_reaches_clients_without_urls_or_druid_text() {
+    // A loopback port nobody listens on: Druid is unreachable.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let druid = format!("http://127.0.0.1:{port}");
+    let app = TestApp::spawn_with(Backends::Embedded, |s| s.druid_url = Some(druid.clone())).await;
+    for path in ["/api/datasources", "/api/datasources/sales"] {
+        let body = assert_error(app.get(path).await, 503, "sink_unavailable").await;
+        let text = body.to_string();
+        assert_eq!(
+            body["error"]["details"]["code"], "druid_unreachable",
+            "{text}"
+        );
+        assert!(
+            !text.contains(&port.to_string()) && !text.contains("http://"),
+            "no internal URL in {text}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_local_upload_needs_free_disk_space() {
+    let app = TestApp::spawn_with(Backends::Embedded, |s| {
+        s.http.min_free_disk_bytes = u64::MAX / 2;
+    })
+    .await;
+    let body = assert_error(
+        app.upload_bytes("data.csv", data_csv(), "full").await,
+        507,
+        "insufficient_storage",
+    )
+    .await;
+    assert!(
+        body["error"]["details"]["available_bytes"].is_u64(),
+        "{body}"
+    );
+    nothing_kept(&app).await;
+}
