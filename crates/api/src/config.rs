@@ -123,6 +123,10 @@ pub struct Settings {
     pub frontend_dir: PathBuf,
     #[command(flatten)]
     pub auth: AuthSettings,
+    #[command(flatten)]
+    pub validation: ValidationLimits,
+    #[command(flatten)]
+    pub http: HttpLimits,
 }
 
 /// Who may use the API, and from which pages (see README, "Tokens").
@@ -144,6 +148,116 @@ pub struct AuthSettings {
     /// (e.g. behind a proxy): its host is accepted in `Host`, its origin in `Origin`.
     #[arg(long, env = "INGEST_PUBLIC_URL")]
     pub public_url: Option<String>,
+}
+
+/// Bounds on what one file may make validation read or allocate; each
+/// exceeded limit fails the task with its own code (see README, "Limits").
+/// The defaults are `ingest_validation::Limits::default()` (a test checks).
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
+pub struct ValidationLimits {
+    /// Columns in a header (NDJSON: distinct keys); `too_many_columns`.
+    #[arg(long, env = "INGEST_MAX_COLUMNS", default_value_t = 2_048)]
+    pub max_columns: usize,
+    /// Bytes of one CSV record or NDJSON line; `record_too_large`.
+    #[arg(long, env = "INGEST_MAX_RECORD_BYTES", default_value_t = 16 * MIB)]
+    pub max_record_bytes: u64,
+    /// Bytes of one CSV field; `field_too_large`.
+    #[arg(long, env = "INGEST_MAX_FIELD_BYTES", default_value_t = 16 * MIB)]
+    pub max_field_bytes: u64,
+    /// Entries in an XLSX archive; `xlsx_too_many_entries`.
+    #[arg(long, env = "INGEST_XLSX_MAX_ENTRIES", default_value_t = 10_000)]
+    pub xlsx_max_entries: usize,
+    /// Uncompressed bytes of one XLSX entry; `xlsx_entry_too_large`.
+    #[arg(long, env = "INGEST_XLSX_MAX_ENTRY_BYTES", default_value_t = 512 * MIB)]
+    pub xlsx_max_entry_bytes: u64,
+    /// Uncompressed bytes of all XLSX entries; `xlsx_too_large`.
+    #[arg(long, env = "INGEST_XLSX_MAX_TOTAL_BYTES", default_value_t = 1024 * MIB)]
+    pub xlsx_max_total_bytes: u64,
+    /// Uncompressed/compressed ratio of an XLSX entry over 1 MiB; `xlsx_compression_ratio`.
+    #[arg(long, env = "INGEST_XLSX_MAX_COMPRESSION_RATIO", default_value_t = 200)]
+    pub xlsx_max_compression_ratio: u64,
+    /// Shared strings an XLSX may declare or hold; `xlsx_too_many_shared_strings`.
+    #[arg(
+        long,
+        env = "INGEST_XLSX_MAX_SHARED_STRINGS",
+        default_value_t = 4_000_000
+    )]
+    pub xlsx_max_shared_strings: u64,
+    /// Bytes of a Parquet footer; `parquet_footer_too_large`.
+    #[arg(long, env = "INGEST_PARQUET_MAX_FOOTER_BYTES", default_value_t = 16 * MIB)]
+    pub parquet_max_footer_bytes: u64,
+    /// Row groups in a Parquet file; `parquet_too_many_row_groups`.
+    #[arg(long, env = "INGEST_PARQUET_MAX_ROW_GROUPS", default_value_t = 100_000)]
+    pub parquet_max_row_groups: usize,
+}
+
+const MIB: u64 = 1024 * 1024;
+
+impl Default for ValidationLimits {
+    fn default() -> Self {
+        ingest_validation::Limits::default().into()
+    }
+}
+
+impl From<ingest_validation::Limits> for ValidationLimits {
+    fn from(l: ingest_validation::Limits) -> Self {
+        Self {
+            max_columns: l.max_columns,
+            max_record_bytes: l.max_record_bytes,
+            max_field_bytes: l.max_field_bytes,
+            xlsx_max_entries: l.xlsx_max_entries,
+            xlsx_max_entry_bytes: l.xlsx_max_entry_bytes,
+            xlsx_max_total_bytes: l.xlsx_max_total_bytes,
+            xlsx_max_compression_ratio: l.xlsx_max_compression_ratio,
+            xlsx_max_shared_strings: l.xlsx_max_shared_strings,
+            parquet_max_footer_bytes: l.parquet_max_footer_bytes,
+            parquet_max_row_groups: l.parquet_max_row_groups,
+        }
+    }
+}
+
+impl From<&ValidationLimits> for ingest_validation::Limits {
+    fn from(l: &ValidationLimits) -> Self {
+        Self {
+            max_columns: l.max_columns,
+            max_record_bytes: l.max_record_bytes,
+            max_field_bytes: l.max_field_bytes,
+            xlsx_max_entries: l.xlsx_max_entries,
+            xlsx_max_entry_bytes: l.xlsx_max_entry_bytes,
+            xlsx_max_total_bytes: l.xlsx_max_total_bytes,
+            xlsx_max_compression_ratio: l.xlsx_max_compression_ratio,
+            xlsx_max_shared_strings: l.xlsx_max_shared_strings,
+            parquet_max_footer_bytes: l.parquet_max_footer_bytes,
+            parquet_max_row_groups: l.parquet_max_row_groups,
+        }
+    }
+}
+
+/// Bounds on HTTP requests: slow or many uploads cannot hold the server.
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
+pub struct HttpLimits {
+    /// Seconds an upload may send nothing before it is cut off (`408`,
+    /// `upload_idle_timeout`) and its partial file discarded.
+    #[arg(long, env = "INGEST_UPLOAD_IDLE_TIMEOUT_SECS", default_value_t = 30)]
+    pub upload_idle_timeout_secs: u64,
+    /// Uploads received at once; more are refused with `429`
+    /// (`too_many_uploads`) and `Retry-After`.
+    #[arg(long, env = "INGEST_MAX_CONCURRENT_UPLOADS", default_value_t = 8)]
+    pub max_concurrent_uploads: usize,
+    /// Free bytes the data dir must keep, beyond the upload's declared size,
+    /// before a local-store upload is accepted; else `507` (`insufficient_storage`).
+    #[arg(long, env = "INGEST_MIN_FREE_DISK_BYTES", default_value_t = 1024 * MIB)]
+    pub min_free_disk_bytes: u64,
+}
+
+impl Default for HttpLimits {
+    fn default() -> Self {
+        Self {
+            upload_idle_timeout_secs: 30,
+            max_concurrent_uploads: 8,
+            min_free_disk_bytes: 1024 * MIB,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -187,6 +301,8 @@ pub struct ValidateArgs {
     /// Also write the accepted rows here as normalized Parquet.
     #[arg(long)]
     pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub limits: ValidationLimits,
 }
 
 #[derive(Debug, Args)]
@@ -248,4 +364,34 @@ pub enum TokenAction {
     List,
     /// Revoke a token by name; it stops working at once.
     Revoke { name: String },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limit_defaults_match_the_library_and_the_environment_overrides_them() {
+        let settings = Settings::from_env();
+        assert_eq!(settings.validation, ValidationLimits::default());
+        assert_eq!(settings.http, HttpLimits::default());
+        let limits: ingest_validation::Limits = (&settings.validation).into();
+        assert_eq!(limits, ingest_validation::Limits::default());
+
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            settings: Settings,
+        }
+        let parsed = Only::parse_from([
+            "ingest",
+            "--max-columns",
+            "3",
+            "--upload-idle-timeout-secs",
+            "2",
+        ])
+        .settings;
+        assert_eq!(parsed.validation.max_columns, 3);
+        assert_eq!(parsed.http.upload_idle_timeout_secs, 2);
+    }
 }

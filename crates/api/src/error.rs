@@ -19,6 +19,8 @@ pub struct ApiError {
     pub details: Option<Value>,
     /// Logged with the response; never part of it.
     pub cause: Option<String>,
+    /// Sent as `Retry-After` (seconds).
+    pub retry_after: Option<u64>,
 }
 
 /// The error envelope.
@@ -46,6 +48,7 @@ impl ApiError {
             message: message.into(),
             details: None,
             cause: None,
+            retry_after: None,
         }
     }
 
@@ -96,6 +99,39 @@ impl ApiError {
         .with_details(json!({ "limit_bytes": limit, "hint": "Split the file, or raise INGEST_MAX_UPLOAD_BYTES on the server." }))
     }
 
+    /// 408: the client stopped sending its upload; nothing was kept.
+    pub fn upload_idle(after: std::time::Duration) -> Self {
+        let secs = after.as_secs();
+        Self::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "upload_idle_timeout",
+            format!("the upload sent nothing for {secs} seconds and was cut off; nothing was kept"),
+        )
+        .with_details(json!({ "idle_timeout_secs": secs, "hint": "Check the connection and upload again; the server's limit is INGEST_UPLOAD_IDLE_TIMEOUT_SECS." }))
+    }
+
+    /// 429: every upload slot is busy; answered with `Retry-After`.
+    pub fn too_many_uploads(limit: usize, retry_after: u64) -> Self {
+        let mut error = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_uploads",
+            format!("this server already receives {limit} uploads at once; try again shortly"),
+        )
+        .with_details(json!({ "limit": limit, "retry_after_secs": retry_after, "hint": "Wait and retry, or raise INGEST_MAX_CONCURRENT_UPLOADS on the server." }));
+        error.retry_after = Some(retry_after);
+        error
+    }
+
+    /// 507: the server's disk is too full to keep the upload; nothing kept.
+    pub fn insufficient_storage(available: u64, needed: u64) -> Self {
+        Self::new(
+            StatusCode::INSUFFICIENT_STORAGE,
+            "insufficient_storage",
+            "the server's disk is too full to keep this upload; nothing was kept",
+        )
+        .with_details(json!({ "available_bytes": available, "needed_bytes": needed, "hint": "Free space in INGEST_DATA_DIR (or lower INGEST_MIN_FREE_DISK_BYTES) and upload again." }))
+    }
+
     /// 415: not a format we read, or not the format it claims.
     pub fn unsupported(message: impl Into<String>) -> Self {
         Self::new(
@@ -133,26 +169,37 @@ impl ApiError {
 
 impl From<ingest_storage::StorageError> for ApiError {
     fn from(error: ingest_storage::StorageError) -> Self {
-        use ingest_storage::StorageError as E;
+        use ingest_storage::{StorageError as E, StorageErrorKind as K};
         let chain = error_chain(&error);
-        match error {
-            E::Database { .. } | E::Migration(_) => Self::unavailable("database", chain),
-            E::Object { .. } | E::ObjectNotFound { .. } => Self::unavailable("object store", chain),
-            E::Io { .. } | E::CorruptTask { .. } | E::Config(_) => Self::internal(chain),
+        let what = match error {
+            E::Database { .. } | E::Migration(_) | E::CorruptTask { .. } => "database",
+            _ => "object store",
+        };
+        match error.kind() {
+            K::NotFound => Self::not_found("not_found", format!("the {what} has no such item"))
+                .caused_by(chain),
+            K::Rejected => Self::conflict(
+                "conflict",
+                format!("the {what} refused the change; it conflicts with what is stored"),
+            )
+            .caused_by(chain),
+            K::Unavailable => Self::unavailable(what, chain),
+            K::Internal => Self::internal(chain),
         }
     }
 }
 
 impl From<ingest_pipeline::SinkError> for ApiError {
     fn from(error: ingest_pipeline::SinkError) -> Self {
-        let hint = error.hint.clone();
+        // The sink's message may quote Druid's answer and internal URLs:
+        // it goes to the log; the client gets the code and a fixed sentence.
         Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "sink_unavailable",
-            error.message.clone(),
+            "the ingestion target could not answer right now; please try again (details are in the server log)",
         )
-        .with_details(json!({ "hint": hint, "code": error.code }))
-        .caused_by(&error)
+        .with_details(json!({ "code": error.code, "hint": "`ingest doctor` and /api/health say what is wrong." }))
+        .caused_by(format!("{}: {}", error.message, error.hint.as_deref().unwrap_or("")))
     }
 }
 
@@ -173,8 +220,9 @@ impl IntoResponse for ApiError {
         if self.status.is_server_error() {
             tracing::error!(status = %self.status, code = self.code, cause = self.cause.as_deref().unwrap_or(""), "request failed");
         } else {
-            tracing::info!(status = %self.status, code = self.code, message = %self.message, "request rejected");
+            tracing::info!(status = %self.status, code = self.code, message = %self.message, cause = self.cause.as_deref().unwrap_or(""), "request rejected");
         }
+        let retry_after = self.retry_after;
         let body = ErrorBody {
             error: ErrorDetail {
                 code: self.code.to_owned(),
@@ -188,6 +236,11 @@ impl IntoResponse for ApiError {
                 axum::http::header::WWW_AUTHENTICATE,
                 axum::http::HeaderValue::from_static("Bearer"),
             );
+        }
+        if let Some(secs) = retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
         }
         response
     }

@@ -6,6 +6,8 @@ pub mod backends;
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod extract;
+pub mod http_limits;
 pub mod routes;
 pub mod startup;
 pub mod state;

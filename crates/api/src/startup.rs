@@ -48,6 +48,7 @@ impl Application {
         config.max_attempts = settings.task_max_attempts.max(1);
         config.retry_base = Duration::from_millis(settings.task_retry_base_ms);
         config.faults = settings.fault.clone().unwrap_or_default();
+        config.limits = (&settings.validation).into();
         if !config.faults.to_string().is_empty() {
             tracing::warn!(faults = %config.faults, "INGEST_FAULT is set: this process will panic or abort on purpose (a test aid)");
         }

@@ -1,10 +1,15 @@
-use std::{path::PathBuf, sync::Arc};
+use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use ingest_domain::Faults;
 use ingest_pipeline::{Pipeline, Sink};
 use ingest_storage::{ObjectStore, TaskStore, TokenStore};
 
-use crate::{auth::Auth, backends::Backends, config::Settings};
+use crate::{
+    auth::Auth,
+    backends::Backends,
+    config::Settings,
+    http_limits::{DiskGuard, UploadSlots},
+};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -24,6 +29,13 @@ pub struct AppState {
     pub workers: usize,
     /// Test aid: `INGEST_FAULT`.
     pub faults: Faults,
+    /// Uploads received at once (`INGEST_MAX_CONCURRENT_UPLOADS`).
+    pub upload_slots: UploadSlots,
+    pub max_concurrent_uploads: usize,
+    /// How long a request body may send nothing (`INGEST_UPLOAD_IDLE_TIMEOUT_SECS`).
+    pub upload_idle_timeout: Duration,
+    /// Set when uploads are kept on the local disk.
+    pub disk_guard: Option<DiskGuard>,
 }
 
 impl AppState {
@@ -35,7 +47,12 @@ impl AppState {
     ) -> Self {
         let frontend_dir =
             Some(settings.frontend_dir.clone()).filter(|dir| dir.join("index.html").is_file());
+        let disk_guard = (backends.objects.backend() == "local").then(|| DiskGuard {
+            path: settings.data_dir.clone(),
+            min_free: settings.http.min_free_disk_bytes,
+        });
         Self {
+            disk_guard,
             tasks: backends.tasks,
             objects: backends.objects,
             sink: backends.sink,
@@ -46,6 +63,9 @@ impl AppState {
             auth,
             workers: settings.workers,
             faults: settings.fault.clone().unwrap_or_default(),
+            upload_slots: UploadSlots::new(settings.http.max_concurrent_uploads),
+            max_concurrent_uploads: settings.http.max_concurrent_uploads.max(1),
+            upload_idle_timeout: Duration::from_secs(settings.http.upload_idle_timeout_secs.max(1)),
         }
     }
 }

@@ -52,6 +52,8 @@ pub struct PipelineConfig {
     pub retry_max: Duration,
     /// Test aid: points where the work may be made to panic or abort.
     pub faults: Faults,
+    /// What one file may make validation read or allocate.
+    pub limits: ingest_validation::Limits,
 }
 
 impl PipelineConfig {
@@ -65,6 +67,7 @@ impl PipelineConfig {
             retry_base: Duration::from_secs(1),
             retry_max: Duration::from_secs(60),
             faults: Faults::none(),
+            limits: ingest_validation::Limits::default(),
         }
     }
 
@@ -416,6 +419,7 @@ impl Attempt<'_> {
             input.clone(),
             options,
             normalized.clone(),
+            p.config.limits.clone(),
             p.config.faults.clone(),
             self.stop.clone(),
         )
@@ -481,10 +485,11 @@ async fn validate_off_runtime(
     input: PathBuf,
     options: ingest_validation::Options,
     output: PathBuf,
+    limits: ingest_validation::Limits,
     faults: Faults,
     stop: CancellationToken,
 ) -> Result<ingest_domain::ValidationReport, PipelineError> {
-    let control = ingest_validation::Control::default();
+    let control = ingest_validation::Control::new(limits);
     let on_stop = control.clone();
     let watcher = tokio::spawn(async move {
         stop.cancelled().await;

@@ -31,7 +31,39 @@ pub enum StorageError {
     Config(String),
 }
 
+/// What a storage failure means to a caller, whatever the backend: the
+/// HTTP layer maps each kind to one status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StorageErrorKind {
+    /// The object or row asked for does not exist.
+    NotFound,
+    /// The backend refused the write as it stands (a constraint).
+    Rejected,
+    /// The backend is down or timing out; trying again may work.
+    Unavailable,
+    /// Our bug, or data we wrote that we cannot read back.
+    Internal,
+}
+
 impl StorageError {
+    pub fn kind(&self) -> StorageErrorKind {
+        use StorageErrorKind as K;
+        match self {
+            Self::ObjectNotFound { .. } => K::NotFound,
+            Self::Database { source, .. } => match source {
+                sqlx::Error::RowNotFound => K::NotFound,
+                sqlx::Error::Database(db) if db.constraint().is_some() => K::Rejected,
+                sqlx::Error::ColumnDecode { .. }
+                | sqlx::Error::Decode(_)
+                | sqlx::Error::ColumnNotFound(_)
+                | sqlx::Error::TypeNotFound { .. } => K::Internal,
+                _ => K::Unavailable,
+            },
+            Self::Object { .. } | Self::Migration(_) => K::Unavailable,
+            Self::Io { .. } | Self::CorruptTask { .. } | Self::Config(_) => K::Internal,
+        }
+    }
+
     pub(crate) fn db(operation: &'static str) -> impl FnOnce(sqlx::Error) -> Self {
         move |source| Self::Database { operation, source }
     }
@@ -51,5 +83,23 @@ impl StorageError {
             key,
             source: Box::new(source),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_separate_missing_from_down() {
+        let missing = StorageError::ObjectNotFound { key: "k".into() };
+        assert_eq!(missing.kind(), StorageErrorKind::NotFound);
+        let down = StorageError::db("select")(sqlx::Error::PoolTimedOut);
+        assert_eq!(down.kind(), StorageErrorKind::Unavailable);
+        let corrupt = StorageError::CorruptTask {
+            id: "t".into(),
+            reason: "bad".into(),
+        };
+        assert_eq!(corrupt.kind(), StorageErrorKind::Internal);
     }
 }

@@ -9,7 +9,7 @@ pub mod tokens;
 mod db;
 mod error;
 
-pub use error::StorageError;
+pub use error::{StorageError, StorageErrorKind};
 pub use object::{ObjectStore, S3Location, UploadSink};
 pub use tasks::{
     Claim, LeaseToken, PostgresTaskStore, SqliteTaskStore, TaskFilter, TaskPage, TaskStore,

@@ -50,7 +50,7 @@ pub fn validate(args: ValidateArgs) -> anyhow::Result<ExitCode> {
         &args.file,
         &options,
         args.output.as_deref(),
-        &ingest_validation::Control::default(),
+        &ingest_validation::Control::new((&args.limits).into()),
     )
     .with_context(|| format!("cannot validate {}", args.file.display()))?;
     if args.json {
@@ -148,5 +148,32 @@ fn print_report(file: &str, report: &ValidationReport) {
             }
         }
         None => println!("\n✓ would be accepted"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use crate::{Cli, Command};
+
+    fn validate_wide_file(extra: &[&str]) -> String {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("wide.csv");
+        std::fs::write(&file, "time,a,b,c\n2024-01-01T00:00:00Z,1,2,3\n").expect("write");
+        let path = file.to_string_lossy().into_owned();
+        let mut argv = vec!["ingest", "validate", path.as_str(), "--json"];
+        argv.extend_from_slice(extra);
+        let Some(Command::Validate(args)) = Cli::parse_from(argv).command else {
+            panic!("parsed as validate");
+        };
+        format!("{:?}", super::validate(args).expect("validates"))
+    }
+
+    #[test]
+    fn the_cli_enforces_a_lowered_column_limit() {
+        let success = format!("{:?}", std::process::ExitCode::SUCCESS);
+        assert_eq!(validate_wide_file(&[]), success);
+        assert_ne!(validate_wide_file(&["--max-columns", "3"]), success);
     }
 }

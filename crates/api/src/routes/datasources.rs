@@ -1,5 +1,5 @@
 use axum::{
-    extract::{Path, Query, State},
+    extract::{Path, State},
     Json,
 };
 use ingest_domain::{DatasourceName, DatasourceSummary, Granularity, TimePoint};
@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::{error::ApiError, state::AppState};
+use crate::{error::ApiError, extract::Query, state::AppState};
 
 fn parse_name(raw: &str) -> Result<DatasourceName, ApiError> {
     DatasourceName::parse(raw).map_err(|e| {

@@ -148,6 +148,10 @@ pub fn router(state: AppState) -> Router {
         .fallback_service(frontend::service(state.frontend_dir.clone()))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn_with_state(
+            state.upload_idle_timeout,
+            crate::http_limits::idle_body_timeout,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
             std::sync::Arc::clone(&state.auth),
             crate::auth::guard,
         ));

@@ -1,5 +1,5 @@
 use axum::{
-    extract::{Path, Query, State},
+    extract::{Path, State},
     http::StatusCode,
     Json,
 };
@@ -10,7 +10,7 @@ use serde_json::json;
 use tracing::info;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::{auth::Caller, error::ApiError, state::AppState};
+use crate::{auth::Caller, error::ApiError, extract::Query, state::AppState};
 
 fn parse_task_id(raw: &str) -> Result<TaskId, ApiError> {
     raw.parse().map_err(|_| {

@@ -21,7 +21,12 @@ use sha2::{Digest, Sha256};
 use tracing::{info, instrument, warn};
 use utoipa::ToSchema;
 
-use crate::{auth::Caller, error::ApiError, state::AppState};
+use crate::{
+    auth::Caller,
+    error::ApiError,
+    http_limits::{BodyIdle, DiskRoom, UploadPermit},
+    state::AppState,
+};
 
 /// Longest accepted text part (datasource name, mode, …).
 const MAX_TEXT_PART: usize = 4096;
@@ -71,7 +76,9 @@ struct FormFields {
 }
 
 fn multipart_error(error: MultipartError, limit: u64) -> ApiError {
-    if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
+    if let Some(idle) = BodyIdle::find(&error) {
+        ApiError::upload_idle(idle.0)
+    } else if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
         ApiError::too_large(limit)
     } else {
         ApiError::bad_request(
@@ -145,14 +152,20 @@ fn safe_file_name(raw: Option<&str>) -> String {
         (status = 400, description = "Malformed request or missing part", body = crate::error::ErrorBody),
         (status = 413, description = "File larger than INGEST_MAX_UPLOAD_BYTES; nothing kept", body = crate::error::ErrorBody),
         (status = 415, description = "Unsupported file type, or content that does not match its name", body = crate::error::ErrorBody),
+        (status = 408, description = "The client sent nothing for INGEST_UPLOAD_IDLE_TIMEOUT_SECS; nothing kept", body = crate::error::ErrorBody),
         (status = 422, description = "Invalid datasource name or field, or an empty file", body = crate::error::ErrorBody),
-        (status = 503, description = "A backend is down; nothing kept", body = crate::error::ErrorBody)
+        (status = 429, description = "INGEST_MAX_CONCURRENT_UPLOADS uploads already in progress; see Retry-After", body = crate::error::ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait before trying again"))),
+        (status = 503, description = "A backend is down; nothing kept", body = crate::error::ErrorBody),
+        (status = 507, description = "Local store: less free disk than the upload plus INGEST_MIN_FREE_DISK_BYTES; nothing kept", body = crate::error::ErrorBody)
     )
 )]
 #[instrument(skip_all, fields(task_id = tracing::field::Empty))]
 pub async fn upload(
     State(state): State<AppState>,
     caller: Caller,
+    _slot: UploadPermit,
+    _room: DiskRoom,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<(StatusCode, Json<UploadAccepted>), ApiError> {
     let started = Utc::now();

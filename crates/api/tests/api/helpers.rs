@@ -88,6 +88,8 @@ pub fn settings(backends: Backends, data_dir: &std::path::Path) -> Settings {
         fault: None,
         frontend_dir: data_dir.join("no-frontend"),
         auth: Default::default(),
+        validation: Default::default(),
+        http: Default::default(),
     };
     if backends != Backends::Embedded {
         settings.s3_bucket = Some(required_env("S3_BUCKET"));

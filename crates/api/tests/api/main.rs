@@ -8,6 +8,7 @@ mod druid;
 mod faults;
 mod helpers;
 mod hostile;
+mod limits;
 mod openapi;
 mod pipeline;
 mod real_backends;

@@ -919,6 +919,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The client sent nothing for INGEST_UPLOAD_IDLE_TIMEOUT_SECS; nothing kept */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description File larger than INGEST_MAX_UPLOAD_BYTES; nothing kept */
             413: {
                 headers: {
@@ -946,8 +955,28 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description INGEST_MAX_CONCURRENT_UPLOADS uploads already in progress; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description A backend is down; nothing kept */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Local store: less free disk than the upload plus INGEST_MIN_FREE_DISK_BYTES; nothing kept */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
