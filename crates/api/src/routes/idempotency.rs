@@ -25,7 +25,7 @@ pub enum Reservation {
     /// This upload now holds the key.
     Held(String),
     /// The key already stands for a task: the upload is a retry.
-    Taken(String, KeyRecord),
+    Taken(KeyRecord),
 }
 
 /// Parses the header and reserves the key.
@@ -51,7 +51,7 @@ pub async fn reserve(state: &AppState, headers: &HeaderMap) -> Result<Reservatio
             "idempotency_key_in_use",
             "an upload with this Idempotency-Key is still arriving; retry once it has been answered",
         )),
-        Some(record) => Ok(Reservation::Taken(key, record)),
+        Some(record) => Ok(Reservation::Taken(record)),
     }
 }
 
@@ -71,7 +71,7 @@ pub async fn record(
             state.tasks.insert_keyed(task, key).await?;
             return Ok(None);
         }
-        Reservation::Taken(_, record) => record,
+        Reservation::Taken(record) => record,
     };
     let same = record.sha256.as_deref() == Some(task.sha256.as_str())
         && record.datasource.as_deref() == Some(task.datasource.as_str())
