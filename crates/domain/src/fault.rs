@@ -5,6 +5,10 @@
 //! `cfg(test)`: the tests start the release binary itself. A third part
 //! `:once` fires the fault at the first hit only (e.g.
 //! `validation:panic:once`: the next task of the same server runs normally).
+//! The action `sleep=MS` holds the work at the point for MS milliseconds,
+//! so a test can act inside a window (e.g. cancel right after the commit
+//! point); it blocks its thread, and the points it is meant for run on
+//! blocking threads (`validation`, `before_publish`, `after_publish`).
 
 use std::{
     fmt,
@@ -35,6 +39,8 @@ pub enum FaultAction {
     Panic,
     /// `std::process::abort()` (like `kill -9`: nothing runs after it).
     Abort,
+    /// Holds the calling thread this many milliseconds, then goes on.
+    Sleep(u64),
 }
 
 #[derive(Debug)]
@@ -54,7 +60,8 @@ impl Faults {
         Self::default()
     }
 
-    /// Panics or aborts when `point` was named at start; does nothing otherwise.
+    /// Panics, aborts or sleeps when `point` was named at start; does
+    /// nothing otherwise.
     pub fn hit(&self, point: &str) {
         debug_assert!(POINTS.contains(&point), "unknown fault point {point}");
         let Some(fault) = self.0.iter().find(|f| f.point == point) else {
@@ -71,13 +78,17 @@ impl Faults {
                 eprintln!("injected fault at {point}: aborting (INGEST_FAULT)");
                 std::process::abort()
             }
+            FaultAction::Sleep(ms) => {
+                eprintln!("injected fault at {point}: pausing {ms} ms (INGEST_FAULT)");
+                std::thread::sleep(std::time::Duration::from_millis(ms));
+            }
         }
     }
 }
 
 /// `INGEST_FAULT` is malformed: a typo must not silently disable a test.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("INGEST_FAULT: {0:?} is not point:action[:once] with point one of {POINTS:?} and action panic or abort")]
+#[error("INGEST_FAULT: {0:?} is not point:action[:once] with point one of {POINTS:?} and action panic, abort or sleep=MS")]
 pub struct BadFault(String);
 
 impl FromStr for Faults {
@@ -89,7 +100,7 @@ impl FromStr for Faults {
             let action = match action {
                 "panic" => FaultAction::Panic,
                 "abort" => FaultAction::Abort,
-                _ => return None,
+                other => FaultAction::Sleep(other.strip_prefix("sleep=")?.parse().ok()?),
             };
             let fired = match once {
                 None => None,
@@ -117,7 +128,11 @@ impl fmt::Display for Faults {
             .iter()
             .map(|f| {
                 let once = if f.fired.is_some() { ":once" } else { "" };
-                format!("{}:{:?}{once}", f.point, f.action).to_lowercase()
+                let action = match f.action {
+                    FaultAction::Sleep(ms) => format!("sleep={ms}"),
+                    other => format!("{other:?}").to_lowercase(),
+                };
+                format!("{}:{action}{once}", f.point)
             })
             .collect();
         f.write_str(&items.join(","))
@@ -139,6 +154,10 @@ mod tests {
         assert!("validation:explode".parse::<Faults>().is_err());
         faults.hit("after_publish"); // not named: nothing happens
         assert!("validation:panic:twice".parse::<Faults>().is_err());
+        let sleep: Faults = "after_publish:sleep=5".parse().expect("sleep");
+        assert_eq!(sleep.to_string(), "after_publish:sleep=5");
+        sleep.hit("after_publish"); // returns after the pause
+        assert!("after_publish:sleep=soon".parse::<Faults>().is_err());
     }
 
     #[test]

@@ -203,6 +203,13 @@ pub struct Task {
     /// The token that last ran it again, if any.
     #[serde(default)]
     pub retried_by: Option<String>,
+    /// When this run reached the sink's commit point (local sink: recorded
+    /// under the datasource lock right before the manifest switch; Druid:
+    /// when Druid reported `SUCCESS`). From then on the task stays
+    /// `ingesting` until it is `succeeded`, and cannot be cancelled: its
+    /// rows are (or are about to be) visible.
+    #[serde(default)]
+    pub committed_at: Option<DateTime<Utc>>,
 }
 
 /// What is known of an upload once its bytes are stored: the file, not yet
@@ -265,6 +272,7 @@ impl Task {
             created_by: None,
             cancelled_by: None,
             retried_by: None,
+            committed_at: None,
         };
         task.enter_stage(Some(StageName::Queued), now);
         task
@@ -348,9 +356,31 @@ impl Task {
         Ok(())
     }
 
-    /// A person stops an unfinished task.
+    /// A person stops an unfinished task that has not reached its sink's
+    /// commit point (after it, its rows are visible: cancel has nothing left
+    /// to stop, and refusing keeps "cancelled" meaning "nothing visible").
     pub fn cancel(&mut self, now: DateTime<Utc>) -> Result<(), IllegalTransition> {
+        if self.committed_at.is_some() {
+            return Err(IllegalTransition {
+                from: self.status,
+                to: TaskStatus::Cancelled,
+            });
+        }
         self.move_to(&TaskStatus::UNFINISHED, TaskStatus::Cancelled, None, now)
+    }
+
+    /// The run reaches its sink's commit point: legal only while ingesting;
+    /// recording it again keeps the first time. The status stays `ingesting`.
+    pub fn commit(&mut self, now: DateTime<Utc>) -> Result<(), IllegalTransition> {
+        self.check(&[TaskStatus::Ingesting], TaskStatus::Succeeded)?;
+        self.committed_at.get_or_insert(now);
+        self.updated_at = now;
+        Ok(())
+    }
+
+    /// Whether the run has passed its sink's commit point.
+    pub fn is_committed(&self) -> bool {
+        self.committed_at.is_some()
     }
 
     /// Queues a failed or cancelled task again: what the last run found is
@@ -368,6 +398,7 @@ impl Task {
         self.validation = None;
         self.druid = None;
         self.error = None;
+        self.committed_at = None;
         self.attempts = 0;
         self.retries += 1;
         Ok(())
@@ -520,6 +551,40 @@ mod tests {
         assert_eq!((task.attempts, task.retries), (0, 1));
         assert!(task.error.is_none() && task.row_count.is_none());
         assert!(!task.can_retry());
+    }
+
+    #[test]
+    fn a_committed_task_refuses_cancel_and_still_succeeds() {
+        for from in TaskStatus::ALL {
+            let outcome = task_in(from).commit(Utc::now());
+            assert_eq!(outcome.is_ok(), from == Ingesting, "commit from {from}");
+        }
+        let mut task = task_in(Ingesting);
+        task.commit(Utc::now()).expect("commit");
+        let first = task.committed_at;
+        task.commit(Utc::now()).expect("commit again");
+        assert_eq!(task.committed_at, first, "the first commit time stays");
+        let before = task.clone();
+        assert_eq!(
+            task.cancel(Utc::now()),
+            Err(IllegalTransition {
+                from: Ingesting,
+                to: Cancelled
+            })
+        );
+        assert_eq!(task, before, "a refused cancel changes nothing");
+        task.succeed(3, Utc::now()).expect("succeed");
+        assert_eq!(task.status(), Succeeded);
+    }
+
+    #[test]
+    fn requeue_forgets_the_last_runs_commit() {
+        let mut task = task_in(Ingesting);
+        task.commit(Utc::now()).expect("commit");
+        task.fail(TaskError::new("boom", "it broke", None), Utc::now())
+            .expect("fail");
+        task.requeue(Utc::now()).expect("requeue");
+        assert!(!task.is_committed());
     }
 
     #[test]

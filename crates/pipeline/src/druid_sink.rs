@@ -17,7 +17,7 @@ use ingest_druid::{
 use ingest_storage::{object::upload_file, ObjectStore};
 use ingest_validation::{OutputFormat, TIME_COLUMN};
 use serde_json::Value;
-use tracing::info;
+use tracing::{info, warn};
 
 use crate::sink::{DruidProgress, Sink, SinkJob, SinkOutcome};
 use crate::SinkError;
@@ -405,7 +405,14 @@ impl DruidSink {
                 }
             }
             match status.code {
-                TaskStatusCode::Success => return Ok(()),
+                TaskStatusCode::Success => {
+                    // Druid's commit point: the rows are published. Record it
+                    // so a cancel from now on is refused (409).
+                    if !progress.commit().await {
+                        warn!(druid_task_id = %plan.druid_task_id, "Druid published the rows but the commit could not be recorded on the task");
+                    }
+                    return Ok(());
+                }
                 TaskStatusCode::Failed => {
                     let error = self
                         .failure_details(&plan.druid_task_id, status.error)

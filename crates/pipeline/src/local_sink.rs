@@ -375,9 +375,11 @@ impl Sink for LocalParquetSink {
             let dir = dir.clone();
             Self::blocking("lock the datasource", move || lock(&dir)).await?
         };
-        // Under the lock, right before the commit point: a cancelled or
-        // superseded attempt must not publish.
-        if !progress.still_leased().await {
+        // Under the lock, right before the commit point (the manifest
+        // switch), a fenced save marks the task committed: a cancelled or
+        // superseded attempt must not publish, and once marked, a cancel is
+        // refused (409) — no window where both could happen.
+        if !progress.commit().await {
             std::fs::remove_file(&staged).ok();
             return Err(SinkError::new(
                 "lease_unconfirmed",

@@ -35,10 +35,12 @@ pub struct SinkOutcome {
 #[async_trait]
 pub trait DruidProgress: Send {
     async fn update(&mut self, state: DruidState) -> bool;
-    /// Whether this attempt still holds the task (a fenced lease renewal):
-    /// asked right before a sink's commit point, so a cancelled or superseded
-    /// attempt does not publish.
-    async fn still_leased(&mut self) -> bool {
+    /// Records on the task that this attempt reaches the sink's commit
+    /// point (a fenced save of `Task::commit`): from then on the task cannot
+    /// be cancelled. `false` means the attempt no longer holds the task (or
+    /// the store did not answer): a sink asking *before* its commit point
+    /// must then not publish.
+    async fn commit(&mut self) -> bool {
         true
     }
 }

@@ -533,19 +533,23 @@ impl DruidProgress for TaskProgress<'_> {
         }
     }
 
-    async fn still_leased(&mut self) -> bool {
-        let (attempt, id) = (self.attempt, self.task.task_id);
-        let p = attempt.pipeline;
-        match p.tasks.renew(id, attempt.lease, p.config.lease).await {
-            Ok(true) => true,
-            Ok(false) => {
-                attempt.stop.cancel();
+    async fn commit(&mut self) -> bool {
+        let mut task = self.task.clone();
+        if task.commit(Utc::now()).is_err() {
+            return false;
+        }
+        match self.attempt.save(task).await {
+            Ok(task) => {
+                self.task = task;
+                true
+            }
+            Err(Stopped::Lost) => {
                 self.lost = true;
                 false
             }
             // Unknown: do not publish now; the attempt is retried.
-            Err(error) => {
-                warn!(%error, "could not confirm the lease before publishing");
+            Err(Stopped::Failed(error)) => {
+                warn!(%error, "could not record the commit point");
                 false
             }
         }

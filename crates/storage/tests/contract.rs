@@ -11,7 +11,8 @@ use ingest_domain::{
 };
 use ingest_storage::{
     object::{LocalObjectStore, S3Config, S3ObjectStore},
-    Claim, ObjectStore, PostgresTaskStore, SqliteTaskStore, StorageError, TaskFilter, TaskStore,
+    Claim, KeyRecord, ObjectStore, PostgresTaskStore, SqliteTaskStore, StorageError, TaskFilter,
+    TaskStore,
 };
 
 fn env(name: &str) -> String {
@@ -535,6 +536,71 @@ async fn lists_newest_first_with_filters_and_pages(store: Arc<dyn TaskStore>) {
     assert_eq!((none.total, none.tasks.len()), (0, 0));
 }
 
+async fn idempotency_keys_are_reserved_once_and_recorded_with_their_task(
+    store: Arc<dyn TaskStore>,
+) {
+    let long_ago = Utc::now() - chrono::Duration::hours(1);
+    assert_eq!(
+        store.reserve_key("k1", long_ago).await.expect("reserve"),
+        None
+    );
+    let in_flight = store.reserve_key("k1", long_ago).await.expect("again");
+    assert_eq!(in_flight, Some(KeyRecord::default()), "in flight");
+    let t = task("keyed", 0);
+    store.insert_keyed(&t, "k1").await.expect("insert keyed");
+    assert_eq!(store.get(t.task_id).await.expect("get"), Some(t.clone()));
+    let record = store
+        .reserve_key("k1", Utc::now())
+        .await
+        .expect("retry")
+        .expect("taken");
+    assert_eq!(record.task_id, Some(t.task_id));
+    assert_eq!(record.sha256.as_deref(), Some(t.sha256.as_str()));
+    assert_eq!(record.datasource.as_deref(), Some("keyed"));
+    assert_eq!(record.mode.as_deref(), Some("append"));
+
+    // A rejected upload lets go of its key; a crash's leftover goes stale.
+    assert_eq!(
+        store.reserve_key("k2", long_ago).await.expect("reserve"),
+        None
+    );
+    store.forget_key("k2").await.expect("forget");
+    assert_eq!(
+        store.reserve_key("k2", long_ago).await.expect("reserve"),
+        None
+    );
+    let later = Utc::now() + chrono::Duration::seconds(1);
+    assert_eq!(store.reserve_key("k2", later).await.expect("stale"), None);
+    store.forget_key("k1").await.expect("forget a recorded key");
+    assert!(store
+        .reserve_key("k1", later)
+        .await
+        .expect("kept")
+        .is_some());
+}
+
+async fn a_committed_task_cannot_be_cancelled(store: Arc<dyn TaskStore>) {
+    store.insert(&task("committed", 0)).await.expect("insert");
+    let Claim { task: mut t, lease } = claim(&store, "w", LEASE).await.expect("task");
+    t.start_validation(Utc::now()).expect("transition");
+    t.start_ingesting(Utc::now()).expect("transition");
+    t.commit(Utc::now()).expect("commit");
+    assert!(store.save(&t, &lease, LEASE).await.expect("save"));
+    let refused = store
+        .cancel(t.task_id)
+        .await
+        .expect("cancel")
+        .expect("task");
+    assert_eq!(refused.status(), TaskStatus::Ingesting);
+    assert!(refused.is_committed());
+    t.succeed(3, Utc::now()).expect("succeed");
+    assert!(
+        store.save(&t, &lease, LEASE).await.expect("save"),
+        "the lease still holds after the refused cancel"
+    );
+    assert_eq!(status_of(&store, t.task_id).await, TaskStatus::Succeeded);
+}
+
 macro_rules! task_contract {
     ($backend:ident, $make:expr) => {
         mod $backend {
@@ -546,7 +612,9 @@ macro_rules! task_contract {
                 released_tasks_wait_for_their_retry_time,
                 finished_tasks_stay_finished, cancel_stops_the_owner,
                 failed_tasks_can_be_queued_again_and_others_cannot,
-                lists_newest_first_with_filters_and_pages);
+                lists_newest_first_with_filters_and_pages,
+                idempotency_keys_are_reserved_once_and_recorded_with_their_task,
+                a_committed_task_cannot_be_cancelled);
         }
     };
     (@tests $make:expr; $($name:ident),*) => {

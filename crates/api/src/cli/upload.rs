@@ -59,9 +59,13 @@ pub async fn upload(args: UploadArgs) -> anyhow::Result<ExitCode> {
         form = form.text("timestamp_column", column.clone());
     }
     let client = client(args.token.as_ref())?;
+    // One key per invocation: a proxy or client layer that repeats the POST
+    // gets the same task back instead of a second copy.
+    let idempotency_key = uuid::Uuid::new_v4().to_string();
     let answer = send(
         client
             .post(format!("{server}/api/ingest/upload"))
+            .header("Idempotency-Key", idempotency_key)
             .multipart(form),
         &server,
     )

@@ -4,6 +4,7 @@ mod auth;
 mod datasources;
 mod frontend;
 mod health;
+mod idempotency;
 mod tasks;
 mod upload;
 

@@ -50,7 +50,10 @@ pub async fn status(
     load(&state, &task_id).await.map(Json)
 }
 
-/// Cancels a task that has not finished. A finished task is returned as it is (409).
+/// Cancels a task that has not reached its sink's commit point: its work
+/// stops and nothing of the upload is visible. A finished task, or one past
+/// its commit point (still `ingesting`, `committed_at` set, about to be
+/// `succeeded`), is left as it is: 409 `task_finished`.
 #[utoipa::path(
     post,
     path = "/api/ingest/tasks/{task_id}/cancel",
@@ -60,7 +63,7 @@ pub async fn status(
         (status = 200, description = "Cancelled", body = Task),
         (status = 400, description = "Malformed task id", body = crate::error::ErrorBody),
         (status = 404, description = "No such task", body = crate::error::ErrorBody),
-        (status = 409, description = "The task had already finished", body = crate::error::ErrorBody)
+        (status = 409, description = "`task_finished`: the task had already finished, or had passed its sink's commit point (its rows are visible; it will end `succeeded`)", body = crate::error::ErrorBody)
     )
 )]
 pub async fn cancel(
@@ -74,6 +77,12 @@ pub async fn cancel(
         .cancel_by(id, caller.actor())
         .await?
         .ok_or_else(|| task_not_found(id))?;
+    if task.status() != TaskStatus::Cancelled && task.is_committed() {
+        return Err(ApiError::conflict(
+            "task_finished",
+            format!("task {id} has passed its commit point: its rows are in the sink and it will end succeeded"),
+        ));
+    }
     if task.status() != TaskStatus::Cancelled {
         return Err(ApiError::conflict(
             "task_finished",

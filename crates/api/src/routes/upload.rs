@@ -21,6 +21,7 @@ use sha2::{Digest, Sha256};
 use tracing::{info, instrument, warn};
 use utoipa::ToSchema;
 
+use super::idempotency;
 use crate::{
     auth::Caller,
     error::ApiError,
@@ -35,7 +36,8 @@ const MAX_TEXT_PART: usize = 4096;
 pub struct UploadAccepted {
     #[schema(value_type = String, format = Uuid)]
     task_id: TaskId,
-    /// Always `queued`.
+    /// `queued` for a new upload; for a retry with the same
+    /// `Idempotency-Key` (answered 200), the original task's status now.
     status: TaskStatus,
     /// Where to follow the task.
     status_url: String,
@@ -147,13 +149,16 @@ fn safe_file_name(raw: Option<&str>) -> String {
     path = "/api/ingest/upload",
     tag = "ingest",
     request_body(content = UploadForm, content_type = "multipart/form-data"),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key with the same content returns the original task (200) instead of a second copy; at most 255 characters, e.g. a UUID per upload")),
     responses(
+        (status = 200, description = "A retry with the same `Idempotency-Key` and the same content (file, datasource, mode): the original task; nothing new is kept", body = UploadAccepted),
         (status = 202, description = "Stored durably and queued", body = UploadAccepted),
         (status = 400, description = "Malformed request or missing part", body = crate::error::ErrorBody),
         (status = 413, description = "File larger than INGEST_MAX_UPLOAD_BYTES; nothing kept", body = crate::error::ErrorBody),
         (status = 415, description = "Unsupported file type, or content that does not match its name", body = crate::error::ErrorBody),
         (status = 408, description = "The client sent nothing for INGEST_UPLOAD_IDLE_TIMEOUT_SECS; nothing kept", body = crate::error::ErrorBody),
-        (status = 422, description = "Invalid datasource name or field, or an empty file", body = crate::error::ErrorBody),
+        (status = 409, description = "`idempotency_key_in_use`: an upload with this `Idempotency-Key` is still arriving", body = crate::error::ErrorBody),
+        (status = 422, description = "Invalid datasource name or field, an empty file, or `idempotency_key_reused` (the key was sent with other content)", body = crate::error::ErrorBody),
         (status = 429, description = "INGEST_MAX_CONCURRENT_UPLOADS uploads already in progress; see Retry-After", body = crate::error::ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds to wait before trying again"))),
         (status = 503, description = "A backend is down; nothing kept", body = crate::error::ErrorBody),
@@ -166,9 +171,11 @@ pub async fn upload(
     caller: Caller,
     _slot: UploadPermit,
     _room: DiskRoom,
+    headers: axum::http::HeaderMap,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<(StatusCode, Json<UploadAccepted>), ApiError> {
     let started = Utc::now();
+    let key = idempotency::reserve(&state, &headers).await?;
     let mut multipart = multipart.map_err(|e| {
         ApiError::bad_request(
             "not_multipart",
@@ -237,13 +244,33 @@ pub async fn upload(
         let mut task = new_task(task_id, datasource, file, &fields, started);
         task.created_by = caller.actor().map(str::to_owned);
         state.faults.hit("after_store"); // test aid: object stored, no task row yet
-        state.tasks.insert(&task).await?;
-        Ok(task)
+        let original = idempotency::record(&state, &key, &task).await?;
+        Ok((task, original))
     }
     .await;
 
     match outcome {
-        Ok(task) => {
+        Ok((task, Some(original))) => {
+            // A retry: the original task stands; this copy is not kept.
+            if let Err(e) = state.objects.delete(&task.object_key).await {
+                warn!(key = %task.object_key, error = %e, "could not remove the object of a repeated upload");
+            }
+            let status = state
+                .tasks
+                .get(original)
+                .await?
+                .map_or(TaskStatus::Queued, |t| t.status());
+            info!(%original, "repeated upload answered with its original task");
+            Ok((
+                StatusCode::OK,
+                Json(UploadAccepted {
+                    task_id: original,
+                    status,
+                    status_url: format!("/api/ingest/status/{original}"),
+                }),
+            ))
+        }
+        Ok((task, None)) => {
             info!(datasource = %task.datasource, size = task.size_bytes, format = %task.format, "upload accepted");
             state.pipeline.notify_queued();
             Ok((
@@ -256,6 +283,7 @@ pub async fn upload(
             ))
         }
         Err(error) => {
+            idempotency::forget(&state, &key).await;
             // Nothing is kept for a rejected upload.
             if let Some(file) = stored {
                 if let Err(e) = state.objects.delete(&file.key).await {

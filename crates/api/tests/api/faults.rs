@@ -12,7 +12,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use crate::helpers::{csv_data_rows, data_csv, Backends, TestApp};
 
 /// Polls the task until it ends (bounded: a hung task fails the test).
-async fn wait_until_finished(client: &reqwest::Client, base: &str, id: &str) -> Task {
+pub(crate) async fn wait_until_finished(client: &reqwest::Client, base: &str, id: &str) -> Task {
     for _ in 0..600 {
         let task: Task = client
             .get(format!("{base}/api/ingest/status/{id}"))
@@ -30,7 +30,7 @@ async fn wait_until_finished(client: &reqwest::Client, base: &str, id: &str) -> 
     panic!("task {id} did not finish within a minute");
 }
 
-async fn upload(
+pub(crate) async fn upload(
     client: &reqwest::Client,
     base: &str,
     bytes: Vec<u8>,
@@ -55,7 +55,7 @@ async fn upload(
     body["task_id"].as_str().expect("task id").to_owned()
 }
 
-async fn rows_in_sink(client: &reqwest::Client, base: &str, ds: &str) -> u64 {
+pub(crate) async fn rows_in_sink(client: &reqwest::Client, base: &str, ds: &str) -> u64 {
     let body: Value = client
         .get(format!("{base}/api/datasources/{ds}"))
         .send()

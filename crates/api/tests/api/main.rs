@@ -4,10 +4,12 @@
 mod auth;
 mod bad_input;
 mod broken_druid;
+mod commit;
 mod druid;
 mod faults;
 mod helpers;
 mod hostile;
+mod idempotency;
 mod limits;
 mod openapi;
 mod pipeline;

@@ -57,6 +57,16 @@ pub struct Claim {
     pub lease: LeaseToken,
 }
 
+/// What an `Idempotency-Key` stands for: all `None` while the first upload
+/// with it is still arriving.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeyRecord {
+    pub task_id: Option<TaskId>,
+    pub sha256: Option<String>,
+    pub datasource: Option<String>,
+    pub mode: Option<String>,
+}
+
 #[async_trait]
 pub trait TaskStore: Send + Sync + 'static {
     /// `sqlite` or `postgres`, for health reports.
@@ -98,6 +108,19 @@ pub trait TaskStore: Send + Sync + 'static {
     }
     /// `requeue`, recording the name of the token that asked (`retried_by`).
     async fn requeue_by(&self, id: TaskId, by: Option<&str>) -> Result<Option<Task>>;
+    /// Reserves an upload's `Idempotency-Key`: `None` when this upload now
+    /// holds it, else what the key already stands for (a reservation in
+    /// flight since before `stale_before` is dropped first: a crash left it).
+    async fn reserve_key(
+        &self,
+        key: &str,
+        stale_before: DateTime<Utc>,
+    ) -> Result<Option<KeyRecord>>;
+    /// `insert`, and the reserved `key` now stands for this task (one
+    /// transaction).
+    async fn insert_keyed(&self, task: &Task, key: &str) -> Result<()>;
+    /// Lets go of a reservation whose upload was rejected.
+    async fn forget_key(&self, key: &str) -> Result<()>;
     async fn health(&self) -> Result<()>;
 }
 
@@ -183,6 +206,26 @@ macro_rules! sql_task_store {
                 queries()
                     .transition(&self.pool, id, $crate::tasks::codec::requeue_by, by)
                     .await
+            }
+
+            async fn reserve_key(
+                &self,
+                key: &str,
+                stale_before: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::Result<Option<$crate::tasks::KeyRecord>> {
+                queries().reserve_key(&self.pool, key, stale_before).await
+            }
+
+            async fn insert_keyed(
+                &self,
+                task: &ingest_domain::Task,
+                key: &str,
+            ) -> $crate::Result<()> {
+                queries().insert_keyed(&self.pool, task, key).await
+            }
+
+            async fn forget_key(&self, key: &str) -> $crate::Result<()> {
+                queries().forget_key(&self.pool, key).await
             }
 
             async fn health(&self) -> $crate::Result<()> {

@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use ingest_domain::{Task, TaskId};
-use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Type};
+use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Row, Type};
 
 use super::codec::{self, Transition};
 use super::sql::Statements;
-use super::{Claim, LeaseToken, TaskFilter, TaskPage};
+use super::{Claim, KeyRecord, LeaseToken, TaskFilter, TaskPage};
 use crate::{Result, StorageError};
 
 /// The statements of one dialect, run on `DB`.
@@ -26,7 +26,7 @@ where
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
     for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> Option<String>: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<String>: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
     for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
     for<'q> i32: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
     for<'q> bool: Encode<'q, DB> + Type<DB>,
@@ -217,6 +217,88 @@ where
             .await
             .map_err(StorageError::db("update task"))?;
         Ok(Some(changed))
+    }
+
+    /// Reserves `key` for an upload now arriving; `None` when reserved,
+    /// else what the key already stands for. A reservation still in flight
+    /// since before `stale_before` was left by a crash and is dropped first.
+    pub async fn reserve_key(
+        &self,
+        pool: &Pool<DB>,
+        key: &str,
+        stale_before: DateTime<Utc>,
+    ) -> Result<Option<KeyRecord>> {
+        sqlx::query::<DB>(self.sql.key_drop_stale)
+            .bind(key.to_owned())
+            .bind(codec::millis(stale_before))
+            .execute(pool)
+            .await
+            .map_err(StorageError::db("drop a stale idempotency key"))?;
+        let reserved = sqlx::query::<DB>(self.sql.key_reserve)
+            .bind(key.to_owned())
+            .bind(codec::millis(Utc::now()))
+            .fetch_optional(pool)
+            .await
+            .map_err(StorageError::db("reserve an idempotency key"))?;
+        if reserved.is_some() {
+            return Ok(None);
+        }
+        let row = sqlx::query::<DB>(&self.sql.key_get)
+            .bind(key.to_owned())
+            .fetch_optional(pool)
+            .await
+            .map_err(StorageError::db("load an idempotency key"))?;
+        let get = |e| StorageError::db("decode an idempotency key")(e);
+        let Some(row) = row else {
+            // Forgotten between the two statements: in flight a moment ago.
+            return Ok(Some(KeyRecord::default()));
+        };
+        let task_id: Option<String> = row.try_get("task_id").map_err(get)?;
+        Ok(Some(KeyRecord {
+            task_id: task_id.and_then(|id| id.parse().ok()),
+            sha256: row.try_get("sha256").map_err(get)?,
+            datasource: row.try_get("datasource").map_err(get)?,
+            mode: row.try_get("mode").map_err(get)?,
+        }))
+    }
+
+    /// Records `task` and what `key` now stands for, in one transaction: a
+    /// crash leaves either both or neither.
+    pub async fn insert_keyed(&self, pool: &Pool<DB>, task: &Task, key: &str) -> Result<()> {
+        let mut tx = pool
+            .begin_with(self.sql.begin)
+            .await
+            .map_err(StorageError::db("begin"))?;
+        sqlx::query::<DB>(&self.sql.insert)
+            .bind(task.task_id.to_string())
+            .bind(task.datasource.as_str().to_owned())
+            .bind(task.status().as_str().to_owned())
+            .bind(task.object_key.clone())
+            .bind(codec::millis(task.created_at))
+            .bind(codec::millis(task.updated_at))
+            .bind(codec::body_of(task)?)
+            .execute(&mut *tx)
+            .await
+            .map_err(StorageError::db("insert task"))?;
+        sqlx::query::<DB>(&self.sql.key_complete)
+            .bind(task.task_id.to_string())
+            .bind(task.sha256.clone())
+            .bind(task.datasource.as_str().to_owned())
+            .bind(task.mode.to_string())
+            .bind(key.to_owned())
+            .execute(&mut *tx)
+            .await
+            .map_err(StorageError::db("record an idempotency key"))?;
+        tx.commit().await.map_err(StorageError::db("commit"))
+    }
+
+    pub async fn forget_key(&self, pool: &Pool<DB>, key: &str) -> Result<()> {
+        sqlx::query::<DB>(self.sql.key_forget)
+            .bind(key.to_owned())
+            .execute(pool)
+            .await
+            .map_err(StorageError::db("forget an idempotency key"))?;
+        Ok(())
     }
 
     pub async fn ping(&self, pool: &Pool<DB>) -> Result<()> {

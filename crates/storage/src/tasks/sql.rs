@@ -72,6 +72,17 @@ pub(crate) struct Statements {
     /// Rewrites a task that no worker holds (cancel, requeue):
     /// $1 status, $2 updated, $3 body, $4 attempts, $5 id.
     pub overwrite: String,
+    /// Idempotency keys. $1 key, $2 stale before: drops an in-flight
+    /// reservation a crash left behind.
+    pub key_drop_stale: &'static str,
+    /// $1 key, $2 now; reserves the key unless it exists (0 rows then).
+    pub key_reserve: &'static str,
+    /// $1 key.
+    pub key_get: String,
+    /// $1 task id, $2 sha256, $3 datasource, $4 mode, $5 key.
+    pub key_complete: String,
+    /// $1 key; forgets an in-flight reservation (its upload was rejected).
+    pub key_forget: &'static str,
 }
 
 impl Statements {
@@ -140,6 +151,19 @@ impl Statements {
                      lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
                  WHERE id = $5{id}"
             ),
+            key_drop_stale:
+                "DELETE FROM idempotency_keys WHERE key = $1 AND task_id IS NULL AND created_at < $2",
+            key_reserve: "INSERT INTO idempotency_keys (key, created_at) VALUES ($1, $2)
+                 ON CONFLICT (key) DO NOTHING RETURNING key",
+            key_get: format!(
+                "SELECT task_id{text} AS task_id, sha256, datasource, mode
+                 FROM idempotency_keys WHERE key = $1"
+            ),
+            key_complete: format!(
+                "UPDATE idempotency_keys SET task_id = $1{id}, sha256 = $2, datasource = $3, mode = $4
+                 WHERE key = $5"
+            ),
+            key_forget: "DELETE FROM idempotency_keys WHERE key = $1 AND task_id IS NULL",
         }
     }
 }
