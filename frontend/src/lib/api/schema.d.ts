@@ -153,7 +153,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancels a task that has not finished. A finished task is returned as it is (409). */
+        /**
+         * Cancels a task that has not reached its sink's commit point: its work
+         *     stops and nothing of the upload is visible. A finished task, or one past
+         *     its commit point (still `ingesting`, `committed_at` set, about to be
+         *     `succeeded`), is left as it is: 409 `task_finished`.
+         */
         post: operations["cancel"];
         delete?: never;
         options?: never;
@@ -362,6 +367,15 @@ export interface components {
             attempts: number;
             /** @description The token that last cancelled it, if any. */
             cancelled_by?: string | null;
+            /**
+             * Format: date-time
+             * @description When this run reached the sink's commit point (local sink: recorded
+             *     under the datasource lock right before the manifest switch; Druid:
+             *     when Druid reported `SUCCESS`). From then on the task stays
+             *     `ingesting` until it is `succeeded`, and cannot be cancelled: its
+             *     rows are (or are about to be) visible.
+             */
+            committed_at?: string | null;
             /** Format: date-time */
             created_at: string;
             /** @description The name of the API token that uploaded it; `null` when the API was open. */
@@ -458,7 +472,10 @@ export interface components {
         /** @enum {string} */
         TimestampSource: "column" | "upload_time";
         UploadAccepted: {
-            /** @description Always `queued`. */
+            /**
+             * @description `queued` for a new upload; for a retry with the same
+             *     `Idempotency-Key` (answered 200), the original task's status now.
+             */
             status: components["schemas"]["TaskStatus"];
             /** @description Where to follow the task. */
             status_url: string;
@@ -827,7 +844,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The task had already finished */
+            /** @description `task_finished`: the task had already finished, or had passed its sink's commit point (its rows are visible; it will end `succeeded`) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -891,7 +908,10 @@ export interface operations {
     upload: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes retries safe: the same key with the same content returns the original task (200) instead of a second copy; at most 255 characters, e.g. a UUID per upload */
+                "Idempotency-Key"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -901,6 +921,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description A retry with the same `Idempotency-Key` and the same content (file, datasource, mode): the original task; nothing new is kept */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadAccepted"];
+                };
+            };
             /** @description Stored durably and queued */
             202: {
                 headers: {
@@ -928,6 +957,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `idempotency_key_in_use`: an upload with this `Idempotency-Key` is still arriving */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description File larger than INGEST_MAX_UPLOAD_BYTES; nothing kept */
             413: {
                 headers: {
@@ -946,7 +984,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Invalid datasource name or field, or an empty file */
+            /** @description Invalid datasource name or field, an empty file, or `idempotency_key_reused` (the key was sent with other content) */
             422: {
                 headers: {
                     [name: string]: unknown;
