@@ -68,7 +68,14 @@ impl S3ObjectStore {
                 "ingest-config",
             ));
         }
-        let shared = loader.load().await;
+        // A hung S3 server must not hold a worker or an upload forever:
+        // connecting is bounded, and so is each request attempt (generously:
+        // an 8 MiB part on a slow link; a download's body streams after it).
+        let timeouts = aws_config::timeout::TimeoutConfig::builder()
+            .connect_timeout(std::time::Duration::from_secs(5))
+            .operation_attempt_timeout(std::time::Duration::from_secs(300))
+            .build();
+        let shared = loader.timeout_config(timeouts).load().await;
         let mut builder = aws_sdk_s3::config::Builder::from(&shared);
         if let Some(endpoint) = &config.endpoint {
             // MinIO and most S3-compatible servers want path-style addressing.
