@@ -106,6 +106,7 @@ fn run(
     let spec = source::SourceSpec {
         format: options.format,
         delimiter: options.delimiter,
+        checked: false,
     };
     let mut source = match source::open(path, spec, control) {
         Ok(source) => source,
@@ -130,6 +131,7 @@ fn run(
         let spec = source::SourceSpec {
             format: options.format,
             delimiter,
+            checked: true,
         };
         control.start_pass(Pass::Writing, size);
         let mut again = source::open(path, spec, control).map_err(|e| match e {

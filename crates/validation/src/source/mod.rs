@@ -82,6 +82,9 @@ pub struct SourceSpec {
     pub format: FileFormat,
     /// CSV only; sniffed when `None`.
     pub delimiter: Option<u8>,
+    /// The first pass already opened this file and checked it against the
+    /// limits that need a whole read (the XLSX archive): skip those.
+    pub checked: bool,
 }
 
 /// Opens a source; `Err(ReadFailure)` when not even the header can be read
@@ -94,6 +97,7 @@ pub fn open(
     Ok(match spec.format {
         FileFormat::Csv => Box::new(self::csv::CsvSource::open(path, spec.delimiter, control)?),
         FileFormat::Ndjson => Box::new(ndjson::NdjsonSource::open(path, control)?),
+        FileFormat::Xlsx if spec.checked => Box::new(xlsx::XlsxSource::reopen(path, control)?),
         FileFormat::Xlsx => Box::new(xlsx::XlsxSource::open(path, control)?),
         FileFormat::Parquet => Box::new(parquet::ParquetSource::open(path, control)?),
     })

@@ -127,8 +127,17 @@ fn read_sheet(path: &Path, rows: &SyncSender<Message>) -> Result<(), ReadFailure
 }
 
 impl XlsxSource {
+    /// Checks the archive against `control`'s limits before any parser
+    /// trusts it, then opens the first sheet.
     pub fn open(path: &Path, control: &Control) -> Result<Self, super::OpenError> {
         zip_check::check(path, control)?;
+        Self::reopen(path, control)
+    }
+
+    /// Opens a workbook that `open` already checked: the writing pass reads
+    /// the same file again and need not inflate the whole archive twice (the
+    /// header's width is still checked: it is cheap).
+    pub fn reopen(path: &Path, control: &Control) -> Result<Self, super::OpenError> {
         let (sender, rows) = sync_channel(ROWS_IN_FLIGHT);
         let owned: PathBuf = path.to_owned();
         let reader = std::thread::Builder::new()
