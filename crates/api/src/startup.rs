@@ -36,6 +36,7 @@ pub struct Application {
 impl Application {
     /// Opens the backends and binds the listener; nothing runs yet.
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        crate::telemetry::metrics(); // recording starts before the first scrape
         let backends = backends::build(&settings).await?;
         let auth = Arc::new(auth::Auth::new(
             Arc::clone(&backends.tokens),

@@ -19,6 +19,7 @@ use ingest_validation::{OutputFormat, TIME_COLUMN};
 use serde_json::Value;
 use tracing::{info, warn};
 
+use crate::metrics::DruidCall;
 use crate::sink::{DruidProgress, Sink, SinkJob, SinkOutcome};
 use crate::SinkError;
 
@@ -324,6 +325,7 @@ impl DruidSink {
             .client
             .sample(&plan.sampler(5))
             .await
+            .druid_call("sample")
             .map_err(|e| druid_failure("druid_cannot_read_input", &e))?;
         if let Some(first) = outcome.unparseable.first() {
             return Err(SinkError::new(
@@ -391,6 +393,7 @@ impl DruidSink {
                 .client
                 .status(&plan.druid_task_id)
                 .await
+                .druid_call("status")
                 .map_err(|e| druid_failure("druid_status_failed", &e))?;
             let word = format!("{:?}", status.code).to_uppercase();
             if state.status.as_deref() != Some(word.as_str()) {
@@ -447,6 +450,7 @@ impl DruidSink {
             .client
             .sql(&query, &[varchar(&plan.lineage_id)])
             .await
+            .druid_call("sql")
             .map_err(|e| druid_failure("druid_sql_failed", &e))?;
         Ok(rows.first().and_then(|r| r["rows"].as_u64()).unwrap_or(0))
     }
@@ -465,6 +469,7 @@ impl DruidSink {
                 &[varchar(&plan.datasource)],
             )
             .await
+            .druid_call("sql")
             .map_err(|e| druid_failure("druid_sql_failed", &e))?
             .first()
             .and_then(|r| r["n"].as_u64())
@@ -494,6 +499,7 @@ impl DruidSink {
                 .client
                 .load_percent(&plan.datasource, &plan.interval())
                 .await
+                .druid_call("load_status")
                 .map_err(|e| druid_failure("druid_load_status_failed", &e))?;
             // Loaded is not yet queryable: the broker learns of new segments
             // (and of a new datasource) a moment after the coordinator, and
@@ -585,6 +591,7 @@ impl Sink for DruidSink {
             .client
             .submit(&plan.task())
             .await
+            .druid_call("submit")
             .map_err(|e| druid_failure("druid_submit_failed", &e))?;
         info!(%druid_task_id, "submitted to Druid");
         let mut unless_followed = ShutdownOnDrop {

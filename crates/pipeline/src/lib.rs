@@ -5,6 +5,7 @@
 mod druid_sink;
 mod error;
 mod local_sink;
+pub mod metrics;
 mod sink;
 mod worker;
 

@@ -248,6 +248,7 @@ impl Pipeline {
         match outcome {
             Ok(Ok(task)) => task,
             Ok(Err(Stopped::Lost)) => {
+                crate::metrics::lease_lost();
                 info!("lease lost (cancelled, queued again or taken over); attempt stopped");
                 self.current(claimed).await
             }
@@ -285,7 +286,10 @@ impl Pipeline {
         let mut task = self.current(known).await;
         if task.fail(error, Utc::now()).is_ok() {
             match self.tasks.save(&task, lease, self.config.lease).await {
-                Ok(true) => return task,
+                Ok(true) => {
+                    crate::metrics::task_finished(&task);
+                    return task;
+                }
                 Ok(false) => info!("lease lost before the failure could be recorded"),
                 Err(e) => warn!(error = %e, "could not record the failure; the lease will run out"),
             }
@@ -387,6 +391,7 @@ impl Attempt<'_> {
     async fn save(&self, task: Task) -> Result<Task, Stopped> {
         let p = self.pipeline;
         if p.tasks.save(&task, self.lease, p.config.lease).await? {
+            crate::metrics::task_saved(&task);
             Ok(task)
         } else {
             self.stop.cancel();

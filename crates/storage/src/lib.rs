@@ -12,8 +12,8 @@ mod error;
 pub use error::{StorageError, StorageErrorKind};
 pub use object::{ObjectStore, S3Location, UploadSink};
 pub use tasks::{
-    Claim, KeyRecord, LeaseToken, PostgresTaskStore, SqliteTaskStore, TaskFilter, TaskPage,
-    TaskStore,
+    Claim, KeyRecord, LeaseToken, PostgresTaskStore, QueueStats, SqliteTaskStore, TaskFilter,
+    TaskPage, TaskStore,
 };
 pub use tokens::{PostgresTokenStore, SqliteTokenStore, TokenStore};
 

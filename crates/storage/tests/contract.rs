@@ -536,6 +536,34 @@ async fn lists_newest_first_with_filters_and_pages(store: Arc<dyn TaskStore>) {
     assert_eq!((none.total, none.tasks.len()), (0, 0));
 }
 
+async fn the_queue_counts_waiting_tasks_and_dates_the_oldest(store: Arc<dyn TaskStore>) {
+    let empty = store.queue().await.expect("queue");
+    assert_eq!((empty.depth, empty.oldest_created_at), (0, None));
+    let (oldest, middle, newest) = (task("q", -3000), task("q", -2000), task("q", 0));
+    for t in [&newest, &oldest, &middle] {
+        store.insert(t).await.expect("insert");
+    }
+    let millis = |t: &Task| t.created_at.timestamp_millis();
+    let queue = store.queue().await.expect("queue");
+    assert_eq!(queue.depth, 3);
+    assert_eq!(
+        queue.oldest_created_at.map(|at| at.timestamp_millis()),
+        Some(millis(&oldest))
+    );
+
+    // The oldest starts validating: it no longer waits.
+    let Claim { mut task, lease } = claim(&store, "w", LEASE).await.expect("a task");
+    assert_eq!(task.task_id, oldest.task_id);
+    task.start_validation(Utc::now()).expect("legal");
+    assert!(store.save(&task, &lease, LEASE).await.expect("save"));
+    let queue = store.queue().await.expect("queue");
+    assert_eq!(queue.depth, 2);
+    assert_eq!(
+        queue.oldest_created_at.map(|at| at.timestamp_millis()),
+        Some(millis(&middle))
+    );
+}
+
 async fn idempotency_keys_are_reserved_once_and_recorded_with_their_task(
     store: Arc<dyn TaskStore>,
 ) {
@@ -613,6 +641,7 @@ macro_rules! task_contract {
                 finished_tasks_stay_finished, cancel_stops_the_owner,
                 failed_tasks_can_be_queued_again_and_others_cannot,
                 lists_newest_first_with_filters_and_pages,
+                the_queue_counts_waiting_tasks_and_dates_the_oldest,
                 idempotency_keys_are_reserved_once_and_recorded_with_their_task,
                 a_committed_task_cannot_be_cancelled);
         }

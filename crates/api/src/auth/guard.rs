@@ -18,14 +18,15 @@ use crate::error::ApiError;
 
 /// The scope a request needs, by method and path; `None` for the open
 /// routes: liveness, the health summary, the API description and the
-/// dashboard's files.
+/// dashboard's files. `/metrics` is read like the API.
 pub fn required_scope(method: &Method, path: &str) -> Option<Scope> {
     let open = path == "/"
         || path == "/api/health"
         || path == "/api/openapi.json"
         || path == "/api/docs"
         || path.starts_with("/api/docs/");
-    if open || !(path == "/api" || path.starts_with("/api/")) {
+    let api = path == "/api" || path.starts_with("/api/") || path == "/metrics";
+    if open || !api {
         return None;
     }
     if is_safe(method) {
@@ -192,6 +193,7 @@ mod tests {
         assert_eq!(required_scope(&get, "/api/auth/whoami"), Some(Scope::Read));
         assert_eq!(required_scope(&get, "/api/nope"), Some(Scope::Read));
         assert_eq!(required_scope(&get, "/api/healthz"), Some(Scope::Read));
+        assert_eq!(required_scope(&get, "/metrics"), Some(Scope::Read));
         assert_eq!(
             required_scope(&post, "/api/ingest/upload"),
             Some(Scope::Write)

@@ -5,6 +5,7 @@ mod datasources;
 mod frontend;
 mod health;
 mod idempotency;
+mod metrics;
 mod tasks;
 mod upload;
 
@@ -109,6 +110,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::root))
         .routes(routes!(health::health))
+        .routes(routes!(metrics::metrics))
         .routes(routes!(auth::whoami))
         .routes(routes!(upload::upload))
         .routes(routes!(tasks::status))

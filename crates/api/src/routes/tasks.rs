@@ -72,6 +72,7 @@ pub async fn cancel(
     Path(task_id): Path<String>,
 ) -> Result<Json<Task>, ApiError> {
     let id = parse_task_id(&task_id)?;
+    let asked_at = chrono::Utc::now();
     let task = state
         .tasks
         .cancel_by(id, caller.actor())
@@ -88,6 +89,9 @@ pub async fn cancel(
             "task_finished",
             format!("task {id} already finished as {}", task.status()),
         ));
+    }
+    if task.updated_at >= asked_at {
+        ingest_pipeline::metrics::task_finished(&task); // not when it was cancelled before
     }
     Ok(Json(task))
 }

@@ -252,6 +252,7 @@ pub async fn upload(
     match outcome {
         Ok((task, Some(original))) => {
             // A retry: the original task stands; this copy is not kept.
+            ingest_pipeline::metrics::upload_repeated(task.size_bytes);
             if let Err(e) = state.objects.delete(&task.object_key).await {
                 warn!(key = %task.object_key, error = %e, "could not remove the object of a repeated upload");
             }
@@ -272,6 +273,7 @@ pub async fn upload(
         }
         Ok((task, None)) => {
             info!(datasource = %task.datasource, size = task.size_bytes, format = %task.format, "upload accepted");
+            ingest_pipeline::metrics::upload_accepted(&task);
             state.pipeline.notify_queued();
             Ok((
                 StatusCode::ACCEPTED,
@@ -284,6 +286,7 @@ pub async fn upload(
         }
         Err(error) => {
             idempotency::forget(&state, &key).await;
+            ingest_pipeline::metrics::upload_rejected(stored.as_ref().map_or(0, |f| f.size));
             // Nothing is kept for a rejected upload.
             if let Some(file) = stored {
                 if let Err(e) = state.objects.delete(&file.key).await {

@@ -142,6 +142,7 @@ fn routes(task_id: &str) -> Vec<Route> {
             &[200, 404],
         ),
         route(Method::GET, "/api/no/such/thing", Some(Scope::Read), &[404]),
+        route(Method::GET, "/metrics", Some(Scope::Read), &[200]),
         route(
             Method::POST,
             "/api/ingest/upload",
@@ -262,6 +263,7 @@ async fn with_no_token_on_loopback_everything_is_open() {
     );
     let task = app.ingest("data.csv", data_csv(), "open_mode").await;
     assert_eq!(task.created_by, None, "nobody to name in the open mode");
+    assert_eq!(app.get("/metrics").await.status().as_u16(), 200);
     let (_, health) = app.get_json("/api/health").await;
     assert!(
         health["checks"][0]["backend"].is_string(),

@@ -106,12 +106,22 @@ async fn a_panic_in_validation_fails_the_task_and_the_workers_live_on() {
 }
 
 /// A real `ingest serve` on the embedded backends in `data_dir`.
-struct Server {
-    child: tokio::process::Child,
-    url: String,
+pub(crate) struct Server {
+    pub(crate) child: tokio::process::Child,
+    pub(crate) url: String,
 }
 
 async fn serve(data_dir: &std::path::Path, fault: Option<&str>) -> Server {
+    serve_with(data_dir, fault, &[]).await
+}
+
+/// `serve` with more settings (`env` is applied last, so it may override
+/// the defaults here, e.g. `INGEST_WORKERS` or `DATABASE_URL`).
+pub(crate) async fn serve_with(
+    data_dir: &std::path::Path,
+    fault: Option<&str>,
+    env: &[(&str, &str)],
+) -> Server {
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_ingest"));
     command
         .arg("serve")
@@ -130,6 +140,7 @@ async fn serve(data_dir: &std::path::Path, fault: Option<&str>) -> Server {
     if let Some(fault) = fault {
         command.env("INGEST_FAULT", fault);
     }
+    command.envs(env.iter().copied());
     let mut child = command.spawn().expect("ingest serve starts");
     let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
     let address = loop {

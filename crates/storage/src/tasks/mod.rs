@@ -30,6 +30,14 @@ pub struct TaskPage {
     pub total: u64,
 }
 
+/// The queue at one moment: tasks waiting for a worker (status `queued`)
+/// and when the oldest of them was uploaded.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QueueStats {
+    pub depth: u64,
+    pub oldest_created_at: Option<DateTime<Utc>>,
+}
+
 /// Proof of one claim: a fresh random token per claim (so per worker and per
 /// attempt, never shared), stored on the task row. Every write the claimant
 /// makes must present it; once the lease is taken over, or the task is
@@ -121,6 +129,8 @@ pub trait TaskStore: Send + Sync + 'static {
     async fn insert_keyed(&self, task: &Task, key: &str) -> Result<()>;
     /// Lets go of a reservation whose upload was rejected.
     async fn forget_key(&self, key: &str) -> Result<()>;
+    /// Tasks waiting for a worker now (for metrics).
+    async fn queue(&self) -> Result<QueueStats>;
     async fn health(&self) -> Result<()>;
 }
 
@@ -226,6 +236,10 @@ macro_rules! sql_task_store {
 
             async fn forget_key(&self, key: &str) -> $crate::Result<()> {
                 queries().forget_key(&self.pool, key).await
+            }
+
+            async fn queue(&self) -> $crate::Result<$crate::tasks::QueueStats> {
+                queries().queue(&self.pool).await
             }
 
             async fn health(&self) -> $crate::Result<()> {

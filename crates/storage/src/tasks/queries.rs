@@ -11,7 +11,7 @@ use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool,
 
 use super::codec::{self, Transition};
 use super::sql::Statements;
-use super::{Claim, KeyRecord, LeaseToken, TaskFilter, TaskPage};
+use super::{Claim, KeyRecord, LeaseToken, QueueStats, TaskFilter, TaskPage};
 use crate::{Result, StorageError};
 
 /// The statements of one dialect, run on `DB`.
@@ -299,6 +299,18 @@ where
             .await
             .map_err(StorageError::db("forget an idempotency key"))?;
         Ok(())
+    }
+
+    pub async fn queue(&self, pool: &Pool<DB>) -> Result<QueueStats> {
+        let (depth, oldest): (i64, Option<i64>) =
+            sqlx::query_as::<DB, (i64, Option<i64>)>(&self.sql.queue)
+                .fetch_one(pool)
+                .await
+                .map_err(StorageError::db("count queued tasks"))?;
+        Ok(QueueStats {
+            depth: u64::try_from(depth).unwrap_or(0),
+            oldest_created_at: oldest.and_then(DateTime::from_timestamp_millis),
+        })
     }
 
     pub async fn ping(&self, pool: &Pool<DB>) -> Result<()> {

@@ -72,6 +72,9 @@ pub(crate) struct Statements {
     /// Rewrites a task that no worker holds (cancel, requeue):
     /// $1 status, $2 updated, $3 body, $4 attempts, $5 id.
     pub overwrite: String,
+    /// No parameters: the number of queued tasks and the oldest one's
+    /// `created_at` (NULL when none waits).
+    pub queue: String,
     /// Idempotency keys. $1 key, $2 stale before: drops an in-flight
     /// reservation a crash left behind.
     pub key_drop_stale: &'static str,
@@ -150,6 +153,10 @@ impl Statements {
                 "UPDATE tasks SET status = $1, updated_at = $2, body = $3{json}, attempts = $4,
                      lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
                  WHERE id = $5{id}"
+            ),
+            queue: format!(
+                "SELECT COUNT(*), MIN(created_at) FROM tasks WHERE status = '{}'",
+                TaskStatus::Queued
             ),
             key_drop_stale:
                 "DELETE FROM idempotency_keys WHERE key = $1 AND task_id IS NULL AND created_at < $2",
