@@ -11,6 +11,7 @@ mod helpers;
 mod hostile;
 mod idempotency;
 mod limits;
+mod many_servers;
 mod metrics;
 mod openapi;
 mod pipeline;
