@@ -56,7 +56,7 @@ pub struct DatasourceDetail {
     pub rows_over_time: Vec<TimePoint>,
     /// The first rows by time (at most 20), column → value; `__time` as
     /// RFC 3339.
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<std::collections::HashMap<String, serde_json::Value>>)]
     pub sample: Vec<serde_json::Map<String, serde_json::Value>>,
     /// Newest first, at most 50.
     pub uploads: Vec<UploadEntry>,

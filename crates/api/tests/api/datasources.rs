@@ -138,7 +138,12 @@ async fn deleting_a_local_datasource_removes_its_rows_at_once_and_waits_for_uplo
     app.run_workers().await;
 
     assert_eq!(delete(&app, "doomed").await.status().as_u16(), 204);
-    assert_error(app.get("/api/datasources/doomed").await, 404, "datasource_not_found").await;
+    assert_error(
+        app.get("/api/datasources/doomed").await,
+        404,
+        "datasource_not_found",
+    )
+    .await;
     let (_, list) = app.get_json("/api/datasources").await;
     let names: Vec<&str> = list["datasources"]
         .as_array()
@@ -148,7 +153,12 @@ async fn deleting_a_local_datasource_removes_its_rows_at_once_and_waits_for_uplo
         .collect();
     assert_eq!(names, ["doomed_not"], "a similar name is untouched");
     assert_error(delete(&app, "doomed").await, 404, "datasource_not_found").await;
-    assert_error(delete(&app, "no such").await, 400, "invalid_datasource_name").await;
+    assert_error(
+        delete(&app, "no such").await,
+        400,
+        "invalid_datasource_name",
+    )
+    .await;
 
     // The name starts over: only a new upload's rows.
     app.ingest("again.csv", hours(&[1, 2, 3]), "doomed").await;
@@ -213,5 +223,7 @@ async fn deleting_a_druid_datasource_drops_its_segments() {
         )
         .await
         .expect("Druid SQL");
-    assert_eq!(used[0]["n"], 0, "no used segment left");
+    // Druid answers no row at all to an aggregate over no segments.
+    let left = used.first().and_then(|r| r["n"].as_u64()).unwrap_or(0);
+    assert_eq!(left, 0, "no used segment left");
 }
