@@ -245,7 +245,10 @@ describe('dashboard', { timeout: TIMEOUT + 240_000 }, () => {
   });
 
   it('renders the datasource’s rows over time', async () => {
+    // The list links each name to the datasource's page, which has the chart.
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Datasources' }).click();
+    await page.getByRole('link', { name: DATASOURCE, exact: true }).click();
+    await page.waitForURL(`**/datasources/${DATASOURCE}`);
     const section = page.locator(`#datasource-${DATASOURCE}`);
     // A fresh datasource may take a moment to become queryable (e.g. Druid segment hand-off).
     const deadline = Date.now() + 120_000;
@@ -256,7 +259,7 @@ describe('dashboard', { timeout: TIMEOUT + 240_000 }, () => {
       }
       await page.waitForTimeout(3000);
       await page.reload();
-      await page.getByRole('heading', { name: 'Datasources' }).waitFor();
+      await page.getByTestId('datasource-detail').waitFor();
     }
     const marks = await section.locator('[data-testid="chart-datasource"] svg').first().evaluate((svg) => svg.querySelectorAll('path').length);
     assert.ok(marks > 0, 'the line chart draws a path');

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use ingest_druid::{Credentials, DruidClient, DruidUrls};
-use ingest_pipeline::{DruidSink, DruidSinkConfig, LocalParquetSink, Sink};
+use ingest_pipeline::{DruidSink, DruidSinkConfig, LocalParquetSink, Sinks};
 use ingest_storage::{
     object::{LocalObjectStore, S3Config, S3ObjectStore},
     ObjectStore, PostgresTaskStore, PostgresTokenStore, SqliteTaskStore, SqliteTokenStore,
@@ -36,7 +36,8 @@ pub enum BackendError {
 pub struct Backends {
     pub tasks: Arc<dyn TaskStore>,
     pub objects: Arc<dyn ObjectStore>,
-    pub sink: Arc<dyn Sink>,
+    /// One sink in its three roles (ingest, query, probe).
+    pub sinks: Sinks,
     pub tokens: Arc<dyn TokenStore>,
 }
 
@@ -149,29 +150,26 @@ pub fn druid_client(settings: &Settings) -> Result<Option<DruidClient>, BackendE
     .map_err(|e| BackendError::Druid(e.to_string()))
 }
 
-pub fn sink(
-    settings: &Settings,
-    objects: &Arc<dyn ObjectStore>,
-) -> Result<Arc<dyn Sink>, BackendError> {
+pub fn sink(settings: &Settings, objects: &Arc<dyn ObjectStore>) -> Result<Sinks, BackendError> {
     match druid_client(settings)? {
-        Some(client) => Ok(Arc::new(DruidSink::new(
+        Some(client) => Ok(Sinks::of(DruidSink::new(
             client,
             Arc::clone(objects),
             DruidSinkConfig::default(),
         ))),
-        None => Ok(Arc::new(LocalParquetSink::new(&settings.data_dir))),
+        None => Ok(Sinks::of(LocalParquetSink::new(&settings.data_dir))),
     }
 }
 
 pub async fn build(settings: &Settings) -> Result<Backends, BackendError> {
     let tasks = task_store(settings).await?;
     let objects = object_store(settings).await?;
-    let sink = sink(settings, &objects)?;
+    let sinks = sink(settings, &objects)?;
     let tokens = token_store(settings).await?;
     Ok(Backends {
         tasks,
         objects,
-        sink,
+        sinks,
         tokens,
     })
 }

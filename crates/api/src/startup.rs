@@ -56,7 +56,7 @@ impl Application {
         let pipeline = Arc::new(Pipeline::new(
             Arc::clone(&backends.tasks),
             Arc::clone(&backends.objects),
-            Arc::clone(&backends.sink),
+            Arc::clone(&backends.sinks.ingest),
             config,
         ));
         let listener =

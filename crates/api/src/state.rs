@@ -1,7 +1,7 @@
 use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use ingest_domain::Faults;
-use ingest_pipeline::{Pipeline, Sink};
+use ingest_pipeline::{Pipeline, Sinks};
 use ingest_storage::{ObjectStore, TaskStore, TokenStore};
 
 use crate::{
@@ -16,7 +16,9 @@ use crate::{
 pub struct AppState {
     pub tasks: Arc<dyn TaskStore>,
     pub objects: Arc<dyn ObjectStore>,
-    pub sink: Arc<dyn Sink>,
+    /// The sink by role: the read path uses `sinks.query`, never the
+    /// ingest side.
+    pub sinks: Sinks,
     pub pipeline: Arc<Pipeline>,
     pub max_upload_bytes: u64,
     /// The built dashboard, when there is one.
@@ -55,7 +57,7 @@ impl AppState {
             disk_guard,
             tasks: backends.tasks,
             objects: backends.objects,
-            sink: backends.sink,
+            sinks: backends.sinks,
             tokens: backends.tokens,
             pipeline,
             max_upload_bytes: settings.max_upload_bytes,

@@ -392,6 +392,21 @@ impl DruidClient {
         Ok(value[datasource].as_f64().unwrap_or(0.0))
     }
 
+    /// Marks every segment of the datasource unused (Coordinator
+    /// `DELETE /druid/coordinator/v1/datasources/{name}`): its rows stop
+    /// being queryable once the Historicals drop them; the files stay in
+    /// deep storage until a kill task removes them.
+    pub async fn mark_unused(&self, datasource: &str) -> Result<(), DruidError> {
+        let base = self.urls.of(Process::Coordinator);
+        let url = format!(
+            "{base}/druid/coordinator/v1/datasources/{}",
+            urlencode(datasource)
+        );
+        self.send("marking segments unused", base, || self.http.delete(&url))
+            .await
+            .map(|_| ())
+    }
+
     /// Druid SQL with typed parameters; rows as JSON objects.
     pub async fn sql(&self, query: &str, parameters: &[Value]) -> Result<Vec<Value>, DruidError> {
         let body = json!({ "query": query, "parameters": parameters, "resultFormat": "object" });

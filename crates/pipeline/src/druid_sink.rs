@@ -20,7 +20,9 @@ use serde_json::Value;
 use tracing::{info, warn};
 
 use crate::metrics::DruidCall;
-use crate::sink::{DruidProgress, Sink, SinkJob, SinkOutcome};
+use crate::sink::{
+    DatasourceQuery, DruidProgress, IngestSink, Row, SinkJob, SinkOutcome, SinkProbe,
+};
 use crate::SinkError;
 
 #[derive(Debug, Clone)]
@@ -528,8 +530,8 @@ impl DruidSink {
     }
 }
 
-#[async_trait]
-impl Sink for DruidSink {
+// The bodies behind the role traits (below), kept here in one block.
+impl DruidSink {
     fn name(&self) -> &'static str {
         "druid"
     }
@@ -733,6 +735,127 @@ impl Sink for DruidSink {
                 })
                 .collect(),
         ))
+    }
+}
+
+/// A kill task for every unused segment of the datasource, whatever its
+/// time: after `mark_unused`, that is all of them.
+fn kill_task(datasource: &DatasourceName) -> Value {
+    serde_json::json!({
+        "type": "kill",
+        "id": format!("ingest-kill-{datasource}-{}", uuid::Uuid::new_v4()),
+        "dataSource": datasource.as_str(),
+        "interval": "1000-01-01T00:00:00Z/3000-01-01T00:00:00Z",
+    })
+}
+
+#[async_trait]
+impl IngestSink for DruidSink {
+    fn normalized_format(&self) -> OutputFormat {
+        Self::normalized_format(self)
+    }
+
+    async fn ingest(
+        &self,
+        job: SinkJob<'_>,
+        progress: &mut dyn DruidProgress,
+    ) -> Result<SinkOutcome, SinkError> {
+        Self::ingest(self, job, progress).await
+    }
+
+    /// Marks the segments unused (the rows leave queries as soon as the
+    /// Historicals drop them), then a kill task removes them from deep
+    /// storage and the metadata store.
+    async fn delete_datasource(&self, name: &DatasourceName) -> Result<bool, SinkError> {
+        if Self::datasource(self, name).await?.is_none() {
+            return Ok(false);
+        }
+        self.client
+            .mark_unused(name.as_str())
+            .await
+            .map_err(|e| druid_failure("druid_delete_failed", &e))?;
+        let kill = self
+            .client
+            .submit(&kill_task(name))
+            .await
+            .map_err(|e| druid_failure("druid_delete_failed", &e))?;
+        info!(datasource = %name, kill_task = %kill, "datasource marked unused; kill task submitted");
+        Ok(true)
+    }
+}
+
+#[async_trait]
+impl DatasourceQuery for DruidSink {
+    async fn datasources(&self) -> Result<Vec<DatasourceSummary>, SinkError> {
+        Self::datasources(self).await
+    }
+
+    async fn datasource(
+        &self,
+        name: &DatasourceName,
+    ) -> Result<Option<DatasourceSummary>, SinkError> {
+        Self::datasource(self, name).await
+    }
+
+    async fn timeseries(
+        &self,
+        name: &DatasourceName,
+        granularity: Granularity,
+    ) -> Result<Option<Vec<TimePoint>>, SinkError> {
+        Self::timeseries(self, name, granularity).await
+    }
+
+    async fn sample(
+        &self,
+        name: &DatasourceName,
+        limit: usize,
+    ) -> Result<Option<Vec<Row>>, SinkError> {
+        if Self::datasource(self, name).await?.is_none() {
+            return Ok(None);
+        }
+        // The name is a DatasourceName, safe inside a quoted identifier.
+        let query = format!(r#"SELECT * FROM "{name}" ORDER BY __time LIMIT {limit}"#);
+        let rows = self
+            .client
+            .sql(&query, &[])
+            .await
+            .map_err(|e| druid_failure("druid_sql_failed", &e))?;
+        Ok(Some(
+            rows.into_iter()
+                .filter_map(|row| match row {
+                    Value::Object(map) => Some(map),
+                    _ => None,
+                })
+                .collect(),
+        ))
+    }
+
+    async fn size_bytes(&self, name: &DatasourceName) -> Result<Option<u64>, SinkError> {
+        let rows = self
+            .client
+            .sql(
+                "SELECT SUM(\"size\") AS \"bytes\" FROM sys.segments \
+                 WHERE \"datasource\" = ? AND is_published = 1 AND is_overshadowed = 0",
+                &[varchar(name.as_str())],
+            )
+            .await
+            .map_err(|e| druid_failure("druid_sql_failed", &e))?;
+        Ok(rows.first().and_then(|r| r["bytes"].as_u64()))
+    }
+}
+
+#[async_trait]
+impl SinkProbe for DruidSink {
+    fn name(&self) -> &'static str {
+        Self::name(self)
+    }
+
+    fn backend(&self) -> &'static str {
+        Self::backend(self)
+    }
+
+    async fn health(&self) -> Result<(), SinkError> {
+        Self::health(self).await
     }
 }
 

@@ -12,5 +12,7 @@ mod worker;
 pub use druid_sink::{druid_hint, DruidSink, DruidSinkConfig};
 pub use error::{PipelineError, SinkError};
 pub use local_sink::LocalParquetSink;
-pub use sink::{DruidProgress, Sink, SinkJob, SinkOutcome};
+pub use sink::{
+    DatasourceQuery, DruidProgress, IngestSink, Row, SinkJob, SinkOutcome, SinkProbe, Sinks,
+};
 pub use worker::{Pipeline, PipelineConfig};

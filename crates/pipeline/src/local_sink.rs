@@ -31,7 +31,9 @@ use ingest_validation::{OutputFormat, TIME_COLUMN};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::sink::{DruidProgress, Sink, SinkJob, SinkOutcome};
+use crate::sink::{
+    DatasourceQuery, DruidProgress, IngestSink, Row, SinkJob, SinkOutcome, SinkProbe,
+};
 use crate::SinkError;
 
 pub struct LocalParquetSink {
@@ -346,8 +348,8 @@ fn remove_unlisted(dir: &Path, manifest: &Manifest) {
     }
 }
 
-#[async_trait]
-impl Sink for LocalParquetSink {
+// The bodies behind the role traits (below), kept here in one block.
+impl LocalParquetSink {
     fn name(&self) -> &'static str {
         "local_sink"
     }
@@ -451,5 +453,167 @@ impl Sink for LocalParquetSink {
             bucket_counts(&dir, granularity.millis())
         })
         .await
+    }
+}
+
+/// Empties the datasource at once for readers: under its lock, the manifest
+/// switches to no files (the same commit point as a publish), then the files
+/// go. A publish queued behind the lock lands afterwards, in an empty
+/// datasource.
+fn delete_all(dir: &Path) -> Result<bool, SinkError> {
+    if !dir.is_dir() {
+        return Ok(false);
+    }
+    let lock = lock(dir)?;
+    if Manifest::read(dir)?.files.is_empty() {
+        return Ok(false);
+    }
+    let empty = Manifest::default();
+    empty.write(dir)?;
+    remove_unlisted(dir, &empty);
+    drop(lock);
+    Ok(true)
+}
+
+fn size_of(dir: &Path) -> Result<Option<u64>, SinkError> {
+    let Some(files) = LocalParquetSink::files_of(dir)? else {
+        return Ok(None);
+    };
+    let mut bytes = 0;
+    for file in files {
+        bytes += std::fs::metadata(&file)
+            .map_err(|e| internal("read a file size", e))?
+            .len();
+    }
+    Ok(Some(bytes))
+}
+
+/// The first `limit` rows by time over every file of the datasource: each
+/// file gives its own first `limit`, then the smallest win.
+fn first_rows(dir: &Path, limit: usize) -> Result<Option<Vec<Row>>, SinkError> {
+    let Some(files) = LocalParquetSink::files_of(dir)? else {
+        return Ok(None);
+    };
+    let mut rows: Vec<(i64, Row)> = Vec::new();
+    for file in files {
+        let frame = scan(&file)
+            .and_then(|lazy| {
+                lazy.sort([TIME_COLUMN], SortMultipleOptions::default())
+                    .limit(IdxSize::try_from(limit).unwrap_or(IdxSize::MAX))
+                    .collect()
+            })
+            .map_err(|e| internal("read sample rows", e))?;
+        for index in 0..frame.height() {
+            let mut row = Row::new();
+            let mut time = i64::MIN;
+            for column in frame.columns() {
+                let value = column.get(index).unwrap_or(AnyValue::Null);
+                let value = if column.name().as_str() == TIME_COLUMN {
+                    time = value.extract::<i64>().unwrap_or(i64::MIN);
+                    chrono::DateTime::from_timestamp_millis(time)
+                        .map(|t| {
+                            serde_json::Value::String(
+                                t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                            )
+                        })
+                        .unwrap_or(serde_json::Value::Null)
+                } else {
+                    json_value(&value)
+                };
+                row.insert(column.name().to_string(), value);
+            }
+            rows.push((time, row));
+        }
+    }
+    rows.sort_by_key(|(time, _)| *time);
+    rows.truncate(limit);
+    Ok(Some(rows.into_iter().map(|(_, row)| row).collect()))
+}
+
+fn json_value(value: &AnyValue<'_>) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        AnyValue::Null => Value::Null,
+        AnyValue::Boolean(b) => Value::Bool(*b),
+        AnyValue::String(s) => Value::String((*s).to_owned()),
+        AnyValue::StringOwned(s) => Value::String(s.to_string()),
+        AnyValue::Float32(f) => {
+            serde_json::Number::from_f64(f64::from(*f)).map_or(Value::Null, Value::Number)
+        }
+        AnyValue::Float64(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
+        v if v.is_signed_integer() => v.extract::<i64>().map_or(Value::Null, Value::from),
+        v if v.is_unsigned_integer() => v.extract::<u64>().map_or(Value::Null, Value::from),
+        other => Value::String(other.to_string()),
+    }
+}
+
+#[async_trait]
+impl IngestSink for LocalParquetSink {
+    fn normalized_format(&self) -> OutputFormat {
+        Self::normalized_format(self)
+    }
+
+    async fn ingest(
+        &self,
+        job: SinkJob<'_>,
+        progress: &mut dyn DruidProgress,
+    ) -> Result<SinkOutcome, SinkError> {
+        Self::ingest(self, job, progress).await
+    }
+
+    async fn delete_datasource(&self, name: &DatasourceName) -> Result<bool, SinkError> {
+        let dir = self.dir_of(name.as_str());
+        Self::blocking("delete the datasource", move || delete_all(&dir)).await
+    }
+}
+
+#[async_trait]
+impl DatasourceQuery for LocalParquetSink {
+    async fn datasources(&self) -> Result<Vec<DatasourceSummary>, SinkError> {
+        Self::datasources(self).await
+    }
+
+    async fn datasource(
+        &self,
+        name: &DatasourceName,
+    ) -> Result<Option<DatasourceSummary>, SinkError> {
+        Self::datasource(self, name).await
+    }
+
+    async fn timeseries(
+        &self,
+        name: &DatasourceName,
+        granularity: Granularity,
+    ) -> Result<Option<Vec<TimePoint>>, SinkError> {
+        Self::timeseries(self, name, granularity).await
+    }
+
+    async fn sample(
+        &self,
+        name: &DatasourceName,
+        limit: usize,
+    ) -> Result<Option<Vec<Row>>, SinkError> {
+        let dir = self.dir_of(name.as_str());
+        Self::blocking("read sample rows", move || first_rows(&dir, limit)).await
+    }
+
+    async fn size_bytes(&self, name: &DatasourceName) -> Result<Option<u64>, SinkError> {
+        let dir = self.dir_of(name.as_str());
+        Self::blocking("measure the datasource", move || size_of(&dir)).await
+    }
+}
+
+#[async_trait]
+impl SinkProbe for LocalParquetSink {
+    fn name(&self) -> &'static str {
+        Self::name(self)
+    }
+
+    fn backend(&self) -> &'static str {
+        Self::backend(self)
+    }
+
+    async fn health(&self) -> Result<(), SinkError> {
+        Self::health(self).await
     }
 }

@@ -1,6 +1,6 @@
 //! Where validated rows go.
 
-use std::path::Path;
+use std::{path::Path, sync::Arc};
 
 use async_trait::async_trait;
 use ingest_domain::{
@@ -45,12 +45,10 @@ pub trait DruidProgress: Send {
     }
 }
 
+/// The writes: what a worker needs to put a file into the sink, and the
+/// removal of a whole datasource.
 #[async_trait]
-pub trait Sink: Send + Sync + 'static {
-    /// `local_sink` or `druid`: the name of its health check.
-    fn name(&self) -> &'static str;
-    /// What backs it, for health reports (`parquet`, `druid`).
-    fn backend(&self) -> &'static str;
+pub trait IngestSink: Send + Sync + 'static {
     /// The layout of the normalized file it reads.
     fn normalized_format(&self) -> OutputFormat;
     async fn ingest(
@@ -58,7 +56,14 @@ pub trait Sink: Send + Sync + 'static {
         job: SinkJob<'_>,
         progress: &mut dyn DruidProgress,
     ) -> Result<SinkOutcome, SinkError>;
-    async fn health(&self) -> Result<(), SinkError>;
+    /// Removes everything the datasource holds, at once for readers;
+    /// `false` when there was no such datasource.
+    async fn delete_datasource(&self, name: &DatasourceName) -> Result<bool, SinkError>;
+}
+
+/// The reads behind the API's datasource pages: never the ingest path.
+#[async_trait]
+pub trait DatasourceQuery: Send + Sync + 'static {
     async fn datasources(&self) -> Result<Vec<DatasourceSummary>, SinkError>;
     async fn datasource(
         &self,
@@ -69,4 +74,47 @@ pub trait Sink: Send + Sync + 'static {
         name: &DatasourceName,
         granularity: Granularity,
     ) -> Result<Option<Vec<TimePoint>>, SinkError>;
+    /// The first `limit` rows by time, as JSON objects (`__time` as an
+    /// RFC 3339 string); `None` when there is no such datasource.
+    async fn sample(
+        &self,
+        name: &DatasourceName,
+        limit: usize,
+    ) -> Result<Option<Vec<Row>>, SinkError>;
+    /// Bytes the sink keeps for the datasource (local: its Parquet files;
+    /// Druid: its published segments), if it can tell.
+    async fn size_bytes(&self, name: &DatasourceName) -> Result<Option<u64>, SinkError>;
+}
+
+/// A row of a sample: column name → value.
+pub type Row = serde_json::Map<String, serde_json::Value>;
+
+/// What the health check asks of the sink.
+#[async_trait]
+pub trait SinkProbe: Send + Sync + 'static {
+    /// `local_sink` or `druid`: the name of its health check.
+    fn name(&self) -> &'static str;
+    /// What backs it, for health reports (`parquet`, `druid`).
+    fn backend(&self) -> &'static str;
+    async fn health(&self) -> Result<(), SinkError>;
+}
+
+/// One sink seen through its three roles: the worker holds `ingest`, the
+/// API's read path `query`, the health check `probe`.
+#[derive(Clone)]
+pub struct Sinks {
+    pub ingest: Arc<dyn IngestSink>,
+    pub query: Arc<dyn DatasourceQuery>,
+    pub probe: Arc<dyn SinkProbe>,
+}
+
+impl Sinks {
+    pub fn of<S: IngestSink + DatasourceQuery + SinkProbe>(sink: S) -> Self {
+        let sink = Arc::new(sink);
+        Self {
+            ingest: Arc::clone(&sink) as Arc<dyn IngestSink>,
+            query: Arc::clone(&sink) as Arc<dyn DatasourceQuery>,
+            probe: sink,
+        }
+    }
 }

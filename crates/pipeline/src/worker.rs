@@ -25,7 +25,7 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, instrument, warn, Instrument};
 
-use crate::sink::{DruidProgress, Sink, SinkJob};
+use crate::sink::{DruidProgress, IngestSink, SinkJob};
 use crate::PipelineError;
 
 /// Renewals come at least this often, so a cancel stops the work within a
@@ -86,7 +86,7 @@ impl PipelineConfig {
 pub struct Pipeline {
     tasks: Arc<dyn TaskStore>,
     objects: Arc<dyn ObjectStore>,
-    sink: Arc<dyn Sink>,
+    sink: Arc<dyn IngestSink>,
     config: PipelineConfig,
     wake: Notify,
     live_workers: Arc<AtomicUsize>,
@@ -139,7 +139,7 @@ impl Pipeline {
     pub fn new(
         tasks: Arc<dyn TaskStore>,
         objects: Arc<dyn ObjectStore>,
-        sink: Arc<dyn Sink>,
+        sink: Arc<dyn IngestSink>,
         config: PipelineConfig,
     ) -> Self {
         Self {
@@ -152,7 +152,7 @@ impl Pipeline {
         }
     }
 
-    pub fn sink(&self) -> &Arc<dyn Sink> {
+    pub fn sink(&self) -> &Arc<dyn IngestSink> {
         &self.sink
     }
 

@@ -12,7 +12,7 @@ use ingest_domain::{
 use ingest_storage::{
     object::{LocalObjectStore, S3Config, S3ObjectStore},
     Claim, KeyRecord, ObjectStore, PostgresTaskStore, SqliteTaskStore, StorageError, TaskFilter,
-    TaskStore,
+    TaskPage, TaskStore,
 };
 
 fn env(name: &str) -> String {
@@ -564,6 +564,36 @@ async fn the_queue_counts_waiting_tasks_and_dates_the_oldest(store: Arc<dyn Task
     );
 }
 
+async fn datasource_filter_matches_part_of_a_name_in_any_case(store: Arc<dyn TaskStore>) {
+    for (i, name) in ["Sales_2024", "sales-eu", "salesX2024", "web_logs"]
+        .iter()
+        .enumerate()
+    {
+        store
+            .insert(&task(name, i as i64 * 10))
+            .await
+            .expect("insert");
+    }
+    let names = |page: TaskPage| -> Vec<String> {
+        page.tasks
+            .iter()
+            .map(|t| t.datasource.to_string())
+            .collect()
+    };
+    let matching = |part: &str| TaskFilter {
+        datasource: Some(part.into()),
+        ..TaskFilter::default()
+    };
+    let sales = store.list(&matching("SALES")).await.expect("list");
+    assert_eq!(sales.total, 3);
+    assert_eq!(names(sales), ["salesX2024", "sales-eu", "Sales_2024"]);
+    // `_` is a character here, not LIKE's "any character".
+    let underscore = store.list(&matching("s_2")).await.expect("list");
+    assert_eq!(names(underscore), ["Sales_2024"]);
+    let none = store.list(&matching("%")).await.expect("list");
+    assert_eq!(none.total, 0, "% is a character too");
+}
+
 async fn idempotency_keys_are_reserved_once_and_recorded_with_their_task(
     store: Arc<dyn TaskStore>,
 ) {
@@ -643,7 +673,8 @@ macro_rules! task_contract {
                 lists_newest_first_with_filters_and_pages,
                 the_queue_counts_waiting_tasks_and_dates_the_oldest,
                 idempotency_keys_are_reserved_once_and_recorded_with_their_task,
-                a_committed_task_cannot_be_cancelled);
+                a_committed_task_cannot_be_cancelled,
+                datasource_filter_matches_part_of_a_name_in_any_case);
         }
     };
     (@tests $make:expr; $($name:ident),*) => {

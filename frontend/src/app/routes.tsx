@@ -25,6 +25,10 @@ export const routes: RouteObject[] = [
         path: paths.datasources.path,
         lazy: () => import('./routes/datasources').then((m) => ({ Component: m.DatasourcesRoute })),
       },
+      {
+        path: paths.datasource.path,
+        lazy: () => import('./routes/datasource').then((m) => ({ Component: m.DatasourceRoute })),
+      },
       { path: '*', element: <NotFoundRoute /> },
     ],
   },

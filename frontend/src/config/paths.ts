@@ -3,6 +3,7 @@ export const paths = {
   task: { path: '/tasks/:taskId', href: (taskId: string) => `/tasks/${encodeURIComponent(taskId)}` },
   activity: { path: '/activity', href: () => '/activity' },
   datasources: { path: '/datasources', href: () => '/datasources' },
-  // No page per datasource yet: its name leads to the task list filtered to it.
+  datasource: { path: '/datasources/:name', href: (name: string) => `/datasources/${encodeURIComponent(name)}` },
+  // The task list filtered to one datasource.
   datasourceTasks: { href: (name: string) => `/?datasource=${encodeURIComponent(name)}` },
 } as const;

@@ -41,6 +41,8 @@ export function stubFetch(
     const url = new URL(request.url);
     const res = whoami !== null && url.pathname === '/api/auth/whoami' ? whoami : handler(url, request);
     if (!res) return new Response(JSON.stringify({ error: { code: 'not_found', message: 'Not found.' } }), { status: 404 });
+    // 204 and 304 answers have no body.
+    if (res.status === 204 || res.status === 304) return new Response(null, { status: res.status });
     return new Response(JSON.stringify(res.body), { status: res.status ?? 200, headers: { 'content-type': 'application/json' } });
   });
   vi.stubGlobal('fetch', (input: RequestInfo | URL, init?: RequestInit) => {

@@ -158,7 +158,11 @@ async fn full_health(state: &AppState) -> (StatusCode, Json<Health>) {
             state.objects.backend(),
             state.objects.health()
         ),
-        check(state.sink.name(), state.sink.backend(), state.sink.health()),
+        check(
+            state.sinks.probe.name(),
+            state.sinks.probe.backend(),
+            state.sinks.probe.health(),
+        ),
     );
     let checks = vec![database, objects, sink];
     let workers = Workers {

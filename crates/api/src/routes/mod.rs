@@ -1,6 +1,7 @@
 //! Routes and their OpenAPI description, declared once with utoipa-axum.
 
 mod auth;
+mod datasource_views;
 mod datasources;
 mod frontend;
 mod health;
@@ -100,7 +101,7 @@ fn cors(state: &AppState) -> Option<CorsLayer> {
     (!origins.is_empty()).then(|| {
         CorsLayer::new()
             .allow_origin(AllowOrigin::list(origins))
-            .allow_methods([Method::GET, Method::POST])
+            .allow_methods([Method::GET, Method::POST, Method::DELETE])
             .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
     })
 }
@@ -118,7 +119,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(tasks::cancel))
         .routes(routes!(tasks::retry))
         .routes(routes!(datasources::list))
-        .routes(routes!(datasources::describe))
+        .routes(routes!(datasources::describe, datasources::delete))
         .routes(routes!(datasources::timeseries))
         .split_for_parts()
 }

@@ -161,6 +161,13 @@ fn routes(task_id: &str) -> Vec<Route> {
             Some(Scope::Write),
             &[202, 409],
         ),
+        // Last: the upload above may still be queued (409); else 204, then 404.
+        route(
+            Method::DELETE,
+            "/api/datasources/auth_matrix",
+            Some(Scope::Write),
+            &[204, 404, 409],
+        ),
     ]
 }
 

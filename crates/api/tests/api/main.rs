@@ -5,6 +5,7 @@ mod auth;
 mod bad_input;
 mod broken_druid;
 mod commit;
+mod datasources;
 mod druid;
 mod faults;
 mod helpers;

@@ -19,6 +19,7 @@ use crate::Result;
 #[derive(Debug, Clone, Default)]
 pub struct TaskFilter {
     pub status: Option<TaskStatus>,
+    /// Part of a datasource name, in any case.
     pub datasource: Option<String>,
     pub limit: u32,
     pub offset: u32,

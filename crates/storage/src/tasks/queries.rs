@@ -67,9 +67,10 @@ where
     pub async fn list(&self, pool: &Pool<DB>, filter: &TaskFilter) -> Result<TaskPage> {
         let (limit, offset) = codec::page_bounds(filter.limit, filter.offset);
         let status = filter.status.map(|s| s.as_str().to_owned());
+        let datasource = filter.datasource.as_deref().map(contains_pattern);
         let rows = sqlx::query::<DB>(&self.sql.list)
             .bind(status.clone())
-            .bind(filter.datasource.clone())
+            .bind(datasource.clone())
             .bind(limit)
             .bind(offset)
             .fetch_all(pool)
@@ -77,7 +78,7 @@ where
             .map_err(StorageError::db("list tasks"))?;
         let (total,): (i64,) = sqlx::query_as::<DB, (i64,)>(&self.sql.count)
             .bind(status)
-            .bind(filter.datasource.clone())
+            .bind(datasource.clone())
             .fetch_one(pool)
             .await
             .map_err(StorageError::db("count tasks"))?;
@@ -320,4 +321,19 @@ where
             .map_err(StorageError::db("ping"))?;
         Ok(())
     }
+}
+
+/// A LIKE pattern matching names that contain `part`, in any case: the
+/// wildcards `%` and `_` (`_` is common in datasource names) match only
+/// themselves.
+fn contains_pattern(part: &str) -> String {
+    let mut pattern = String::from("%");
+    for c in part.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
 }

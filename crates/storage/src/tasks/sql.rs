@@ -55,9 +55,9 @@ pub(crate) struct Statements {
     pub by_id: String,
     /// $1 id; the row stays locked until the transaction ends.
     pub by_id_for_update: String,
-    /// $1 status or NULL, $2 datasource or NULL, $3 limit, $4 offset.
+    /// $1 status or NULL, $2 datasource pattern or NULL, $3 limit, $4 offset.
     pub list: String,
-    /// $1 status or NULL, $2 datasource or NULL.
+    /// $1 status or NULL, $2 datasource pattern or NULL.
     pub count: String,
     /// $1 owner, $2 lease expiry, $3 now, $4 the new lease token.
     pub claim: String,
@@ -105,8 +105,11 @@ impl Statements {
         let fenced = |id_at: u8, token_at: u8| {
             format!("id = ${id_at}{id} AND lease_token = ${token_at} AND status NOT IN {terminal}")
         };
-        let filter =
-            format!("($1{text} IS NULL OR status = $1) AND ($2{text} IS NULL OR datasource = $2)");
+        // $2 is a LIKE pattern (`contains_pattern`): the datasource filter
+        // matches part of a name, in any case.
+        let filter = format!(
+            "($1{text} IS NULL OR status = $1) AND ($2{text} IS NULL OR LOWER(datasource) LIKE $2 ESCAPE '\\')"
+        );
         Self {
             begin: *begin,
             insert: format!(

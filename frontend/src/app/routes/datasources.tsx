@@ -1,6 +1,6 @@
 import Stack from '@mui/material/Stack';
 import Typography from '@mui/material/Typography';
-import { DatasourcesOverview } from '@/features/datasources/components/datasources-overview';
+import { DatasourcesTable } from '@/features/datasources/components/datasources-table';
 
 export function DatasourcesRoute() {
   return (
@@ -8,7 +8,7 @@ export function DatasourcesRoute() {
       <Typography variant="h5" component="h1">
         Datasources
       </Typography>
-      <DatasourcesOverview />
+      <DatasourcesTable />
     </Stack>
   );
 }

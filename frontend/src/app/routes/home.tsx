@@ -1,6 +1,7 @@
 import Alert from '@mui/material/Alert';
 import Stack from '@mui/material/Stack';
 import { Section } from '@/components/ui/section';
+import { useDatasources } from '@/features/datasources/api/get-datasources';
 import { TaskProgress } from '@/features/tasks/components/task-progress';
 import { TasksList } from '@/features/tasks/components/tasks-list';
 import { UploadPanel } from '@/features/upload/components/upload-panel';
@@ -9,8 +10,12 @@ import { canWrite, useWhoAmI } from '@/lib/auth/whoami';
 /** The upload panel for a token that may write; otherwise what is needed to upload. */
 function UploadSection() {
   const { data: me, isPending } = useWhoAmI();
+  // Existing datasources: suggested as names, and each name marked new or existing.
+  const datasources = useDatasources();
   if (me && canWrite(me.scope)) {
-    return <UploadPanel renderAccepted={(taskId) => <TaskProgress taskId={taskId} />} />;
+    return (
+      <UploadPanel existing={datasources.data?.datasources} renderAccepted={(taskId) => <TaskProgress taskId={taskId} />} />
+    );
   }
   if (isPending) return null;
   return (

@@ -45,7 +45,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every datasource with its rows, time range and columns. */
+        /**
+         * Every datasource with its rows, time range, columns and size, and its
+         *     newest upload's time and status.
+         */
         get: operations["list_datasources"];
         put?: never;
         post?: never;
@@ -62,11 +65,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One datasource. */
+        /**
+         * One datasource: its schema, rows over time, the first rows by time and
+         *     the uploads that built it.
+         */
         get: operations["describe"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Deletes the datasource and all its rows (local sink: its files go at
+         *     once, under the datasource's lock; Druid: its segments are marked unused
+         *     and a kill task removes them from deep storage). Refused while an upload
+         *     to it has not finished. The tasks that built it stay in the task list.
+         */
+        delete: operations["delete_datasource"];
         options?: never;
         head?: never;
         patch?: never;
@@ -266,8 +278,43 @@ export interface components {
             name: string;
             type: string;
         };
+        /**
+         * @description One datasource's page: schema, rows over time, the first rows by time
+         *     and the uploads that built it.
+         */
+        DatasourceDetail: components["schemas"]["DatasourceEntry"] & {
+            /** @description Bucket width of `rows_over_time`, chosen to suit the time range. */
+            granularity: components["schemas"]["Granularity"];
+            rows_over_time: components["schemas"]["TimePoint"][];
+            /**
+             * @description The first rows by time (at most 20), column → value; `__time` as
+             *     RFC 3339.
+             */
+            sample: {
+                [key: string]: unknown;
+            }[];
+            /** @description Newest first, at most 50. */
+            uploads: components["schemas"]["UploadEntry"][];
+        };
+        /** @description A datasource in the list: what the sink holds and its latest upload. */
+        DatasourceEntry: components["schemas"]["DatasourceSummary"] & {
+            column_count: number;
+            last_task_id?: null | components["schemas"]["TaskId"];
+            last_task_status?: null | components["schemas"]["TaskStatus"];
+            /**
+             * Format: date-time
+             * @description When the newest upload to it arrived.
+             */
+            last_upload_at?: string | null;
+            /**
+             * Format: int64
+             * @description Bytes the sink keeps for it (local: its Parquet files; Druid: its
+             *     published segments), when the sink can tell.
+             */
+            size_bytes?: number | null;
+        };
         DatasourceList: {
-            datasources: components["schemas"]["DatasourceSummary"][];
+            datasources: components["schemas"]["DatasourceEntry"][];
         };
         /** @description What a datasource holds, as the sink reports it. */
         DatasourceSummary: {
@@ -502,6 +549,22 @@ export interface components {
             /** Format: uuid */
             task_id: string;
         };
+        /** @description An upload that went (or is going) into a datasource. */
+        UploadEntry: {
+            /** Format: date-time */
+            created_at: string;
+            file_name: string;
+            mode: components["schemas"]["IngestMode"];
+            /**
+             * Format: int64
+             * @description Rows it put into the sink (once succeeded).
+             */
+            rows?: number | null;
+            /** Format: int64 */
+            size_bytes: number;
+            status: components["schemas"]["TaskStatus"];
+            task_id: components["schemas"]["TaskId"];
+        };
         /** @description The form an upload sends (multipart/form-data). */
         UploadForm: {
             /** @description Letters, digits, `_` and `-`, starting with a letter; at most 128. */
@@ -660,11 +723,59 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DatasourceSummary"];
+                    "application/json": components["schemas"]["DatasourceDetail"];
                 };
             };
             /** @description No such datasource */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_datasource: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Datasource name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such datasource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An upload to it has not finished (`datasource_busy`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The sink cannot be reached */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

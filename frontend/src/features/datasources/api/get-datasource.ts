@@ -1,8 +1,9 @@
 import { queryOptions, useQuery } from '@tanstack/react-query';
 import { api, send } from '@/lib/api/api';
-import type { Datasource } from '@/lib/api/types';
+import type { DatasourceDetail } from '@/lib/api/types';
 
-export function getDatasource(name: string, signal?: AbortSignal): Promise<Datasource> {
+/** Schema, rows over time, the first rows by time and the uploads that built it. */
+export function getDatasource(name: string, signal?: AbortSignal): Promise<DatasourceDetail> {
   return send(() => api.GET('/api/datasources/{name}', { params: { path: { name } }, signal }));
 }
 
@@ -10,6 +11,7 @@ export function getDatasourceQueryOptions(name: string) {
   return queryOptions({
     queryKey: ['datasources', 'detail', name] as const,
     queryFn: ({ signal }) => getDatasource(name, signal),
+    refetchInterval: 30_000,
   });
 }
 

@@ -85,7 +85,7 @@ export function TaskDetail({ taskId }: { taskId: string }) {
           </Typography>
           <Typography variant="body2" color="text.secondary">
             into{' '}
-            <Link to={paths.datasourceTasks.href(task.datasource)} title={`Tasks of ${task.datasource}`} sx={{ fontWeight: 600 }}>
+            <Link to={paths.datasource.href(task.datasource)} title={`Datasource ${task.datasource}`} sx={{ fontWeight: 600 }}>
               {task.datasource}
             </Link>{' '}
             ({task.mode}) · {statusDescription(task.status)}

@@ -180,14 +180,14 @@ export function TasksList({ pageSize = 20 }: { pageSize?: number }) {
                         {task.file_name}
                       </Link>
                       <Typography variant="caption" color="text.secondary" sx={{ display: { md: 'none' } }}>
-                        <Link to={paths.datasourceTasks.href(task.datasource)} color="inherit">
+                        <Link to={paths.datasource.href(task.datasource)} color="inherit">
                           {task.datasource}
                         </Link>{' '}
                         · {formatRelative(task.created_at, now)}
                       </Typography>
                     </TableCell>
                     <TableCell sx={hideOnPhone}>
-                      <Link to={paths.datasourceTasks.href(task.datasource)} title={`Tasks of ${task.datasource}`}>
+                      <Link to={paths.datasource.href(task.datasource)} title={`Datasource ${task.datasource}`}>
                         {task.datasource}
                       </Link>
                     </TableCell>

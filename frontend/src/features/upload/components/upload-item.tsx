@@ -10,8 +10,20 @@ import Stack from '@mui/material/Stack';
 import Typography from '@mui/material/Typography';
 import type { ReactNode } from 'react';
 import { ErrorAlert } from '@/components/ui/error-alert';
+import { ApiError } from '@/lib/api/client';
 import { formatBytes } from '@/lib/format';
 import type { UploadItem as Item } from '../hooks/use-upload-queue';
+
+/**
+ * The same file sent again can only fare differently when the server was unreachable,
+ * busy or failing (network error, 408, 429, 5xx); a 4xx refusal (empty file, wrong type,
+ * bad name) would be refused again, so it offers no retry.
+ */
+function retryable(error: unknown): boolean {
+  if (!(error instanceof ApiError)) return true;
+  const { status } = error;
+  return status === 0 || status === 408 || status === 429 || status >= 500;
+}
 
 type Props = {
   item: Item;
@@ -82,9 +94,11 @@ export function UploadItem({ item, onCancel, onRetry, onRemove, renderAccepted }
             error={item.error}
             title="Upload rejected"
             action={
-              <Button size="small" color="inherit" startIcon={<ReplayIcon />} onClick={() => onRetry(item)}>
-                Retry
-              </Button>
+              retryable(item.error) && (
+                <Button size="small" color="inherit" startIcon={<ReplayIcon />} onClick={() => onRetry(item)}>
+                  Retry
+                </Button>
+              )
             }
           />
         </Box>

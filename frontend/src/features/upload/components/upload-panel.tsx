@@ -2,7 +2,7 @@ import CloudUploadIcon from '@mui/icons-material/CloudUpload';
 import DeleteOutlineIcon from '@mui/icons-material/DeleteOutlined';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
-import Chip from '@mui/material/Chip';
+import IconButton from '@mui/material/IconButton';
 import FormControl from '@mui/material/FormControl';
 import FormHelperText from '@mui/material/FormHelperText';
 import FormLabel from '@mui/material/FormLabel';
@@ -12,10 +12,11 @@ import ToggleButton from '@mui/material/ToggleButton';
 import ToggleButtonGroup from '@mui/material/ToggleButtonGroup';
 import Typography from '@mui/material/Typography';
 import { useId, useRef, useState, type DragEvent, type FormEvent, type KeyboardEvent, type ReactNode } from 'react';
-import type { IngestMode } from '@/lib/api/types';
+import type { Datasource, IngestMode } from '@/lib/api/types';
 import { datasourceNameProblem, suggestDatasourceName } from '@/lib/datasource-name';
-import { formatBytes } from '@/lib/format';
+import { formatBytes, formatNumber, formatTimeRange } from '@/lib/format';
 import { useUploadQueue } from '../hooks/use-upload-queue';
+import { DatasourceCue } from './datasource-cue';
 import { UploadItem } from './upload-item';
 
 const ACCEPTED_EXTENSIONS = ['.csv', '.tsv', '.txt', '.xlsx', '.parquet', '.ndjson', '.jsonl', '.json'];
@@ -23,34 +24,44 @@ const ACCEPTED_EXTENSIONS = ['.csv', '.tsv', '.txt', '.xlsx', '.parquet', '.ndjs
 type Props = {
   /** Rendered under a file once the server accepted it (e.g. the task's live progress). */
   renderAccepted?: (taskId: string) => ReactNode;
+  /** Datasources that exist, suggested as names and used to say "new" or "appends to existing". */
+  existing?: readonly Datasource[];
 };
 
-export function UploadPanel({ renderAccepted }: Props) {
-  const [datasource, setDatasource] = useState('');
+/** A chosen file and the datasource it goes to (its own, so a batch can go to several). */
+type Staged = { key: string; file: File; datasource: string };
+
+const keyOf = (f: File) => `${f.name}:${f.size}:${f.lastModified}`;
+
+export function UploadPanel({ renderAccepted, existing = [] }: Props) {
+  // The name typed before any file is chosen; the next single file takes it.
+  const [draft, setDraft] = useState('');
   const [nameTouched, setNameTouched] = useState(false);
   const [mode, setMode] = useState<IngestMode>('append');
-  const [files, setFiles] = useState<File[]>([]);
+  const [files, setFiles] = useState<Staged[]>([]);
   const [dragOver, setDragOver] = useState(false);
   const [submitted, setSubmitted] = useState(false);
   const inputRef = useRef<HTMLInputElement>(null);
   const ids = useId();
   const queue = useUploadQueue();
 
-  const nameProblem = datasourceNameProblem(datasource);
-  const showNameProblem = nameProblem !== null && (nameTouched || submitted);
+  const draftProblem = datasourceNameProblem(draft);
+  const showDraftProblem = draftProblem !== null && (nameTouched || submitted);
+  const anyNameProblem = files.some((f) => datasourceNameProblem(f.datasource) !== null);
 
   const addFiles = (list: FileList | null) => {
     if (!list || list.length === 0) return;
-    const added = Array.from(list);
-    setFiles((prev) => {
-      const key = (f: File) => `${f.name}:${f.size}:${f.lastModified}`;
-      const seen = new Set(prev.map(key));
-      return [...prev, ...added.filter((f) => !seen.has(key(f)))];
-    });
-    if (datasource === '' && !nameTouched && added[0]) {
-      setDatasource(suggestDatasourceName(added[0].name));
-    }
+    const seen = new Set(files.map((f) => f.key));
+    const fresh = Array.from(list).filter((f) => !seen.has(keyOf(f)));
+    // A name typed first belongs to a single file; in a batch each file is named after itself.
+    const typed = files.length === 0 && fresh.length === 1 && draft !== '';
+    const staged = fresh.map((file) => ({ key: keyOf(file), file, datasource: typed ? draft : suggestDatasourceName(file.name) }));
+    setFiles((prev) => [...prev, ...staged]);
+    if (typed) setDraft('');
   };
+
+  const rename = (key: string, datasource: string) =>
+    setFiles((prev) => prev.map((f) => (f.key === key ? { ...f, datasource } : f)));
 
   const onDrop = (e: DragEvent) => {
     e.preventDefault();
@@ -69,13 +80,19 @@ export function UploadPanel({ renderAccepted }: Props) {
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
     setSubmitted(true);
-    if (nameProblem || files.length === 0) return;
-    queue.upload(files, datasource, mode);
+    if (anyNameProblem || files.length === 0) return;
+    queue.upload(
+      files.map((f) => ({ file: f.file, datasource: f.datasource })),
+      mode,
+    );
+    // Nothing of this batch sticks to the next file.
     setFiles([]);
+    setDraft('');
+    setNameTouched(false);
     setSubmitted(false);
   };
 
-  const totalBytes = files.reduce((n, f) => n + f.size, 0);
+  const totalBytes = files.reduce((n, f) => n + f.file.size, 0);
   const hasFinished = queue.items.some((it) => it.state !== 'uploading');
 
   return (
@@ -83,24 +100,60 @@ export function UploadPanel({ renderAccepted }: Props) {
       <Box component="form" noValidate onSubmit={onSubmit} aria-label="Upload files">
         <Stack spacing={2}>
           <Stack direction={{ xs: 'column', md: 'row' }} spacing={2} sx={{ alignItems: { md: 'flex-start' } }}>
-            <TextField
-              id={`${ids}-datasource`}
-              label="Datasource name"
-              value={datasource}
-              onChange={(e) => setDatasource(e.target.value)}
-              onBlur={() => setNameTouched(true)}
-              error={showNameProblem}
-              helperText={
-                showNameProblem
-                  ? nameProblem
-                  : 'Starts with a letter; then letters, digits, “_” or “-” (at most 128 characters).'
-              }
-              required
-              fullWidth
-              autoComplete="off"
-              slotProps={{ htmlInput: { spellCheck: false, 'data-testid': 'datasource-input' } }}
-              sx={{ flex: 2 }}
-            />
+            {files.length === 0 ? (
+              <TextField
+                id={`${ids}-datasource`}
+                label="Datasource name"
+                value={draft}
+                onChange={(e) => setDraft(e.target.value)}
+                onBlur={() => setNameTouched(true)}
+                error={showDraftProblem}
+                helperText={
+                  showDraftProblem ? (
+                    draftProblem
+                  ) : draft === '' ? (
+                    'Starts with a letter; then letters, digits, “_” or “-” (at most 128 characters). Or choose files first: each is named after itself.'
+                  ) : (
+                    <DatasourceCue name={draft} mode={mode} existing={existing} />
+                  )
+                }
+                required
+                fullWidth
+                autoComplete="off"
+                slotProps={{ htmlInput: { spellCheck: false, list: `${ids}-existing`, 'data-testid': 'datasource-input' } }}
+                sx={{ flex: 2 }}
+              />
+            ) : (
+              <Stack spacing={1.5} sx={{ flex: 2, minWidth: 0 }} component="ul" aria-label="Files to upload" style={{ listStyle: 'none', margin: 0, padding: 0 }}>
+                {files.map((f) => {
+                  const problem = datasourceNameProblem(f.datasource);
+                  return (
+                    <Stack component="li" key={f.key} direction="row" spacing={1} sx={{ alignItems: 'flex-start' }} data-testid="staged-file" data-file={f.file.name}>
+                      <TextField
+                        size="small"
+                        label={`Datasource for ${f.file.name} (${formatBytes(f.file.size)})`}
+                        value={f.datasource}
+                        onChange={(e) => rename(f.key, e.target.value)}
+                        error={problem !== null && submitted}
+                        helperText={problem !== null ? problem : <DatasourceCue name={f.datasource} mode={mode} existing={existing} />}
+                        required
+                        fullWidth
+                        autoComplete="off"
+                        slotProps={{ htmlInput: { spellCheck: false, list: `${ids}-existing`, 'data-testid': 'file-datasource-input' } }}
+                      />
+                      <IconButton aria-label={`Remove ${f.file.name}`} onClick={() => setFiles((prev) => prev.filter((p) => p.key !== f.key))}>
+                        <DeleteOutlineIcon />
+                      </IconButton>
+                    </Stack>
+                  );
+                })}
+              </Stack>
+            )}
+            <datalist id={`${ids}-existing`} data-testid="existing-datasources">
+              {existing.map((ds) => (
+                <option key={ds.name} value={ds.name} label={`${formatNumber(ds.row_count)} rows · ${formatTimeRange(ds.min_time, ds.max_time, 'utc')}`} />
+              ))}
+            </datalist>
             <FormControl sx={{ flex: 1, minWidth: 220 }}>
               <FormLabel id={`${ids}-mode`} sx={{ fontSize: 12, mb: 0.5 }}>
                 Mode
@@ -168,18 +221,6 @@ export function UploadPanel({ renderAccepted }: Props) {
             }}
           />
 
-          {files.length > 0 && (
-            <Stack direction="row" spacing={1} useFlexGap sx={{ flexWrap: 'wrap' }} aria-label="Files to upload">
-              {files.map((f) => (
-                <Chip
-                  key={`${f.name}:${f.size}:${f.lastModified}`}
-                  label={`${f.name} (${formatBytes(f.size)})`}
-                  onDelete={() => setFiles((prev) => prev.filter((p) => p !== f))}
-                  deleteIcon={<DeleteOutlineIcon aria-label={`Remove ${f.name}`} />}
-                />
-              ))}
-            </Stack>
-          )}
           {submitted && files.length === 0 && (
             <Typography color="error" variant="body2" role="alert">
               Choose at least one file first.

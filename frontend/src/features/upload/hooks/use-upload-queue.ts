@@ -90,9 +90,10 @@ export function useUploadQueue() {
     [queryClient],
   );
 
+  /** Each file goes to its own datasource. */
   const upload = useCallback(
-    (files: File[], datasource: string, mode: IngestMode) => {
-      const batch = files.map((file): UploadItem => {
+    (files: { file: File; datasource: string }[], mode: IngestMode) => {
+      const batch = files.map(({ file, datasource }): UploadItem => {
         nextId += 1;
         return {
           id: `upload-${nextId}`,
