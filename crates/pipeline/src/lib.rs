@@ -4,12 +4,15 @@
 
 mod druid_sink;
 mod error;
+mod handover;
 mod local_sink;
+mod reaper;
 mod sink;
 mod worker;
 
 pub use druid_sink::{druid_hint, DruidSink, DruidSinkConfig};
 pub use error::{PipelineError, SinkError};
 pub use local_sink::LocalParquetSink;
+pub use reaper::{Reaper, ReaperConfig, ReaperCounts, Removed};
 pub use sink::{DruidProgress, Sink, SinkJob, SinkOutcome};
 pub use worker::{Pipeline, PipelineConfig};

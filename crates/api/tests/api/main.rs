@@ -14,3 +14,5 @@ mod limits;
 mod openapi;
 mod pipeline;
 mod real_backends;
+mod reaper;
+mod shutdown;
