@@ -127,6 +127,8 @@ pub struct Settings {
     pub validation: ValidationLimits,
     #[command(flatten)]
     pub http: HttpLimits,
+    #[command(flatten)]
+    pub lifecycle: Lifecycle,
 }
 
 /// Who may use the API, and from which pages (see README, "Tokens").
@@ -260,6 +262,38 @@ impl Default for HttpLimits {
     }
 }
 
+/// Shutting down and cleaning up after crashes (see README, "Shutdown and
+/// clean-up").
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
+pub struct Lifecycle {
+    /// Seconds uploads still arriving at SIGTERM may take to finish; then
+    /// they are cut off (`503`, `shutting_down`) and nothing of them is kept.
+    /// Workers do not wait for it: they hand their tasks back at once.
+    #[arg(long, env = "INGEST_SHUTDOWN_GRACE_SECS", default_value_t = 30)]
+    pub shutdown_grace_secs: u64,
+    /// Seconds between two passes of the reaper, which removes what crashes
+    /// leave behind (it also runs at start); `0` turns it off.
+    #[arg(long, env = "INGEST_REAPER_INTERVAL_SECS", default_value_t = 900)]
+    pub reaper_interval_secs: u64,
+    /// Age in seconds before an unfinished upload (open S3 multipart upload,
+    /// local `.upload-*` file) or an object no task references is taken for
+    /// an orphan. An upload still arriving must never look that old: keep
+    /// it far above the longest upload (not just the idle timeout, which
+    /// only bounds a pause). At least 10 × INGEST_UPLOAD_IDLE_TIMEOUT_SECS.
+    #[arg(long, env = "INGEST_REAPER_MIN_AGE_SECS", default_value_t = 24 * 3600)]
+    pub reaper_min_age_secs: u64,
+}
+
+impl Default for Lifecycle {
+    fn default() -> Self {
+        Self {
+            shutdown_grace_secs: 30,
+            reaper_interval_secs: 900,
+            reaper_min_age_secs: 24 * 3600,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum AuthMode {
     #[default]
@@ -375,6 +409,7 @@ mod tests {
         let settings = Settings::from_env();
         assert_eq!(settings.validation, ValidationLimits::default());
         assert_eq!(settings.http, HttpLimits::default());
+        assert_eq!(settings.lifecycle, Lifecycle::default());
         let limits: ingest_validation::Limits = (&settings.validation).into();
         assert_eq!(limits, ingest_validation::Limits::default());
 

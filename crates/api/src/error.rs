@@ -110,6 +110,17 @@ impl ApiError {
         .with_details(json!({ "idle_timeout_secs": secs, "hint": "Check the connection and upload again; the server's limit is INGEST_UPLOAD_IDLE_TIMEOUT_SECS." }))
     }
 
+    /// 503: the server shut down while the upload was arriving; nothing
+    /// was kept.
+    pub fn shutting_down() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "shutting_down",
+            "the server is shutting down and cut this upload off; nothing was kept",
+        )
+        .with_details(json!({ "hint": "Upload again: another server (or this one, once restarted) will take it. The grace period is INGEST_SHUTDOWN_GRACE_SECS." }))
+    }
+
     /// 429: every upload slot is busy; answered with `Retry-After`.
     pub fn too_many_uploads(limit: usize, retry_after: u64) -> Self {
         let mut error = Self::new(

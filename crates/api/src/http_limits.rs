@@ -15,6 +15,7 @@ use axum::{
 };
 use futures::StreamExt;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio_util::sync::CancellationToken;
 
 use crate::{error::ApiError, state::AppState};
 
@@ -38,21 +39,59 @@ impl BodyIdle {
     }
 }
 
+/// The body stream's error when the server's shutdown grace period ran out
+/// while the body was still arriving; the upload handler aborts the upload.
+#[derive(Debug, thiserror::Error)]
+#[error("the server is shutting down")]
+pub struct ServerStopping;
+
+impl ServerStopping {
+    pub fn is_cause_of(error: &(dyn std::error::Error + 'static)) -> bool {
+        let mut current = Some(error);
+        while let Some(e) = current {
+            if e.is::<ServerStopping>() {
+                return true;
+            }
+            current = e.source();
+        }
+        false
+    }
+}
+
+/// What bounds a request body while it arrives.
+#[derive(Debug, Clone)]
+pub struct BodyLimits {
+    /// The longest wait for the next piece.
+    pub idle: Duration,
+    /// Fires when the shutdown grace period is over: bodies still arriving
+    /// fail with `ServerStopping`.
+    pub cut_off: CancellationToken,
+}
+
 /// Middleware: each wait for the next piece of the request body is bounded
 /// by `idle`. Time the server spends not reading (e.g. writing to the
-/// object store) does not count against the client.
+/// object store) does not count against the client. Once the shutdown
+/// grace period is over, the body ends with an error instead, so the
+/// upload handler aborts the upload the way it does any failed one.
 pub async fn idle_body_timeout(
-    State(idle): State<Duration>,
+    State(limits): State<BodyLimits>,
     request: Request,
     next: Next,
 ) -> Response {
     let (parts, body) = request.into_parts();
-    let chunks = futures::stream::unfold(Some(body.into_data_stream()), move |inner| async move {
-        let mut inner = inner?;
-        match tokio::time::timeout(idle, inner.next()).await {
-            Ok(Some(chunk)) => Some((chunk.map_err(BoxError::from), Some(inner))),
-            Ok(None) => None,
-            Err(_) => Some((Err(BoxError::from(BodyIdle(idle))), None)),
+    let BodyLimits { idle, cut_off } = limits;
+    let chunks = futures::stream::unfold(Some(body.into_data_stream()), move |inner| {
+        let cut_off = cut_off.clone();
+        async move {
+            let mut inner = inner?;
+            tokio::select! {
+                next = tokio::time::timeout(idle, inner.next()) => match next {
+                    Ok(Some(chunk)) => Some((chunk.map_err(BoxError::from), Some(inner))),
+                    Ok(None) => None,
+                    Err(_) => Some((Err(BoxError::from(BodyIdle(idle))), None)),
+                },
+                () = cut_off.cancelled() => Some((Err(BoxError::from(ServerStopping)), None)),
+            }
         }
     });
     next.run(Request::from_parts(parts, Body::from_stream(chunks)))

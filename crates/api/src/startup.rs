@@ -1,7 +1,7 @@
 //! Wiring: backends, workers and the HTTP server, bound before it runs so
 //! callers (and tests on port 0) learn the real address.
 
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{future::IntoFuture, net::SocketAddr, sync::Arc, time::Duration};
 
 use ingest_pipeline::{Pipeline, PipelineConfig};
 use tokio::net::TcpListener;
@@ -31,6 +31,10 @@ pub struct Application {
     state: AppState,
     workers: usize,
     stop: CancellationToken,
+    /// How long uploads may go on arriving after the stop.
+    grace: Duration,
+    /// Time between reaper passes; `None`: no reaper.
+    reaper_every: Option<Duration>,
 }
 
 impl Application {
@@ -77,6 +81,10 @@ impl Application {
             state,
             workers: settings.workers,
             stop: CancellationToken::new(),
+            grace: Duration::from_secs(settings.lifecycle.shutdown_grace_secs),
+            reaper_every: Some(settings.lifecycle.reaper_interval_secs)
+                .filter(|secs| *secs > 0)
+                .map(Duration::from_secs),
         })
     }
 
@@ -93,8 +101,11 @@ impl Application {
         self.stop.clone()
     }
 
-    /// Serves until the stop token fires (or SIGINT/SIGTERM when `signals`),
-    /// then lets in-flight requests finish and stops the workers.
+    /// Serves until the stop token fires (or SIGINT/SIGTERM when `signals`).
+    /// Then the workers hand their tasks back at once (see
+    /// `ingest_pipeline::Pipeline::shut_down`), and requests in flight get
+    /// the grace period to finish: uploads still arriving after it are cut
+    /// off and leave nothing behind.
     pub async fn run(self, signals: bool) -> Result<(), StartupError> {
         let stop = self.stop.clone();
         if signals {
@@ -109,19 +120,47 @@ impl Application {
             .state
             .pipeline
             .spawn_workers(self.workers, stop.clone());
+        if let Some(every) = self.reaper_every {
+            Arc::clone(&self.state.reaper).spawn(every, stop.clone());
+        }
         let app = routes::router(self.state.clone());
         tracing::info!(address = %self.address, workers = self.workers, "listening");
-        let served = axum::serve(self.listener, app)
+        let cut_off = self.state.uploads_cut_off.clone();
+        let (grace, on_stop) = (self.grace, stop.clone());
+        let cutting = cut_off.clone();
+        tokio::spawn(async move {
+            on_stop.cancelled().await;
+            tokio::time::sleep(grace).await;
+            cutting.cancel();
+        });
+        let serving = axum::serve(self.listener, app)
             .with_graceful_shutdown(stop.clone().cancelled_owned())
-            .await
-            .map_err(StartupError::Serve);
+            .into_future();
+        let served = tokio::select! {
+            served = serving => served.map_err(StartupError::Serve),
+            // A cut-off upload answers at once; anything still running
+            // after this is not waited for.
+            () = async {
+                cut_off.cancelled().await;
+                tokio::time::sleep(AFTER_CUT_OFF).await;
+            } => {
+                tracing::warn!("requests still running after the shutdown grace period; stopping anyway");
+                Ok(())
+            }
+        };
         stop.cancel();
-        for worker in workers {
-            worker.await.ok();
+        let joined = futures::future::join_all(workers);
+        if tokio::time::timeout(grace, joined).await.is_err() {
+            // Past their commit point: their leases run out and another
+            // server finishes them, as after a crash.
+            tracing::warn!("workers still finishing committed tasks after the grace period; leaving them to their leases");
         }
         served
     }
 }
+
+/// How long requests may go on once uploads are cut off (time to answer).
+const AFTER_CUT_OFF: Duration = Duration::from_secs(5);
 
 async fn shutdown_signal() {
     let ctrl_c = async {

@@ -1,8 +1,9 @@
 use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use ingest_domain::Faults;
-use ingest_pipeline::{Pipeline, Sinks};
+use ingest_pipeline::{Pipeline, Reaper, ReaperConfig, Sinks};
 use ingest_storage::{ObjectStore, TaskStore, TokenStore};
+use tokio_util::sync::CancellationToken;
 
 use crate::{
     auth::Auth,
@@ -38,6 +39,11 @@ pub struct AppState {
     pub upload_idle_timeout: Duration,
     /// Set when uploads are kept on the local disk.
     pub disk_guard: Option<DiskGuard>,
+    /// Fires when the shutdown grace period is over: uploads still arriving
+    /// are cut off (`INGEST_SHUTDOWN_GRACE_SECS`).
+    pub uploads_cut_off: CancellationToken,
+    /// Removes what crashes leave behind; its counts are for metrics.
+    pub reaper: Arc<Reaper>,
 }
 
 impl AppState {
@@ -53,7 +59,20 @@ impl AppState {
             path: settings.data_dir.clone(),
             min_free: settings.http.min_free_disk_bytes,
         });
+        let idle = settings.http.upload_idle_timeout_secs.max(1);
+        let reaper = Arc::new(Reaper::new(
+            Arc::clone(&backends.tasks),
+            Arc::clone(&backends.objects),
+            ReaperConfig {
+                work_dir: settings.data_dir.join("work"),
+                sink_dir: (backends.sinks.ingest.backend() == "parquet")
+                    .then(|| settings.data_dir.join("datasources")),
+                // Never near an upload still arriving (see `Lifecycle`).
+                min_age: Duration::from_secs(settings.lifecycle.reaper_min_age_secs.max(10 * idle)),
+            },
+        ));
         Self {
+            reaper,
             disk_guard,
             tasks: backends.tasks,
             objects: backends.objects,
@@ -68,6 +87,7 @@ impl AppState {
             upload_slots: UploadSlots::new(settings.http.max_concurrent_uploads),
             max_concurrent_uploads: settings.http.max_concurrent_uploads.max(1),
             upload_idle_timeout: Duration::from_secs(settings.http.upload_idle_timeout_secs.max(1)),
+            uploads_cut_off: CancellationToken::new(),
         }
     }
 }

@@ -404,6 +404,28 @@ impl Task {
         Ok(())
     }
 
+    /// A worker stopping for a server shutdown gives an unfinished task back
+    /// before its sink's commit point: queued again at once, and the attempt
+    /// it had begun is not counted (it did not fail). Refused once committed:
+    /// a committed run must finish (or be taken over when its lease runs
+    /// out), never start again from scratch.
+    pub fn hand_back(&mut self, now: DateTime<Utc>) -> Result<(), IllegalTransition> {
+        if self.committed_at.is_some() {
+            return Err(IllegalTransition {
+                from: self.status,
+                to: TaskStatus::Queued,
+            });
+        }
+        self.move_to(
+            &TaskStatus::UNFINISHED,
+            TaskStatus::Queued,
+            Some(StageName::Queued),
+            now,
+        )?;
+        self.attempts = self.attempts.saturating_sub(1);
+        Ok(())
+    }
+
     /// Records why the last attempt did not finish, without changing the
     /// status (the task will be tried again).
     pub fn record_error(&mut self, error: TaskError, now: DateTime<Utc>) {
@@ -575,6 +597,31 @@ mod tests {
         assert_eq!(task, before, "a refused cancel changes nothing");
         task.succeed(3, Utc::now()).expect("succeed");
         assert_eq!(task.status(), Succeeded);
+    }
+
+    #[test]
+    fn hand_back_queues_an_uncommitted_task_without_counting_the_attempt() {
+        for from in TaskStatus::ALL {
+            let mut task = task_in(from);
+            task.attempts = 2;
+            let outcome = task.hand_back(Utc::now());
+            assert_eq!(
+                outcome.is_ok(),
+                !from.is_terminal(),
+                "hand back from {from}"
+            );
+            if outcome.is_ok() {
+                assert_eq!((task.status(), task.attempts), (Queued, 1));
+            }
+        }
+        let mut task = task_in(Ingesting);
+        task.commit(Utc::now()).expect("commit");
+        let before = task.clone();
+        assert!(
+            task.hand_back(Utc::now()).is_err(),
+            "a committed run is never handed back"
+        );
+        assert_eq!(task, before);
     }
 
     #[test]

@@ -4,14 +4,17 @@
 
 mod druid_sink;
 mod error;
+mod handover;
 mod local_sink;
 pub mod metrics;
+mod reaper;
 mod sink;
 mod worker;
 
 pub use druid_sink::{druid_hint, DruidSink, DruidSinkConfig};
 pub use error::{PipelineError, SinkError};
 pub use local_sink::LocalParquetSink;
+pub use reaper::{Reaper, ReaperConfig, ReaperCounts, Removed};
 pub use sink::{
     DatasourceQuery, DruidProgress, IngestSink, Row, SinkJob, SinkOutcome, SinkProbe, Sinks,
 };

@@ -25,6 +25,7 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, instrument, warn, Instrument};
 
+use crate::handover::{stop_requested, CommitGate};
 use crate::sink::{DruidProgress, IngestSink, SinkJob};
 use crate::PipelineError;
 
@@ -90,6 +91,9 @@ pub struct Pipeline {
     config: PipelineConfig,
     wake: Notify,
     live_workers: Arc<AtomicUsize>,
+    /// Fires when the server shuts down: attempts stop at a safe point and
+    /// hand their tasks back (see `handover`).
+    shutdown: CancellationToken,
 }
 
 /// Why an attempt ended without finishing the task itself.
@@ -149,7 +153,15 @@ impl Pipeline {
             config,
             wake: Notify::new(),
             live_workers: Arc::new(AtomicUsize::new(0)),
+            shutdown: CancellationToken::new(),
         }
+    }
+
+    /// Stops every running attempt at its next safe point and hands its
+    /// task back; workers started by `spawn_workers` call it when their
+    /// stop token fires.
+    pub fn shut_down(&self) {
+        self.shutdown.cancel();
     }
 
     pub fn sink(&self) -> &Arc<dyn IngestSink> {
@@ -192,12 +204,18 @@ impl Pipeline {
         Ok(done)
     }
 
-    /// Starts `count` workers that run until `stop` fires.
+    /// Starts `count` workers that run until `stop` fires; then each hands
+    /// its task back at a safe point (`shut_down`).
     pub fn spawn_workers(
         self: &Arc<Self>,
         count: usize,
         stop: CancellationToken,
     ) -> Vec<tokio::task::JoinHandle<()>> {
+        let on_stop = (Arc::clone(self), stop.clone());
+        tokio::spawn(async move {
+            on_stop.1.cancelled().await;
+            on_stop.0.shut_down();
+        });
         (0..count)
             .map(|n| {
                 let (pipeline, stop) = (Arc::clone(self), stop.clone());
@@ -235,15 +253,23 @@ impl Pipeline {
         // Fires when the lease is lost: the attempt is dropped at once.
         let stop = CancellationToken::new();
         let _heartbeat = AbortOnDrop(self.keep_lease(task.task_id, lease.clone(), stop.clone()));
+        let gate = CommitGate::new(task.is_committed());
         let attempt = Attempt {
             pipeline: self,
             lease: &lease,
             stop: &stop,
+            gate: &gate,
         };
         let work = AssertUnwindSafe(attempt.run(task)).catch_unwind();
         let outcome = tokio::select! {
             outcome = work => outcome,
             () = stop.cancelled() => Ok(Err(Stopped::Lost)),
+            () = stop_requested(&self.shutdown, &gate) => {
+                // The work is given up; this also stops a blocking
+                // validation (its cancel flag watches `stop`).
+                stop.cancel();
+                return self.hand_back(claimed, &lease).await;
+            }
         };
         match outcome {
             Ok(Ok(task)) => task,
@@ -279,6 +305,24 @@ impl Pipeline {
             warn!(error = %e, "could not record the failure; the lease will run out");
         }
         task
+    }
+
+    /// Gives the task back for a shutdown (`TaskStore::hand_back`); a task
+    /// the store will not take back (committed, or the lease gone) is left
+    /// as it is, for its lease to run out.
+    async fn hand_back(&self, claimed: Task, lease: &LeaseToken) -> Task {
+        let mut task = self.current(claimed).await;
+        if task.hand_back(Utc::now()).is_ok() {
+            match self.tasks.hand_back(&task, lease).await {
+                Ok(true) => {
+                    info!("server shutting down: task handed back, queued for any server");
+                    return task;
+                }
+                Ok(false) => info!("server shutting down: the task could not be handed back (lease gone or committed)"),
+                Err(e) => warn!(error = %e, "server shutting down: could not hand the task back; its lease will run out"),
+            }
+        }
+        self.current(task).await
     }
 
     /// Fails the task as the store has it, fenced by `lease`.
@@ -385,6 +429,8 @@ struct Attempt<'a> {
     lease: &'a LeaseToken,
     /// Fires when the lease is lost.
     stop: &'a CancellationToken,
+    /// Closed by the commit point or by a shutdown, whichever comes first.
+    gate: &'a CommitGate,
 }
 
 impl Attempt<'_> {
@@ -401,8 +447,9 @@ impl Attempt<'_> {
 
     async fn run(&self, mut task: Task) -> Result<Task, Stopped> {
         let p = self.pipeline;
+        // Named after the task, so the reaper can tell whose it is.
         let scratch = tempfile::Builder::new()
-            .prefix("task-")
+            .prefix(&format!("task-{}-", task.task_id))
             .tempdir_in(p.ensure_work_dir()?)?;
         task.start_validation(Utc::now())?;
         let mut task = self.save(task).await?;
@@ -523,6 +570,10 @@ struct TaskProgress<'a> {
 #[async_trait]
 impl DruidProgress for TaskProgress<'_> {
     async fn update(&mut self, state: DruidState) -> bool {
+        // Work now runs outside this process: a shutdown lets it finish.
+        if !self.attempt.gate.pass() {
+            return false;
+        }
         self.task.druid = Some(state);
         self.task.updated_at = Utc::now();
         match self.attempt.save(self.task.clone()).await {
@@ -539,6 +590,9 @@ impl DruidProgress for TaskProgress<'_> {
     }
 
     async fn commit(&mut self) -> bool {
+        if !self.attempt.gate.pass() {
+            return false;
+        }
         let mut task = self.task.clone();
         if task.commit(Utc::now()).is_err() {
             return false;

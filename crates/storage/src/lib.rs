@@ -10,7 +10,7 @@ mod db;
 mod error;
 
 pub use error::{StorageError, StorageErrorKind};
-pub use object::{ObjectStore, S3Location, UploadSink};
+pub use object::{ListedObject, ObjectStore, S3Location, UploadSink};
 pub use tasks::{
     Claim, KeyRecord, LeaseToken, PostgresTaskStore, QueueStats, SqliteTaskStore, TaskFilter,
     TaskPage, TaskStore,

@@ -143,6 +143,60 @@ async fn missing_objects_are_reported(store: Arc<dyn ObjectStore>, dir: tempfile
     assert_eq!(store.size("nope").await.expect("size"), None);
 }
 
+async fn stale_uploads_are_aborted_and_objects_listed_with_their_age(
+    store: Arc<dyn ObjectStore>,
+    _dir: tempfile::TempDir,
+) {
+    put(store.as_ref(), "uploads/a/live.csv", &[b"kept"]).await;
+    put(store.as_ref(), "elsewhere/x.csv", &[b"other"]).await;
+    let listed = store.list_aged("uploads/").await.expect("list");
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0].key, "uploads/a/live.csv");
+    let age = Utc::now() - listed[0].modified;
+    assert!(age.num_minutes().abs() < 5, "written just now: {age}");
+
+    let mut partial = store
+        .begin_upload("uploads/b/partial.bin")
+        .await
+        .expect("begin");
+    partial
+        .write(Bytes::from(vec![1u8; 9 * 1024 * 1024]))
+        .await
+        .expect("write");
+    let hour = chrono::Duration::hours(1);
+    assert_eq!(
+        store
+            .abort_stale_uploads("uploads/", Utc::now() - hour)
+            .await
+            .expect("sweep"),
+        0,
+        "an upload begun now is not stale"
+    );
+    assert_eq!(
+        store
+            .abort_stale_uploads("normalized/", Utc::now() + hour)
+            .await
+            .expect("sweep"),
+        0,
+        "only under the prefix"
+    );
+    assert_eq!(store.pending_uploads().await.expect("pending"), 1);
+    assert_eq!(
+        store
+            .abort_stale_uploads("uploads/", Utc::now() + hour)
+            .await
+            .expect("sweep"),
+        1
+    );
+    assert_eq!(store.pending_uploads().await.expect("pending"), 0);
+    assert_eq!(
+        store.list("").await.expect("list"),
+        ["elsewhere/x.csv", "uploads/a/live.csv"],
+        "finished objects are untouched"
+    );
+    drop(partial);
+}
+
 macro_rules! object_contract {
     ($backend:ident, $make:expr) => {
         mod $backend {
@@ -161,6 +215,11 @@ macro_rules! object_contract {
             async fn aborted_and_dropped_uploads_leave_nothing() {
                 let (s, d) = $make.await;
                 super::aborted_and_dropped_uploads_leave_nothing(s, d).await
+            }
+            #[tokio::test]
+            async fn stale_uploads_are_aborted_and_objects_listed_with_their_age() {
+                let (s, d) = $make.await;
+                super::stale_uploads_are_aborted_and_objects_listed_with_their_age(s, d).await
             }
             #[tokio::test]
             async fn missing_objects_are_reported() {
@@ -659,6 +718,51 @@ async fn a_committed_task_cannot_be_cancelled(store: Arc<dyn TaskStore>) {
     assert_eq!(status_of(&store, t.task_id).await, TaskStatus::Succeeded);
 }
 
+async fn handed_back_tasks_are_claimable_at_once_unless_committed(store: Arc<dyn TaskStore>) {
+    store.insert(&task("handed", 0)).await.expect("insert");
+    let Claim { task: mut t, lease } = claim(&store, "w", LEASE).await.expect("task");
+    t.start_validation(Utc::now()).expect("transition");
+    assert!(store.save(&t, &lease, LEASE).await.expect("save"));
+    t.hand_back(Utc::now()).expect("hand back");
+    assert!(store.hand_back(&t, &lease).await.expect("hand back"));
+    let stored = store.get(t.task_id).await.expect("get").expect("task");
+    assert_eq!((stored.status(), stored.attempts), (TaskStatus::Queued, 0));
+    assert!(
+        !store.renew(t.task_id, &lease, LEASE).await.expect("renew"),
+        "the handed-back lease is gone"
+    );
+    assert!(
+        !store.hand_back(&t, &lease).await.expect("hand back"),
+        "fenced by the lease"
+    );
+    let again = claim(&store, "other", LEASE)
+        .await
+        .expect("claimable at once, long before the lease would have run out");
+    assert_eq!(
+        (again.task.task_id, again.task.attempts),
+        (t.task_id, 1),
+        "the handed-back attempt is not counted"
+    );
+
+    // Past the commit point the store refuses, whatever the worker sends.
+    let Claim { task: mut c, lease } = again;
+    c.start_validation(Utc::now()).expect("transition");
+    c.start_ingesting(Utc::now()).expect("transition");
+    let mut committed = c.clone();
+    committed.commit(Utc::now()).expect("commit");
+    assert!(store.save(&committed, &lease, LEASE).await.expect("save"));
+    c.hand_back(Utc::now())
+        .expect("the worker's stale copy is uncommitted");
+    assert!(!store.hand_back(&c, &lease).await.expect("hand back"));
+    let stored = store.get(c.task_id).await.expect("get").expect("task");
+    assert_eq!(stored.status(), TaskStatus::Ingesting);
+    assert!(stored.is_committed());
+    assert!(
+        store.renew(c.task_id, &lease, LEASE).await.expect("renew"),
+        "the committed run keeps its lease"
+    );
+}
+
 macro_rules! task_contract {
     ($backend:ident, $make:expr) => {
         mod $backend {
@@ -674,7 +778,8 @@ macro_rules! task_contract {
                 the_queue_counts_waiting_tasks_and_dates_the_oldest,
                 idempotency_keys_are_reserved_once_and_recorded_with_their_task,
                 a_committed_task_cannot_be_cancelled,
-                datasource_filter_matches_part_of_a_name_in_any_case);
+                datasource_filter_matches_part_of_a_name_in_any_case,
+                handed_back_tasks_are_claimable_at_once_unless_committed);
         }
     };
     (@tests $make:expr; $($name:ident),*) => {

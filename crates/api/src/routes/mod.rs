@@ -152,7 +152,10 @@ pub fn router(state: AppState) -> Router {
         .fallback_service(frontend::service(state.frontend_dir.clone()))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn_with_state(
-            state.upload_idle_timeout,
+            crate::http_limits::BodyLimits {
+                idle: state.upload_idle_timeout,
+                cut_off: state.uploads_cut_off.clone(),
+            },
             crate::http_limits::idle_body_timeout,
         ))
         .layer(axum::middleware::from_fn_with_state(

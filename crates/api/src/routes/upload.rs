@@ -25,7 +25,7 @@ use super::idempotency;
 use crate::{
     auth::Caller,
     error::ApiError,
-    http_limits::{BodyIdle, DiskRoom, UploadPermit},
+    http_limits::{BodyIdle, DiskRoom, ServerStopping, UploadPermit},
     state::AppState,
 };
 
@@ -80,6 +80,8 @@ struct FormFields {
 fn multipart_error(error: MultipartError, limit: u64) -> ApiError {
     if let Some(idle) = BodyIdle::find(&error) {
         ApiError::upload_idle(idle.0)
+    } else if ServerStopping::is_cause_of(&error) {
+        ApiError::shutting_down()
     } else if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
         ApiError::too_large(limit)
     } else {
@@ -161,7 +163,7 @@ fn safe_file_name(raw: Option<&str>) -> String {
         (status = 422, description = "Invalid datasource name or field, an empty file, or `idempotency_key_reused` (the key was sent with other content)", body = crate::error::ErrorBody),
         (status = 429, description = "INGEST_MAX_CONCURRENT_UPLOADS uploads already in progress; see Retry-After", body = crate::error::ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds to wait before trying again"))),
-        (status = 503, description = "A backend is down; nothing kept", body = crate::error::ErrorBody),
+        (status = 503, description = "A backend is down, or `shutting_down`: the server's shutdown grace period (INGEST_SHUTDOWN_GRACE_SECS) ran out while the file arrived; nothing kept", body = crate::error::ErrorBody),
         (status = 507, description = "Local store: less free disk than the upload plus INGEST_MIN_FREE_DISK_BYTES; nothing kept", body = crate::error::ErrorBody)
     )
 )]

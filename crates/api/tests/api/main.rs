@@ -17,3 +17,5 @@ mod metrics;
 mod openapi;
 mod pipeline;
 mod real_backends;
+mod reaper;
+mod shutdown;

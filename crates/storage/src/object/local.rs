@@ -8,7 +8,9 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use tokio::io::AsyncWriteExt;
 
-use super::{ObjectStore, S3Location, UploadSink};
+use chrono::{DateTime, Utc};
+
+use super::{system_time, ListedObject, ObjectStore, S3Location, UploadSink};
 use crate::{Result, StorageError};
 
 pub struct LocalObjectStore {
@@ -188,6 +190,76 @@ impl ObjectStore for LocalObjectStore {
             .await
             .map_err(|e| StorageError::io("count uploads")(std::io::Error::other(e)))?
             .map_err(StorageError::io(format!("scan {}", self.root.display())))
+    }
+
+    async fn list_aged(&self, prefix: &str) -> Result<Vec<ListedObject>> {
+        let mut listed = Vec::new();
+        for key in self.list(prefix).await? {
+            let path = self.path_of(&key)?;
+            match tokio::fs::metadata(&path).await {
+                Ok(meta) => listed.push(ListedObject {
+                    key,
+                    modified: system_time(
+                        meta.modified()
+                            .map_err(StorageError::io(format!("stat {}", path.display())))?,
+                    ),
+                }),
+                // Deleted since it was listed.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(StorageError::io(format!("stat {}", path.display()))(e)),
+            }
+        }
+        Ok(listed)
+    }
+
+    async fn abort_stale_uploads(&self, prefix: &str, before: DateTime<Utc>) -> Result<usize> {
+        let root = self.root.clone();
+        let prefix = prefix.to_owned();
+        // A temp file's mtime moves with every write: it is as old as the
+        // upload's last sign of life.
+        let sweep = move || -> std::io::Result<usize> {
+            let mut removed = 0;
+            let mut dirs = vec![root.clone()];
+            while let Some(dir) = dirs.pop() {
+                let entries = match std::fs::read_dir(&dir) {
+                    Ok(entries) => entries,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                    Err(e) => return Err(e),
+                };
+                for entry in entries {
+                    let entry = entry?;
+                    let path = entry.path();
+                    if entry.file_type()?.is_dir() {
+                        dirs.push(path);
+                        continue;
+                    }
+                    let key = path
+                        .strip_prefix(&root)
+                        .map(|rel| rel.to_string_lossy().replace('\\', "/"))
+                        .unwrap_or_default();
+                    let partial = entry.file_name().to_string_lossy().starts_with(".upload-");
+                    if !partial || !key.starts_with(&prefix) {
+                        continue;
+                    }
+                    let stale = entry
+                        .metadata()?
+                        .modified()
+                        .is_ok_and(|at| system_time(at) < before);
+                    if stale {
+                        match std::fs::remove_file(&path) {
+                            Ok(()) => removed += 1,
+                            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                            Err(e) => return Err(e),
+                        }
+                    }
+                }
+            }
+            Ok(removed)
+        };
+        tokio::task::spawn_blocking(sweep)
+            .await
+            .map_err(|e| StorageError::io("sweep uploads")(std::io::Error::other(e)))?
+            .map_err(StorageError::io(format!("sweep {}", self.root.display())))
     }
 
     async fn health(&self) -> Result<()> {

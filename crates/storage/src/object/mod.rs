@@ -7,8 +7,13 @@ use std::path::Path;
 
 use async_trait::async_trait;
 use bytes::Bytes;
+use chrono::{DateTime, Utc};
 
 pub use local::LocalObjectStore;
+
+pub(crate) fn system_time(at: std::time::SystemTime) -> DateTime<Utc> {
+    DateTime::<Utc>::from(at)
+}
 pub use s3::{S3Config, S3ObjectStore};
 
 use crate::Result;
@@ -18,6 +23,13 @@ use crate::Result;
 pub struct S3Location {
     pub bucket: String,
     pub key: String,
+}
+
+/// A stored object and when it was last written, for the reaper.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedObject {
+    pub key: String,
+    pub modified: DateTime<Utc>,
 }
 
 /// An upload in progress. Dropping it without `finish` abandons the upload
@@ -46,6 +58,13 @@ pub trait ObjectStore: Send + Sync + 'static {
     /// Uploads begun and neither finished nor aborted (S3: open multipart
     /// uploads). Proves that abandoned uploads leave nothing behind.
     async fn pending_uploads(&self) -> Result<usize>;
+    /// `list` with each object's last write time (for the reaper).
+    async fn list_aged(&self, prefix: &str) -> Result<Vec<ListedObject>>;
+    /// Abandons the uploads under `prefix` begun (S3: initiated; local: the
+    /// temp file last written) before `before`, which a crash left behind;
+    /// returns how many. `before` must be far older than any upload still
+    /// arriving can be.
+    async fn abort_stale_uploads(&self, prefix: &str, before: DateTime<Utc>) -> Result<usize>;
     /// Cheap round trip proving the store answers.
     async fn health(&self) -> Result<()>;
     /// The S3 address of a key, when the store is S3.

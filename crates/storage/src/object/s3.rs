@@ -14,7 +14,9 @@ use aws_sdk_s3::{
 use bytes::{Bytes, BytesMut};
 use tokio::io::AsyncWriteExt;
 
-use super::{ObjectStore, S3Location, UploadSink};
+use chrono::{DateTime, Utc};
+
+use super::{ListedObject, ObjectStore, S3Location, UploadSink};
 use crate::{Result, StorageError};
 
 /// S3 parts must be at least 5 MiB (but the last); 8 MiB keeps the part
@@ -396,6 +398,79 @@ impl ObjectStore for S3ObjectStore {
             .await
             .map_err(StorageError::object("list multipart uploads", &self.prefix))?;
         Ok(listed.uploads().len())
+    }
+
+    async fn list_aged(&self, prefix: &str) -> Result<Vec<ListedObject>> {
+        let full_prefix = self.full_key(prefix);
+        let mut listed = Vec::new();
+        let mut pages = self
+            .client
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .prefix(&full_prefix)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(StorageError::object("list objects", &full_prefix))?;
+            for object in page.contents() {
+                let Some(key) = object.key().and_then(|k| k.strip_prefix(&self.prefix)) else {
+                    continue;
+                };
+                // No date: treat as new (kept), never as old.
+                let modified = object
+                    .last_modified()
+                    .and_then(|at| DateTime::from_timestamp_millis(at.to_millis().ok()?))
+                    .unwrap_or_else(Utc::now);
+                listed.push(ListedObject {
+                    key: key.to_owned(),
+                    modified,
+                });
+            }
+        }
+        listed.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok(listed)
+    }
+
+    async fn abort_stale_uploads(&self, prefix: &str, before: DateTime<Utc>) -> Result<usize> {
+        let full_prefix = self.full_key(prefix);
+        let mut stale = Vec::new();
+        let (mut key_marker, mut id_marker) = (None::<String>, None::<String>);
+        loop {
+            let page = self
+                .client
+                .list_multipart_uploads()
+                .bucket(&self.bucket)
+                .prefix(&full_prefix)
+                .set_key_marker(key_marker.take())
+                .set_upload_id_marker(id_marker.take())
+                .send()
+                .await
+                .map_err(StorageError::object("list multipart uploads", &full_prefix))?;
+            for upload in page.uploads() {
+                let initiated = upload
+                    .initiated()
+                    .and_then(|at| DateTime::from_timestamp_millis(at.to_millis().ok()?));
+                if let (Some(key), Some(id), Some(at)) =
+                    (upload.key(), upload.upload_id(), initiated)
+                {
+                    if at < before {
+                        stale.push((key.to_owned(), id.to_owned()));
+                    }
+                }
+            }
+            if page.is_truncated() != Some(true) {
+                break;
+            }
+            key_marker = page.next_key_marker().map(str::to_owned);
+            id_marker = page.next_upload_id_marker().map(str::to_owned);
+            if key_marker.is_none() && id_marker.is_none() {
+                break;
+            }
+        }
+        for (key, id) in &stale {
+            abort_multipart(&self.client, &self.bucket, key, id).await?;
+        }
+        Ok(stale.len())
     }
 
     async fn health(&self) -> Result<()> {

@@ -102,6 +102,12 @@ pub trait TaskStore: Send + Sync + 'static {
         lease: &LeaseToken,
         retry_at: DateTime<Utc>,
     ) -> Result<bool>;
+    /// Gives a claimed task back for a server shutdown (`Task::hand_back`):
+    /// saved as queued with no lease, so any worker claims it at once, and
+    /// the attempt not counted. Fenced by the lease and refused (`false`)
+    /// when the stored task has passed its commit point: such a run must
+    /// finish, or be taken over when its lease runs out.
+    async fn hand_back(&self, task: &Task, lease: &LeaseToken) -> Result<bool>;
     /// Cancels an unfinished task; returns it as it now stands (`None` when
     /// unknown). A finished task is returned unchanged.
     async fn cancel(&self, id: TaskId) -> Result<Option<Task>> {
@@ -197,6 +203,14 @@ macro_rules! sql_task_store {
                 retry_at: chrono::DateTime<chrono::Utc>,
             ) -> $crate::Result<bool> {
                 queries().release(&self.pool, task, lease, retry_at).await
+            }
+
+            async fn hand_back(
+                &self,
+                task: &ingest_domain::Task,
+                lease: &$crate::tasks::LeaseToken,
+            ) -> $crate::Result<bool> {
+                queries().hand_back(&self.pool, task, lease).await
             }
 
             async fn cancel_by(

@@ -166,6 +166,25 @@ where
         Ok(held.is_some())
     }
 
+    pub async fn hand_back(
+        &self,
+        pool: &Pool<DB>,
+        task: &Task,
+        lease: &LeaseToken,
+    ) -> Result<bool> {
+        let held = sqlx::query::<DB>(&self.sql.hand_back)
+            .bind(task.status().as_str().to_owned())
+            .bind(codec::millis(task.updated_at))
+            .bind(codec::body_of(task)?)
+            .bind(codec::attempts_of(task))
+            .bind(task.task_id.to_string())
+            .bind(lease.to_string())
+            .fetch_optional(pool)
+            .await
+            .map_err(StorageError::db("hand back task"))?;
+        Ok(held.is_some())
+    }
+
     /// Applies `change` to a task no worker holds, in a transaction opened
     /// with the dialect's `begin` (through sqlx, so a dropped future rolls it
     /// back instead of returning an open transaction to the pool).

@@ -18,6 +18,8 @@ pub(crate) struct Dialect {
     update_lock: &'static str,
     /// Opens the transaction of a cancel or requeue.
     begin: &'static str,
+    /// True while the stored body has no `committed_at`.
+    uncommitted: &'static str,
 }
 
 impl Dialect {
@@ -29,6 +31,7 @@ impl Dialect {
         claim_lock: "FOR UPDATE SKIP LOCKED",
         update_lock: "FOR UPDATE",
         begin: "BEGIN",
+        uncommitted: "body->>'committed_at' IS NULL",
     };
     pub const SQLITE: Self = Self {
         columns: "id, status, object_key, attempts, body",
@@ -42,6 +45,7 @@ impl Dialect {
         // Takes the write lock up front, so no worker can save between the
         // read and the write (a plain BEGIN would upgrade later, and fail).
         begin: "BEGIN IMMEDIATE",
+        uncommitted: "json_extract(body, '$.committed_at') IS NULL",
     };
 }
 
@@ -69,6 +73,10 @@ pub(crate) struct Statements {
     /// Saves and lets go of the lease, claimable again from $4:
     /// $1 status, $2 updated, $3 body, $4 retry at, $5 id, $6 lease token.
     pub release: String,
+    /// A worker stopping for shutdown gives the task back, claimable at
+    /// once, unless the stored task passed its commit point:
+    /// $1 status, $2 updated, $3 body, $4 attempts, $5 id, $6 lease token.
+    pub hand_back: String,
     /// Rewrites a task that no worker holds (cancel, requeue):
     /// $1 status, $2 updated, $3 body, $4 attempts, $5 id.
     pub overwrite: String,
@@ -98,6 +106,7 @@ impl Statements {
             claim_lock,
             update_lock,
             begin,
+            uncommitted,
         } = d;
         let unfinished = sql_list(&TaskStatus::UNFINISHED);
         let terminal = sql_list(&TaskStatus::TERMINAL);
@@ -150,6 +159,12 @@ impl Statements {
                 "UPDATE tasks SET status = $1, updated_at = $2, body = $3{json},
                      lease_owner = NULL, lease_token = NULL, lease_expires_at = $4
                  WHERE {} RETURNING status",
+                fenced(5, 6)
+            ),
+            hand_back: format!(
+                "UPDATE tasks SET status = $1, updated_at = $2, body = $3{json}, attempts = $4,
+                     lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
+                 WHERE {} AND {uncommitted} RETURNING status",
                 fenced(5, 6)
             ),
             overwrite: format!(
