@@ -8,7 +8,10 @@
 # "minio" is accepted as another name for "s3"; "druid-broken" adds the
 # deliberately misconfigured Druid overlord the tests use, never by default). Runtime data and pid files live
 # in STACK_DIR (default $REPO/.stack); downloads and builds are cached in
-# ~/.cache/ingest so they happen once per machine.
+# ~/.cache/ingest so they happen once per machine. STACK_PORT_OFFSET (default
+# 0) shifts every port, for a second stack beside the first (with its own
+# STACK_DIR); DRUID_WORKER=middlemanager runs Druid tasks in a JVM each
+# instead of in the Indexer (druid/README.md).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR
 

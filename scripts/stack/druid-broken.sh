@@ -10,7 +10,7 @@ DRUID_BROKEN_VARIANTS=(endpoint credentials)
 
 # druid_broken_section VARIANT: the property lines of that section.
 druid_broken_section() {
-  awk -v s="[$1]" '/^\[/ { on = ($0 == s); next } on && /^[^#[:space:]]/' "$DRUID_BROKEN_PROPS"
+  awk -v s="[$1]" '/^\[/ { on = ($0 == s); next } on && /^[^#[:space:]]/' "$DRUID_BROKEN_PROPS" | stack_ports
 }
 druid_broken_prop() { druid_broken_section "$1" | awk -v k="$2" 'index($0, k "=") == 1 { print substr($0, length(k) + 2) }'; }
 druid_broken_url() { echo "http://127.0.0.1:$(druid_broken_prop "$1" druid.plaintextPort)"; }

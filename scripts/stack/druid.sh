@@ -1,6 +1,6 @@
 # shellcheck shell=bash source-path=SCRIPTDIR
 # Single-machine Apache Druid on loopback: coordinator (with the overlord in
-# it), broker, historical, middleManager and router, each a JVM started from
+# it), broker, historical, indexer (or middleManager) and router, each a JVM started from
 # the cached distribution (druid-dist.sh). Its configuration is DERIVED from
 # druid/environment and druid/<service>.env, the files docker-compose.yml
 # gives the apache/druid image, plus druid/local-overrides.properties.
@@ -10,7 +10,12 @@ source "$HERE/druid-dist.sh"
 
 DRUID_CONF_SRC="$REPO/druid"
 DRUID_RUN="$STACK_DIR/druid"
-DRUID_SERVICES=(coordinator historical middlemanager broker router)
+# What runs ingestion tasks: the Indexer (default, as docker-compose.yml:
+# tasks are threads of one JVM) or a middleManager forking a JVM per task.
+DRUID_WORKER=${DRUID_WORKER:-indexer}
+[[ $DRUID_WORKER == indexer || $DRUID_WORKER == middlemanager ]] ||
+  die "DRUID_WORKER must be indexer or middlemanager, not '$DRUID_WORKER'"
+DRUID_SERVICES=(coordinator historical "$DRUID_WORKER" broker router)
 
 # Druid's command-line name of each service.
 druid_cli_name() { [[ $1 == middlemanager ]] && echo middleManager || echo "$1"; }
@@ -29,11 +34,19 @@ env_to_props() {
 # env_get FILE KEY: value of a non-property variable (DRUID_XMX, JAVA_OPTS...).
 env_get() { env_lines "$1" | awk -v k="$2" 'index($0, k "=") == 1 { print substr($0, length(k) + 2) }' | tail -1; }
 
+# Property lines -> this stack's ports: @PG_PORT@, @S3_PORT@ and @ZK_PORT@
+# substituted, STACK_PORT_OFFSET added to Druid's own listening ports.
+stack_ports() {
+  sed -e "s#@PG_PORT@#$PG_PORT#g" -e "s#@S3_PORT@#$S3_PORT#g" -e "s#@ZK_PORT@#$ZK_PORT#g" |
+    awk -F= -v OFS== -v off="$STACK_PORT_OFFSET" \
+      '$1 ~ /^druid[.](plaintextPort|indexer[.]runner[.](startPort|endPort))$/ { $2 += off } { print }'
+}
+
 # Section [NAME] of local-overrides.properties, placeholders substituted.
 local_overrides() {
   awk -v s="[$1]" '/^\[/ { on = ($0 == s); next } on && /^[^#[:space:]]/' \
     "$DRUID_CONF_SRC/local-overrides.properties" |
-    sed -e "s#@STACK_DIR@#$STACK_DIR#g" -e "s#@DRUID_HOME@#$DRUID_HOME#g"
+    sed -e "s#@STACK_DIR@#$STACK_DIR#g" -e "s#@DRUID_HOME@#$DRUID_HOME#g" | stack_ports
 }
 
 # Last occurrence of each key wins, first-seen order kept (Properties semantics).
@@ -152,7 +165,7 @@ druid_up() {
     ((SECONDS < deadline)) || die "timed out waiting for druid: ${pending[*]} (logs in $STACK_DIR/logs)"
     sleep 1
   done
-  wait_until 120 "overlord has a middleManager worker" druid_has_worker || die "no Druid worker registered"
+  wait_until 120 "overlord has a $DRUID_WORKER worker" druid_has_worker || die "no Druid worker registered"
   log "  druid overlord has a worker after $(elapsed "$t0")"
   wait_until 120 "broker readiness" druid_broker_ready || die "broker not ready"
   log "  druid broker ready after $(elapsed "$t0")"
@@ -161,6 +174,9 @@ druid_up() {
 druid_down() {
   local i
   for ((i = ${#DRUID_SERVICES[@]} - 1; i >= 0; i--)); do stop_pid "druid-${DRUID_SERVICES[i]}"; done
+  # Whichever worker a stack started with another DRUID_WORKER.
+  stop_pid druid-indexer
+  stop_pid druid-middlemanager
 }
 
 druid_status() { curl -fs -m 5 "$DRUID_ROUTER_URL/status/health" | grep -q true; }

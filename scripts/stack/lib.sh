@@ -1,6 +1,13 @@
 # shellcheck shell=bash
 # Common helpers for scripts/stack.sh. Sourced, not executed.
 
+# STACK_PORT_OFFSET (default 0) is added to every port the stack uses, so a
+# second instance (own STACK_DIR) can run next to the first one, e.g. to try
+# a Druid setting without touching a stack others use:
+#   STACK_DIR=/tmp/try STACK_PORT_OFFSET=1000 scripts/stack.sh up
+STACK_PORT_OFFSET=${STACK_PORT_OFFSET:-0}
+[[ $STACK_PORT_OFFSET =~ ^[0-9]+$ ]] || { echo "STACK_PORT_OFFSET must be a number" >&2; exit 2; }
+
 log()  { printf '[stack %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die()  { log "ERROR: $*"; exit 1; }
 

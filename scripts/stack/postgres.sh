@@ -3,7 +3,7 @@
 # Postgres refuses to run as root, so as root we run it as the Debian
 # package's `postgres` user (the package is installed when missing).
 
-PG_PORT=${PG_PORT:-55432}
+PG_PORT=${PG_PORT:-$((55432 + STACK_PORT_OFFSET))}
 PG_DIR="$STACK_DIR/postgres"
 
 pg_bindir() {

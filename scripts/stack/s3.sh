@@ -9,7 +9,7 @@
 # service and for Druid.
 
 VGW_VERSION=${VGW_VERSION:-v1.8.0}
-S3_PORT=${S3_PORT:-59000}
+S3_PORT=${S3_PORT:-$((59000 + STACK_PORT_OFFSET))}
 S3_REGION=${S3_REGION:-us-east-1}
 S3_ACCESS_KEY=${S3_ACCESS_KEY:-ingestadmin}
 S3_SECRET_KEY=${S3_SECRET_KEY:-ingestadmin-secret}

@@ -2,7 +2,7 @@
 # ZooKeeper for Druid, from the zookeeper jar that ships in Druid's lib/
 # (no separate download), standalone on 127.0.0.1:$ZK_PORT.
 
-ZK_PORT=${ZK_PORT:-52181}
+ZK_PORT=${ZK_PORT:-$((52181 + STACK_PORT_OFFSET))}
 ZK_DIR="$STACK_DIR/zk"
 
 # `ruok` is answered `imok` by a serving ZooKeeper.

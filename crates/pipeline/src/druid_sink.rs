@@ -27,6 +27,12 @@ use crate::SinkError;
 
 #[derive(Debug, Clone)]
 pub struct DruidSinkConfig {
+    /// The shortest wait between two looks at a Druid task or at its
+    /// segments. Each wait is an eighth of the time waited so far, between
+    /// this and `poll_interval`: a small file is done in seconds, and a fixed
+    /// 2 s step would add a second on average to each of the two waits; a
+    /// big one is not asked 4 times a second for long.
+    pub first_poll_interval: Duration,
     pub poll_interval: Duration,
     /// How long to wait for segments to become queryable after SUCCESS.
     pub load_timeout: Duration,
@@ -37,6 +43,7 @@ pub struct DruidSinkConfig {
 impl Default for DruidSinkConfig {
     fn default() -> Self {
         Self {
+            first_poll_interval: Duration::from_millis(250),
             poll_interval: Duration::from_secs(2),
             load_timeout: Duration::from_secs(300),
             task_timeout: Duration::from_secs(3600),
@@ -105,6 +112,33 @@ fn as_health_error(error: SinkError) -> SinkError {
             error.message
         ),
         ..error
+    }
+}
+
+/// The polling cadence: waits of an eighth of the time waited so far,
+/// within the configured bounds, so that noticing an event late costs at
+/// most about an eighth more than the event itself took.
+struct Backoff {
+    started: tokio::time::Instant,
+    min: Duration,
+    max: Duration,
+}
+
+impl Backoff {
+    fn new(config: &DruidSinkConfig) -> Self {
+        Self {
+            started: tokio::time::Instant::now(),
+            min: config.first_poll_interval.min(config.poll_interval),
+            max: config.poll_interval,
+        }
+    }
+
+    fn wait_after(&self, waited: Duration) -> Duration {
+        (waited / 8).clamp(self.min, self.max)
+    }
+
+    async fn wait(&self) {
+        tokio::time::sleep(self.wait_after(self.started.elapsed())).await;
     }
 }
 
@@ -390,6 +424,7 @@ impl DruidSink {
         progress: &mut dyn DruidProgress,
     ) -> Result<(), SinkError> {
         let started = tokio::time::Instant::now();
+        let backoff = Backoff::new(&self.config);
         loop {
             let status = self
                 .client
@@ -438,7 +473,7 @@ impl DruidSink {
                     None,
                 ));
             }
-            tokio::time::sleep(self.config.poll_interval).await;
+            backoff.wait().await;
         }
     }
 
@@ -496,6 +531,7 @@ impl DruidSink {
     /// upload's rows with Druid SQL.
     async fn count_when_queryable(&self, plan: &IngestionPlan) -> Result<u64, SinkError> {
         let deadline = tokio::time::Instant::now() + self.config.load_timeout;
+        let backoff = Backoff::new(&self.config);
         loop {
             let loaded = self
                 .client
@@ -525,7 +561,7 @@ impl DruidSink {
                 )
                 .retryable());
             }
-            tokio::time::sleep(self.config.poll_interval).await;
+            backoff.wait().await;
         }
     }
 }
@@ -861,7 +897,17 @@ impl SinkProbe for DruidSink {
 
 #[cfg(test)]
 mod tests {
-    use super::druid_hint;
+    use super::{druid_hint, Backoff, DruidSinkConfig};
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn polling_starts_fast_and_slows_to_the_interval() {
+        let backoff = Backoff::new(&DruidSinkConfig::default());
+        let after = |s: u64| backoff.wait_after(Duration::from_secs(s));
+        assert_eq!(after(0), Duration::from_millis(250));
+        assert_eq!(after(8), Duration::from_secs(1));
+        assert_eq!(after(60), Duration::from_secs(2));
+    }
 
     #[test]
     fn hints_name_the_setting_to_fix() {
