@@ -65,7 +65,7 @@ impl AppState {
             Arc::clone(&backends.objects),
             ReaperConfig {
                 work_dir: settings.data_dir.join("work"),
-                sink_dir: (backends.sinks.ingest.backend() == "parquet")
+                sink_dir: (backends.sinks.probe.backend() == "parquet")
                     .then(|| settings.data_dir.join("datasources")),
                 // Never near an upload still arriving (see `Lifecycle`).
                 min_age: Duration::from_secs(settings.lifecycle.reaper_min_age_secs.max(10 * idle)),
