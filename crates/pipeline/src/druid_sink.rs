@@ -272,6 +272,7 @@ impl DruidSink {
             format: FileFormat::Csv,
             delimiter: None,
             timestamp_column: None,
+            encoding: None,
             fallback_time: Utc::now(),
             output_format: format,
         };

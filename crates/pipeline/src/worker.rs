@@ -412,6 +412,7 @@ impl Attempt<'_> {
             format: task.format,
             delimiter: None,
             timestamp_column: task.timestamp_column.clone(),
+            encoding: task.encoding.clone(),
             fallback_time: task.created_at,
             output_format,
         };

@@ -58,6 +58,10 @@ pub struct UploadForm {
     timestamp_column: Option<String>,
     /// Expected format; the content must match it.
     format: Option<FileFormat>,
+    /// CSV/NDJSON: the text encoding (e.g. `windows-1252`, `utf-16le`,
+    /// `iso-8859-15`); detected when omitted (byte order mark, valid UTF-8,
+    /// or a confident guess; `ambiguous_encoding` otherwise).
+    encoding: Option<String>,
 }
 
 /// The stored file, before it has a task.
@@ -75,6 +79,7 @@ struct FormFields {
     mode: Option<IngestMode>,
     timestamp_column: Option<String>,
     format: Option<FileFormat>,
+    encoding: Option<&'static str>,
 }
 
 fn multipart_error(error: MultipartError, limit: u64) -> ApiError {
@@ -224,6 +229,17 @@ pub async fn upload(
                     fields.timestamp_column =
                         Some(column.trim().to_owned()).filter(|c| !c.is_empty());
                 }
+                "encoding" => {
+                    let raw = text_part(field, state.max_upload_bytes).await?;
+                    let name = ingest_validation::encoding_name(&raw).ok_or_else(|| {
+                        ApiError::unprocessable(
+                            "invalid_field",
+                            format!("{:?} is not an encoding we know (e.g. utf-8, windows-1252, utf-16le)", raw.trim()),
+                        )
+                        .with_details(json!({ "field": "encoding", "value": raw }))
+                    })?;
+                    fields.encoding = Some(name);
+                }
                 _ => {} // unknown parts are ignored, as browsers add their own
             }
         }
@@ -243,6 +259,7 @@ pub async fn upload(
         })?;
         let mut task = new_task(task_id, datasource, file, &fields, started);
         task.created_by = caller.actor().map(str::to_owned);
+        task.encoding = fields.encoding.map(str::to_owned);
         state.faults.hit("after_store"); // test aid: object stored, no task row yet
         let original = idempotency::record(&state, &key, &task).await?;
         Ok((task, original))

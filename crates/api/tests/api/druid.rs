@@ -114,6 +114,7 @@ fn parquet_bytes() -> Vec<u8> {
         format: ingest_domain::FileFormat::Csv,
         delimiter: None,
         timestamp_column: None,
+        encoding: None,
         fallback_time: Utc::now(),
         output_format: ingest_validation::OutputFormat::Parquet,
     };
