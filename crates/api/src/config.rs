@@ -306,6 +306,9 @@ pub struct ValidateArgs {
     /// Read a text file in this encoding (e.g. windows-1252, utf-16le) instead of detecting it.
     #[arg(long)]
     pub encoding: Option<String>,
+    /// XLSX: read this sheet (name or 1-based number) instead of the first non-empty one.
+    #[arg(long)]
+    pub sheet: Option<String>,
     /// Also write the accepted rows here as normalized Parquet.
     #[arg(long)]
     pub output: Option<PathBuf>,
@@ -342,6 +345,10 @@ pub struct UploadArgs {
     /// cannot tell or gets it wrong.
     #[arg(long)]
     pub encoding: Option<String>,
+    /// XLSX: the sheet to ingest, by name or 1-based number (default: the
+    /// first non-empty sheet).
+    #[arg(long)]
+    pub sheet: Option<String>,
     /// Return once the server has the file, without following the task.
     #[arg(long)]
     pub no_wait: bool,

@@ -18,7 +18,7 @@ pub use datasource::{DatasourceName, InvalidDatasourceName};
 pub use fault::Faults;
 pub use format::{FileFormat, IngestMode, UnknownValue};
 pub use report::{
-    ColumnProfile, ColumnType, Compression, EncodingSource, Problem, Severity, TextEncoding,
+    ColumnProfile, ColumnType, Compression, EncodingSource, Problem, Severity, Sheet, TextEncoding,
     TimestampInfo, TimestampSource, ValidationReport,
 };
 pub use task::{

@@ -124,6 +124,17 @@ pub struct Compression {
     pub uncompressed_bytes: u64,
 }
 
+/// One sheet of a workbook, as its XML declares it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Sheet {
+    pub name: String,
+    /// Rows and columns of the sheet's declared used range (0 when empty).
+    pub rows: u64,
+    pub columns: u64,
+    /// Whether this is the sheet that was read.
+    pub chosen: bool,
+}
+
 /// The full profile of a file, stored with its task.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ValidationReport {
@@ -146,6 +157,9 @@ pub struct ValidationReport {
     /// Set when the file was gzip- or zstd-compressed.
     #[serde(default)]
     pub compression: Option<Compression>,
+    /// XLSX: every sheet of the workbook, the one read marked `chosen`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sheets: Vec<Sheet>,
 }
 
 impl ValidationReport {

@@ -273,6 +273,7 @@ impl DruidSink {
             delimiter: None,
             timestamp_column: None,
             encoding: None,
+            sheet: None,
             fallback_time: Utc::now(),
             output_format: format,
         };

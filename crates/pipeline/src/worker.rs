@@ -413,6 +413,7 @@ impl Attempt<'_> {
             delimiter: None,
             timestamp_column: task.timestamp_column.clone(),
             encoding: task.encoding.clone(),
+            sheet: task.sheet.clone(),
             fallback_time: task.created_at,
             output_format,
         };

@@ -30,6 +30,7 @@ pub fn hint_for(code: &str) -> Option<String> {
         "invalid_json" | "not_an_object" | "unreadable_json" => {
             "Each line of an NDJSON file must be one complete JSON object, e.g. {\"time\":\"2024-01-01\",\"value\":1}."
         }
+        "sheet_not_found" => "Choose one of the listed sheets in the sheet field, by its name or its number (1 for the first); CLI: --sheet.",
         "unreadable_xlsx" => "Open the file in Excel or LibreOffice and save it again as .xlsx.",
         "unreadable_parquet" => "The Parquet file seems damaged or incomplete; write it again.",
         "timestamp_column_not_found" => "Pick one of the listed columns for timestamp_column, or leave it out to detect one.",

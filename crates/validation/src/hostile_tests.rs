@@ -25,6 +25,7 @@ fn run(path: &Path, timestamp_column: Option<&str>, control: &Control) -> Valida
         delimiter: None,
         timestamp_column: timestamp_column.map(str::to_owned),
         encoding: None,
+        sheet: None,
         fallback_time: Utc::now(),
         output_format: OutputFormat::Parquet,
     };
@@ -302,6 +303,7 @@ fn a_cancelled_validation_ends_with_cancelled_and_progress_is_readable() {
         delimiter: None,
         timestamp_column: None,
         encoding: None,
+        sheet: None,
         fallback_time: Utc::now(),
         output_format: OutputFormat::Parquet,
     };

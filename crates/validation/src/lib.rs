@@ -11,6 +11,8 @@ mod hostile_tests;
 mod infer;
 mod normalize;
 mod profile;
+#[cfg(test)]
+mod sheet_tests;
 mod source;
 #[cfg(test)]
 mod text_tests;
@@ -82,6 +84,9 @@ pub struct Options {
     /// Text formats: read the file in this encoding (a WHATWG label such as
     /// `windows-1252`) instead of detecting it.
     pub encoding: Option<String>,
+    /// XLSX: the sheet to read, by name or 1-based number; the first
+    /// non-empty one when `None`.
+    pub sheet: Option<String>,
     /// Row time when the file has no time column (the upload time).
     pub fallback_time: DateTime<Utc>,
     /// Layout of the normalized file, when one is written.
@@ -120,6 +125,7 @@ fn run(
         format: options.format,
         delimiter: options.delimiter,
         encoding: options.encoding.as_deref(),
+        sheet: options.sheet.as_deref(),
         checked: false,
     };
     let mut source = match source::open(path, spec, control) {
@@ -136,6 +142,7 @@ fn run(
         control,
     );
     let text = source.text_info().cloned();
+    let sheets = source.sheets().to_vec();
     drop(source);
     if control.is_cancelled() {
         return Err(ValidationError::Cancelled);
@@ -147,6 +154,7 @@ fn run(
             format: options.format,
             delimiter,
             encoding: options.encoding.as_deref(),
+            sheet: options.sheet.as_deref(),
             checked: true,
         };
         control.start_pass(Pass::Writing, size);
@@ -186,6 +194,7 @@ fn run(
         problems_not_listed: profiled.problems.not_listed,
         encoding: text.as_ref().map(|t| t.encoding.clone()),
         compression: text.as_ref().and_then(source::text::TextInfo::compression),
+        sheets,
     })
 }
 
@@ -214,5 +223,6 @@ fn unreadable_report(options: &Options, failure: source::ReadFailure) -> Validat
         problems_not_listed: 0,
         encoding: None,
         compression: None,
+        sheets: Vec::new(),
     }
 }

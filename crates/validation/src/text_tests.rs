@@ -97,6 +97,7 @@ fn run_with(name: &str, bytes: &[u8], encoding: Option<&str>, control: &Control)
         delimiter: None,
         timestamp_column: None,
         encoding: encoding.map(str::to_owned),
+        sheet: None,
         fallback_time: Utc::now(),
         output_format: OutputFormat::Parquet,
     };

@@ -36,6 +36,7 @@ pub fn validate(args: ValidateArgs) -> anyhow::Result<ExitCode> {
         delimiter: None,
         timestamp_column: args.timestamp_column,
         encoding: args.encoding,
+        sheet: args.sheet,
         fallback_time: Utc::now(),
         output_format: match args
             .output
@@ -77,6 +78,15 @@ fn print_report(file: &str, report: &ValidationReport) {
         println!(
             "compression: {}, {} bytes → {} bytes",
             compression.codec, compression.compressed_bytes, compression.uncompressed_bytes
+        );
+    }
+    for sheet in &report.sheets {
+        println!(
+            "sheet {:?}: {} rows × {} columns{}",
+            sheet.name,
+            sheet.rows,
+            sheet.columns,
+            if sheet.chosen { " (read)" } else { "" }
         );
     }
     if let Some(encoding) = &report.encoding {

@@ -62,6 +62,9 @@ pub struct UploadForm {
     /// `iso-8859-15`); detected when omitted (byte order mark, valid UTF-8,
     /// or a confident guess; `ambiguous_encoding` otherwise).
     encoding: Option<String>,
+    /// XLSX: the sheet to ingest, by name or 1-based number; the first
+    /// non-empty sheet when omitted. The report lists every sheet.
+    sheet: Option<String>,
 }
 
 /// The stored file, before it has a task.
@@ -80,6 +83,7 @@ struct FormFields {
     timestamp_column: Option<String>,
     format: Option<FileFormat>,
     encoding: Option<&'static str>,
+    sheet: Option<String>,
 }
 
 fn multipart_error(error: MultipartError, limit: u64) -> ApiError {
@@ -240,6 +244,10 @@ pub async fn upload(
                     })?;
                     fields.encoding = Some(name);
                 }
+                "sheet" => {
+                    let sheet = text_part(field, state.max_upload_bytes).await?;
+                    fields.sheet = Some(sheet.trim().to_owned()).filter(|s| !s.is_empty());
+                }
                 _ => {} // unknown parts are ignored, as browsers add their own
             }
         }
@@ -260,6 +268,7 @@ pub async fn upload(
         let mut task = new_task(task_id, datasource, file, &fields, started);
         task.created_by = caller.actor().map(str::to_owned);
         task.encoding = fields.encoding.map(str::to_owned);
+        task.sheet = fields.sheet.clone();
         state.faults.hit("after_store"); // test aid: object stored, no task row yet
         let original = idempotency::record(&state, &key, &task).await?;
         Ok((task, original))

@@ -115,6 +115,7 @@ fn parquet_bytes() -> Vec<u8> {
         delimiter: None,
         timestamp_column: None,
         encoding: None,
+        sheet: None,
         fallback_time: Utc::now(),
         output_format: ingest_validation::OutputFormat::Parquet,
     };

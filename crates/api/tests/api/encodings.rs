@@ -49,7 +49,8 @@ fn cities_in_sink(data_dir: &Path, datasource: &str) -> Vec<String> {
 #[tokio::test]
 async fn a_windows_1252_csv_is_detected_and_its_text_read_back() {
     let app = TestApp::spawn(Backends::Embedded).await;
-    let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(&cities_csv());
+    let text = cities_csv();
+    let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(&text);
     let task = app.ingest("excel.csv", bytes.into_owned(), "cities").await;
     assert_eq!(task.status(), TaskStatus::Succeeded, "{:?}", task.error);
     let report = task.validation.expect("report");

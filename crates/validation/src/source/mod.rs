@@ -80,6 +80,10 @@ pub trait RowSource {
     fn text_info(&self) -> Option<&text::TextInfo> {
         None
     }
+    /// A workbook's sheets.
+    fn sheets(&self) -> &[ingest_domain::Sheet] {
+        &[]
+    }
 }
 
 /// How to read a file.
@@ -91,6 +95,8 @@ pub struct SourceSpec<'a> {
     /// Text formats only: the encoding label the uploader gave, overriding
     /// detection.
     pub encoding: Option<&'a str>,
+    /// XLSX only: the sheet's name or 1-based number.
+    pub sheet: Option<&'a str>,
     /// The first pass already opened this file and checked it against the
     /// limits that need a whole read (the XLSX archive): skip those.
     pub checked: bool,
@@ -111,8 +117,10 @@ pub fn open(
             control,
         )?),
         FileFormat::Ndjson => Box::new(ndjson::NdjsonSource::open(path, spec.encoding, control)?),
-        FileFormat::Xlsx if spec.checked => Box::new(xlsx::XlsxSource::reopen(path, control)?),
-        FileFormat::Xlsx => Box::new(xlsx::XlsxSource::open(path, control)?),
+        FileFormat::Xlsx if spec.checked => {
+            Box::new(xlsx::XlsxSource::reopen(path, spec.sheet, control)?)
+        }
+        FileFormat::Xlsx => Box::new(xlsx::XlsxSource::open(path, spec.sheet, control)?),
         FileFormat::Parquet => Box::new(parquet::ParquetSource::open(path, control)?),
     })
 }
