@@ -50,6 +50,15 @@ pub fn parse_decimal_comma(text: &str) -> Option<CommaNumber> {
         None => (digits, None),
     };
     let thousands = whole.chars().find(|c| !c.is_ascii_digit());
+    if thousands.is_none() && fraction.is_none() {
+        // A plain whole number, the common case: no copy.
+        let value: f64 = whole.parse().ok().filter(|_| all_digits(whole))?;
+        return Some(CommaNumber {
+            value: if negative { -value } else { value },
+            comma: false,
+            thousands: None,
+        });
+    }
     let mut plain = String::with_capacity(digits.len());
     match thousands {
         None if all_digits(whole) => plain.push_str(whole),
