@@ -191,6 +191,9 @@ pub struct ValidationLimits {
     /// Row groups in a Parquet file; `parquet_too_many_row_groups`.
     #[arg(long, env = "INGEST_PARQUET_MAX_ROW_GROUPS", default_value_t = 100_000)]
     pub parquet_max_row_groups: usize,
+    /// Uncompressed/compressed ratio of a gzip or zstd file past its first MiB; `compression_ratio`.
+    #[arg(long, env = "INGEST_MAX_COMPRESSION_RATIO", default_value_t = 200)]
+    pub max_compression_ratio: u64,
 }
 
 const MIB: u64 = 1024 * 1024;
@@ -214,6 +217,7 @@ impl From<ingest_validation::Limits> for ValidationLimits {
             xlsx_max_shared_strings: l.xlsx_max_shared_strings,
             parquet_max_footer_bytes: l.parquet_max_footer_bytes,
             parquet_max_row_groups: l.parquet_max_row_groups,
+            max_compression_ratio: l.max_compression_ratio,
         }
     }
 }
@@ -231,6 +235,7 @@ impl From<&ValidationLimits> for ingest_validation::Limits {
             xlsx_max_shared_strings: l.xlsx_max_shared_strings,
             parquet_max_footer_bytes: l.parquet_max_footer_bytes,
             parquet_max_row_groups: l.parquet_max_row_groups,
+            max_compression_ratio: l.max_compression_ratio,
         }
     }
 }
@@ -332,6 +337,12 @@ pub struct ValidateArgs {
     /// Read the file as this format (csv, xlsx, parquet, ndjson) instead of detecting it.
     #[arg(long)]
     pub format: Option<String>,
+    /// Read a text file in this encoding (e.g. windows-1252, utf-16le) instead of detecting it.
+    #[arg(long)]
+    pub encoding: Option<String>,
+    /// XLSX: read this sheet (name or 1-based number) instead of the first non-empty one.
+    #[arg(long)]
+    pub sheet: Option<String>,
     /// Also write the accepted rows here as normalized Parquet.
     #[arg(long)]
     pub output: Option<PathBuf>,
@@ -364,6 +375,14 @@ pub struct UploadArgs {
     pub mode: String,
     #[arg(long)]
     pub timestamp_column: Option<String>,
+    /// The text file's encoding (e.g. windows-1252, utf-16le), when detection
+    /// cannot tell or gets it wrong.
+    #[arg(long)]
+    pub encoding: Option<String>,
+    /// XLSX: the sheet to ingest, by name or 1-based number (default: the
+    /// first non-empty sheet).
+    #[arg(long)]
+    pub sheet: Option<String>,
     /// Return once the server has the file, without following the task.
     #[arg(long)]
     pub no_wait: bool,

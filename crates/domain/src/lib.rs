@@ -18,7 +18,8 @@ pub use datasource::{DatasourceName, InvalidDatasourceName};
 pub use fault::Faults;
 pub use format::{FileFormat, IngestMode, UnknownValue};
 pub use report::{
-    ColumnProfile, ColumnType, Problem, Severity, TimestampInfo, TimestampSource, ValidationReport,
+    ColumnProfile, ColumnType, Compression, EncodingSource, Problem, Severity, Sheet, TextEncoding,
+    TimestampInfo, TimestampSource, ValidationReport,
 };
 pub use task::{
     DruidState, IllegalTransition, Stage, StageName, StoredUpload, Task, TaskError, TaskId,

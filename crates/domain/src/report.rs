@@ -36,6 +36,13 @@ pub struct ColumnProfile {
     /// Smallest value, rendered as text (numbers, timestamps as RFC 3339, strings).
     pub min: Option<String>,
     pub max: Option<String>,
+    /// `","` when the column's numbers were written with a decimal comma
+    /// (European spreadsheets); absent for the usual decimal point.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decimal_separator: Option<String>,
+    /// The thousands separator those numbers used (`"."` or `" "`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thousands_separator: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -78,6 +85,56 @@ pub struct Problem {
     pub column: Option<String>,
 }
 
+/// Why a text file's bytes were read in the encoding they were.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EncodingSource {
+    /// The uploader named it in the `encoding` field.
+    Field,
+    /// The file starts with a byte order mark.
+    Bom,
+    /// The bytes read are valid UTF-8 (ASCII included).
+    Utf8,
+    /// Guessed from the content by the detector.
+    Detected,
+}
+
+/// The character encoding a text file (CSV, NDJSON) was read in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct TextEncoding {
+    /// WHATWG name, e.g. `UTF-8`, `UTF-16LE`, `windows-1252`.
+    pub name: String,
+    pub source: EncodingSource,
+    /// How sure the choice is, 0 to 100: 100 when named, marked by a byte
+    /// order mark or valid UTF-8; for a detected encoding, the share of the
+    /// detector's regional priors that read the text the same way (a
+    /// detection below 67 fails as `ambiguous_encoding` instead).
+    pub confidence: u8,
+    /// One line saying why, e.g. "the file starts with a UTF-16LE byte order mark".
+    pub reason: String,
+}
+
+/// A compressed text file, decompressed while it was read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Compression {
+    /// `gzip` or `zstd`.
+    pub codec: String,
+    pub compressed_bytes: u64,
+    /// Bytes after decompression (as far as the file was read).
+    pub uncompressed_bytes: u64,
+}
+
+/// One sheet of a workbook, as its XML declares it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Sheet {
+    pub name: String,
+    /// Rows and columns of the sheet's declared used range (0 when empty).
+    pub rows: u64,
+    pub columns: u64,
+    /// Whether this is the sheet that was read.
+    pub chosen: bool,
+}
+
 /// The full profile of a file, stored with its task.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ValidationReport {
@@ -94,6 +151,15 @@ pub struct ValidationReport {
     /// Problems beyond the listed ones, counted but not itemised.
     #[serde(default)]
     pub problems_not_listed: u64,
+    /// How a text file's bytes were decoded; absent for XLSX and Parquet.
+    #[serde(default)]
+    pub encoding: Option<TextEncoding>,
+    /// Set when the file was gzip- or zstd-compressed.
+    #[serde(default)]
+    pub compression: Option<Compression>,
+    /// XLSX: every sheet of the workbook, the one read marked `chosen`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sheets: Vec<Sheet>,
 }
 
 impl ValidationReport {

@@ -175,6 +175,14 @@ pub struct Task {
     pub mode: IngestMode,
     /// The time column the uploader asked for, if any.
     pub timestamp_column: Option<String>,
+    /// The text encoding the uploader named (`encoding` field), overriding
+    /// detection; a WHATWG label such as `windows-1252` or `utf-16le`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<String>,
+    /// The XLSX sheet the uploader chose (`sheet` field): a name or a
+    /// 1-based number; the first non-empty sheet when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
     /// Changed only by the transitions below (`start_validation`, …); the
     /// store decodes it from its column.
     status: TaskStatus,
@@ -252,6 +260,8 @@ impl Task {
             format,
             mode,
             timestamp_column,
+            encoding: None,
+            sheet: None,
             status: TaskStatus::Queued,
             created_at: now,
             updated_at: now,

@@ -309,6 +309,8 @@ impl DruidSink {
             format: FileFormat::Csv,
             delimiter: None,
             timestamp_column: None,
+            encoding: None,
+            sheet: None,
             fallback_time: Utc::now(),
             output_format: format,
         };

@@ -464,6 +464,8 @@ impl Attempt<'_> {
             format: task.format,
             delimiter: None,
             timestamp_column: task.timestamp_column.clone(),
+            encoding: task.encoding.clone(),
+            sheet: task.sheet.clone(),
             fallback_time: task.created_at,
             output_format,
         };

@@ -34,6 +34,9 @@ pub struct Limits {
     pub parquet_max_footer_bytes: u64,
     /// Row groups in a Parquet file. `parquet_too_many_row_groups`.
     pub parquet_max_row_groups: usize,
+    /// Uncompressed/compressed ratio of a gzip or zstd text file, checked
+    /// once it has produced 1 MiB. `compression_ratio`.
+    pub max_compression_ratio: u64,
 }
 
 impl Default for Limits {
@@ -49,6 +52,7 @@ impl Default for Limits {
             xlsx_max_shared_strings: 4_000_000,
             parquet_max_footer_bytes: 16 * MIB,
             parquet_max_row_groups: 100_000,
+            max_compression_ratio: 200,
         }
     }
 }

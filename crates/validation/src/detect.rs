@@ -1,6 +1,9 @@
-//! Telling file formats apart by their content, not only their names.
+//! Telling file formats apart by their content, not only their names: also
+//! through gzip/zstd compression and UTF-16.
 
 use ingest_domain::FileFormat;
+
+use crate::source::{encoding::head_as_text, text::inflate_head, text::Codec};
 
 /// Bytes from the start of a file that detection looks at.
 pub const SNIFF_LEN: usize = 8 * 1024;
@@ -24,16 +27,12 @@ const FOREIGN: &[(&[u8], &str)] = &[
     (b"\xff\xd8\xff", "JPEG image"),
     (b"GIF8", "GIF image"),
     (b"%PDF", "PDF"),
-    (b"\x1f\x8b", "gzip-compressed"),
     (b"BZh", "bzip2-compressed"),
-    (b"\x28\xb5\x2f\xfd", "zstd-compressed"),
     (b"7z\xbc\xaf\x27\x1c", "7-Zip"),
     (
         b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
         "legacy Excel (.xls) or other OLE",
     ),
-    (b"\xff\xfe", "UTF-16 text"),
-    (b"\xfe\xff", "UTF-16 text"),
     (b"ORC", "ORC"),
     (b"Obj\x01", "Avro"),
 ];
@@ -51,10 +50,11 @@ fn content_kind(head: &[u8]) -> Result<FileFormat, DetectError> {
     if let Some((_, name)) = FOREIGN.iter().find(|(magic, _)| head.starts_with(magic)) {
         return Err(DetectError::Unsupported((*name).to_owned()));
     }
-    if head.contains(&0) {
+    let text = head_as_text(head);
+    if text.contains(&0) {
         return Err(DetectError::Unsupported("binary (non-text)".to_owned()));
     }
-    let text = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
+    let text = text.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&text);
     match text.iter().find(|b| !b.is_ascii_whitespace()) {
         Some(b'{') => Ok(FileFormat::Ndjson),
         Some(b'[') => Err(DetectError::Unsupported("JSON array".to_owned())),
@@ -72,14 +72,39 @@ fn describe(format: FileFormat) -> String {
 }
 
 /// The format of a file from its first bytes, checked against what its name
-/// or the uploader claims. A name with no known extension claims nothing.
+/// or the uploader claims. A name with no known extension claims nothing;
+/// `.gz`, `.zst` after it are looked through (`sales.csv.gz` claims CSV).
 pub fn detect_format(
     head: &[u8],
     file_name: &str,
     declared: Option<FileFormat>,
 ) -> Result<FileFormat, DetectError> {
-    let actual = content_kind(head)?;
-    match declared.or_else(|| FileFormat::from_file_name(file_name)) {
+    let actual = match Codec::sniff(head) {
+        None => content_kind(head)?,
+        Some(codec) => {
+            let inner = inflate_head(codec, head, SNIFF_LEN);
+            let compressed = |what: &str| {
+                DetectError::Unsupported(format!("{}-compressed {what}", codec.name()))
+            };
+            if Codec::sniff(&inner).is_some() {
+                return Err(compressed("compressed data"));
+            }
+            match content_kind(&inner) {
+                Ok(format @ (FileFormat::Csv | FileFormat::Ndjson)) => format,
+                Ok(other) => return Err(compressed(&format!("{other} (upload it uncompressed)"))),
+                Err(DetectError::Empty) => return Err(compressed("data that cannot be read")),
+                Err(error) => return Err(error),
+            }
+        }
+    };
+    let name = ["gz", "gzip", "zst", "zstd"]
+        .iter()
+        .find_map(|ext| {
+            let (stem, found) = file_name.rsplit_once('.')?;
+            found.eq_ignore_ascii_case(ext).then_some(stem)
+        })
+        .unwrap_or(file_name);
+    match declared.or_else(|| FileFormat::from_file_name(name)) {
         Some(claimed) if claimed != actual => Err(DetectError::Mismatch {
             declared: claimed,
             actual: describe(actual),
@@ -114,6 +139,40 @@ mod tests {
             detect_format(b"PK\x03\x04....", "book.xlsx", None),
             Ok(FileFormat::Xlsx)
         );
+    }
+
+    #[test]
+    fn sees_through_compression_and_utf16() {
+        use std::io::Write;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(b"{\"a\":1}\n").expect("compress");
+        let gz = gz.finish().expect("compress");
+        assert_eq!(
+            detect_format(&gz, "events.jsonl.gz", None),
+            Ok(FileFormat::Ndjson)
+        );
+        let zst = zstd::encode_all(&b"a,b\n1,2\n"[..], 3).expect("compress");
+        assert_eq!(detect_format(&zst, "x.csv.zst", None), Ok(FileFormat::Csv));
+        assert_eq!(detect_format(&zst, "blob", None), Ok(FileFormat::Csv));
+        assert!(matches!(
+            detect_format(&zst, "x.jsonl.zst", None),
+            Err(DetectError::Mismatch { .. })
+        ));
+        let parquet = zstd::encode_all(&b"PAR1...."[..], 3).expect("compress");
+        assert!(matches!(
+            detect_format(&parquet, "x.parquet.zst", None),
+            Err(DetectError::Unsupported(_))
+        ));
+        let with_bom: Vec<u8> = "\u{feff}a\tb\n1\t2\n"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        assert_eq!(detect_format(&with_bom, "x.txt", None), Ok(FileFormat::Csv));
+        let json: Vec<u8> = "{\"a\":1}"
+            .encode_utf16()
+            .flat_map(u16::to_be_bytes)
+            .collect();
+        assert_eq!(detect_format(&json, "x", None), Ok(FileFormat::Ndjson));
     }
 
     #[test]

@@ -12,11 +12,25 @@ pub fn hint_for(code: &str) -> Option<String> {
         "ragged_row" | "ragged_rows" => {
             "Every line must have as many fields as the header. In a CSV, check the delimiter and that fields containing the delimiter or line breaks are quoted with \"; in a workbook, put every value under a named header cell."
         }
-        "invalid_utf8" => "Save the file as UTF-8 (in Excel: 'CSV UTF-8'; elsewhere: re-encode from Latin-1/Windows-1252).",
+        "invalid_utf8" => {
+            "The start of the file read as UTF-8 but this line does not. Name the file's encoding in the upload's encoding field (e.g. encoding=windows-1252; CLI: --encoding), or save it as UTF-8 (in Excel: 'CSV UTF-8')."
+        }
+        "ambiguous_encoding" => {
+            "Name the file's encoding in the upload's encoding field, e.g. encoding=windows-1252 for Western European text from Excel (CLI: --encoding), or save the file as UTF-8."
+        }
+        "undecodable_text" => {
+            "The file is not in the encoding it was read in (see the report's encoding). Send the right one in the upload's encoding field (CLI: --encoding), or save the file as UTF-8."
+        }
+        "unknown_encoding" => "Use a standard encoding name in the encoding field, e.g. utf-8, utf-16le, windows-1252, iso-8859-15, windows-1250, shift_jis.",
+        "compression_ratio" => {
+            "The compressed file expands to far more data than its size suggests (like a gzip bomb). Upload it uncompressed, or raise INGEST_MAX_COMPRESSION_RATIO if the data really is that repetitive."
+        }
+        "corrupt_compression" => "The gzip or zstd file is damaged or cut short. Compress it again, or upload it uncompressed.",
         "unreadable_csv" => "Check the quoting around the reported line: a field that starts with \" must end with \".",
         "invalid_json" | "not_an_object" | "unreadable_json" => {
             "Each line of an NDJSON file must be one complete JSON object, e.g. {\"time\":\"2024-01-01\",\"value\":1}."
         }
+        "sheet_not_found" => "Choose one of the listed sheets in the sheet field, by its name or its number (1 for the first); CLI: --sheet.",
         "unreadable_xlsx" => "Open the file in Excel or LibreOffice and save it again as .xlsx.",
         "unreadable_parquet" => "The Parquet file seems damaged or incomplete; write it again.",
         "timestamp_column_not_found" => "Pick one of the listed columns for timestamp_column, or leave it out to detect one.",

@@ -24,6 +24,8 @@ fn run(path: &Path, timestamp_column: Option<&str>, control: &Control) -> Valida
         format: format_of(path),
         delimiter: None,
         timestamp_column: timestamp_column.map(str::to_owned),
+        encoding: None,
+        sheet: None,
         fallback_time: Utc::now(),
         output_format: OutputFormat::Parquet,
     };
@@ -300,6 +302,8 @@ fn a_cancelled_validation_ends_with_cancelled_and_progress_is_readable() {
         format: FileFormat::Csv,
         delimiter: None,
         timestamp_column: None,
+        encoding: None,
+        sheet: None,
         fallback_time: Utc::now(),
         output_format: OutputFormat::Parquet,
     };

@@ -24,6 +24,105 @@ fn parse_bool(text: &str) -> Option<bool> {
     }
 }
 
+/// A number written the European way: `1.234,5`, `-0,25`, `1 234`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CommaNumber {
+    pub value: f64,
+    /// Whether it has a decimal comma (`1.234` alone is a whole number).
+    pub comma: bool,
+    /// The thousands separator it uses, if any.
+    pub thousands: Option<char>,
+}
+
+/// Reads `text` as a number with a decimal comma and an optional thousands
+/// separator (`.`, a space or a no-break space, between groups of three).
+pub fn parse_decimal_comma(text: &str) -> Option<CommaNumber> {
+    let t = text.trim();
+    let (negative, digits) = match t.as_bytes().first()? {
+        b'-' => (true, &t[1..]),
+        b'+' => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let (whole, fraction) = match digits.split_once(',') {
+        Some((whole, fraction)) if all_digits(fraction) => (whole, Some(fraction)),
+        Some(_) => return None,
+        None => (digits, None),
+    };
+    let thousands = whole.chars().find(|c| !c.is_ascii_digit());
+    if thousands.is_none() && fraction.is_none() {
+        // A plain whole number, the common case: no copy.
+        let value: f64 = whole.parse().ok().filter(|_| all_digits(whole))?;
+        return Some(CommaNumber {
+            value: if negative { -value } else { value },
+            comma: false,
+            thousands: None,
+        });
+    }
+    let mut plain = String::with_capacity(digits.len());
+    match thousands {
+        None if all_digits(whole) => plain.push_str(whole),
+        None => return None,
+        Some(sep) => {
+            if !matches!(sep, '.' | ' ' | '\u{a0}' | '\u{202f}') {
+                return None;
+            }
+            let mut groups = whole.split(sep);
+            let first = groups.next()?;
+            if !all_digits(first) || first.len() > 3 {
+                return None;
+            }
+            plain.push_str(first);
+            for group in groups {
+                if !all_digits(group) || group.len() != 3 {
+                    return None;
+                }
+                plain.push_str(group);
+            }
+        }
+    }
+    if let Some(fraction) = fraction {
+        plain.push('.');
+        plain.push_str(fraction);
+    }
+    let value: f64 = plain.parse().ok().filter(|v: &f64| v.is_finite())?;
+    Some(CommaNumber {
+        value: if negative { -value } else { value },
+        comma: fraction.is_some(),
+        thousands,
+    })
+}
+
+/// What a column's values say about decimal commas, while they all read so.
+#[derive(Debug, Clone)]
+pub struct CommaDecimals {
+    possible: bool,
+    seen_comma: bool,
+    pub thousands: Option<char>,
+    range: Option<(f64, f64)>,
+}
+
+impl CommaDecimals {
+    fn observe(&mut self, text: &str) {
+        if !self.possible {
+            return;
+        }
+        match parse_decimal_comma(text) {
+            // One thousands separator throughout.
+            Some(number)
+                if number.thousands.is_none()
+                    || self.thousands.is_none()
+                    || number.thousands == self.thousands =>
+            {
+                self.seen_comma |= number.comma;
+                self.thousands = self.thousands.or(number.thousands);
+                widen(&mut self.range, &number.value);
+            }
+            _ => self.possible = false,
+        }
+    }
+}
+
 /// A time format still in the running for a column, with its record.
 #[derive(Debug, Clone)]
 pub struct TimeCandidate {
@@ -71,6 +170,9 @@ pub struct ColumnState {
     /// its first value.
     pub times: Vec<TimeCandidate>,
     time_seeded: bool,
+    /// Set for text from delimited files whose delimiter is not a comma,
+    /// where numbers may have a decimal comma (European spreadsheets).
+    comma: Option<CommaDecimals>,
 }
 
 impl Default for ColumnState {
@@ -86,6 +188,7 @@ impl Default for ColumnState {
             text_range: None,
             times: Vec::new(),
             time_seeded: false,
+            comma: None,
         }
     }
 }
@@ -112,6 +215,27 @@ impl ColumnState {
             nulls: rows,
             ..Self::default()
         }
+    }
+
+    /// A column whose numbers may be written with a decimal comma.
+    pub fn allowing_decimal_comma() -> Self {
+        Self {
+            comma: Some(CommaDecimals {
+                possible: true,
+                seen_comma: false,
+                thousands: None,
+                range: None,
+            }),
+            ..Self::default()
+        }
+    }
+
+    /// How the column's numbers are written, when they use a decimal comma
+    /// and would not all read as numbers otherwise.
+    pub fn decimal_comma(&self) -> Option<&CommaDecimals> {
+        self.comma
+            .as_ref()
+            .filter(|c| c.possible && c.seen_comma && !self.could_be_double && self.values > 0)
     }
 
     pub fn observe(&mut self, cell: &Cell) {
@@ -198,6 +322,9 @@ impl ColumnState {
                 }
             }
         }
+        if let Some(comma) = &mut self.comma {
+            comma.observe(trimmed);
+        }
         match &mut self.text_range {
             Some((min, max)) => {
                 if trimmed < min.as_str() {
@@ -229,7 +356,7 @@ impl ColumnState {
             ColumnType::Boolean
         } else if self.could_be_long {
             ColumnType::Long
-        } else if self.could_be_double {
+        } else if self.could_be_double || self.decimal_comma().is_some() {
             ColumnType::Double
         } else if self
             .times
@@ -278,7 +405,8 @@ impl ColumnState {
                 .long_range
                 .map_or((None, None), |(a, b)| pair((a.to_string(), b.to_string()))),
             ColumnType::Double => self
-                .double_range
+                .decimal_comma()
+                .map_or(self.double_range, |c| c.range)
                 .map_or((None, None), |(a, b)| pair((a.to_string(), b.to_string()))),
             ColumnType::Timestamp => self.best_time().map_or((None, None), |c| {
                 let text = |t| crate::timestamp::millis_to_utc(t).map(|t| t.to_rfc3339());
@@ -325,6 +453,46 @@ mod tests {
             s.min_max(ColumnType::Long),
             (Some("-3".into()), Some("10".into()))
         );
+    }
+
+    fn european(values: &[&str]) -> ColumnState {
+        let mut state = ColumnState::allowing_decimal_comma();
+        for v in values {
+            state.observe(&Cell::Text((*v).to_owned()));
+        }
+        state
+    }
+
+    #[test]
+    fn reads_decimal_commas_when_every_value_agrees() {
+        let parse = |t| parse_decimal_comma(t).map(|n| n.value);
+        assert_eq!(parse("1.234,5"), Some(1234.5));
+        assert_eq!(parse("-0,25"), Some(-0.25));
+        assert_eq!(parse("1 234 567"), Some(1_234_567.0));
+        assert_eq!(parse("12"), Some(12.0));
+        for bad in [
+            "1,2,3", "1.5", "12.34,5", ",5", "1,", "1.2345,6", "abc", "1e5",
+        ] {
+            assert_eq!(parse(bad), None, "{bad}");
+        }
+
+        let s = european(&["1,5", "2.345,75", "", "-3"]);
+        assert_eq!(s.column_type(), ColumnType::Double);
+        assert_eq!(s.decimal_comma().and_then(|c| c.thousands), Some('.'));
+        assert_eq!(
+            s.min_max(ColumnType::Double),
+            (Some("-3".into()), Some("2345.75".into()))
+        );
+        // Plain numbers stay plain; one value that is not a number, or two
+        // thousands separators, make it text.
+        assert!(european(&["1.5", "2"]).decimal_comma().is_none());
+        assert_eq!(european(&["1,5", "x"]).column_type(), ColumnType::String);
+        assert_eq!(
+            european(&["1.000,5", "1 000,5"]).column_type(),
+            ColumnType::String
+        );
+        // Comma-separated files never read "1,234" as a decimal.
+        assert_eq!(state(&["1,5", "2,5"]).column_type(), ColumnType::String);
     }
 
     #[test]

@@ -11,7 +11,11 @@ mod hostile_tests;
 mod infer;
 mod normalize;
 mod profile;
+#[cfg(test)]
+mod sheet_tests;
 mod source;
+#[cfg(test)]
+mod text_tests;
 mod timestamp;
 
 use std::path::{Path, PathBuf};
@@ -61,6 +65,14 @@ impl ValidationError {
     }
 }
 
+/// The canonical name of an encoding label (`latin1` → `windows-1252`), or
+/// `None` when it names no encoding a text file can be read in.
+pub fn encoding_name(label: &str) -> Option<&'static str> {
+    encoding_rs::Encoding::for_label(label.trim().as_bytes())
+        .filter(|e| *e != encoding_rs::REPLACEMENT)
+        .map(|e| e.name())
+}
+
 /// How to read and check a file.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -69,6 +81,12 @@ pub struct Options {
     pub delimiter: Option<u8>,
     /// Use this column for row times instead of detecting one.
     pub timestamp_column: Option<String>,
+    /// Text formats: read the file in this encoding (a WHATWG label such as
+    /// `windows-1252`) instead of detecting it.
+    pub encoding: Option<String>,
+    /// XLSX: the sheet to read, by name or 1-based number; the first
+    /// non-empty one when `None`.
+    pub sheet: Option<String>,
     /// Row time when the file has no time column (the upload time).
     pub fallback_time: DateTime<Utc>,
     /// Layout of the normalized file, when one is written.
@@ -106,6 +124,8 @@ fn run(
     let spec = source::SourceSpec {
         format: options.format,
         delimiter: options.delimiter,
+        encoding: options.encoding.as_deref(),
+        sheet: options.sheet.as_deref(),
         checked: false,
     };
     let mut source = match source::open(path, spec, control) {
@@ -121,6 +141,8 @@ fn run(
         options.fallback_time,
         control,
     );
+    let text = source.text_info().cloned();
+    let sheets = source.sheets().to_vec();
     drop(source);
     if control.is_cancelled() {
         return Err(ValidationError::Cancelled);
@@ -131,6 +153,8 @@ fn run(
         let spec = source::SourceSpec {
             format: options.format,
             delimiter,
+            encoding: options.encoding.as_deref(),
+            sheet: options.sheet.as_deref(),
             checked: true,
         };
         control.start_pass(Pass::Writing, size);
@@ -168,6 +192,9 @@ fn run(
         timestamp: profiled.timestamp_info(),
         problems: profiled.problems.listed,
         problems_not_listed: profiled.problems.not_listed,
+        encoding: text.as_ref().map(|t| t.encoding.clone()),
+        compression: text.as_ref().and_then(source::text::TextInfo::compression),
+        sheets,
     })
 }
 
@@ -194,5 +221,8 @@ fn unreadable_report(options: &Options, failure: source::ReadFailure) -> Validat
             column: None,
         }],
         problems_not_listed: 0,
+        encoding: None,
+        compression: None,
+        sheets: Vec::new(),
     }
 }

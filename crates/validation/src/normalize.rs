@@ -11,7 +11,7 @@ use std::{
 use ingest_domain::{ColumnType, Severity};
 use polars::prelude::*;
 
-use crate::infer::is_null_text;
+use crate::infer::{is_null_text, parse_decimal_comma};
 use crate::profile::{Problems, Profile, MAX_LINES_PER_KIND};
 use crate::source::{Cell, RowSource};
 use crate::timestamp::{in_range, TimeFormat};
@@ -50,8 +50,9 @@ enum Typed {
     Text(String),
 }
 
-/// Converts a cell; `None` when it does not fit the type.
-fn convert(cell: &Cell, column_type: ColumnType) -> Option<Typed> {
+/// Converts a cell; `None` when it does not fit the type. `decimal_comma`:
+/// the column's numbers are written like `1.234,5`.
+fn convert(cell: &Cell, column_type: ColumnType, decimal_comma: bool) -> Option<Typed> {
     if matches!(cell, Cell::Null) || matches!(cell, Cell::Text(t) if is_null_text(t)) {
         return Some(Typed::Null);
     }
@@ -64,6 +65,9 @@ fn convert(cell: &Cell, column_type: ColumnType) -> Option<Typed> {
         ColumnType::Double => match cell {
             Cell::Long(x) => Some(Typed::Double(*x as f64)),
             Cell::Double(x) => Some(Typed::Double(*x)),
+            Cell::Text(t) if decimal_comma => {
+                parse_decimal_comma(t).map(|n| Typed::Double(n.value))
+            }
             Cell::Text(t) => t.trim().parse().ok().map(Typed::Double),
             _ => None,
         },
@@ -166,6 +170,8 @@ enum Sink {
 struct Layout<'a> {
     names: Vec<&'a str>,
     types: Vec<ColumnType>,
+    /// Whether each written column's numbers have a decimal comma.
+    decimal_commas: Vec<bool>,
     /// Index in the source row of each written column.
     indices: Vec<usize>,
 }
@@ -313,11 +319,8 @@ pub fn write(
     problems: &mut Problems,
     control: &Control,
 ) -> Result<Written, ValidationError> {
-    let types: Vec<ColumnType> = profile
-        .column_profiles()
-        .iter()
-        .map(|c| c.column_type)
-        .collect();
+    let profiles = profile.column_profiles();
+    let types: Vec<ColumnType> = profiles.iter().map(|c| c.column_type).collect();
     let time_index = profile.time.column.map(|(index, _)| index);
     let indices: Vec<usize> = (0..profile.columns.len())
         .filter(|i| Some(*i) != time_index)
@@ -328,6 +331,10 @@ pub fn write(
             .map(|&i| profile.columns[i].as_str())
             .collect(),
         types: indices.iter().map(|&i| types[i]).collect(),
+        decimal_commas: indices
+            .iter()
+            .map(|&i| profiles[i].decimal_separator.is_some())
+            .collect(),
         indices,
     };
     let out_path = output.map(|(p, _)| p);
@@ -393,8 +400,13 @@ pub fn write(
             }
         };
         let mut values = Vec::with_capacity(layout.indices.len());
-        for (&i, &column_type) in layout.indices.iter().zip(&layout.types) {
-            match convert(&row[i], column_type) {
+        for ((&i, &column_type), &comma) in layout
+            .indices
+            .iter()
+            .zip(&layout.types)
+            .zip(&layout.decimal_commas)
+        {
+            match convert(&row[i], column_type, comma) {
                 Some(value) => values.push(value),
                 None => {
                     values.push(Typed::Null);

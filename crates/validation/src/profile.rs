@@ -115,7 +115,14 @@ pub fn profile(
 ) -> Profile {
     let mut problems = Problems::default();
     check_header(source.columns(), &mut problems, source.header_line());
-    let mut states: Vec<ColumnState> = vec![ColumnState::default(); source.columns().len()];
+    // European spreadsheets separate fields with `;` (or tabs) because
+    // their numbers have a decimal comma; with `,` as the delimiter a comma
+    // in a number is a thousands separator, never a decimal one.
+    let seed = match source.delimiter() {
+        Some(delimiter) if delimiter != b',' => ColumnState::allowing_decimal_comma(),
+        _ => ColumnState::default(),
+    };
+    let mut states: Vec<ColumnState> = vec![seed; source.columns().len()];
     let mut row: Vec<Cell> = Vec::new();
     let (mut rows_in, mut ragged) = (0u64, 0u64);
     loop {
@@ -315,12 +322,17 @@ impl Profile {
                     _ => state.column_type(),
                 };
                 let (min, max) = state.min_max(column_type);
+                let comma = state
+                    .decimal_comma()
+                    .filter(|_| column_type == ColumnType::Double);
                 ColumnProfile {
                     name: name.clone(),
                     column_type,
                     null_count: state.nulls,
                     min,
                     max,
+                    decimal_separator: comma.map(|_| ",".to_owned()),
+                    thousands_separator: comma.and_then(|c| c.thousands).map(String::from),
                 }
             })
             .collect()

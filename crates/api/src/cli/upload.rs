@@ -58,6 +58,12 @@ pub async fn upload(args: UploadArgs) -> anyhow::Result<ExitCode> {
     if let Some(column) = &args.timestamp_column {
         form = form.text("timestamp_column", column.clone());
     }
+    if let Some(encoding) = &args.encoding {
+        form = form.text("encoding", encoding.clone());
+    }
+    if let Some(sheet) = &args.sheet {
+        form = form.text("sheet", sheet.clone());
+    }
     let client = client(args.token.as_ref())?;
     // One key per invocation: a proxy or client layer that repeats the POST
     // gets the same task back instead of a second copy.

@@ -35,6 +35,8 @@ pub fn validate(args: ValidateArgs) -> anyhow::Result<ExitCode> {
         format,
         delimiter: None,
         timestamp_column: args.timestamp_column,
+        encoding: args.encoding,
+        sheet: args.sheet,
         fallback_time: Utc::now(),
         output_format: match args
             .output
@@ -72,6 +74,27 @@ fn print_report(file: &str, report: &ValidationReport) {
         .map(|d| format!(", delimiter {:?}", d))
         .unwrap_or_default();
     println!("{file}: {}{delimiter}", report.format);
+    if let Some(compression) = &report.compression {
+        println!(
+            "compression: {}, {} bytes → {} bytes",
+            compression.codec, compression.compressed_bytes, compression.uncompressed_bytes
+        );
+    }
+    for sheet in &report.sheets {
+        println!(
+            "sheet {:?}: {} rows × {} columns{}",
+            sheet.name,
+            sheet.rows,
+            sheet.columns,
+            if sheet.chosen { " (read)" } else { "" }
+        );
+    }
+    if let Some(encoding) = &report.encoding {
+        println!(
+            "encoding: {} ({}% sure: {})",
+            encoding.name, encoding.confidence, encoding.reason
+        );
+    }
     println!(
         "rows: {} read, {} accepted, {} rejected",
         report.rows_in, report.rows_accepted, report.rows_rejected
@@ -104,10 +127,14 @@ fn print_report(file: &str, report: &ValidationReport) {
             "column", "type", "nulls", "min"
         );
         for column in &report.columns {
+            let kind = match &column.decimal_separator {
+                Some(_) => format!("{} (decimal comma)", column.column_type.as_str()),
+                None => column.column_type.as_str().to_owned(),
+            };
             println!(
                 "  {:width$}  {:9}  {:>8}  {:24}  {}",
                 column.name,
-                column.column_type.as_str(),
+                kind,
                 column.null_count,
                 column.min.as_deref().unwrap_or("-"),
                 column.max.as_deref().unwrap_or("-"),

@@ -58,6 +58,13 @@ pub struct UploadForm {
     timestamp_column: Option<String>,
     /// Expected format; the content must match it.
     format: Option<FileFormat>,
+    /// CSV/NDJSON: the text encoding (e.g. `windows-1252`, `utf-16le`,
+    /// `iso-8859-15`); detected when omitted (byte order mark, valid UTF-8,
+    /// or a confident guess; `ambiguous_encoding` otherwise).
+    encoding: Option<String>,
+    /// XLSX: the sheet to ingest, by name or 1-based number; the first
+    /// non-empty sheet when omitted. The report lists every sheet.
+    sheet: Option<String>,
 }
 
 /// The stored file, before it has a task.
@@ -75,6 +82,8 @@ struct FormFields {
     mode: Option<IngestMode>,
     timestamp_column: Option<String>,
     format: Option<FileFormat>,
+    encoding: Option<&'static str>,
+    sheet: Option<String>,
 }
 
 fn multipart_error(error: MultipartError, limit: u64) -> ApiError {
@@ -226,6 +235,21 @@ pub async fn upload(
                     fields.timestamp_column =
                         Some(column.trim().to_owned()).filter(|c| !c.is_empty());
                 }
+                "encoding" => {
+                    let raw = text_part(field, state.max_upload_bytes).await?;
+                    let name = ingest_validation::encoding_name(&raw).ok_or_else(|| {
+                        ApiError::unprocessable(
+                            "invalid_field",
+                            format!("{:?} is not an encoding we know (e.g. utf-8, windows-1252, utf-16le)", raw.trim()),
+                        )
+                        .with_details(json!({ "field": "encoding", "value": raw }))
+                    })?;
+                    fields.encoding = Some(name);
+                }
+                "sheet" => {
+                    let sheet = text_part(field, state.max_upload_bytes).await?;
+                    fields.sheet = Some(sheet.trim().to_owned()).filter(|s| !s.is_empty());
+                }
                 _ => {} // unknown parts are ignored, as browsers add their own
             }
         }
@@ -245,6 +269,8 @@ pub async fn upload(
         })?;
         let mut task = new_task(task_id, datasource, file, &fields, started);
         task.created_by = caller.actor().map(str::to_owned);
+        task.encoding = fields.encoding.map(str::to_owned);
+        task.sheet = fields.sheet.clone();
         state.faults.hit("after_store"); // test aid: object stored, no task row yet
         let original = idempotency::record(&state, &key, &task).await?;
         Ok((task, original))

@@ -114,6 +114,8 @@ fn parquet_bytes() -> Vec<u8> {
         format: ingest_domain::FileFormat::Csv,
         delimiter: None,
         timestamp_column: None,
+        encoding: None,
+        sheet: None,
         fallback_time: Utc::now(),
         output_format: ingest_validation::OutputFormat::Parquet,
     };

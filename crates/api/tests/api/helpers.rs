@@ -152,6 +152,11 @@ impl TestApp {
         &self.state.objects
     }
 
+    /// The app's data folder (local store and local sink).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._data_dir.path()
+    }
+
     pub async fn upload_bytes(
         &self,
         file_name: &str,

@@ -7,6 +7,7 @@ mod broken_druid;
 mod commit;
 mod datasources;
 mod druid;
+mod encodings;
 mod faults;
 mod helpers;
 mod hostile;

@@ -3,11 +3,9 @@
 //! so one 300 MiB line would otherwise be held whole. It follows CSV quoting
 //! the way the csv crate does (a quote opens a quoted field only at the
 //! start of a field) so that a line break inside quotes does not end the
-//! record. It also counts the bytes read, for progress.
+//! record.
 
 use std::io::{self, Read};
-
-use crate::Control;
 
 /// The error a `BoundedRecords` read fails with once a record is too long.
 #[derive(Debug, Clone, Copy)]
@@ -55,11 +53,10 @@ pub struct BoundedRecords<R> {
     /// Newlines seen, and the line the current record started on.
     line: u64,
     record_line: u64,
-    control: Control,
 }
 
 impl<R: Read> BoundedRecords<R> {
-    pub fn new(inner: R, delimiter: u8, limit: u64, control: Control) -> Self {
+    pub fn new(inner: R, delimiter: u8, limit: u64) -> Self {
         Self {
             inner,
             delimiter,
@@ -68,7 +65,6 @@ impl<R: Read> BoundedRecords<R> {
             in_record: 0,
             line: 1,
             record_line: 1,
-            control,
         }
     }
 
@@ -110,7 +106,6 @@ impl<R: Read> BoundedRecords<R> {
 impl<R: Read> Read for BoundedRecords<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let read = self.inner.read(buf)?;
-        self.control.add_bytes(read as u64);
         self.scan(&buf[..read])?;
         Ok(read)
     }
@@ -122,7 +117,7 @@ mod tests {
 
     fn read_all(text: &[u8], limit: u64) -> Result<Vec<u8>, RecordTooLarge> {
         let mut out = Vec::new();
-        BoundedRecords::new(text, b',', limit, Control::default())
+        BoundedRecords::new(text, b',', limit)
             .read_to_end(&mut out)
             .map(|_| out)
             .map_err(|e| RecordTooLarge::from_io(&e).expect("limit error"))

@@ -1,9 +1,14 @@
 //! CSV with the delimiter sniffed from the first lines; quoted fields with
-//! delimiters, doubled quotes and line breaks; CRLF; a UTF-8 BOM.
+//! delimiters, doubled quotes and line breaks; CRLF; a BOM; any encoding
+//! and gzip/zstd (see `text`).
 
-use std::{fs::File, io::Read, path::Path};
+use std::{
+    io::{Cursor, Read},
+    path::Path,
+};
 
 use super::bounded::{BoundedRecords, RecordTooLarge};
+use super::text::{self, TextError, TextInfo};
 use super::{over_limit, Cell, ReadFailure, RowMeta, RowSource};
 use crate::{Control, ValidationError};
 
@@ -11,11 +16,12 @@ const CANDIDATES: [u8; 4] = [b',', b';', b'\t', b'|'];
 const SNIFF_BYTES: usize = 64 * 1024;
 const SNIFF_RECORDS: usize = 50;
 
-type Input = BoundedRecords<File>;
+type Input = BoundedRecords<Box<dyn Read + Send>>;
 
 pub struct CsvSource {
     reader: csv::Reader<Input>,
     delimiter: u8,
+    text: TextInfo,
     columns: Vec<String>,
     record: csv::StringRecord,
     max_field_bytes: u64,
@@ -64,6 +70,9 @@ pub fn sniff_delimiter(sample: &[u8]) -> u8 {
 fn failure(error: &csv::Error) -> ReadFailure {
     let line = error.position().map(|p| p.line());
     if let csv::ErrorKind::Io(io) = error.kind() {
+        if let Some(failure) = TextError::failure_of(io) {
+            return failure;
+        }
         if let Some(too_large) = RecordTooLarge::from_io(io) {
             return over_limit(
                 "record_too_large",
@@ -77,7 +86,10 @@ fn failure(error: &csv::Error) -> ReadFailure {
     match error.kind() {
         csv::ErrorKind::Utf8 { .. } => ReadFailure {
             code: "invalid_utf8",
-            message: "the file is not valid UTF-8 text".into(),
+            message: format!(
+                "line {} is not valid UTF-8, although the start of the file is (so it was read as UTF-8)",
+                line.unwrap_or(0)
+            ),
             line,
         },
         _ => ReadFailure {
@@ -92,23 +104,30 @@ impl CsvSource {
     pub fn open(
         path: &Path,
         delimiter: Option<u8>,
+        encoding: Option<&str>,
         control: &Control,
     ) -> Result<Self, super::OpenError> {
-        let open = || File::open(path).map_err(ValidationError::io(path));
+        let text = text::open(path, encoding, control)?;
+        let mut stream = text.reader;
         let delimiter = match delimiter {
             Some(d) => d,
             None => {
+                // Sniffed on the decoded text: a UTF-16 tab is not a 0x09 byte.
                 let mut sample = Vec::with_capacity(SNIFF_BYTES);
-                open()?
+                (&mut stream)
                     .take(SNIFF_BYTES as u64)
                     .read_to_end(&mut sample)
-                    .map_err(ValidationError::io(path))?;
-                sniff_delimiter(&sample)
+                    .map_err(|e| match TextError::failure_of(&e) {
+                        Some(failure) => super::OpenError::Content(failure),
+                        None => super::OpenError::Io(ValidationError::io(path)(e)),
+                    })?;
+                let delimiter = sniff_delimiter(&sample);
+                stream = Box::new(Cursor::new(sample).chain(stream));
+                delimiter
             }
         };
         let limits = control.limits();
-        let input =
-            BoundedRecords::new(open()?, delimiter, limits.max_record_bytes, control.clone());
+        let input = BoundedRecords::new(stream, delimiter, limits.max_record_bytes);
         let mut reader = reader(input, delimiter);
         let mut header = csv::StringRecord::new();
         let has_header = reader.read_record(&mut header).map_err(|e| failure(&e))?;
@@ -146,6 +165,7 @@ impl CsvSource {
         Ok(Self {
             reader,
             delimiter,
+            text: text.info,
             columns,
             record: csv::StringRecord::new(),
             max_field_bytes: limits.max_field_bytes,
@@ -186,6 +206,10 @@ impl RowSource for CsvSource {
 
     fn delimiter(&self) -> Option<u8> {
         Some(self.delimiter)
+    }
+
+    fn text_info(&self) -> Option<&TextInfo> {
+        Some(&self.text)
     }
 
     fn next_row(&mut self, row: &mut Vec<Cell>) -> Result<Option<RowMeta>, ReadFailure> {

@@ -3,8 +3,10 @@
 
 mod bounded;
 mod csv;
+pub(crate) mod encoding;
 mod ndjson;
 mod parquet;
+pub(crate) mod text;
 mod xlsx;
 mod zip_check;
 
@@ -74,14 +76,27 @@ pub trait RowSource {
     fn delimiter(&self) -> Option<u8> {
         None
     }
+    /// How a text file was decompressed and decoded.
+    fn text_info(&self) -> Option<&text::TextInfo> {
+        None
+    }
+    /// A workbook's sheets.
+    fn sheets(&self) -> &[ingest_domain::Sheet] {
+        &[]
+    }
 }
 
 /// How to read a file.
 #[derive(Debug, Clone, Copy)]
-pub struct SourceSpec {
+pub struct SourceSpec<'a> {
     pub format: FileFormat,
     /// CSV only; sniffed when `None`.
     pub delimiter: Option<u8>,
+    /// Text formats only: the encoding label the uploader gave, overriding
+    /// detection.
+    pub encoding: Option<&'a str>,
+    /// XLSX only: the sheet's name or 1-based number.
+    pub sheet: Option<&'a str>,
     /// The first pass already opened this file and checked it against the
     /// limits that need a whole read (the XLSX archive): skip those.
     pub checked: bool,
@@ -91,14 +106,21 @@ pub struct SourceSpec {
 /// or the file breaks one of `control`'s limits before any row is read.
 pub fn open(
     path: &Path,
-    spec: SourceSpec,
+    spec: SourceSpec<'_>,
     control: &Control,
 ) -> Result<Box<dyn RowSource>, OpenError> {
     Ok(match spec.format {
-        FileFormat::Csv => Box::new(self::csv::CsvSource::open(path, spec.delimiter, control)?),
-        FileFormat::Ndjson => Box::new(ndjson::NdjsonSource::open(path, control)?),
-        FileFormat::Xlsx if spec.checked => Box::new(xlsx::XlsxSource::reopen(path, control)?),
-        FileFormat::Xlsx => Box::new(xlsx::XlsxSource::open(path, control)?),
+        FileFormat::Csv => Box::new(self::csv::CsvSource::open(
+            path,
+            spec.delimiter,
+            spec.encoding,
+            control,
+        )?),
+        FileFormat::Ndjson => Box::new(ndjson::NdjsonSource::open(path, spec.encoding, control)?),
+        FileFormat::Xlsx if spec.checked => {
+            Box::new(xlsx::XlsxSource::reopen(path, spec.sheet, control)?)
+        }
+        FileFormat::Xlsx => Box::new(xlsx::XlsxSource::open(path, spec.sheet, control)?),
         FileFormat::Parquet => Box::new(parquet::ParquetSource::open(path, control)?),
     })
 }

@@ -4,21 +4,22 @@
 
 use std::{
     collections::HashMap,
-    fs::File,
     io::{BufRead, BufReader, Read},
     path::Path,
 };
 
 use serde_json::Value;
 
+use super::text::{self, TextError, TextInfo};
 use super::{over_limit, Cell, ReadFailure, RowMeta, RowSource};
-use crate::{Control, ValidationError};
+use crate::Control;
 
 /// A JSON object and the line it was on.
 type NumberedObject = (u64, serde_json::Map<String, Value>);
 
 pub struct NdjsonSource {
-    lines: BufReader<File>,
+    lines: BufReader<Box<dyn Read + Send>>,
+    text: TextInfo,
     line_no: u64,
     buffer: Vec<u8>,
     control: Control,
@@ -29,10 +30,15 @@ pub struct NdjsonSource {
 }
 
 impl NdjsonSource {
-    pub fn open(path: &Path, control: &Control) -> Result<Self, super::OpenError> {
-        let file = File::open(path).map_err(ValidationError::io(path))?;
+    pub fn open(
+        path: &Path,
+        encoding: Option<&str>,
+        control: &Control,
+    ) -> Result<Self, super::OpenError> {
+        let text = text::open(path, encoding, control)?;
         let mut source = Self {
-            lines: BufReader::with_capacity(1 << 16, file),
+            lines: BufReader::with_capacity(1 << 16, text.reader),
+            text: text.info,
             line_no: 0,
             buffer: Vec::new(),
             control: control.clone(),
@@ -89,15 +95,16 @@ impl NdjsonSource {
             let read = (&mut self.lines)
                 .take(limit.saturating_add(1))
                 .read_until(b'\n', &mut self.buffer)
-                .map_err(|e| ReadFailure {
-                    code: "unreadable_json",
-                    message: format!("line {} cannot be read: {e}", self.line_no + 1),
-                    line: Some(self.line_no + 1),
+                .map_err(|e| {
+                    TextError::failure_of(&e).unwrap_or_else(|| ReadFailure {
+                        code: "unreadable_json",
+                        message: format!("line {} cannot be read: {e}", self.line_no + 1),
+                        line: Some(self.line_no + 1),
+                    })
                 })?;
             if read == 0 {
                 return Ok(None);
             }
-            self.control.add_bytes(read as u64);
             self.line_no += 1;
             if read as u64 > limit && self.buffer.last() != Some(&b'\n') {
                 return Err(over_limit(
@@ -152,6 +159,10 @@ fn kind(value: &Value) -> &'static str {
 impl RowSource for NdjsonSource {
     fn columns(&self) -> &[String] {
         &self.columns
+    }
+
+    fn text_info(&self) -> Option<&TextInfo> {
+        Some(&self.text)
     }
 
     fn next_row(&mut self, row: &mut Vec<Cell>) -> Result<Option<RowMeta>, ReadFailure> {

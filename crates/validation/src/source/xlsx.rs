@@ -1,4 +1,5 @@
-//! The first sheet of an XLSX workbook, streamed: a reader thread walks the
+//! One sheet of an XLSX workbook (the one named or numbered, else the first
+//! with a value), streamed: a reader thread walks the
 //! sheet's XML cell by cell (calamine's cell reader) and hands over one row
 //! at a time through a small channel, so memory does not grow with the sheet.
 //! Only the shared-strings table is held whole, as the format requires.
@@ -18,7 +19,8 @@ use std::{
     thread::JoinHandle,
 };
 
-use calamine::{open_workbook, Data, Reader, Xlsx};
+use calamine::{open_workbook, Data, DataRef, Reader, Xlsx};
+use ingest_domain::Sheet;
 
 use super::zip_check::{self, MAX_SHEET_COLUMNS, MAX_SHEET_ROWS};
 use super::{over_limit, Cell, ReadFailure, RowMeta, RowSource};
@@ -38,6 +40,7 @@ type Message = Result<SheetRow, ReadFailure>;
 
 pub struct XlsxSource {
     rows: Receiver<Message>,
+    sheets: Vec<Sheet>,
     reader: Option<JoinHandle<()>>,
     columns: Vec<String>,
     /// 0-based sheet row of the header.
@@ -74,17 +77,90 @@ fn empty(message: &str) -> ReadFailure {
     }
 }
 
-/// The reader thread: sends each row with a value, in sheet order, then ends
-/// (or sends the failure). Stops early when the receiver is gone.
-fn read_sheet(path: &Path, rows: &SyncSender<Message>) -> Result<(), ReadFailure> {
+/// Lists the sheets (with their declared sizes) and picks the one to read:
+/// `wanted` by name (exact, then ignoring case) or 1-based number, else the
+/// first that holds a value.
+fn choose_sheet<R: std::io::Read + std::io::Seek>(
+    workbook: &mut Xlsx<R>,
+    wanted: Option<&str>,
+) -> Result<(String, Vec<Sheet>), ReadFailure> {
+    let names = workbook.sheet_names();
+    if names.is_empty() {
+        return Err(empty("the workbook has no sheets"));
+    }
+    let mut sheets = Vec::with_capacity(names.len());
+    let mut first_with_value = None;
+    for (index, name) in names.iter().enumerate() {
+        let mut cells = workbook
+            .worksheet_cells_reader(name)
+            .map_err(|e| unreadable(&e))?;
+        let size = cells.dimensions();
+        let span = |end: u32, start: u32| u64::from(end.saturating_sub(start)) + 1;
+        let (rows, columns) = if size.len() == 0 {
+            (0, 0)
+        } else {
+            (
+                span(size.end.0, size.start.0),
+                span(size.end.1, size.start.1),
+            )
+        };
+        if wanted.is_none() && first_with_value.is_none() {
+            while let Some(cell) = cells.next_cell().map_err(|e| unreadable(&e))? {
+                if !matches!(cell.get_value(), DataRef::Empty) {
+                    first_with_value = Some(index);
+                    break;
+                }
+            }
+        }
+        sheets.push(Sheet {
+            name: name.clone(),
+            rows,
+            columns,
+            chosen: false,
+        });
+    }
+    let chosen = match wanted.map(str::trim) {
+        None => first_with_value.unwrap_or(0),
+        Some(wanted) => names
+            .iter()
+            .position(|n| n == wanted)
+            .or_else(|| names.iter().position(|n| n.eq_ignore_ascii_case(wanted)))
+            .or_else(|| {
+                let number: usize = wanted.parse().ok()?;
+                (1..=names.len()).contains(&number).then(|| number - 1)
+            })
+            .ok_or_else(|| ReadFailure {
+                code: "sheet_not_found",
+                message: format!(
+                    "the workbook has no sheet named or numbered {wanted:?}; its sheets are {}",
+                    names
+                        .iter()
+                        .enumerate()
+                        .map(|(i, n)| format!("{} {n:?}", i + 1))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                line: None,
+            })?,
+    };
+    sheets[chosen].chosen = true;
+    Ok((names[chosen].clone(), sheets))
+}
+
+/// The reader thread: sends the sheet list, then each row with a value, in
+/// sheet order, then ends (or sends the failure). Stops early when the
+/// receiver is gone.
+fn read_sheet(
+    path: &Path,
+    wanted: Option<&str>,
+    listed: &SyncSender<Vec<Sheet>>,
+    rows: &SyncSender<Message>,
+) -> Result<(), ReadFailure> {
     let mut workbook: Xlsx<_> = open_workbook(path).map_err(|e| unreadable(&e))?;
-    let first = workbook
-        .sheet_names()
-        .first()
-        .cloned()
-        .ok_or_else(|| empty("the workbook has no sheets"))?;
+    let (chosen, sheets) = choose_sheet(&mut workbook, wanted)?;
+    listed.send(sheets).ok();
     let mut cells = workbook
-        .worksheet_cells_reader(&first)
+        .worksheet_cells_reader(&chosen)
         .map_err(|e| unreadable(&e))?;
     let mut current: Option<SheetRow> = None;
     while let Some(cell) = cells.next_cell().map_err(|e| unreadable(&e))? {
@@ -129,35 +205,54 @@ fn read_sheet(path: &Path, rows: &SyncSender<Message>) -> Result<(), ReadFailure
 impl XlsxSource {
     /// Checks the archive against `control`'s limits before any parser
     /// trusts it, then opens the first sheet.
-    pub fn open(path: &Path, control: &Control) -> Result<Self, super::OpenError> {
+    pub fn open(
+        path: &Path,
+        sheet: Option<&str>,
+        control: &Control,
+    ) -> Result<Self, super::OpenError> {
         zip_check::check(path, control)?;
-        Self::reopen(path, control)
+        Self::reopen(path, sheet, control)
     }
 
     /// Opens a workbook that `open` already checked: the writing pass reads
     /// the same file again and need not inflate the whole archive twice (the
     /// header's width is still checked: it is cheap).
-    pub fn reopen(path: &Path, control: &Control) -> Result<Self, super::OpenError> {
+    pub fn reopen(
+        path: &Path,
+        sheet: Option<&str>,
+        control: &Control,
+    ) -> Result<Self, super::OpenError> {
         let (sender, rows) = sync_channel(ROWS_IN_FLIGHT);
+        let (list_sender, listed) = sync_channel(1);
         let owned: PathBuf = path.to_owned();
+        let wanted = sheet.map(str::to_owned);
         let reader = std::thread::Builder::new()
             .name("xlsx-reader".into())
             .spawn(move || {
-                if let Err(failure) = read_sheet(&owned, &sender) {
+                if let Err(failure) = read_sheet(&owned, wanted.as_deref(), &list_sender, &sender) {
                     sender.send(Err(failure)).ok();
                 }
             })
             .map_err(crate::ValidationError::io(path))?;
+        // Sent before any row; nothing when the workbook cannot be read (the
+        // failure then comes as the first row).
+        let sheets: Vec<Sheet> = listed.recv().unwrap_or_default();
+        let name = sheets
+            .iter()
+            .find(|s| s.chosen)
+            .map_or_else(String::new, |s| s.name.clone());
         let mut source = Self {
             rows,
+            sheets,
             reader: Some(reader),
             columns: Vec::new(),
             header_row: 0,
             first_column: 0,
         };
-        let header = source
-            .receive()?
-            .ok_or_else(|| empty("the first sheet is empty"))?;
+        let header = source.receive()?.ok_or_else(|| match sheet {
+            Some(_) => empty(&format!("the sheet {name:?} is empty")),
+            None => empty("every sheet of the workbook is empty"),
+        })?;
         // Cells may come in any order: the span is from the lowest to the
         // highest column, and it is a header's width, so it is bounded.
         let first_column = header.cells.iter().map(|(c, _)| *c).min().unwrap_or(0);
@@ -219,6 +314,10 @@ fn cell_of(data: Data) -> Cell {
 impl RowSource for XlsxSource {
     fn columns(&self) -> &[String] {
         &self.columns
+    }
+
+    fn sheets(&self) -> &[Sheet] {
+        &self.sheets
     }
 
     fn header_line(&self) -> u64 {
@@ -288,7 +387,7 @@ mod tests {
             // Row 4 (index 3) is empty; row 5 has a gap in the first column.
             sheet.write_number(4, 2, 2.5).expect("write");
         });
-        let mut source = XlsxSource::open(file.path(), &Control::default()).expect("opens");
+        let mut source = XlsxSource::open(file.path(), None, &Control::default()).expect("opens");
         assert_eq!(source.columns(), ["name", "units"]);
         assert_eq!(source.header_line(), 2);
         let rows = read_all(&mut source);
@@ -309,7 +408,7 @@ mod tests {
             sheet.write_number(2, 0, 9.0).expect("write"); // left of the header
             sheet.write_number(3, 4, 9.0).expect("write"); // right of the header
         });
-        let mut source = XlsxSource::open(file.path(), &Control::default()).expect("opens");
+        let mut source = XlsxSource::open(file.path(), None, &Control::default()).expect("opens");
         let counts: Vec<usize> = read_all(&mut source)
             .iter()
             .map(|(meta, _)| meta.field_count)
@@ -320,7 +419,7 @@ mod tests {
     #[test]
     fn an_empty_sheet_is_reported() {
         let file = book(|_| {});
-        match XlsxSource::open(file.path(), &Control::default()) {
+        match XlsxSource::open(file.path(), None, &Control::default()) {
             Err(super::super::OpenError::Content(failure)) => {
                 assert_eq!(failure.code, "empty_file")
             }
@@ -337,7 +436,7 @@ mod tests {
                 sheet.write_number(i, 0, f64::from(i)).expect("write");
             }
         });
-        let mut source = XlsxSource::open(file.path(), &Control::default()).expect("opens");
+        let mut source = XlsxSource::open(file.path(), None, &Control::default()).expect("opens");
         let mut row = Vec::new();
         assert!(source.next_row(&mut row).expect("row").is_some());
         let reader = source.reader.take().expect("thread");

@@ -260,12 +260,19 @@ export interface components {
         };
         /** @description What validation learned about one column. */
         ColumnProfile: {
+            /**
+             * @description `","` when the column's numbers were written with a decimal comma
+             *     (European spreadsheets); absent for the usual decimal point.
+             */
+            decimal_separator?: string | null;
             max?: string | null;
             /** @description Smallest value, rendered as text (numbers, timestamps as RFC 3339, strings). */
             min?: string | null;
             name: string;
             /** Format: int64 */
             null_count: number;
+            /** @description The thousands separator those numbers used (`"."` or `" "`), if any. */
+            thousands_separator?: string | null;
             type: components["schemas"]["ColumnType"];
         };
         /**
@@ -273,6 +280,18 @@ export interface components {
          * @enum {string}
          */
         ColumnType: "long" | "double" | "boolean" | "timestamp" | "string";
+        /** @description A compressed text file, decompressed while it was read. */
+        Compression: {
+            /** @description `gzip` or `zstd`. */
+            codec: string;
+            /** Format: int64 */
+            compressed_bytes: number;
+            /**
+             * Format: int64
+             * @description Bytes after decompression (as far as the file was read).
+             */
+            uncompressed_bytes: number;
+        };
         /** @description A column of an ingested datasource. */
         DatasourceColumn: {
             name: string;
@@ -345,6 +364,11 @@ export interface components {
             /** Format: int64 */
             unparseable?: number | null;
         };
+        /**
+         * @description Why a text file's bytes were read in the encoding they were.
+         * @enum {string}
+         */
+        EncodingSource: "field" | "bom" | "utf8" | "detected";
         /** @description The error envelope. */
         ErrorBody: {
             error: components["schemas"]["ErrorDetail"];
@@ -413,6 +437,19 @@ export interface components {
         Scope: "read" | "write" | "admin";
         /** @enum {string} */
         Severity: "error" | "warning";
+        /** @description One sheet of a workbook, as its XML declares it. */
+        Sheet: {
+            /** @description Whether this is the sheet that was read. */
+            chosen: boolean;
+            /** Format: int64 */
+            columns: number;
+            name: string;
+            /**
+             * Format: int64
+             * @description Rows and columns of the sheet's declared used range (0 when empty).
+             */
+            rows: number;
+        };
         /** @description One step of a task's life, with its timing. */
         Stage: {
             /** Format: int64 */
@@ -449,6 +486,11 @@ export interface components {
             created_by?: string | null;
             datasource: string;
             druid?: null | components["schemas"]["DruidState"];
+            /**
+             * @description The text encoding the uploader named (`encoding` field), overriding
+             *     detection; a WHATWG label such as `windows-1252` or `utf-16le`.
+             */
+            encoding?: string | null;
             error?: null | components["schemas"]["TaskError"];
             file_name: string;
             format: components["schemas"]["FileFormat"];
@@ -473,6 +515,11 @@ export interface components {
              */
             rows_in?: number | null;
             sha256: string;
+            /**
+             * @description The XLSX sheet the uploader chose (`sheet` field): a name or a
+             *     1-based number; the first non-empty sheet when absent.
+             */
+            sheet?: string | null;
             /** Format: int64 */
             size_bytes: number;
             stages: components["schemas"]["Stage"][];
@@ -513,6 +560,22 @@ export interface components {
         };
         /** @enum {string} */
         TaskStatus: "queued" | "validating" | "ingesting" | "succeeded" | "failed" | "cancelled";
+        /** @description The character encoding a text file (CSV, NDJSON) was read in. */
+        TextEncoding: {
+            /**
+             * Format: int32
+             * @description How sure the choice is, 0 to 100: 100 when named, marked by a byte
+             *     order mark or valid UTF-8; for a detected encoding, the share of the
+             *     detector's regional priors that read the text the same way (a
+             *     detection below 67 fails as `ambiguous_encoding` instead).
+             */
+            confidence: number;
+            /** @description WHATWG name, e.g. `UTF-8`, `UTF-16LE`, `windows-1252`. */
+            name: string;
+            /** @description One line saying why, e.g. "the file starts with a UTF-16LE byte order mark". */
+            reason: string;
+            source: components["schemas"]["EncodingSource"];
+        };
         /** @description Rows whose time falls in the bucket starting at `time`. */
         TimePoint: {
             /** Format: int64 */
@@ -570,20 +633,33 @@ export interface components {
             /** @description Letters, digits, `_` and `-`, starting with a letter; at most 128. */
             datasource_name: string;
             /**
+             * @description CSV/NDJSON: the text encoding (e.g. `windows-1252`, `utf-16le`,
+             *     `iso-8859-15`); detected when omitted (byte order mark, valid UTF-8,
+             *     or a confident guess; `ambiguous_encoding` otherwise).
+             */
+            encoding?: string | null;
+            /**
              * Format: binary
              * @description The file: CSV (`,` `;` tab `|`), XLSX (first sheet), Parquet or NDJSON.
              */
             file: string;
             format?: null | components["schemas"]["FileFormat"];
             mode?: null | components["schemas"]["IngestMode"];
+            /**
+             * @description XLSX: the sheet to ingest, by name or 1-based number; the first
+             *     non-empty sheet when omitted. The report lists every sheet.
+             */
+            sheet?: string | null;
             /** @description The column holding row times; detected when omitted. */
             timestamp_column?: string | null;
         };
         /** @description The full profile of a file, stored with its task. */
         ValidationReport: {
             columns: components["schemas"]["ColumnProfile"][];
+            compression?: null | components["schemas"]["Compression"];
             /** @description The CSV delimiter that was detected, when the file is CSV. */
             delimiter?: string | null;
+            encoding?: null | components["schemas"]["TextEncoding"];
             format: components["schemas"]["FileFormat"];
             problems: components["schemas"]["Problem"][];
             /**
@@ -600,6 +676,8 @@ export interface components {
             rows_in: number;
             /** Format: int64 */
             rows_rejected: number;
+            /** @description XLSX: every sheet of the workbook, the one read marked `chosen`. */
+            sheets?: components["schemas"]["Sheet"][];
             timestamp: components["schemas"]["TimestampInfo"];
         };
         WhoAmI: {
