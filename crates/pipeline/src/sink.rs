@@ -4,8 +4,8 @@ use std::path::Path;
 
 use async_trait::async_trait;
 use ingest_domain::{
-    DatasourceName, DatasourceSummary, DruidState, Faults, Granularity, Task, TimePoint,
-    ValidationReport,
+    DatasourceName, DatasourceSummary, DruidState, Faults, Granularity, ReplaceWindow, Task,
+    TimePoint, ValidationReport,
 };
 
 use ingest_validation::OutputFormat;
@@ -64,6 +64,13 @@ pub trait Sink: Send + Sync + 'static {
         &self,
         name: &DatasourceName,
     ) -> Result<Option<DatasourceSummary>, SinkError>;
+    /// Rows of `name` with a time in `window` (0 when it does not exist):
+    /// what a replace of that window drops.
+    async fn rows_between(
+        &self,
+        name: &DatasourceName,
+        window: ReplaceWindow,
+    ) -> Result<u64, SinkError>;
     async fn timeseries(
         &self,
         name: &DatasourceName,

@@ -160,6 +160,12 @@ fn routes(task_id: &str) -> Vec<Route> {
             Some(Scope::Write),
             &[202, 409],
         ),
+        route(
+            Method::POST,
+            &format!("/api/ingest/tasks/{task_id}/confirm"),
+            Some(Scope::Write),
+            &[409],
+        ),
     ]
 }
 
@@ -432,7 +438,7 @@ async fn other_sites_pages_cannot_change_anything() {
         .expect("list")
         .tasks[0]
         .task_id;
-    for action in ["cancel", "retry"] {
+    for action in ["cancel", "retry", "confirm"] {
         let response = app
             .client
             .post(format!("{}/api/ingest/tasks/{id}/{action}", app.url))

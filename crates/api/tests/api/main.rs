@@ -14,3 +14,4 @@ mod limits;
 mod openapi;
 mod pipeline;
 mod real_backends;
+mod replace;
