@@ -40,7 +40,7 @@ impl fmt::Display for TaskId {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum TaskStatus {
     Queued,
     Validating,
@@ -568,6 +568,14 @@ mod tests {
         assert!(!task.consents_to(&effect(6)), "asked again");
         task.replace_consent = Some(ReplaceConsent::Upfront);
         assert!(task.consents_to(&effect(99)), "confirm=true agrees to any");
+    }
+
+    #[test]
+    fn serialized_statuses_are_their_names() {
+        for status in TaskStatus::ALL {
+            let json = serde_json::to_value(status).expect("serialize");
+            assert_eq!(json, status.as_str(), "{status:?}");
+        }
     }
 
     #[test]

@@ -166,6 +166,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/ingest/tasks/{task_id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirms a replace that waits in `awaiting_confirmation`: the person
+         *     agrees to its `replace_effect` (the rows it drops, between the window's
+         *     start and end). The task is queued again; before ingesting, a worker
+         *     computes the effect anew, and if the rows the window holds have changed
+         *     meanwhile, the task waits for a confirmation again instead of dropping
+         *     rows nobody agreed to. Any other task is left as it is (409).
+         */
+        post: operations["confirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/ingest/tasks/{task_id}/retry": {
         parameters: {
             query?: never;
@@ -340,10 +364,58 @@ export interface components {
             severity: components["schemas"]["Severity"];
         };
         /**
+         * @description How a replace was agreed to.
+         * @enum {string}
+         */
+        ReplaceConsent: "upfront" | "effect";
+        /**
+         * @description What a replace will do to its datasource, computed after validation
+         *     from the sink's counts; shown to the person who must confirm it.
+         */
+        ReplaceEffect: {
+            /**
+             * Format: int64
+             * @description Rows of the datasource outside the window: they stay.
+             */
+            kept_rows: number;
+            /**
+             * Format: int64
+             * @description Rows of the datasource in the window now: the file's rows take
+             *     their place.
+             */
+            replaced_rows: number;
+            /**
+             * @description The effect in one sentence, e.g. "replaces 700 rows between
+             *     2024-01-01 00:00 UTC and 2024-01-08 00:00 UTC in `sales` (whole UTC
+             *     days); 1701 rows outside stay".
+             */
+            summary: string;
+            window: components["schemas"]["ReplaceWindow"];
+        };
+        /**
+         * @description The chunks a replace overwrites: `[start, end)`, whole chunks of
+         *     `granularity` from the one holding the file's first row time to the one
+         *     holding its last. Every chunk in it is replaced, including chunks in
+         *     between where the file has no rows (Druid: `dropExisting`).
+         */
+        ReplaceWindow: {
+            /** Format: date-time */
+            end: string;
+            granularity: components["schemas"]["SegmentGranularity"];
+            /** Format: date-time */
+            start: string;
+        };
+        /**
          * @description What a token may do. Ordered: `admin` ⊃ `write` ⊃ `read`.
          * @enum {string}
          */
         Scope: "read" | "write" | "admin";
+        /**
+         * @description The size of a datasource's time chunks (Druid's segment granularity; the
+         *     local sink uses the same chunks for `replace`).
+         * @enum {string}
+         */
+        SegmentGranularity: "HOUR" | "DAY" | "MONTH" | "YEAR";
         /** @enum {string} */
         Severity: "error" | "warning";
         /** @description One step of a task's life, with its timing. */
@@ -357,7 +429,7 @@ export interface components {
             started_at: string;
         };
         /** @enum {string} */
-        StageName: "upload" | "queued" | "validation" | "ingestion";
+        StageName: "upload" | "queued" | "validation" | "confirmation" | "ingestion";
         /** @description An upload and what became of it. */
         Task: {
             /**
@@ -376,6 +448,8 @@ export interface components {
              *     rows are (or are about to be) visible.
              */
             committed_at?: string | null;
+            /** @description The token that confirmed it, if any. */
+            confirmed_by?: string | null;
             /** Format: date-time */
             created_at: string;
             /** @description The name of the API token that uploaded it; `null` when the API was open. */
@@ -388,6 +462,8 @@ export interface components {
             mode: components["schemas"]["IngestMode"];
             /** Format: int64 */
             rejected_row_count?: number | null;
+            replace_consent?: null | components["schemas"]["ReplaceConsent"];
+            replace_effect?: null | components["schemas"]["ReplaceEffect"];
             /** @description The token that last ran it again, if any. */
             retried_by?: string | null;
             /**
@@ -445,7 +521,7 @@ export interface components {
             total: number;
         };
         /** @enum {string} */
-        TaskStatus: "queued" | "validating" | "ingesting" | "succeeded" | "failed" | "cancelled";
+        TaskStatus: "queued" | "validating" | "ingesting" | "awaiting_confirmation" | "succeeded" | "failed" | "cancelled";
         /** @description Rows whose time falls in the bucket starting at `time`. */
         TimePoint: {
             /** Format: int64 */
@@ -484,6 +560,11 @@ export interface components {
         };
         /** @description The form an upload sends (multipart/form-data). */
         UploadForm: {
+            /**
+             * @description `true`: a replace goes ahead without waiting for a confirmation
+             *     (the caller agrees to whatever it drops). Ignored for an append.
+             */
+            confirm?: boolean | null;
             /** @description Letters, digits, `_` and `-`, starting with a letter; at most 128. */
             datasource_name: string;
             /**
@@ -845,6 +926,56 @@ export interface operations {
                 };
             };
             /** @description `task_finished`: the task had already finished, or had passed its sink's commit point (its rows are visible; it will end `succeeded`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    confirm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The replace to confirm */
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Confirmed and queued */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            /** @description Malformed task id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such task */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `task_not_awaiting_confirmation`: the task is not waiting for a confirmation */
             409: {
                 headers: {
                     [name: string]: unknown;
