@@ -184,7 +184,10 @@ mod tests {
         );
         let last = DateTime::<Utc>::MAX_UTC;
         for g in [Hour, Day, Month, Year] {
-            assert!(g.next(last) >= g.floor(last), "{g:?} must not panic or wrap");
+            assert!(
+                g.next(last) >= g.floor(last),
+                "{g:?} must not panic or wrap"
+            );
         }
     }
 

@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::{DatasourceName, FileFormat, IngestMode, ReplaceEffect, UnknownValue, ValidationReport};
+use crate::{
+    DatasourceName, FileFormat, IngestMode, ReplaceEffect, UnknownValue, ValidationReport,
+};
 
 /// Identifies one upload and everything that happens to it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -556,7 +558,10 @@ mod tests {
         assert!(!task.consents_to(&effect(5)), "no consent yet");
         task.await_confirmation(effect(5), Utc::now())
             .expect("await");
-        assert_eq!(task.stages.last().map(|s| s.name), Some(StageName::Confirmation));
+        assert_eq!(
+            task.stages.last().map(|s| s.name),
+            Some(StageName::Confirmation)
+        );
         task.attempts = 1;
         task.confirm(Utc::now()).expect("confirm");
         assert_eq!((task.status(), task.attempts), (Queued, 0));

@@ -363,7 +363,9 @@ const REWRITE_ROWS: usize = 65_536;
 /// slice of rows at a time.
 fn rewrite_outside(source: &Path, target: &Path, window: ReplaceWindow) -> Result<(), SinkError> {
     let fail = |e: PolarsError| internal("rewrite a datasource file", e);
-    let schema = scan(source).and_then(|mut l| l.collect_schema()).map_err(fail)?;
+    let schema = scan(source)
+        .and_then(|mut l| l.collect_schema())
+        .map_err(fail)?;
     let total = usize::try_from(count_rows(source)?).unwrap_or(usize::MAX);
     let out = File::create(target).map_err(|e| internal("create a rewritten file", e))?;
     let mut writer = ParquetWriter::new(out)
@@ -371,7 +373,9 @@ fn rewrite_outside(source: &Path, target: &Path, window: ReplaceWindow) -> Resul
         .batched(&schema)
         .map_err(fail)?;
     let (start, end) = window.millis();
-    let outside = col(TIME_COLUMN).lt(lit(start)).or(col(TIME_COLUMN).gt_eq(lit(end)));
+    let outside = col(TIME_COLUMN)
+        .lt(lit(start))
+        .or(col(TIME_COLUMN).gt_eq(lit(end)));
     for offset in (0..total).step_by(REWRITE_ROWS) {
         let file = File::open(source).map_err(|e| internal("read a datasource file", e))?;
         let slice = ParquetReader::new(file)
@@ -486,7 +490,10 @@ impl Sink for LocalParquetSink {
         // is prepared: a replace rewrites files here, before the commit.
         let plan = {
             let dir = dir.clone();
-            Self::blocking("prepare the replace", move || prepare(&dir, task_id, window)).await
+            Self::blocking("prepare the replace", move || {
+                prepare(&dir, task_id, window)
+            })
+            .await
         };
         let plan = match plan {
             Ok(plan) => plan,

@@ -400,7 +400,12 @@ impl Attempt<'_> {
     /// Saves a task that now waits for a person and lets go of its lease:
     /// no worker holds (or claims) it until it is confirmed.
     async fn park(&self, task: Task) -> Result<Task, Stopped> {
-        if self.pipeline.tasks.release(&task, self.lease, Utc::now()).await? {
+        if self
+            .pipeline
+            .tasks
+            .release(&task, self.lease, Utc::now())
+            .await?
+        {
             Ok(task)
         } else {
             self.stop.cancel();
@@ -510,7 +515,10 @@ async fn replace_effect(
     datasource: &DatasourceName,
     window: ReplaceWindow,
 ) -> Result<ReplaceEffect, crate::SinkError> {
-    let total = sink.datasource(datasource).await?.map_or(0, |d| d.row_count);
+    let total = sink
+        .datasource(datasource)
+        .await?
+        .map_or(0, |d| d.row_count);
     let inside = sink.rows_between(datasource, window).await?;
     Ok(ReplaceEffect::new(
         datasource.as_str(),

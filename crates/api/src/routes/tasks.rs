@@ -120,7 +120,10 @@ pub async fn confirm(
     let not_waiting = |task: &Task| {
         ApiError::conflict(
             "task_not_awaiting_confirmation",
-            format!("task {id} is {}, not awaiting a confirmation", task.status()),
+            format!(
+                "task {id} is {}, not awaiting a confirmation",
+                task.status()
+            ),
         )
     };
     if current.status() != TaskStatus::AwaitingConfirmation {

@@ -168,7 +168,10 @@ async fn druid_days(datasource: &str) -> Vec<(String, u64)> {
     rows.iter()
         .map(|r| {
             let day = r["day"].as_str().unwrap_or_default();
-            (day[..10.min(day.len())].to_owned(), r["n"].as_u64().unwrap_or(0))
+            (
+                day[..10.min(day.len())].to_owned(),
+                r["n"].as_u64().unwrap_or(0),
+            )
         })
         .collect()
 }
@@ -187,10 +190,23 @@ async fn append_then_replace_in_druid() {
     // July 1 and 3: the window is July 1–4 (whole days), July 2 included.
     let file = b"time,v\n2024-07-01 03:00:00,3\n2024-07-03 03:00:00,3\n".to_vec();
     let waiting = upload(&app, "d.csv", file, &datasource, "replace").await;
-    assert_eq!(waiting.status(), TaskStatus::AwaitingConfirmation, "{:?}", waiting.error);
+    assert_eq!(
+        waiting.status(),
+        TaskStatus::AwaitingConfirmation,
+        "{:?}",
+        waiting.error
+    );
     let effect = waiting.replace_effect.clone().expect("effect");
-    assert_eq!((effect.replaced_rows, effect.kept_rows), (4, 2), "counted by Druid SQL");
-    assert_eq!(druid_stats(&datasource).await.0, 6, "nothing dropped before the confirmation");
+    assert_eq!(
+        (effect.replaced_rows, effect.kept_rows),
+        (4, 2),
+        "counted by Druid SQL"
+    );
+    assert_eq!(
+        druid_stats(&datasource).await.0,
+        6,
+        "nothing dropped before the confirmation"
+    );
     let id = waiting.task_id;
     let confirmed = app.post(&format!("/api/ingest/tasks/{id}/confirm")).await;
     assert_eq!(confirmed.status().as_u16(), 202);
@@ -199,7 +215,11 @@ async fn append_then_replace_in_druid() {
     assert_druid_agrees(&replaced);
     assert_eq!(
         druid_days(&datasource).await,
-        [("2024-07-01".to_owned(), 1), ("2024-07-03".to_owned(), 1), ("2024-07-05".to_owned(), 2)],
+        [
+            ("2024-07-01".to_owned(), 1),
+            ("2024-07-03".to_owned(), 1),
+            ("2024-07-05".to_owned(), 2)
+        ],
         "the window's days hold the file's rows (July 2 is emptied); July 5 stays"
     );
     let rows = druid()

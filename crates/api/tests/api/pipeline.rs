@@ -87,15 +87,21 @@ async fn append_adds_and_replace_overwrites_only_its_days() {
     assert_eq!(app.post_form(form).await.status().as_u16(), 202);
     app.run_workers().await;
     let (_, summary) = app.get_json("/api/datasources/series").await;
-    assert_eq!(summary["row_count"], 5, "January stays; February 1 is added");
+    assert_eq!(
+        summary["row_count"], 5,
+        "January stays; February 1 is added"
+    );
 
     let form = reqwest::multipart::Form::new()
         .part(
             "file",
-            reqwest::multipart::Part::bytes(b"time,value
+            reqwest::multipart::Part::bytes(
+                b"time,value
 2024-01-02,7
-".to_vec())
-                .file_name("d.csv"),
+"
+                .to_vec(),
+            )
+            .file_name("d.csv"),
         )
         .text("datasource_name", "series")
         .text("mode", "replace")

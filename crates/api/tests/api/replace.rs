@@ -63,7 +63,14 @@ async fn days(app: &TestApp, ds: &str) -> Vec<(String, u64)> {
 /// Jan–Mar, 3 rows a day (273 rows), then a replace with Jan 1–7 minus
 /// Jan 4, 2 rows a day: the window is Jan 1–8 (whole days), Jan 4 included.
 async fn quarter_then_a_week(app: &TestApp) -> Task {
-    let base = upload(app, daily_csv("2024-01-01", 91, 3, &[]), "sales", "append", false).await;
+    let base = upload(
+        app,
+        daily_csv("2024-01-01", 91, 3, &[]),
+        "sales",
+        "append",
+        false,
+    )
+    .await;
     app.run_workers().await;
     assert_eq!(app.task(&base).await.status(), TaskStatus::Succeeded);
     assert_eq!(rows(app, "sales").await, 273);
@@ -107,7 +114,11 @@ async fn replace_drops_only_its_chunks_after_confirmation(backends: Backends) {
     let days = days(&app, "sales").await;
     let on = |d: &str| days.iter().find(|(day, _)| day == d).map(|(_, n)| *n);
     assert_eq!(on("2024-01-01"), Some(2), "Jan 1–7 hold the file's rows");
-    assert_eq!(on("2024-01-04"), None, "a day of the window without file rows is emptied");
+    assert_eq!(
+        on("2024-01-04"),
+        None,
+        "a day of the window without file rows is emptied"
+    );
     assert_eq!(on("2024-01-08"), Some(3), "the day after the window stays");
     assert_eq!(on("2024-02-15"), Some(3), "February stays");
     assert_eq!(on("2024-03-31"), Some(3), "March stays");
@@ -130,7 +141,10 @@ async fn a_waiting_replace_can_be_cancelled_and_drops_nothing() {
     let id = waiting.task_id;
     let cancel = app.post(&format!("/api/ingest/tasks/{id}/cancel")).await;
     assert_eq!(cancel.status().as_u16(), 200);
-    assert_eq!(app.task(&id.to_string()).await.status(), TaskStatus::Cancelled);
+    assert_eq!(
+        app.task(&id.to_string()).await.status(),
+        TaskStatus::Cancelled
+    );
     assert_eq!(rows(&app, "sales").await, 273);
     let again = app.post(&format!("/api/ingest/tasks/{id}/confirm")).await;
     assert_error(again, 409, "task_not_awaiting_confirmation").await;
@@ -150,25 +164,55 @@ async fn a_window_that_changed_since_the_confirmation_asks_again() {
     let asked = app.task(&id.to_string()).await;
     assert_eq!(asked.status(), TaskStatus::AwaitingConfirmation);
     assert_eq!(asked.replace_effect.expect("effect").replaced_rows, 22);
-    assert_eq!(rows(&app, "sales").await, 274, "nothing dropped unconfirmed");
+    assert_eq!(
+        rows(&app, "sales").await,
+        274,
+        "nothing dropped unconfirmed"
+    );
 }
 
 #[tokio::test]
 async fn confirm_true_skips_the_pause_and_appends_never_wait() {
     let app = TestApp::spawn(Backends::Embedded).await;
-    upload(&app, daily_csv("2024-01-01", 3, 2, &[]), "s", "append", false).await;
-    let id = upload(&app, daily_csv("2024-01-02", 1, 1, &[]), "s", "replace", true).await;
+    upload(
+        &app,
+        daily_csv("2024-01-01", 3, 2, &[]),
+        "s",
+        "append",
+        false,
+    )
+    .await;
+    let id = upload(
+        &app,
+        daily_csv("2024-01-02", 1, 1, &[]),
+        "s",
+        "replace",
+        true,
+    )
+    .await;
     app.run_workers().await;
     let task = app.task(&id).await;
     assert_eq!(task.status(), TaskStatus::Succeeded, "{:?}", task.error);
     assert_eq!(task.replace_consent, Some(ReplaceConsent::Upfront));
     assert_eq!(task.replace_effect.expect("effect").replaced_rows, 2);
     assert_eq!(rows(&app, "s").await, 5);
-    let queued = upload(&app, daily_csv("2024-01-02", 1, 1, &[]), "s", "append", false).await;
-    let confirm = app.post(&format!("/api/ingest/tasks/{queued}/confirm")).await;
+    let queued = upload(
+        &app,
+        daily_csv("2024-01-02", 1, 1, &[]),
+        "s",
+        "append",
+        false,
+    )
+    .await;
+    let confirm = app
+        .post(&format!("/api/ingest/tasks/{queued}/confirm"))
+        .await;
     assert_error(confirm, 409, "task_not_awaiting_confirmation").await;
     let bad = Form::new()
-        .part("file", Part::bytes(b"time,v\n2024-01-01,1\n".to_vec()).file_name("f.csv"))
+        .part(
+            "file",
+            Part::bytes(b"time,v\n2024-01-01,1\n".to_vec()).file_name("f.csv"),
+        )
         .text("datasource_name", "s")
         .text("confirm", "maybe");
     assert_error(app.post_form(bad).await, 422, "invalid_field").await;
