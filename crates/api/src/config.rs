@@ -371,6 +371,11 @@ pub struct UploadArgs {
     pub datasource: String,
     #[arg(long, env = "INGEST_SERVER", default_value = "http://127.0.0.1:8000")]
     pub server: String,
+    /// `append` adds the file's rows. `replace` drops the datasource's rows
+    /// in the time chunks the file covers (whole UTC days; months when the
+    /// file spans over 92 days, years over five years), in Druid and in
+    /// the local sink alike, and adds the file's; rows outside stay. It
+    /// prints what it will drop and asks first (see `--yes`).
     #[arg(long, default_value = "append")]
     pub mode: String,
     #[arg(long)]
@@ -386,6 +391,9 @@ pub struct UploadArgs {
     /// Return once the server has the file, without following the task.
     #[arg(long)]
     pub no_wait: bool,
+    /// Replace without asking: the server does not wait for a confirmation.
+    #[arg(long)]
+    pub yes: bool,
     /// Sent as `Authorization: Bearer …` when set.
     #[arg(long, env = "INGEST_TOKEN", hide_env_values = true)]
     pub token: Option<Secret>,

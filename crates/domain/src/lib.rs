@@ -6,6 +6,7 @@ mod datasets;
 mod datasource;
 pub mod fault;
 mod format;
+mod replace;
 mod report;
 mod task;
 
@@ -17,11 +18,12 @@ pub use datasets::{DatasourceColumn, DatasourceSummary, Granularity, TimePoint};
 pub use datasource::{DatasourceName, InvalidDatasourceName};
 pub use fault::Faults;
 pub use format::{FileFormat, IngestMode, UnknownValue};
+pub use replace::{ReplaceEffect, ReplaceWindow, SegmentGranularity};
 pub use report::{
     ColumnProfile, ColumnType, Compression, EncodingSource, Problem, Severity, Sheet, TextEncoding,
     TimestampInfo, TimestampSource, ValidationReport,
 };
 pub use task::{
-    DruidState, IllegalTransition, Stage, StageName, StoredUpload, Task, TaskError, TaskId,
-    TaskStatus,
+    DruidState, IllegalTransition, ReplaceConsent, Stage, StageName, StoredUpload, Task, TaskError,
+    TaskId, TaskStatus,
 };

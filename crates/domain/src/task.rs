@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::{DatasourceName, FileFormat, IngestMode, UnknownValue, ValidationReport};
+use crate::{
+    DatasourceName, FileFormat, IngestMode, ReplaceEffect, UnknownValue, ValidationReport,
+};
 
 /// Identifies one upload and everything that happens to it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -40,21 +42,25 @@ impl fmt::Display for TaskId {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum TaskStatus {
     Queued,
     Validating,
     Ingesting,
+    /// A replace, validated, waits for a person to confirm what it drops
+    /// (`replace_effect`); no worker holds it.
+    AwaitingConfirmation,
     Succeeded,
     Failed,
     Cancelled,
 }
 
 impl TaskStatus {
-    pub const ALL: [TaskStatus; 6] = [
+    pub const ALL: [TaskStatus; 7] = [
         Self::Queued,
         Self::Validating,
         Self::Ingesting,
+        Self::AwaitingConfirmation,
         Self::Succeeded,
         Self::Failed,
         Self::Cancelled,
@@ -65,6 +71,7 @@ impl TaskStatus {
             Self::Queued => "queued",
             Self::Validating => "validating",
             Self::Ingesting => "ingesting",
+            Self::AwaitingConfirmation => "awaiting_confirmation",
             Self::Succeeded => "succeeded",
             Self::Failed => "failed",
             Self::Cancelled => "cancelled",
@@ -75,6 +82,15 @@ impl TaskStatus {
     pub const UNFINISHED: [TaskStatus; 3] = [Self::Queued, Self::Validating, Self::Ingesting];
     /// Statuses that never change again, except by a person's "run again".
     pub const TERMINAL: [TaskStatus; 3] = [Self::Succeeded, Self::Failed, Self::Cancelled];
+    /// Statuses waiting for a person; no worker claims them.
+    pub const WAITING: [TaskStatus; 1] = [Self::AwaitingConfirmation];
+    /// Statuses a person may cancel.
+    pub const CANCELLABLE: [TaskStatus; 4] = [
+        Self::Queued,
+        Self::Validating,
+        Self::Ingesting,
+        Self::AwaitingConfirmation,
+    ];
 
     pub fn is_terminal(self) -> bool {
         Self::TERMINAL.contains(&self)
@@ -98,7 +114,7 @@ impl FromStr for TaskStatus {
             .ok_or_else(|| UnknownValue {
                 field: "status",
                 value: s.to_owned(),
-                expected: "queued, validating, ingesting, succeeded, failed, cancelled",
+                expected: "queued, validating, ingesting, awaiting_confirmation, succeeded, failed, cancelled",
             })
     }
 }
@@ -115,6 +131,8 @@ pub enum StageName {
     Upload,
     Queued,
     Validation,
+    /// A replace waiting for a person to confirm its effect.
+    Confirmation,
     Ingestion,
 }
 
@@ -218,6 +236,28 @@ pub struct Task {
     /// rows are (or are about to be) visible.
     #[serde(default)]
     pub committed_at: Option<DateTime<Utc>>,
+    /// A replace: what it drops, as last computed (after validation, and
+    /// again right before ingesting).
+    #[serde(default)]
+    pub replace_effect: Option<ReplaceEffect>,
+    /// A replace: who agreed to its effect; `null` until someone did.
+    #[serde(default)]
+    pub replace_consent: Option<ReplaceConsent>,
+    /// The token that confirmed it, if any.
+    #[serde(default)]
+    pub confirmed_by: Option<String>,
+}
+
+/// How a replace was agreed to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReplaceConsent {
+    /// `confirm=true` came with the upload: whatever the replace drops.
+    Upfront,
+    /// A person confirmed `replace_effect`: exactly those rows. If what the
+    /// window holds has changed by the time the task ingests, it waits for
+    /// a confirmation again.
+    Effect,
 }
 
 /// What is known of an upload once its bytes are stored: the file, not yet
@@ -283,6 +323,9 @@ impl Task {
             cancelled_by: None,
             retried_by: None,
             committed_at: None,
+            replace_effect: None,
+            replace_consent: None,
+            confirmed_by: None,
         };
         task.enter_stage(Some(StageName::Queued), now);
         task
@@ -366,9 +409,10 @@ impl Task {
         Ok(())
     }
 
-    /// A person stops an unfinished task that has not reached its sink's
-    /// commit point (after it, its rows are visible: cancel has nothing left
-    /// to stop, and refusing keeps "cancelled" meaning "nothing visible").
+    /// A person stops an unfinished (or waiting) task that has not reached
+    /// its sink's commit point (after it, its rows are visible: cancel has
+    /// nothing left to stop, and refusing keeps "cancelled" meaning
+    /// "nothing visible").
     pub fn cancel(&mut self, now: DateTime<Utc>) -> Result<(), IllegalTransition> {
         if self.committed_at.is_some() {
             return Err(IllegalTransition {
@@ -376,7 +420,53 @@ impl Task {
                 to: TaskStatus::Cancelled,
             });
         }
-        self.move_to(&TaskStatus::UNFINISHED, TaskStatus::Cancelled, None, now)
+        self.move_to(&TaskStatus::CANCELLABLE, TaskStatus::Cancelled, None, now)
+    }
+
+    /// Whether a replace may go ahead dropping what `effect` describes.
+    pub fn consents_to(&self, effect: &ReplaceEffect) -> bool {
+        match self.replace_consent {
+            Some(ReplaceConsent::Upfront) => true,
+            Some(ReplaceConsent::Effect) => self
+                .replace_effect
+                .as_ref()
+                .is_some_and(|agreed| agreed.drops_the_same(effect)),
+            None => false,
+        }
+    }
+
+    /// A validated replace stops until a person confirms `effect`: no
+    /// worker holds it meanwhile. Any earlier consent is void (it was for
+    /// another effect).
+    pub fn await_confirmation(
+        &mut self,
+        effect: ReplaceEffect,
+        now: DateTime<Utc>,
+    ) -> Result<(), IllegalTransition> {
+        self.move_to(
+            &[TaskStatus::Validating],
+            TaskStatus::AwaitingConfirmation,
+            Some(StageName::Confirmation),
+            now,
+        )?;
+        self.replace_effect = Some(effect);
+        self.replace_consent = None;
+        Ok(())
+    }
+
+    /// A person agrees to `replace_effect`: the task is queued again (a
+    /// worker validates the stored upload again, then ingests if the
+    /// effect still holds), with a fresh attempt budget.
+    pub fn confirm(&mut self, now: DateTime<Utc>) -> Result<(), IllegalTransition> {
+        self.move_to(
+            &[TaskStatus::AwaitingConfirmation],
+            TaskStatus::Queued,
+            Some(StageName::Queued),
+            now,
+        )?;
+        self.replace_consent = Some(ReplaceConsent::Effect);
+        self.attempts = 0;
+        Ok(())
     }
 
     /// The run reaches its sink's commit point: legal only while ingesting;
@@ -489,6 +579,52 @@ mod tests {
         task
     }
 
+    fn effect(replaced: u64) -> ReplaceEffect {
+        let now = Utc::now();
+        ReplaceEffect::new("t", crate::ReplaceWindow::covering(now, now), replaced, 10)
+    }
+
+    #[test]
+    fn a_replace_waits_for_consent_to_exactly_its_effect() {
+        let mut task = task_in(Validating);
+        assert!(!task.consents_to(&effect(5)), "no consent yet");
+        task.await_confirmation(effect(5), Utc::now())
+            .expect("await");
+        assert_eq!(
+            task.stages.last().map(|s| s.name),
+            Some(StageName::Confirmation)
+        );
+        task.attempts = 1;
+        task.confirm(Utc::now()).expect("confirm");
+        assert_eq!((task.status(), task.attempts), (Queued, 0));
+        assert!(task.consents_to(&effect(5)));
+        assert!(!task.consents_to(&effect(6)), "the window changed since");
+        task.start_validation(Utc::now()).expect("validate");
+        task.await_confirmation(effect(6), Utc::now())
+            .expect("await again");
+        assert!(!task.consents_to(&effect(6)), "asked again");
+        task.replace_consent = Some(ReplaceConsent::Upfront);
+        assert!(task.consents_to(&effect(99)), "confirm=true agrees to any");
+    }
+
+    #[test]
+    fn serialized_statuses_are_their_names() {
+        for status in TaskStatus::ALL {
+            let json = serde_json::to_value(status).expect("serialize");
+            assert_eq!(json, status.as_str(), "{status:?}");
+        }
+    }
+
+    #[test]
+    fn a_waiting_task_is_neither_claimable_nor_finished() {
+        assert!(!TaskStatus::UNFINISHED.contains(&AwaitingConfirmation));
+        assert!(!AwaitingConfirmation.is_terminal());
+        assert_eq!(
+            "awaiting_confirmation".parse::<TaskStatus>(),
+            Ok(AwaitingConfirmation)
+        );
+    }
+
     type Move = fn(&mut Task, DateTime<Utc>) -> Result<(), IllegalTransition>;
 
     /// Every transition, the statuses it is legal from, and where it leads.
@@ -521,9 +657,16 @@ mod tests {
             (
                 "cancel",
                 Task::cancel,
-                vec![Queued, Validating, Ingesting],
+                vec![Queued, Validating, Ingesting, AwaitingConfirmation],
                 Cancelled,
             ),
+            (
+                "await_confirmation",
+                |t, now| t.await_confirmation(effect(5), now),
+                vec![Validating],
+                AwaitingConfirmation,
+            ),
+            ("confirm", Task::confirm, vec![AwaitingConfirmation], Queued),
             ("requeue", Task::requeue, vec![Failed, Cancelled], Queued),
         ]
     }
@@ -647,11 +790,13 @@ mod tests {
     #[test]
     fn status_lists_split_every_status_once() {
         for status in TaskStatus::ALL {
-            assert_ne!(
-                TaskStatus::UNFINISHED.contains(&status),
-                TaskStatus::TERMINAL.contains(&status),
-                "{status}"
-            );
+            let lists = [
+                &TaskStatus::UNFINISHED[..],
+                &TaskStatus::TERMINAL[..],
+                &TaskStatus::WAITING[..],
+            ];
+            let holding = lists.iter().filter(|l| l.contains(&status)).count();
+            assert_eq!(holding, 1, "{status}");
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The native batch (`index_parallel`) task we submit, as typed structs:
 //! every value reaches JSON through serde, never through string building.
 
-use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -20,71 +20,8 @@ pub struct SpecColumn {
     pub kind: DimensionType,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum SegmentGranularity {
-    Hour,
-    Day,
-    Month,
-    Year,
-}
-
-impl SegmentGranularity {
-    /// Few, reasonably sized segments: days up to a quarter, months up to a
-    /// few years, years beyond. Never finer than a day, so that `replace`
-    /// means "replace the days this file covers", whatever its span.
-    pub fn for_span(min: DateTime<Utc>, max: DateTime<Utc>) -> Self {
-        let span = max - min;
-        if span <= Duration::days(92) {
-            Self::Day
-        } else if span <= Duration::days(5 * 366) {
-            Self::Month
-        } else {
-            Self::Year
-        }
-    }
-
-    /// Start of the segment-granularity bucket holding `t`.
-    pub fn floor(self, t: DateTime<Utc>) -> DateTime<Utc> {
-        let (y, m, d, h) = (
-            t.year(),
-            t.month(),
-            t.day(),
-            t.format("%H").to_string().parse().unwrap_or(0),
-        );
-        let at = |y, m, d, h| Utc.with_ymd_and_hms(y, m, d, h, 0, 0).single().unwrap_or(t);
-        match self {
-            Self::Hour => at(y, m, d, h),
-            Self::Day => at(y, m, d, 0),
-            Self::Month => at(y, m, 1, 0),
-            Self::Year => at(y, 1, 1, 0),
-        }
-    }
-
-    /// Start of the bucket after the one holding `t`. Validation keeps row
-    /// times within years 1..=9999, but this must not panic whatever it is
-    /// given: past chrono's last instant the end is that instant.
-    pub fn next(self, t: DateTime<Utc>) -> DateTime<Utc> {
-        let start = self.floor(t);
-        let next = match self {
-            Self::Hour => start.checked_add_signed(Duration::hours(1)),
-            Self::Day => start.checked_add_signed(Duration::days(1)),
-            Self::Month => {
-                let (y, m) = if start.month() == 12 {
-                    (start.year().checked_add(1), 1)
-                } else {
-                    (Some(start.year()), start.month() + 1)
-                };
-                y.and_then(|y| Utc.with_ymd_and_hms(y, m, 1, 0, 0, 0).single())
-            }
-            Self::Year => start
-                .year()
-                .checked_add(1)
-                .and_then(|y| Utc.with_ymd_and_hms(y, 1, 1, 0, 0, 0).single()),
-        };
-        next.unwrap_or(DateTime::<Utc>::MAX_UTC)
-    }
-}
+/// Shared with the local sink, so `replace` means the same chunks in both.
+pub use ingest_domain::SegmentGranularity;
 
 /// Everything that decides the spec; `build` turns it into Druid's JSON.
 #[derive(Debug, Clone)]
@@ -166,7 +103,10 @@ impl IngestionPlan {
             // The validator's normalized JSON lines: typed values, `__time` in ms.
             "inputFormat": { "type": "json" },
             "appendToExisting": self.append,
-            "dropExisting": false
+            // A replace drops every segment inside its interval, also the
+            // chunks where the file has no rows (Druid writes tombstones
+            // there): the whole window is replaced, as in the local sink.
+            "dropExisting": !self.append
         })
     }
 
@@ -211,6 +151,7 @@ impl IngestionPlan {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
 
     #[test]
     fn bucket_ends_at_the_edge_of_time_do_not_panic() {

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use ingest_domain::{
     ColumnType, DatasourceColumn, DatasourceName, DatasourceSummary, DruidState, FileFormat,
-    Granularity, IngestMode, StoredUpload, Task, TaskId, TimePoint,
+    Granularity, IngestMode, ReplaceWindow, StoredUpload, Task, TaskId, TimePoint,
 };
 use ingest_druid::{
     varchar, DimensionType, DruidClient, DruidError, IngestionPlan, SegmentGranularity, SpecColumn,
@@ -744,6 +744,28 @@ impl DruidSink {
                 })
                 .collect(),
         }))
+    }
+
+    async fn rows_between(
+        &self,
+        name: &DatasourceName,
+        window: ReplaceWindow,
+    ) -> Result<u64, SinkError> {
+        if self.datasource(name).await?.is_none() {
+            return Ok(0);
+        }
+        // The name is a DatasourceName, safe inside a quoted identifier.
+        let query = format!(
+            r#"SELECT COUNT(*) AS "rows" FROM "{name}" WHERE __time >= MILLIS_TO_TIMESTAMP(?) AND __time < MILLIS_TO_TIMESTAMP(?)"#
+        );
+        let (start, end) = window.millis();
+        let bigint = |v: i64| serde_json::json!({ "type": "BIGINT", "value": v });
+        let rows = self
+            .client
+            .sql(&query, &[bigint(start), bigint(end)])
+            .await
+            .map_err(|e| druid_failure("druid_sql_failed", &e))?;
+        Ok(rows.first().and_then(|r| r["rows"].as_u64()).unwrap_or(0))
     }
 
     async fn timeseries(

@@ -1,6 +1,10 @@
 //! The embedded sink: each accepted file becomes one Parquet file under
 //! `datasources/{name}/`, queried with Polars. `append` adds a file;
-//! `replace` makes the new file the datasource's only one.
+//! `replace` drops the datasource's rows in the time chunks the file covers
+//! (`ReplaceWindow`, the same chunks as in Druid) and adds the file: files
+//! with no rows there stay as they are, files with only such rows leave the
+//! manifest, and files with both are rewritten without them, a slice of
+//! rows at a time (bounded memory), before the commit point.
 //!
 //! Crash-proof publishing: what a datasource holds is the list in its
 //! `MANIFEST.json`, never the folder listing. A publish writes its file
@@ -24,8 +28,8 @@ use std::{
 
 use async_trait::async_trait;
 use ingest_domain::{
-    DatasourceColumn, DatasourceName, DatasourceSummary, Faults, Granularity, IngestMode, TaskId,
-    TimePoint,
+    DatasourceColumn, DatasourceName, DatasourceSummary, Faults, Granularity, IngestMode,
+    ReplaceWindow, TaskId, TimePoint,
 };
 use ingest_validation::{OutputFormat, TIME_COLUMN};
 use polars::prelude::*;
@@ -296,25 +300,132 @@ fn lock(dir: &Path) -> Result<File, SinkError> {
     Ok(file)
 }
 
-/// Under the datasource lock: puts the staged file in place and switches the
-/// manifest (append: one more file; replace: only this one), then removes
-/// what the manifest no longer lists. Returns the rows now held from it.
-fn publish(
-    dir: &Path,
-    staged: &Path,
-    task_id: TaskId,
-    mode: IngestMode,
-    faults: &Faults,
-) -> Result<u64, SinkError> {
-    let name = file_name(task_id);
-    let final_path = dir.join(&name);
+/// What a publish will switch the manifest to, prepared under the lock
+/// before the commit point.
+struct Plan {
+    /// The manifest already lists this upload (an earlier attempt committed).
+    done: bool,
+    /// The files that stay (some rewritten), in order; the new file follows.
+    keep: Vec<String>,
+    /// Rewritten files, not listed yet: removed if the publish goes no further.
+    written: Vec<PathBuf>,
+}
+
+impl Plan {
+    fn abandon(self) {
+        for path in self.written {
+            std::fs::remove_file(path).ok();
+        }
+    }
+}
+
+/// Under the datasource lock: decides what stays. Append keeps every file;
+/// replace keeps the rows outside `window`, rewriting files that hold rows
+/// on both sides.
+fn prepare(dir: &Path, task_id: TaskId, window: Option<ReplaceWindow>) -> Result<Plan, SinkError> {
     if !dir.join(MANIFEST).exists() {
         // Pin down what a manifest-less folder holds before a new file
         // lands in it, or a crash right after the rename would publish it.
         Manifest::from_listing(dir)?.write(dir)?;
     }
-    let mut manifest = Manifest::read(dir)?;
-    if manifest.files.contains(&name) {
+    let manifest = Manifest::read(dir)?;
+    let mut plan = Plan {
+        done: manifest.files.contains(&file_name(task_id)),
+        keep: Vec::new(),
+        written: Vec::new(),
+    };
+    let Some(window) = window.filter(|_| !plan.done) else {
+        plan.keep = manifest.files;
+        return Ok(plan);
+    };
+    for (n, name) in manifest.files.into_iter().enumerate() {
+        let path = dir.join(&name);
+        let inside = count_between(&path, window)?;
+        if inside == 0 {
+            plan.keep.push(name);
+        } else if inside < count_rows(&path)? {
+            let kept = format!("{task_id}-kept-{n}.parquet");
+            let written = dir.join(&kept);
+            if let Err(e) = rewrite_outside(&path, &written, window) {
+                std::fs::remove_file(&written).ok();
+                plan.abandon();
+                return Err(e);
+            }
+            plan.written.push(written);
+            plan.keep.push(kept);
+        }
+    }
+    Ok(plan)
+}
+
+/// Rows per slice when rewriting a file: what one rewrite holds in memory.
+const REWRITE_ROWS: usize = 65_536;
+
+/// Writes the rows of `source` outside `window` to `target` (durably), one
+/// slice of rows at a time.
+fn rewrite_outside(source: &Path, target: &Path, window: ReplaceWindow) -> Result<(), SinkError> {
+    let fail = |e: PolarsError| internal("rewrite a datasource file", e);
+    let schema = scan(source)
+        .and_then(|mut l| l.collect_schema())
+        .map_err(fail)?;
+    let total = usize::try_from(count_rows(source)?).unwrap_or(usize::MAX);
+    let out = File::create(target).map_err(|e| internal("create a rewritten file", e))?;
+    let mut writer = ParquetWriter::new(out)
+        .with_compression(ParquetCompression::Snappy)
+        .batched(&schema)
+        .map_err(fail)?;
+    let (start, end) = window.millis();
+    let outside = col(TIME_COLUMN)
+        .lt(lit(start))
+        .or(col(TIME_COLUMN).gt_eq(lit(end)));
+    for offset in (0..total).step_by(REWRITE_ROWS) {
+        let file = File::open(source).map_err(|e| internal("read a datasource file", e))?;
+        let slice = ParquetReader::new(file)
+            .with_slice(Some((offset, REWRITE_ROWS.min(total - offset))))
+            .finish()
+            .and_then(|frame| frame.lazy().filter(outside.clone()).collect())
+            .map_err(fail)?;
+        writer.write_batch(&slice).map_err(fail)?;
+    }
+    writer.finish().map_err(fail)?;
+    File::open(target)
+        .and_then(|f| f.sync_all())
+        .map_err(|e| internal("sync a rewritten file", e))
+}
+
+/// Rows of one file with `__time` in `window`.
+fn count_between(path: &Path, window: ReplaceWindow) -> Result<u64, SinkError> {
+    let (start, end) = window.millis();
+    let time = col(TIME_COLUMN);
+    let frame = scan(path)
+        .and_then(|lazy| {
+            lazy.filter(time.clone().gt_eq(lit(start)).and(time.lt(lit(end))))
+                .select([len().alias("rows")])
+                .collect()
+        })
+        .map_err(|e| internal("count rows in a time range", e))?;
+    let rows = frame
+        .column("rows")
+        .ok()
+        .and_then(|c| c.get(0).ok())
+        .and_then(|v| v.extract::<u64>());
+    rows.ok_or_else(|| internal("count rows in a time range", "no count returned"))
+}
+
+/// Under the datasource lock, past the commit mark: puts the staged file in
+/// place and switches the manifest to the plan's files plus this one, then
+/// removes what the manifest no longer lists. Returns the rows now held
+/// from it.
+fn publish(
+    dir: &Path,
+    staged: &Path,
+    task_id: TaskId,
+    plan: Plan,
+    faults: &Faults,
+) -> Result<u64, SinkError> {
+    let name = file_name(task_id);
+    let final_path = dir.join(&name);
+    if plan.done {
         // Committed by an earlier attempt of this upload.
         std::fs::remove_file(staged).ok();
         return count_rows(&final_path);
@@ -322,10 +433,8 @@ fn publish(
     faults.hit("before_publish");
     std::fs::rename(staged, &final_path).map_err(|e| internal("publish the file", e))?;
     sync_dir(dir)?;
-    match mode {
-        IngestMode::Append => manifest.files.push(name),
-        IngestMode::Replace => manifest.files = vec![name],
-    }
+    let mut manifest = Manifest { files: plan.keep };
+    manifest.files.push(name);
     manifest.write(dir)?;
     faults.hit("after_publish");
     remove_unlisted(dir, &manifest);
@@ -368,7 +477,9 @@ impl LocalParquetSink {
         progress: &mut dyn DruidProgress,
     ) -> Result<SinkOutcome, SinkError> {
         let dir = self.dir_of(job.task.datasource.as_str());
-        let (source, mode, task_id) = (job.normalized.to_owned(), job.task.mode, job.task.task_id);
+        let (source, task_id) = (job.normalized.to_owned(), job.task.task_id);
+        let window = (job.task.mode == IngestMode::Replace)
+            .then(|| ReplaceWindow::of_report(job.report, job.task.created_at));
         let staged = {
             let dir = dir.clone();
             Self::blocking("stage the file", move || stage(&dir, &source, task_id)).await?
@@ -377,12 +488,29 @@ impl LocalParquetSink {
             let dir = dir.clone();
             Self::blocking("lock the datasource", move || lock(&dir)).await?
         };
+        // Under the lock (so nothing changes the files it reads), what stays
+        // is prepared: a replace rewrites files here, before the commit.
+        let plan = {
+            let dir = dir.clone();
+            Self::blocking("prepare the replace", move || {
+                prepare(&dir, task_id, window)
+            })
+            .await
+        };
+        let plan = match plan {
+            Ok(plan) => plan,
+            Err(e) => {
+                std::fs::remove_file(&staged).ok();
+                return Err(e);
+            }
+        };
         // Under the lock, right before the commit point (the manifest
         // switch), a fenced save marks the task committed: a cancelled or
         // superseded attempt must not publish, and once marked, a cancel is
         // refused (409) — no window where both could happen.
         if !progress.commit().await {
             std::fs::remove_file(&staged).ok();
+            plan.abandon();
             return Err(SinkError::new(
                 "lease_unconfirmed",
                 "the worker could not confirm it still holds the task before publishing",
@@ -392,7 +520,7 @@ impl LocalParquetSink {
         }
         let faults = job.faults.clone();
         Self::blocking("publish the file", move || {
-            let rows = publish(&dir, &staged, task_id, mode, &faults)?;
+            let rows = publish(&dir, &staged, task_id, plan, &faults)?;
             drop(lock);
             Ok(SinkOutcome { rows, druid: None })
         })
@@ -441,6 +569,22 @@ impl LocalParquetSink {
     ) -> Result<Option<DatasourceSummary>, SinkError> {
         let (name, dir) = (name.to_string(), self.dir_of(name.as_str()));
         Self::blocking("describe the datasource", move || summarize(&name, &dir)).await
+    }
+
+    async fn rows_between(
+        &self,
+        name: &DatasourceName,
+        window: ReplaceWindow,
+    ) -> Result<u64, SinkError> {
+        let dir = self.dir_of(name.as_str());
+        Self::blocking("count rows in a time range", move || {
+            let mut rows = 0;
+            for file in Self::files_of(&dir)?.unwrap_or_default() {
+                rows += count_between(&file, window)?;
+            }
+            Ok(rows)
+        })
+        .await
     }
 
     async fn timeseries(

@@ -4,8 +4,8 @@ use std::{path::Path, sync::Arc};
 
 use async_trait::async_trait;
 use ingest_domain::{
-    DatasourceName, DatasourceSummary, DruidState, Faults, Granularity, Task, TimePoint,
-    ValidationReport,
+    DatasourceName, DatasourceSummary, DruidState, Faults, Granularity, ReplaceWindow, Task,
+    TimePoint, ValidationReport,
 };
 
 use ingest_validation::OutputFormat;
@@ -69,6 +69,13 @@ pub trait DatasourceQuery: Send + Sync + 'static {
         &self,
         name: &DatasourceName,
     ) -> Result<Option<DatasourceSummary>, SinkError>;
+    /// Rows of `name` with a time in `window` (0 when it does not exist):
+    /// what a replace of that window drops.
+    async fn rows_between(
+        &self,
+        name: &DatasourceName,
+        window: ReplaceWindow,
+    ) -> Result<u64, SinkError>;
     async fn timeseries(
         &self,
         name: &DatasourceName,

@@ -19,7 +19,10 @@ use std::{
 use async_trait::async_trait;
 use chrono::Utc;
 use futures::FutureExt;
-use ingest_domain::{DruidState, Faults, Task, TaskError, TaskId};
+use ingest_domain::{
+    DatasourceName, DruidState, Faults, IngestMode, ReplaceEffect, ReplaceWindow, Task, TaskError,
+    TaskId,
+};
 use ingest_storage::{Claim, LeaseToken, ObjectStore, TaskStore};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
@@ -445,6 +448,22 @@ impl Attempt<'_> {
         }
     }
 
+    /// Saves a task that now waits for a person and lets go of its lease:
+    /// no worker holds (or claims) it until it is confirmed.
+    async fn park(&self, task: Task) -> Result<Task, Stopped> {
+        if self
+            .pipeline
+            .tasks
+            .release(&task, self.lease, Utc::now())
+            .await?
+        {
+            Ok(task)
+        } else {
+            self.stop.cancel();
+            Err(Stopped::Lost)
+        }
+    }
+
     async fn run(&self, mut task: Task) -> Result<Task, Stopped> {
         let p = self.pipeline;
         // Named after the task, so the reaper can tell whose it is.
@@ -500,6 +519,21 @@ impl Attempt<'_> {
             "validated"
         );
 
+        if task.mode == IngestMode::Replace {
+            // Nothing leaves a datasource before someone agreed to exactly
+            // this: computed now, and again after a confirmation (the
+            // datasource may have changed while the task waited). A replace
+            // that drops nothing (a new datasource) has nothing to ask.
+            let window = ReplaceWindow::of_report(&report, task.created_at);
+            let effect = replace_effect(p.sink.as_ref(), &task.datasource, window).await?;
+            if effect.replaced_rows > 0 && !task.consents_to(&effect) {
+                info!(effect = %effect.summary, "replace waits for confirmation");
+                task.await_confirmation(effect, Utc::now())?;
+                return self.park(task).await;
+            }
+            task.replace_effect = Some(effect);
+        }
+
         task.start_ingesting(Utc::now())?;
         let task = self.save(task).await?;
         let mut progress = TaskProgress {
@@ -526,6 +560,26 @@ impl Attempt<'_> {
         info!(rows = outcome.rows, "ingested");
         self.save(task).await
     }
+}
+
+/// What replacing `window` of `datasource` drops and keeps, from the sink's
+/// counts.
+async fn replace_effect(
+    sink: &dyn Sink,
+    datasource: &DatasourceName,
+    window: ReplaceWindow,
+) -> Result<ReplaceEffect, crate::SinkError> {
+    let total = sink
+        .datasource(datasource)
+        .await?
+        .map_or(0, |d| d.row_count);
+    let inside = sink.rows_between(datasource, window).await?;
+    Ok(ReplaceEffect::new(
+        datasource.as_str(),
+        window,
+        inside,
+        total,
+    ))
 }
 
 /// Validation reads and writes files for seconds to minutes: it runs on a

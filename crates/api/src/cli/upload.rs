@@ -64,6 +64,9 @@ pub async fn upload(args: UploadArgs) -> anyhow::Result<ExitCode> {
     if let Some(sheet) = &args.sheet {
         form = form.text("sheet", sheet.clone());
     }
+    if args.yes {
+        form = form.text("confirm", "true");
+    }
     let client = client(args.token.as_ref())?;
     // One key per invocation: a proxy or client layer that repeats the POST
     // gets the same task back instead of a second copy.
@@ -163,8 +166,45 @@ async fn follow(client: &reqwest::Client, server: &str, task_id: &str) -> anyhow
             spinner.finish_and_clear();
             return Ok(report(&task));
         }
+        if task.status() == TaskStatus::AwaitingConfirmation {
+            spinner.finish_and_clear();
+            return confirm(client, server, &task).await;
+        }
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
+}
+
+/// Shows what a waiting replace will drop and asks; a yes confirms it and
+/// follows it on, anything else cancels it.
+async fn confirm(client: &reqwest::Client, server: &str, task: &Task) -> anyhow::Result<ExitCode> {
+    let summary = task
+        .replace_effect
+        .as_ref()
+        .map_or("replaces rows in the file's time range", |e| &e.summary);
+    println!("This {summary}.");
+    print!("Go ahead? [y/N] ");
+    std::io::Write::flush(&mut std::io::stdout()).ok();
+    let answer = tokio::task::spawn_blocking(|| {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).map(|_| line)
+    })
+    .await??;
+    let id = task.task_id;
+    let yes = matches!(answer.trim(), "y" | "Y" | "yes");
+    let action = if yes { "confirm" } else { "cancel" };
+    let (status, body) = send(
+        client.post(format!("{server}/api/ingest/tasks/{id}/{action}")),
+        server,
+    )
+    .await?;
+    if !status.is_success() {
+        return Ok(refused(&format!("could not {action} it"), status, &body));
+    }
+    if !yes {
+        eprintln!("✗ not confirmed: task {id} cancelled, nothing replaced");
+        return Ok(ExitCode::FAILURE);
+    }
+    Box::pin(follow(client, server, &id.to_string())).await
 }
 
 fn report(task: &Task) -> ExitCode {

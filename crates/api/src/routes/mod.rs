@@ -118,6 +118,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(tasks::list))
         .routes(routes!(tasks::cancel))
         .routes(routes!(tasks::retry))
+        .routes(routes!(tasks::confirm))
         .routes(routes!(datasources::list))
         .routes(routes!(datasources::describe, datasources::delete))
         .routes(routes!(datasources::timeseries))

@@ -96,6 +96,56 @@ pub async fn cancel(
     Ok(Json(task))
 }
 
+/// Confirms a replace that waits in `awaiting_confirmation`: the person
+/// agrees to its `replace_effect` (the rows it drops, between the window's
+/// start and end). The task is queued again; before ingesting, a worker
+/// computes the effect anew, and if the rows the window holds have changed
+/// meanwhile, the task waits for a confirmation again instead of dropping
+/// rows nobody agreed to. Any other task is left as it is (409).
+#[utoipa::path(
+    post,
+    path = "/api/ingest/tasks/{task_id}/confirm",
+    tag = "ingest",
+    params(("task_id" = String, Path, description = "The replace to confirm")),
+    responses(
+        (status = 202, description = "Confirmed and queued", body = Task),
+        (status = 400, description = "Malformed task id", body = crate::error::ErrorBody),
+        (status = 404, description = "No such task", body = crate::error::ErrorBody),
+        (status = 409, description = "`task_not_awaiting_confirmation`: the task is not waiting for a confirmation", body = crate::error::ErrorBody)
+    )
+)]
+pub async fn confirm(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(task_id): Path<String>,
+) -> Result<(StatusCode, Json<Task>), ApiError> {
+    let current = load(&state, &task_id).await?;
+    let id = current.task_id;
+    let not_waiting = |task: &Task| {
+        ApiError::conflict(
+            "task_not_awaiting_confirmation",
+            format!(
+                "task {id} is {}, not awaiting a confirmation",
+                task.status()
+            ),
+        )
+    };
+    if current.status() != TaskStatus::AwaitingConfirmation {
+        return Err(not_waiting(&current));
+    }
+    let task = state
+        .tasks
+        .confirm_by(id, caller.actor())
+        .await?
+        .ok_or_else(|| task_not_found(id))?;
+    if task.status() != TaskStatus::Queued {
+        return Err(not_waiting(&task));
+    }
+    info!(task_id = %id, "replace confirmed");
+    state.pipeline.notify_queued();
+    Ok((StatusCode::ACCEPTED, Json(task)))
+}
+
 /// Runs a failed or cancelled task again from its stored upload, e.g. after
 /// fixing what its error named. Any other task is left as it is (409).
 #[utoipa::path(

@@ -12,7 +12,7 @@ use axum::{
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use ingest_domain::{
-    DatasourceName, FileFormat, IngestMode, StoredUpload, Task, TaskId, TaskStatus,
+    DatasourceName, FileFormat, IngestMode, ReplaceConsent, StoredUpload, Task, TaskId, TaskStatus,
 };
 use ingest_validation::{detect_format, DetectError, SNIFF_LEN};
 use serde::Serialize;
@@ -52,8 +52,16 @@ pub struct UploadForm {
     file: Vec<u8>,
     /// Letters, digits, `_` and `-`, starting with a letter; at most 128.
     datasource_name: String,
-    /// `append` (default) or `replace`.
+    /// `append` (default) or `replace`. A replace drops the datasource's rows
+    /// in the time chunks the file covers (whole UTC days; months when the
+    /// file spans over 92 days, years over five years) and adds the file's;
+    /// rows outside stay. When it would drop rows, it waits in
+    /// `awaiting_confirmation`, with its effect (`replace_effect`), until
+    /// `POST /api/ingest/tasks/{id}/confirm`.
     mode: Option<IngestMode>,
+    /// `true`: a replace goes ahead without waiting for a confirmation
+    /// (the caller agrees to whatever it drops). Ignored for an append.
+    confirm: Option<bool>,
     /// The column holding row times; detected when omitted.
     timestamp_column: Option<String>,
     /// Expected format; the content must match it.
@@ -84,6 +92,7 @@ struct FormFields {
     format: Option<FileFormat>,
     encoding: Option<&'static str>,
     sheet: Option<String>,
+    confirm: bool,
 }
 
 fn multipart_error(error: MultipartError, limit: u64) -> ApiError {
@@ -230,6 +239,10 @@ pub async fn upload(
                         &text_part(field, state.max_upload_bytes).await?,
                     )?)
                 }
+                "confirm" => {
+                    let raw = text_part(field, state.max_upload_bytes).await?;
+                    fields.confirm = parse_confirm(raw.trim())?;
+                }
                 "timestamp_column" => {
                     let column = text_part(field, state.max_upload_bytes).await?;
                     fields.timestamp_column =
@@ -271,6 +284,9 @@ pub async fn upload(
         task.created_by = caller.actor().map(str::to_owned);
         task.encoding = fields.encoding.map(str::to_owned);
         task.sheet = fields.sheet.clone();
+        if fields.confirm && task.mode == IngestMode::Replace {
+            task.replace_consent = Some(ReplaceConsent::Upfront);
+        }
         state.faults.hit("after_store"); // test aid: object stored, no task row yet
         let original = idempotency::record(&state, &key, &task).await?;
         Ok((task, original))
@@ -323,6 +339,17 @@ pub async fn upload(
             }
             Err(error)
         }
+    }
+}
+
+fn parse_confirm(raw: &str) -> Result<bool, ApiError> {
+    match raw {
+        "true" => Ok(true),
+        "false" | "" => Ok(false),
+        _ => Err(
+            ApiError::unprocessable("invalid_field", "confirm must be true or false")
+                .with_details(json!({ "field": "confirm", "value": raw })),
+        ),
     }
 }
 

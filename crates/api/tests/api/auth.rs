@@ -161,6 +161,12 @@ fn routes(task_id: &str) -> Vec<Route> {
             Some(Scope::Write),
             &[202, 409],
         ),
+        route(
+            Method::POST,
+            &format!("/api/ingest/tasks/{task_id}/confirm"),
+            Some(Scope::Write),
+            &[409],
+        ),
         // Last: the upload above may still be queued (409); else 204, then 404.
         route(
             Method::DELETE,
@@ -441,7 +447,7 @@ async fn other_sites_pages_cannot_change_anything() {
         .expect("list")
         .tasks[0]
         .task_id;
-    for action in ["cancel", "retry"] {
+    for action in ["cancel", "retry", "confirm"] {
         let response = app
             .client
             .post(format!("{}/api/ingest/tasks/{id}/{action}", app.url))

@@ -158,28 +158,71 @@ async fn csv_xlsx_and_parquet_land_in_druid_with_matching_counts_and_times() {
     }
 }
 
+/// Rows per day of a datasource, from Druid SQL.
+async fn druid_days(datasource: &str) -> Vec<(String, u64)> {
+    let rows = druid()
+        .sql(
+            &format!(r#"SELECT TIME_FLOOR(__time, 'P1D') AS "day", COUNT(*) AS "n" FROM "{datasource}" GROUP BY 1 ORDER BY 1"#),
+            &[],
+        )
+        .await
+        .expect("Druid SQL");
+    rows.iter()
+        .map(|r| {
+            let day = r["day"].as_str().unwrap_or_default();
+            (
+                day[..10.min(day.len())].to_owned(),
+                r["n"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect()
+}
+
 #[tokio::test]
 async fn append_then_replace_in_druid() {
     let app = TestApp::spawn(Backends::Druid).await;
     let datasource = unique("druid_modes");
-    let day =
-        |v: u32| format!("time,v\n2024-07-01 01:00:00,{v}\n2024-07-01 02:00:00,{v}\n").into_bytes();
-    assert_druid_agrees(&upload(&app, "a.csv", day(1), &datasource, "append").await);
-    assert_druid_agrees(&upload(&app, "b.csv", day(2), &datasource, "append").await);
-    assert_eq!(druid_stats(&datasource).await.0, 4, "append adds rows");
-    let replaced = upload(
-        &app,
-        "c.csv",
-        b"time,v\n2024-07-01 03:00:00,3\n".to_vec(),
-        &datasource,
-        "replace",
-    )
-    .await;
-    assert_druid_agrees(&replaced);
+    let day = |d: u32, v: u32| {
+        format!("time,v\n2024-07-{d:02} 01:00:00,{v}\n2024-07-{d:02} 02:00:00,{v}\n").into_bytes()
+    };
+    assert_druid_agrees(&upload(&app, "a.csv", day(1, 1), &datasource, "append").await);
+    assert_druid_agrees(&upload(&app, "b.csv", day(2, 2), &datasource, "append").await);
+    assert_druid_agrees(&upload(&app, "c.csv", day(5, 5), &datasource, "append").await);
+    assert_eq!(druid_stats(&datasource).await.0, 6, "append adds rows");
+    // July 1 and 3: the window is July 1–4 (whole days), July 2 included.
+    let file = b"time,v\n2024-07-01 03:00:00,3\n2024-07-03 03:00:00,3\n".to_vec();
+    let waiting = upload(&app, "d.csv", file, &datasource, "replace").await;
+    assert_eq!(
+        waiting.status(),
+        TaskStatus::AwaitingConfirmation,
+        "{:?}",
+        waiting.error
+    );
+    let effect = waiting.replace_effect.clone().expect("effect");
+    assert_eq!(
+        (effect.replaced_rows, effect.kept_rows),
+        (4, 2),
+        "counted by Druid SQL"
+    );
     assert_eq!(
         druid_stats(&datasource).await.0,
-        1,
-        "replace overwrites the days the file covers"
+        6,
+        "nothing dropped before the confirmation"
+    );
+    let id = waiting.task_id;
+    let confirmed = app.post(&format!("/api/ingest/tasks/{id}/confirm")).await;
+    assert_eq!(confirmed.status().as_u16(), 202);
+    app.run_workers().await;
+    let replaced = app.task(&id.to_string()).await;
+    assert_druid_agrees(&replaced);
+    assert_eq!(
+        druid_days(&datasource).await,
+        [
+            ("2024-07-01".to_owned(), 1),
+            ("2024-07-03".to_owned(), 1),
+            ("2024-07-05".to_owned(), 2)
+        ],
+        "the window's days hold the file's rows (July 2 is emptied); July 5 stays"
     );
     let rows = druid()
         .sql(
@@ -188,7 +231,7 @@ async fn append_then_replace_in_druid() {
         )
         .await
         .expect("SQL");
-    assert_eq!(rows[0]["n"], 1, "rows carry the upload they came from");
+    assert_eq!(rows[0]["n"], 2, "rows carry the upload they came from");
 }
 
 #[tokio::test]

@@ -20,3 +20,4 @@ mod pipeline;
 mod real_backends;
 mod reaper;
 mod shutdown;
+mod replace;

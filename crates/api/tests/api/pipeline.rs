@@ -61,7 +61,7 @@ async fn data_csv_is_ingested_and_every_row_accounted_for() {
 }
 
 #[tokio::test]
-async fn append_adds_and_replace_overwrites() {
+async fn append_adds_and_replace_overwrites_only_its_days() {
     let app = TestApp::spawn(Backends::Embedded).await;
     let csv = b"time,value\n2024-01-01,1\n2024-01-02,2\n".to_vec();
     assert_eq!(
@@ -82,11 +82,34 @@ async fn append_adds_and_replace_overwrites() {
                 .file_name("c.csv"),
         )
         .text("datasource_name", "series")
-        .text("mode", "replace");
+        .text("mode", "replace")
+        .text("confirm", "true");
     assert_eq!(app.post_form(form).await.status().as_u16(), 202);
     app.run_workers().await;
     let (_, summary) = app.get_json("/api/datasources/series").await;
-    assert_eq!(summary["row_count"], 1);
+    assert_eq!(
+        summary["row_count"], 5,
+        "January stays; February 1 is added"
+    );
+
+    let form = reqwest::multipart::Form::new()
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(
+                b"time,value
+2024-01-02,7
+"
+                .to_vec(),
+            )
+            .file_name("d.csv"),
+        )
+        .text("datasource_name", "series")
+        .text("mode", "replace")
+        .text("confirm", "true");
+    assert_eq!(app.post_form(form).await.status().as_u16(), 202);
+    app.run_workers().await;
+    let (_, summary) = app.get_json("/api/datasources/series").await;
+    assert_eq!(summary["row_count"], 4, "the two January 2 rows became one");
     let (_, list) = app.get_json("/api/datasources").await;
     assert_eq!(list["datasources"].as_array().map(Vec::len), Some(1));
 }

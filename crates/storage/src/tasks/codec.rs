@@ -104,6 +104,17 @@ pub(crate) fn cancel_by(
     Ok(())
 }
 
+/// Confirms a waiting replace (queued again), recording who agreed.
+pub(crate) fn confirm_by(
+    task: &mut Task,
+    now: DateTime<Utc>,
+    by: Option<&str>,
+) -> Result<(), IllegalTransition> {
+    task.confirm(now)?;
+    task.confirmed_by = by.map(str::to_owned);
+    Ok(())
+}
+
 /// Queues the task again, recording who asked.
 pub(crate) fn requeue_by(
     task: &mut Task,

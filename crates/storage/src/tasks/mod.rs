@@ -123,6 +123,11 @@ pub trait TaskStore: Send + Sync + 'static {
     }
     /// `requeue`, recording the name of the token that asked (`retried_by`).
     async fn requeue_by(&self, id: TaskId, by: Option<&str>) -> Result<Option<Task>>;
+    /// Confirms a replace waiting for it (`Task::confirm`: queued again),
+    /// recording the name of the token that agreed (`confirmed_by`);
+    /// returns it as it now stands (`None` when unknown). Any other task is
+    /// returned unchanged.
+    async fn confirm_by(&self, id: TaskId, by: Option<&str>) -> Result<Option<Task>>;
     /// Reserves an upload's `Idempotency-Key`: `None` when this upload now
     /// holds it, else what the key already stands for (a reservation in
     /// flight since before `stale_before` is dropped first: a crash left it).
@@ -230,6 +235,16 @@ macro_rules! sql_task_store {
             ) -> $crate::Result<Option<ingest_domain::Task>> {
                 queries()
                     .transition(&self.pool, id, $crate::tasks::codec::requeue_by, by)
+                    .await
+            }
+
+            async fn confirm_by(
+                &self,
+                id: ingest_domain::TaskId,
+                by: Option<&str>,
+            ) -> $crate::Result<Option<ingest_domain::Task>> {
+                queries()
+                    .transition(&self.pool, id, $crate::tasks::codec::confirm_by, by)
                     .await
             }
 

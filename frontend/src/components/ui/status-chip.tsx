@@ -2,6 +2,7 @@ import CancelIcon from '@mui/icons-material/Block';
 import CheckCircleIcon from '@mui/icons-material/CheckCircle';
 import ErrorIcon from '@mui/icons-material/Error';
 import FactCheckIcon from '@mui/icons-material/FactCheck';
+import HelpOutlineIcon from '@mui/icons-material/HelpOutlined';
 import HourglassEmptyIcon from '@mui/icons-material/HourglassEmpty';
 import SyncIcon from '@mui/icons-material/Sync';
 import Chip, { type ChipProps } from '@mui/material/Chip';
@@ -13,6 +14,7 @@ const LOOKS: Record<TaskStatus, { color: ChipProps['color']; icon: ReactElement 
   queued: { color: 'default', icon: <HourglassEmptyIcon /> },
   validating: { color: 'info', icon: <FactCheckIcon /> },
   ingesting: { color: 'primary', icon: <SyncIcon /> },
+  awaiting_confirmation: { color: 'warning', icon: <HelpOutlineIcon /> },
   succeeded: { color: 'success', icon: <CheckCircleIcon /> },
   failed: { color: 'error', icon: <ErrorIcon /> },
   cancelled: { color: 'warning', icon: <CancelIcon /> },

@@ -30,12 +30,14 @@ export type TimeseriesPoint = Schemas['TimePoint'];
 export type Granularity = Schemas['Granularity'];
 export type WhoAmI = Schemas['WhoAmI'];
 export type Scope = Schemas['Scope'];
+export type ReplaceEffect = Schemas['ReplaceEffect'];
 
 /** Every status the API reports, in lifecycle order. */
 export const TASK_STATUSES = [
   'queued',
   'validating',
   'ingesting',
+  'awaiting_confirmation',
   'succeeded',
   'failed',
   'cancelled',

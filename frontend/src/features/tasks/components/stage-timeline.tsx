@@ -12,6 +12,7 @@ const STAGE_COLORS = {
   upload: 'primary.main',
   queued: 'grey.500',
   validation: 'info.main',
+  confirmation: 'warning.main',
   ingestion: 'success.main',
 } as const;
 

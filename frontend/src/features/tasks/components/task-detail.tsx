@@ -22,6 +22,7 @@ import { useTimeZoneMode } from '@/lib/time-zone';
 import { useTask } from '../api/get-task';
 import { taskDurationMs } from '../utils/stages';
 import { CancelTaskButton } from './cancel-task-button';
+import { ConfirmReplace } from './confirm-replace';
 import { RetryTaskButton } from './retry-task-button';
 import { StageTimeline } from './stage-timeline';
 import { ValidationReport } from './validation-report';
@@ -103,6 +104,8 @@ export function TaskDetail({ taskId }: { taskId: string }) {
       </Stack>
 
       {error && <ErrorAlert error={error} title="Refresh failed; showing the last known state" />}
+
+      <ConfirmReplace task={task} />
 
       {task.error && (
         <Alert severity="error" data-testid="task-error">

@@ -10,6 +10,7 @@ import { paths } from '@/config/paths';
 import type { Task, TaskStatus } from '@/lib/api/types';
 import { formatNumber } from '@/lib/format';
 import { useTask } from '../api/get-task';
+import { ConfirmReplace } from './confirm-replace';
 
 const STEPS = ['uploaded', 'queued', 'validating', 'ingesting', 'done'] as const;
 
@@ -19,6 +20,8 @@ function activeStep(status: TaskStatus): number {
       return 1;
     case 'validating':
       return 2;
+    case 'awaiting_confirmation':
+      return 3;
     case 'ingesting':
       return 3;
     default:
@@ -30,7 +33,7 @@ function failedStep(task: Task): number | null {
   if (task.status !== 'failed' && task.status !== 'cancelled') return null;
   const last = [...task.stages].reverse().find((s) => s.name !== 'upload');
   if (!last) return 1;
-  return { upload: 0, queued: 1, validation: 2, ingestion: 3 }[last.name] ?? 4;
+  return { upload: 0, queued: 1, validation: 2, confirmation: 3, ingestion: 3 }[last.name] ?? 4;
 }
 
 /** Compact live view of a task's processing stages, shown after an upload is accepted. */
@@ -68,6 +71,7 @@ export function TaskProgress({ taskId }: { taskId: string }) {
           Task details
         </Link>
       </Stack>
+      {task && <ConfirmReplace task={task} compact />}
       <Stepper activeStep={step} alternativeLabel sx={{ display: { xs: 'none', sm: 'flex' } }} aria-label="Processing stages">
         {STEPS.map((label, i) => (
           <Step key={label} completed={failedAt === null ? i < step : i < failedAt}>

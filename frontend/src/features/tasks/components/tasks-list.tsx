@@ -28,6 +28,7 @@ import { formatBytes, formatDateTime, formatDuration, formatNumber, formatRelati
 import { useTimeZoneMode } from '@/lib/time-zone';
 import { useTasks } from '../api/get-tasks';
 import { taskDurationMs } from '../utils/stages';
+import { ConfirmReplace } from './confirm-replace';
 
 const hideOnPhone = { display: { xs: 'none', md: 'table-cell' } } as const;
 
@@ -185,6 +186,7 @@ export function TasksList({ pageSize = 20 }: { pageSize?: number }) {
                         </Link>{' '}
                         · {formatRelative(task.created_at, now)}
                       </Typography>
+                      <ConfirmReplace task={task} compact />
                     </TableCell>
                     <TableCell sx={hideOnPhone}>
                       <Link to={paths.datasource.href(task.datasource)} title={`Datasource ${task.datasource}`}>

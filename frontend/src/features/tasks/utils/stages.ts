@@ -1,11 +1,12 @@
 import type { Stage, StageName, Task } from '@/lib/api/types';
 
-export const STAGE_ORDER: readonly StageName[] = ['upload', 'queued', 'validation', 'ingestion'];
+export const STAGE_ORDER: readonly StageName[] = ['upload', 'queued', 'validation', 'confirmation', 'ingestion'];
 
 export const STAGE_LABELS: Record<StageName, string> = {
   upload: 'Upload',
   queued: 'Queued',
   validation: 'Validation',
+  confirmation: 'Confirmation',
   ingestion: 'Ingestion',
 };
 

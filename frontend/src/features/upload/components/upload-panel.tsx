@@ -169,8 +169,10 @@ export function UploadPanel({ renderAccepted, existing = [] }: Props) {
                 <ToggleButton value="append">Append</ToggleButton>
                 <ToggleButton value="replace">Replace</ToggleButton>
               </ToggleButtonGroup>
-              <FormHelperText sx={{ mx: 0 }}>
-                {mode === 'append' ? 'Add rows to the datasource.' : 'Replace the datasource’s data in the file’s time range.'}
+              <FormHelperText sx={{ mx: 0 }} data-testid="mode-help">
+                {mode === 'append'
+                  ? 'Add rows to the datasource.'
+                  : 'Drops the datasource’s rows in the whole UTC days the file covers (months if it spans over 92 days, years over five years) and adds the file’s; rows outside stay. You confirm the exact effect after validation.'}
               </FormHelperText>
             </FormControl>
           </Stack>
