@@ -8,6 +8,7 @@ pub mod fault;
 mod format;
 mod report;
 mod task;
+mod warning;
 
 pub use auth::{
     parse_lifetime, ApiToken, InvalidLifetime, InvalidTokenName, Scope, TokenName, TokenUnusable,
@@ -24,3 +25,4 @@ pub use task::{
     DruidState, IllegalTransition, Stage, StageName, StoredUpload, Task, TaskError, TaskId,
     TaskStatus,
 };
+pub use warning::Warning;

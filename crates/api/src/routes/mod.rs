@@ -7,6 +7,7 @@ mod health;
 mod idempotency;
 mod tasks;
 mod upload;
+mod upload_form;
 
 use axum::{
     extract::DefaultBodyLimit,
