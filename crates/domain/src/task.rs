@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::{DatasourceName, FileFormat, IngestMode, UnknownValue, ValidationReport};
+use crate::{DatasourceName, FileFormat, IngestMode, UnknownValue, ValidationReport, Warning};
 
 /// Identifies one upload and everything that happens to it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -210,6 +210,10 @@ pub struct Task {
     /// rows are (or are about to be) visible.
     #[serde(default)]
     pub committed_at: Option<DateTime<Utc>>,
+    /// What did not stop the task but deserves a look, e.g.
+    /// `duplicate_upload` (the same file was appended before).
+    #[serde(default)]
+    pub warnings: Vec<Warning>,
 }
 
 /// What is known of an upload once its bytes are stored: the file, not yet
@@ -273,6 +277,7 @@ impl Task {
             cancelled_by: None,
             retried_by: None,
             committed_at: None,
+            warnings: Vec::new(),
         };
         task.enter_stage(Some(StageName::Queued), now);
         task
@@ -280,6 +285,30 @@ impl Task {
 
     pub fn status(&self) -> TaskStatus {
         self.status
+    }
+
+    /// Whether this upload's rows would be counted twice if `earlier`
+    /// (the same file, to the same datasource) holds them: appends add
+    /// rows, a replace takes the place of what the file covers.
+    pub fn could_duplicate(&self) -> bool {
+        self.mode == IngestMode::Append
+    }
+
+    /// Notes that `earlier` uploaded the same content to the same
+    /// datasource: appended again, its rows are in the datasource twice.
+    pub fn warn_duplicate_of(&mut self, earlier: TaskId) {
+        self.warnings.push(Warning::new(
+            "duplicate_upload",
+            format!(
+                "the same file (SHA-256 {}) was already uploaded to {} by task {earlier}; appended again, its rows are counted twice",
+                self.sha256, self.datasource
+            ),
+            serde_json::json!({
+                "earlier_task_id": earlier,
+                "sha256": self.sha256,
+                "hint": "If this upload was a mistake, cancel it; to make retries safe, send an Idempotency-Key with each upload.",
+            }),
+        ));
     }
 
     /// Whether a person may run this task again (it failed or was cancelled;
@@ -596,5 +625,26 @@ mod tests {
                 "{status}"
             );
         }
+    }
+
+    #[test]
+    fn a_repeated_append_is_warned_and_the_warning_outlives_a_rerun() {
+        let mut task = task_in(Failed);
+        assert!(task.could_duplicate(), "appends add rows");
+        let earlier = TaskId::new();
+        task.warn_duplicate_of(earlier);
+        task.requeue(Utc::now()).expect("a failed task runs again");
+        assert_eq!(task.warnings.len(), 1);
+        assert_eq!(task.warnings[0].code, "duplicate_upload");
+        assert_eq!(
+            task.warnings[0].details["earlier_task_id"],
+            earlier.to_string()
+        );
+        assert!(task.warnings[0].message.contains(&earlier.to_string()));
+        task.mode = IngestMode::Replace;
+        assert!(
+            !task.could_duplicate(),
+            "a replace takes the place of its data"
+        );
     }
 }

@@ -601,6 +601,46 @@ async fn a_committed_task_cannot_be_cancelled(store: Arc<dyn TaskStore>) {
     assert_eq!(status_of(&store, t.task_id).await, TaskStatus::Succeeded);
 }
 
+async fn earlier_uploads_of_the_same_content_are_found(store: Arc<dyn TaskStore>) {
+    let content = |datasource: &str, sha: char, offset: i64| {
+        let mut t = task(datasource, offset);
+        t.sha256 = sha.to_string().repeat(64);
+        t
+    };
+    let sha_a = "a".repeat(64);
+    assert_eq!(
+        store.same_content("dup", &sha_a).await.expect("query"),
+        None
+    );
+    let first = content("dup", 'a', -3000);
+    let second = content("dup", 'a', -2000);
+    let elsewhere = content("other", 'a', -1000);
+    let different = content("dup", 'b', -500);
+    for t in [&first, &second, &elsewhere, &different] {
+        store.insert(t).await.expect("insert");
+    }
+    assert_eq!(
+        store.same_content("dup", &sha_a).await.expect("query"),
+        Some(second.task_id),
+        "the newest upload of that content to that datasource"
+    );
+    // A cancelled (or failed) upload left no rows behind: it does not count.
+    store.cancel(second.task_id).await.expect("cancel");
+    assert_eq!(
+        store.same_content("dup", &sha_a).await.expect("query"),
+        Some(first.task_id)
+    );
+    store.cancel(first.task_id).await.expect("cancel");
+    assert_eq!(
+        store.same_content("dup", &sha_a).await.expect("query"),
+        None
+    );
+    assert_eq!(
+        store.same_content("other", &sha_a).await.expect("query"),
+        Some(elsewhere.task_id)
+    );
+}
+
 macro_rules! task_contract {
     ($backend:ident, $make:expr) => {
         mod $backend {
@@ -614,7 +654,8 @@ macro_rules! task_contract {
                 failed_tasks_can_be_queued_again_and_others_cannot,
                 lists_newest_first_with_filters_and_pages,
                 idempotency_keys_are_reserved_once_and_recorded_with_their_task,
-                a_committed_task_cannot_be_cancelled);
+                a_committed_task_cannot_be_cancelled,
+                earlier_uploads_of_the_same_content_are_found);
         }
     };
     (@tests $make:expr; $($name:ident),*) => {

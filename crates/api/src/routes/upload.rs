@@ -3,7 +3,7 @@
 //! is durable; only then does the client get 202.
 
 use axum::{extract::State, http::StatusCode, Json};
-use ingest_domain::{FileFormat, IngestMode, TaskId, TaskStatus, Warning};
+use ingest_domain::{FileFormat, IngestMode, Task, TaskId, TaskStatus, Warning};
 use serde::Serialize;
 use tracing::{info, instrument};
 use utoipa::ToSchema;
@@ -29,7 +29,9 @@ pub struct UploadAccepted {
     /// Where to follow the task.
     status_url: String,
     /// What did not stop the upload but deserves a look: `unknown_field`
-    /// (a part this server ignored, e.g. a misspelt field).
+    /// (a part this server ignored, e.g. a misspelt field), `duplicate_upload`
+    /// (the same file was appended to this datasource before, without an
+    /// `Idempotency-Key`; also kept in the task's `warnings`).
     warnings: Vec<Warning>,
 }
 
@@ -105,11 +107,13 @@ pub async fn upload(
     let mut task = form.task();
     task.created_by = caller.actor().map(str::to_owned);
     state.faults.hit("after_store"); // test aid: object stored, no task row yet
-    match idempotency::record(&state, &key, &task).await {
+    match record(&state, &key, &mut task).await {
         Ok(None) => {
             info!(datasource = %task.datasource, size = task.size_bytes, format = %task.format, "upload accepted");
             state.pipeline.notify_queued();
-            let accepted = UploadAccepted::new(task.task_id, TaskStatus::Queued, form.warnings);
+            let mut warnings = form.warnings;
+            warnings.extend(task.warnings);
+            let accepted = UploadAccepted::new(task.task_id, TaskStatus::Queued, warnings);
             Ok((StatusCode::ACCEPTED, Json(accepted)))
         }
         Ok(Some(original)) => {
@@ -133,4 +137,24 @@ pub async fn upload(
             Err(error)
         }
     }
+}
+
+/// Records the task, noting an earlier upload of the same content (sent
+/// without an `Idempotency-Key`, which says what a repeat means); for a
+/// retry with a key, the original task's id instead.
+async fn record(
+    state: &AppState,
+    key: &Reservation,
+    task: &mut Task,
+) -> Result<Option<TaskId>, ApiError> {
+    if matches!(key, Reservation::None) && task.could_duplicate() {
+        let earlier = state
+            .tasks
+            .same_content(task.datasource.as_str(), &task.sha256)
+            .await?;
+        if let Some(earlier) = earlier {
+            task.warn_duplicate_of(earlier);
+        }
+    }
+    idempotency::record(state, key, task).await
 }
