@@ -200,6 +200,42 @@ async fn a_druid_failure_reaches_clients_without_urls_or_druid_text() {
 }
 
 #[tokio::test]
+async fn a_broken_local_sink_is_a_500_without_paths_and_a_missing_datasource_404() {
+    let mut data_dir = None;
+    let app =
+        TestApp::spawn_with(Backends::Embedded, |s| data_dir = Some(s.data_dir.clone())).await;
+    let data_dir = data_dir.expect("data dir");
+    let task = app.ingest("data.csv", data_csv(), "sales").await;
+    assert_eq!(task.status(), TaskStatus::Succeeded, "{task:?}");
+    assert_error(
+        app.get("/api/datasources/missing").await,
+        404,
+        "datasource_not_found",
+    )
+    .await;
+
+    // A manifest the sink cannot read is the server's fault, not the
+    // client's and not an outage: 500, and the path stays in the log.
+    std::fs::write(
+        data_dir.join("datasources/sales/MANIFEST.json"),
+        b"{not json",
+    )
+    .expect("corrupt the manifest");
+    for path in ["/api/datasources", "/api/datasources/sales"] {
+        let body = assert_error(app.get(path).await, 500, "sink_failed").await;
+        let text = body.to_string();
+        assert_eq!(
+            body["error"]["details"]["code"], "local_sink_failed",
+            "{text}"
+        );
+        assert!(
+            !text.contains(&*data_dir.to_string_lossy()) && !text.contains("MANIFEST"),
+            "no server path in {text}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_local_upload_needs_free_disk_space() {
     let app = TestApp::spawn_with(Backends::Embedded, |s| {
         s.http.min_free_disk_bytes = u64::MAX / 2;
