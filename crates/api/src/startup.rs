@@ -21,8 +21,6 @@ pub enum StartupError {
         #[source]
         source: std::io::Error,
     },
-    #[error("the server stopped with an error")]
-    Serve(#[source] std::io::Error),
 }
 
 pub struct Application {
@@ -31,6 +29,7 @@ pub struct Application {
     state: AppState,
     workers: usize,
     stop: CancellationToken,
+    header_read_timeout: Duration,
 }
 
 impl Application {
@@ -76,6 +75,7 @@ impl Application {
             state,
             workers: settings.workers,
             stop: CancellationToken::new(),
+            header_read_timeout: Duration::from_secs(settings.http.header_read_timeout_secs.max(1)),
         })
     }
 
@@ -110,15 +110,12 @@ impl Application {
             .spawn_workers(self.workers, stop.clone());
         let app = routes::router(self.state.clone());
         tracing::info!(address = %self.address, workers = self.workers, "listening");
-        let served = axum::serve(self.listener, app)
-            .with_graceful_shutdown(stop.clone().cancelled_owned())
-            .await
-            .map_err(StartupError::Serve);
+        crate::serve::serve(self.listener, app, self.header_read_timeout, stop.clone()).await;
         stop.cancel();
         for worker in workers {
             worker.await.ok();
         }
-        served
+        Ok(())
     }
 }
 
