@@ -141,6 +141,11 @@ impl ApiError {
         )
     }
 
+    /// 415 for a request body that is not in the format the route reads.
+    pub fn unsupported_body(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "not_json", message)
+    }
+
     /// 422: well-formed but unacceptable values.
     pub fn unprocessable(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
