@@ -69,24 +69,38 @@ impl Database {
 
 pub async fn task_store(settings: &Settings) -> Result<Arc<dyn TaskStore>, BackendError> {
     let url = settings.database_url();
+    let timeouts = settings.database.timeouts();
     let db = Database::of(&url)?;
     Ok(match db {
-        Database::Postgres => Arc::new(PostgresTaskStore::connect(&url).await.map_err(db.error())?),
-        Database::Sqlite => Arc::new(SqliteTaskStore::connect(&url).await.map_err(db.error())?),
+        Database::Postgres => Arc::new(
+            PostgresTaskStore::connect_with(&url, timeouts)
+                .await
+                .map_err(db.error())?,
+        ),
+        Database::Sqlite => Arc::new(
+            SqliteTaskStore::connect_with(&url, timeouts)
+                .await
+                .map_err(db.error())?,
+        ),
     })
 }
 
 /// API tokens live in the task database.
 pub async fn token_store(settings: &Settings) -> Result<Arc<dyn TokenStore>, BackendError> {
     let url = settings.database_url();
+    let timeouts = settings.database.timeouts();
     let db = Database::of(&url)?;
     Ok(match db {
         Database::Postgres => Arc::new(
-            PostgresTokenStore::connect(&url)
+            PostgresTokenStore::connect_with(&url, timeouts)
                 .await
                 .map_err(db.error())?,
         ),
-        Database::Sqlite => Arc::new(SqliteTokenStore::connect(&url).await.map_err(db.error())?),
+        Database::Sqlite => Arc::new(
+            SqliteTokenStore::connect_with(&url, timeouts)
+                .await
+                .map_err(db.error())?,
+        ),
     })
 }
 

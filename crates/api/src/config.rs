@@ -129,6 +129,33 @@ pub struct Settings {
     pub http: HttpLimits,
     #[command(flatten)]
     pub lifecycle: Lifecycle,
+    pub database: DatabaseLimits,
+}
+
+/// Bounds on every call to the task database.
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
+pub struct DatabaseLimits {
+    /// Seconds one statement may run (Postgres `statement_timeout`; SQLite:
+    /// how long a write waits for the file's lock) before it fails.
+    #[arg(long, env = "INGEST_DB_STATEMENT_TIMEOUT_SECS", default_value_t = 30)]
+    pub statement_timeout_secs: u64,
+}
+
+impl Default for DatabaseLimits {
+    fn default() -> Self {
+        Self {
+            statement_timeout_secs: 30,
+        }
+    }
+}
+
+impl DatabaseLimits {
+    pub fn timeouts(&self) -> ingest_storage::DbTimeouts {
+        ingest_storage::DbTimeouts {
+            statement: std::time::Duration::from_secs(self.statement_timeout_secs.max(1)),
+            ..Default::default()
+        }
+    }
 }
 
 /// Who may use the API, and from which pages (see README, "Tokens").
@@ -255,6 +282,10 @@ pub struct HttpLimits {
     /// before a local-store upload is accepted; else `507` (`insufficient_storage`).
     #[arg(long, env = "INGEST_MIN_FREE_DISK_BYTES", default_value_t = 1024 * MIB)]
     pub min_free_disk_bytes: u64,
+    /// Seconds a client may take to send a request's line and headers
+    /// before its connection is closed.
+    #[arg(long, env = "INGEST_HEADER_READ_TIMEOUT_SECS", default_value_t = 30)]
+    pub header_read_timeout_secs: u64,
 }
 
 impl Default for HttpLimits {
@@ -263,6 +294,7 @@ impl Default for HttpLimits {
             upload_idle_timeout_secs: 30,
             max_concurrent_uploads: 8,
             min_free_disk_bytes: 1024 * MIB,
+            header_read_timeout_secs: 30,
         }
     }
 }

@@ -152,6 +152,11 @@ impl ApiError {
         )
     }
 
+    /// 415 for a request body that is not in the format the route reads.
+    pub fn unsupported_body(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "not_json", message)
+    }
+
     /// 422: well-formed but unacceptable values.
     pub fn unprocessable(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
@@ -202,15 +207,32 @@ impl From<ingest_storage::StorageError> for ApiError {
 
 impl From<ingest_pipeline::SinkError> for ApiError {
     fn from(error: ingest_pipeline::SinkError) -> Self {
+        use ingest_pipeline::SinkErrorKind as K;
         // The sink's message may quote Druid's answer and internal URLs:
         // it goes to the log; the client gets the code and a fixed sentence.
-        Self::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "sink_unavailable",
-            "the ingestion target could not answer right now; please try again (details are in the server log)",
-        )
-        .with_details(json!({ "code": error.code, "hint": "`ingest doctor` and /api/health say what is wrong." }))
-        .caused_by(format!("{}: {}", error.message, error.hint.as_deref().unwrap_or("")))
+        let cause = format!("{}: {}", error.message, error.hint.as_deref().unwrap_or(""));
+        let details = json!({ "code": error.code, "hint": "`ingest doctor` and /api/health say what is wrong." });
+        let answer = match error.kind {
+            K::NotFound => Self::not_found(
+                "datasource_not_found",
+                "the ingestion target has no such datasource",
+            ),
+            K::Unavailable => Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "sink_unavailable",
+                "the ingestion target could not answer right now; please try again (details are in the server log)",
+            ),
+            K::Rejected => Self::conflict(
+                "sink_rejected",
+                "the ingestion target refused the request (details are in the server log)",
+            ),
+            K::Internal => Self::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "sink_failed",
+                "the ingestion target failed on the server's side (details are in the server log)",
+            ),
+        };
+        answer.with_details(details).caused_by(cause)
     }
 }
 
@@ -254,5 +276,48 @@ impl IntoResponse for ApiError {
                 .insert(axum::http::header::RETRY_AFTER, secs.into());
         }
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ingest_pipeline::{SinkError, SinkErrorKind as K};
+
+    #[test]
+    fn each_sink_error_kind_has_one_status_and_keeps_druids_words_out() {
+        let secret = "Druid at http://10.0.0.7:8888 answered 500: java.lang.NullPointerException";
+        for (kind, status, code) in [
+            (K::NotFound, StatusCode::NOT_FOUND, "datasource_not_found"),
+            (
+                K::Unavailable,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "sink_unavailable",
+            ),
+            (K::Rejected, StatusCode::CONFLICT, "sink_rejected"),
+            (
+                K::Internal,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "sink_failed",
+            ),
+        ] {
+            let error = ApiError::from(
+                SinkError::new("druid_sql_failed", secret, Some("see 10.0.0.7")).with_kind(kind),
+            );
+            assert_eq!((error.status, error.code), (status, code), "{kind:?}");
+            let sent = format!(
+                "{} {}",
+                error.message,
+                error.details.clone().unwrap_or_default()
+            );
+            assert!(!sent.contains("10.0.0.7"), "{kind:?} sends {sent}");
+            assert_eq!(
+                error.details.as_ref().map(|d| &d["code"]),
+                Some(&json!("druid_sql_failed"))
+            );
+            assert!(error.cause.is_some_and(|c| c.contains(secret)), "logged");
+        }
+        let down = ApiError::from(SinkError::new("druid_unreachable", secret, None).retryable());
+        assert_eq!(down.status, StatusCode::SERVICE_UNAVAILABLE);
     }
 }

@@ -2,7 +2,10 @@
 //! text (a client parsing `{"error": …}` must never meet a bare string).
 
 use axum::{
-    extract::{rejection::QueryRejection, FromRequestParts},
+    extract::{
+        rejection::{JsonRejection, QueryRejection},
+        FromRequest, FromRequestParts, Request,
+    },
     http::request::Parts,
 };
 use serde::de::DeserializeOwned;
@@ -45,4 +48,35 @@ fn invalid_query(rejection: &QueryRejection) -> ApiError {
         format!("the query string is not valid: {reason}"),
     )
     .with_details(json!({ "reason": reason, "hint": "See /api/docs for each parameter's type." }))
+}
+
+/// `axum::Json` as a request body, rejecting with our error shape: `415
+/// not_json` without a JSON content type, else `400 invalid_json` naming
+/// what serde found wrong.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Json<T>(pub T);
+
+impl<T, S> FromRequest<S> for Json<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(request, state).await {
+            Ok(axum::Json(value)) => Ok(Self(value)),
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::unsupported_body(
+                "send the body as JSON with `Content-Type: application/json`",
+            )),
+            Err(rejection) => Err(ApiError::bad_request(
+                "invalid_json",
+                format!(
+                    "the body is not the JSON expected: {}",
+                    rejection.body_text()
+                ),
+            )
+            .with_details(json!({ "hint": "See /api/docs for the body's fields." }))),
+        }
+    }
 }

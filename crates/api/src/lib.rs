@@ -9,6 +9,7 @@ pub mod error;
 pub mod extract;
 pub mod http_limits;
 pub mod routes;
+mod serve;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -21,8 +21,6 @@ pub enum StartupError {
         #[source]
         source: std::io::Error,
     },
-    #[error("the server stopped with an error")]
-    Serve(#[source] std::io::Error),
 }
 
 pub struct Application {
@@ -35,6 +33,7 @@ pub struct Application {
     grace: Duration,
     /// Time between reaper passes; `None`: no reaper.
     reaper_every: Option<Duration>,
+    header_read_timeout: Duration,
 }
 
 impl Application {
@@ -85,6 +84,7 @@ impl Application {
             reaper_every: Some(settings.lifecycle.reaper_interval_secs)
                 .filter(|secs| *secs > 0)
                 .map(Duration::from_secs),
+            header_read_timeout: Duration::from_secs(settings.http.header_read_timeout_secs.max(1)),
         })
     }
 
@@ -133,11 +133,10 @@ impl Application {
             tokio::time::sleep(grace).await;
             cutting.cancel();
         });
-        let serving = axum::serve(self.listener, app)
-            .with_graceful_shutdown(stop.clone().cancelled_owned())
-            .into_future();
-        let served = tokio::select! {
-            served = serving => served.map_err(StartupError::Serve),
+        let serving =
+            crate::serve::serve(self.listener, app, self.header_read_timeout, stop.clone());
+        tokio::select! {
+            () = serving => {}
             // A cut-off upload answers at once; anything still running
             // after this is not waited for.
             () = async {
@@ -145,9 +144,8 @@ impl Application {
                 tokio::time::sleep(AFTER_CUT_OFF).await;
             } => {
                 tracing::warn!("requests still running after the shutdown grace period; stopping anyway");
-                Ok(())
             }
-        };
+        }
         stop.cancel();
         let joined = futures::future::join_all(workers);
         if tokio::time::timeout(grace, joined).await.is_err() {
@@ -155,7 +153,7 @@ impl Application {
             // server finishes them, as after a crash.
             tracing::warn!("workers still finishing committed tasks after the grace period; leaving them to their leases");
         }
-        served
+        Ok(())
     }
 }
 

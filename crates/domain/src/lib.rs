@@ -9,6 +9,7 @@ mod format;
 mod replace;
 mod report;
 mod task;
+mod warning;
 
 pub use auth::{
     parse_lifetime, ApiToken, InvalidLifetime, InvalidTokenName, Scope, TokenName, TokenUnusable,
@@ -27,3 +28,4 @@ pub use task::{
     DruidState, IllegalTransition, ReplaceConsent, Stage, StageName, StoredUpload, Task, TaskError,
     TaskId, TaskStatus,
 };
+pub use warning::Warning;

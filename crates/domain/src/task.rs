@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::{
-    DatasourceName, FileFormat, IngestMode, ReplaceEffect, UnknownValue, ValidationReport,
+    DatasourceName, FileFormat, IngestMode, ReplaceEffect, UnknownValue, ValidationReport, Warning,
 };
 
 /// Identifies one upload and everything that happens to it.
@@ -246,6 +246,10 @@ pub struct Task {
     /// The token that confirmed it, if any.
     #[serde(default)]
     pub confirmed_by: Option<String>,
+    /// What did not stop the task but deserves a look, e.g.
+    /// `duplicate_upload` (the same file was appended before).
+    #[serde(default)]
+    pub warnings: Vec<Warning>,
 }
 
 /// How a replace was agreed to.
@@ -326,6 +330,7 @@ impl Task {
             replace_effect: None,
             replace_consent: None,
             confirmed_by: None,
+            warnings: Vec::new(),
         };
         task.enter_stage(Some(StageName::Queued), now);
         task
@@ -333,6 +338,30 @@ impl Task {
 
     pub fn status(&self) -> TaskStatus {
         self.status
+    }
+
+    /// Whether this upload's rows would be counted twice if `earlier`
+    /// (the same file, to the same datasource) holds them: appends add
+    /// rows, a replace takes the place of what the file covers.
+    pub fn could_duplicate(&self) -> bool {
+        self.mode == IngestMode::Append
+    }
+
+    /// Notes that `earlier` uploaded the same content to the same
+    /// datasource: appended again, its rows are in the datasource twice.
+    pub fn warn_duplicate_of(&mut self, earlier: TaskId) {
+        self.warnings.push(Warning::new(
+            "duplicate_upload",
+            format!(
+                "the same file (SHA-256 {}) was already uploaded to {} by task {earlier}; appended again, its rows are counted twice",
+                self.sha256, self.datasource
+            ),
+            serde_json::json!({
+                "earlier_task_id": earlier,
+                "sha256": self.sha256,
+                "hint": "If this upload was a mistake, cancel it; to make retries safe, send an Idempotency-Key with each upload.",
+            }),
+        ));
     }
 
     /// Whether a person may run this task again (it failed or was cancelled;
@@ -798,5 +827,26 @@ mod tests {
             let holding = lists.iter().filter(|l| l.contains(&status)).count();
             assert_eq!(holding, 1, "{status}");
         }
+    }
+
+    #[test]
+    fn a_repeated_append_is_warned_and_the_warning_outlives_a_rerun() {
+        let mut task = task_in(Failed);
+        assert!(task.could_duplicate(), "appends add rows");
+        let earlier = TaskId::new();
+        task.warn_duplicate_of(earlier);
+        task.requeue(Utc::now()).expect("a failed task runs again");
+        assert_eq!(task.warnings.len(), 1);
+        assert_eq!(task.warnings[0].code, "duplicate_upload");
+        assert_eq!(
+            task.warnings[0].details["earlier_task_id"],
+            earlier.to_string()
+        );
+        assert!(task.warnings[0].message.contains(&earlier.to_string()));
+        task.mode = IngestMode::Replace;
+        assert!(
+            !task.could_duplicate(),
+            "a replace takes the place of its data"
+        );
     }
 }

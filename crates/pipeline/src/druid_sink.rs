@@ -23,7 +23,7 @@ use crate::metrics::DruidCall;
 use crate::sink::{
     DatasourceQuery, DruidProgress, IngestSink, Row, SinkJob, SinkOutcome, SinkProbe,
 };
-use crate::SinkError;
+use crate::{SinkError, SinkErrorKind};
 
 #[derive(Debug, Clone)]
 pub struct DruidSinkConfig {
@@ -150,11 +150,28 @@ fn druid_failure(code: &str, error: &DruidError) -> SinkError {
             Some("Check that Druid is running and that DRUID_URL points at its router (and DRUID_OVERLORD_URL / DRUID_COORDINATOR_URL, when set, at those processes); the task is retried automatically."),
         )
         .retryable(),
-        DruidError::Rejected { message, .. } => {
+        DruidError::Rejected { message, status, .. } => {
             let sink_error = SinkError::new(code, error.to_string(), Some(druid_hint(message)));
-            if error.is_transient() { sink_error.retryable() } else { sink_error }
+            if error.is_transient() {
+                sink_error.retryable()
+            } else {
+                sink_error.with_kind(rejection_kind(*status, message))
+            }
         }
         other => SinkError::new(code, other.to_string(), None),
+    }
+}
+
+/// What a Druid refusal means to a caller: SQL about a datasource that is
+/// not (or no longer) there is `NotFound`; Druid failing itself (5xx) is
+/// `Unavailable`; any other refusal is Druid's verdict on the request.
+fn rejection_kind(status: u16, message: &str) -> SinkErrorKind {
+    if status >= 500 {
+        SinkErrorKind::Unavailable
+    } else if message.contains("Object '") && message.contains("not found") {
+        SinkErrorKind::NotFound
+    } else {
+        SinkErrorKind::Rejected
     }
 }
 
@@ -931,6 +948,18 @@ mod tests {
         assert_eq!(after(0), Duration::from_millis(250));
         assert_eq!(after(8), Duration::from_secs(1));
         assert_eq!(after(60), Duration::from_secs(2));
+    }
+
+    #[test]
+    fn druid_refusals_have_the_kind_a_caller_can_act_on() {
+        use super::{rejection_kind, SinkErrorKind as K};
+        let missing = "org.apache.calcite.runtime.CalciteContextException: From line 1, column 46 to line 1, column 52: Object 'sales' not found";
+        assert_eq!(rejection_kind(400, missing), K::NotFound);
+        assert_eq!(rejection_kind(400, "Encountered \"FROM\""), K::Rejected);
+        assert_eq!(
+            rejection_kind(500, "java.lang.NullPointerException"),
+            K::Unavailable
+        );
     }
 
     #[test]

@@ -89,30 +89,56 @@ fn error_chain(error: &dyn std::error::Error) -> String {
     message
 }
 
+/// What a sink failure means to a caller, whatever the sink: the HTTP
+/// layer maps each kind to one status (`crates/api/src/error.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SinkErrorKind {
+    /// The datasource (or what was asked of it) does not exist.
+    NotFound,
+    /// The sink is down, unreachable or overloaded; trying again may work.
+    Unavailable,
+    /// The sink answered and refused the request as it stands.
+    Rejected,
+    /// Our bug, a misconfiguration, or an answer we cannot read.
+    Internal,
+}
+
 /// A sink's failure, with words for the user and whether trying again later
 /// could help.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{message}")]
 pub struct SinkError {
     pub code: String,
+    /// May quote the sink's own answer and internal URLs: for the task and
+    /// the log, never for an HTTP response.
     pub message: String,
     pub hint: Option<String>,
     /// Worth another attempt (a service down), as opposed to a verdict.
     pub retryable: bool,
+    pub kind: SinkErrorKind,
 }
 
 impl SinkError {
+    /// An `Internal` failure until said otherwise (`with_kind`, `retryable`).
     pub fn new(code: &str, message: impl Into<String>, hint: Option<&str>) -> Self {
         Self {
             code: code.to_owned(),
             message: message.into(),
             hint: hint.map(str::to_owned),
             retryable: false,
+            kind: SinkErrorKind::Internal,
         }
     }
 
+    /// Worth another attempt: the sink is `Unavailable`.
     pub fn retryable(mut self) -> Self {
         self.retryable = true;
+        self.kind = SinkErrorKind::Unavailable;
+        self
+    }
+
+    pub fn with_kind(mut self, kind: SinkErrorKind) -> Self {
+        self.kind = kind;
         self
     }
 

@@ -12,7 +12,7 @@ mod sink;
 mod worker;
 
 pub use druid_sink::{druid_hint, DruidSink, DruidSinkConfig};
-pub use error::{PipelineError, SinkError};
+pub use error::{PipelineError, SinkError, SinkErrorKind};
 pub use local_sink::LocalParquetSink;
 pub use reaper::{Reaper, ReaperConfig, ReaperCounts, Removed};
 pub use sink::{

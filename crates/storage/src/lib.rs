@@ -9,6 +9,7 @@ pub mod tokens;
 mod db;
 mod error;
 
+pub use db::DbTimeouts;
 pub use error::{StorageError, StorageErrorKind};
 pub use object::{ListedObject, ObjectStore, S3Location, UploadSink};
 pub use tasks::{

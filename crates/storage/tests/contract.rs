@@ -763,6 +763,46 @@ async fn handed_back_tasks_are_claimable_at_once_unless_committed(store: Arc<dyn
     );
 }
 
+async fn earlier_uploads_of_the_same_content_are_found(store: Arc<dyn TaskStore>) {
+    let content = |datasource: &str, sha: char, offset: i64| {
+        let mut t = task(datasource, offset);
+        t.sha256 = sha.to_string().repeat(64);
+        t
+    };
+    let sha_a = "a".repeat(64);
+    assert_eq!(
+        store.same_content("dup", &sha_a).await.expect("query"),
+        None
+    );
+    let first = content("dup", 'a', -3000);
+    let second = content("dup", 'a', -2000);
+    let elsewhere = content("other", 'a', -1000);
+    let different = content("dup", 'b', -500);
+    for t in [&first, &second, &elsewhere, &different] {
+        store.insert(t).await.expect("insert");
+    }
+    assert_eq!(
+        store.same_content("dup", &sha_a).await.expect("query"),
+        Some(second.task_id),
+        "the newest upload of that content to that datasource"
+    );
+    // A cancelled (or failed) upload left no rows behind: it does not count.
+    store.cancel(second.task_id).await.expect("cancel");
+    assert_eq!(
+        store.same_content("dup", &sha_a).await.expect("query"),
+        Some(first.task_id)
+    );
+    store.cancel(first.task_id).await.expect("cancel");
+    assert_eq!(
+        store.same_content("dup", &sha_a).await.expect("query"),
+        None
+    );
+    assert_eq!(
+        store.same_content("other", &sha_a).await.expect("query"),
+        Some(elsewhere.task_id)
+    );
+}
+
 macro_rules! task_contract {
     ($backend:ident, $make:expr) => {
         mod $backend {
@@ -779,7 +819,8 @@ macro_rules! task_contract {
                 idempotency_keys_are_reserved_once_and_recorded_with_their_task,
                 a_committed_task_cannot_be_cancelled,
                 datasource_filter_matches_part_of_a_name_in_any_case,
-                handed_back_tasks_are_claimable_at_once_unless_committed);
+                handed_back_tasks_are_claimable_at_once_unless_committed,
+                earlier_uploads_of_the_same_content_are_found);
         }
     };
     (@tests $make:expr; $($name:ident),*) => {

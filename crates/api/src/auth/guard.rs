@@ -29,7 +29,10 @@ pub fn required_scope(method: &Method, path: &str) -> Option<Scope> {
     if open || !api {
         return None;
     }
-    if is_safe(method) {
+    if path == "/api/tokens" || path.starts_with("/api/tokens/") {
+        // Token management, reading the list included.
+        Some(Scope::Admin)
+    } else if is_safe(method) {
         Some(Scope::Read)
     } else {
         Some(Scope::Write)
@@ -194,6 +197,11 @@ mod tests {
         assert_eq!(required_scope(&get, "/api/nope"), Some(Scope::Read));
         assert_eq!(required_scope(&get, "/api/healthz"), Some(Scope::Read));
         assert_eq!(required_scope(&get, "/metrics"), Some(Scope::Read));
+        assert_eq!(required_scope(&get, "/api/tokens"), Some(Scope::Admin));
+        assert_eq!(
+            required_scope(&Method::DELETE, "/api/tokens/t1"),
+            Some(Scope::Admin)
+        );
         assert_eq!(
             required_scope(&post, "/api/ingest/upload"),
             Some(Scope::Write)

@@ -4,7 +4,10 @@
 //! `409 idempotency_key_in_use`), and recorded with the task in one
 //! transaction; a retry's stored object is deleted by the caller.
 
-use axum::http::HeaderMap;
+use axum::{
+    extract::FromRequestParts,
+    http::{request::Parts, HeaderMap},
+};
 use chrono::{Duration, Utc};
 use ingest_domain::{Task, TaskId};
 use ingest_storage::KeyRecord;
@@ -26,6 +29,15 @@ pub enum Reservation {
     Held(String),
     /// The key already stands for a task: the upload is a retry.
     Taken(KeyRecord),
+}
+
+/// Reserved by the upload handler's extractors, before the body is read.
+impl FromRequestParts<AppState> for Reservation {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        reserve(state, &parts.headers).await
+    }
 }
 
 /// Parses the header and reserves the key.

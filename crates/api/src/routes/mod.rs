@@ -8,7 +8,9 @@ mod health;
 mod idempotency;
 mod metrics;
 mod tasks;
+mod tokens;
 mod upload;
+mod upload_form;
 
 use axum::{
     extract::DefaultBodyLimit,
@@ -35,7 +37,7 @@ use crate::{error::ApiError, state::AppState};
         (name = "ingest", description = "Uploads and their tasks"),
         (name = "datasources", description = "What has been ingested"),
         (name = "health", description = "Liveness and dependencies"),
-        (name = "auth", description = "Who the API takes the caller for")
+        (name = "auth", description = "Who the API takes the caller for, and its tokens (scope `admin`)")
     ),
     modifiers(&BearerAuth)
 )]
@@ -122,6 +124,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(datasources::list))
         .routes(routes!(datasources::describe, datasources::delete))
         .routes(routes!(datasources::timeseries))
+        .routes(routes!(tokens::create, tokens::list))
+        .routes(routes!(tokens::revoke))
         .split_for_parts()
 }
 

@@ -161,6 +161,14 @@ fn routes(task_id: &str) -> Vec<Route> {
             Some(Scope::Write),
             &[202, 409],
         ),
+        route(Method::GET, "/api/tokens", Some(Scope::Admin), &[200]),
+        route(Method::POST, "/api/tokens", Some(Scope::Admin), &[201, 409]),
+        route(
+            Method::DELETE,
+            "/api/tokens/victim",
+            Some(Scope::Admin),
+            &[200],
+        ),
         route(
             Method::POST,
             &format!("/api/ingest/tasks/{task_id}/confirm"),
@@ -189,6 +197,9 @@ async fn send(
     if route.path == "/api/ingest/upload" {
         request = request.multipart(upload_form());
     }
+    if route.method == Method::POST && route.path == "/api/tokens" {
+        request = request.json(&serde_json::json!({ "name": "made-by-matrix", "scope": "read" }));
+    }
     tokens
         .apply(request, credential)
         .send()
@@ -201,6 +212,7 @@ async fn every_route_answers_each_credential_as_its_scope_says() {
     let app = TestApp::spawn(Backends::Embedded).await;
     let first = app.ingest("data.csv", data_csv(), "auth_matrix").await;
     let tokens = Tokens::create(&app).await;
+    token(&app, "victim", Scope::Read, None).await;
     let task_id = first.task_id.to_string();
     use Credential as C;
     let credentials = [
@@ -263,6 +275,118 @@ async fn every_route_answers_each_credential_as_its_scope_says() {
             }
         }
     }
+}
+
+#[tokio::test]
+async fn an_admin_manages_tokens_over_the_api() {
+    let app = TestApp::spawn(Backends::Embedded).await;
+    let admin = token(&app, "boss", Scope::Admin, None).await;
+    let as_admin = |method: Method, path: &str| {
+        bearer(
+            app.client.request(method, format!("{}{path}", app.url)),
+            &admin,
+        )
+    };
+    let created = as_admin(Method::POST, "/api/tokens")
+        .json(&serde_json::json!({ "name": "ci", "scope": "write", "expires": "90d" }))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(created.status().as_u16(), 201);
+    let created: Value = created.json().await.expect("JSON");
+    let secret = created["secret"]
+        .as_str()
+        .expect("the secret, once")
+        .to_owned();
+    assert!(secret.starts_with("ing_"), "{created}");
+    assert_eq!(created["token"]["scope"], "write");
+    assert!(created["token"]["expires_at"].is_string(), "{created}");
+    let id = created["token"]["id"].as_str().expect("id").to_owned();
+
+    // The new token works at once, with its scope.
+    let whoami = bearer(
+        app.client.get(format!("{}/api/auth/whoami", app.url)),
+        &secret,
+    )
+    .send()
+    .await
+    .expect("sent");
+    let whoami: Value = whoami.json().await.expect("JSON");
+    assert_eq!(
+        (&whoami["name"], &whoami["scope"]),
+        (&"ci".into(), &"write".into())
+    );
+    let listing = bearer(app.client.get(format!("{}/api/tokens", app.url)), &secret)
+        .send()
+        .await
+        .expect("sent");
+    assert_error(listing, 403, "forbidden").await;
+
+    // The list never shows a secret.
+    let list = as_admin(Method::GET, "/api/tokens")
+        .send()
+        .await
+        .expect("sent");
+    let text = list.text().await.expect("body");
+    assert!(text.contains("\"ci\"") && !text.contains(&secret), "{text}");
+
+    // Same name again: 409; bad fields: 422 naming the field.
+    let again = as_admin(Method::POST, "/api/tokens")
+        .json(&serde_json::json!({ "name": "ci", "scope": "read" }))
+        .send()
+        .await
+        .expect("sent");
+    assert_error(again, 409, "token_name_taken").await;
+    for (body, field) in [
+        (
+            serde_json::json!({ "name": "ok", "scope": "root" }),
+            "scope",
+        ),
+        (
+            serde_json::json!({ "name": "9lives", "scope": "read" }),
+            "name",
+        ),
+        (
+            serde_json::json!({ "name": "ok", "scope": "read", "expires": "soon" }),
+            "expires",
+        ),
+    ] {
+        let refused = as_admin(Method::POST, "/api/tokens")
+            .json(&body)
+            .send()
+            .await
+            .expect("sent");
+        let error = assert_error(refused, 422, "invalid_field").await;
+        assert_eq!(error["error"]["details"]["field"], field, "{error}");
+    }
+    let not_json = as_admin(Method::POST, "/api/tokens")
+        .body("name=x")
+        .send()
+        .await
+        .expect("sent");
+    assert_error(not_json, 415, "not_json").await;
+
+    // Revoked by id: it stops working at once.
+    let revoked = as_admin(Method::DELETE, &format!("/api/tokens/{id}"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(revoked.status().as_u16(), 200);
+    let revoked: Value = revoked.json().await.expect("JSON");
+    assert!(revoked["revoked_at"].is_string(), "{revoked}");
+    let refused = bearer(
+        app.client.get(format!("{}/api/ingest/tasks", app.url)),
+        &secret,
+    )
+    .send()
+    .await
+    .expect("sent");
+    assert_error(refused, 401, "unauthorized").await;
+    let missing = as_admin(Method::DELETE, "/api/tokens/nope")
+        .send()
+        .await
+        .expect("sent");
+    assert_error(missing, 404, "token_not_found").await;
 }
 
 #[tokio::test]

@@ -46,6 +46,49 @@ async fn missing_parts_are_400() {
 }
 
 #[tokio::test]
+async fn unknown_parts_are_ignored_and_named_in_warnings() {
+    let app = TestApp::spawn(Backends::Embedded).await;
+    let form = Form::new()
+        .text("datasource_name", "sales")
+        .text("timestamp_colum", "time") // a typo of timestamp_column
+        // Unknown parts are skipped unread, whatever their size.
+        .text("x-extra", "a".repeat(10_000))
+        .part("file", Part::bytes(GOOD_CSV.to_vec()).file_name("a.csv"));
+    let response = app.post_form(form).await;
+    assert_eq!(response.status().as_u16(), 202);
+    let body: serde_json::Value = response.json().await.expect("JSON");
+    let warnings = body["warnings"].as_array().expect("a warnings array");
+    let named: Vec<(&str, &str)> = warnings
+        .iter()
+        .map(|w| {
+            (
+                w["code"].as_str().unwrap_or_default(),
+                w["details"]["field"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        named,
+        [
+            ("unknown_field", "timestamp_colum"),
+            ("unknown_field", "x-extra")
+        ],
+        "{body}"
+    );
+    assert!(
+        warnings[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("timestamp_colum")),
+        "{body}"
+    );
+
+    let clean = app.upload_bytes("a.csv", GOOD_CSV.to_vec(), "other").await;
+    assert_eq!(clean.status().as_u16(), 202);
+    let body: serde_json::Value = clean.json().await.expect("JSON");
+    assert_eq!(body["warnings"], serde_json::json!([]), "{body}");
+}
+
+#[tokio::test]
 async fn bad_datasource_names_are_422_with_the_reason() {
     let app = TestApp::spawn(Backends::Embedded).await;
     let long = "a".repeat(300);

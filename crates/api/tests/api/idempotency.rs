@@ -114,3 +114,68 @@ async fn concurrent_retries_with_one_key_make_one_task() {
     );
     assert_eq!(stored_objects(&app).await, 1, "one object kept");
 }
+
+/// The codes and earlier task ids of an upload answer's warnings.
+fn duplicate_warnings(body: &Value) -> Vec<String> {
+    body["warnings"]
+        .as_array()
+        .expect("a warnings array")
+        .iter()
+        .filter(|w| w["code"] == "duplicate_upload")
+        .map(|w| {
+            w["details"]["earlier_task_id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_same_file_appended_again_without_a_key_carries_a_warning() {
+    let app = TestApp::spawn(Backends::Embedded).await;
+    let (status, first) = answer(app.upload_bytes("data.csv", data_csv(), "dups").await).await;
+    assert_eq!(status, 202, "{first}");
+    assert!(duplicate_warnings(&first).is_empty(), "{first}");
+    let first_id = first["task_id"].as_str().expect("id").to_owned();
+
+    let (status, second) = answer(app.upload_bytes("data.csv", data_csv(), "dups").await).await;
+    assert_eq!(status, 202, "{second}");
+    assert_eq!(duplicate_warnings(&second), [first_id.as_str()], "{second}");
+    // The task keeps the warning, for the dashboard.
+    let task = app.task(second["task_id"].as_str().expect("id")).await;
+    assert_eq!(task.warnings.len(), 1, "{task:?}");
+    assert_eq!(task.warnings[0].code, "duplicate_upload");
+    assert_eq!(
+        task.warnings[0].details["earlier_task_id"],
+        first_id.as_str()
+    );
+
+    // Not a duplicate: another datasource, a replace, a keyed upload (the
+    // key says whether it is a repeat), other content.
+    let (_, elsewhere) = answer(app.upload_bytes("data.csv", data_csv(), "other").await).await;
+    assert!(duplicate_warnings(&elsewhere).is_empty(), "{elsewhere}");
+    let replace = Form::new()
+        .part("file", Part::bytes(data_csv()).file_name("data.csv"))
+        .text("datasource_name", "dups")
+        .text("mode", "replace");
+    let (status, replaced) = answer(app.post_form(replace).await).await;
+    assert_eq!(status, 202, "{replaced}");
+    assert!(duplicate_warnings(&replaced).is_empty(), "{replaced}");
+    let (_, keyed) = answer(keyed_upload(&app, "fresh-key", data_csv(), "dups").await).await;
+    assert!(duplicate_warnings(&keyed).is_empty(), "{keyed}");
+    let mut changed = data_csv();
+    changed.extend_from_slice(b"\n");
+    let (_, other) = answer(app.upload_bytes("data.csv", changed, "dups").await).await;
+    assert!(duplicate_warnings(&other).is_empty(), "{other}");
+
+    // A cancelled earlier upload left no rows: appending again is no repeat.
+    let (_, third) = answer(app.upload_bytes("data.csv", data_csv(), "fresh").await).await;
+    let third_id = third["task_id"].as_str().expect("id").to_owned();
+    let cancelled = app
+        .post(&format!("/api/ingest/tasks/{third_id}/cancel"))
+        .await;
+    assert_eq!(cancelled.status().as_u16(), 200);
+    let (_, fourth) = answer(app.upload_bytes("data.csv", data_csv(), "fresh").await).await;
+    assert!(duplicate_warnings(&fourth).is_empty(), "{fourth}");
+}

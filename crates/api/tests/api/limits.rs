@@ -200,6 +200,42 @@ async fn a_druid_failure_reaches_clients_without_urls_or_druid_text() {
 }
 
 #[tokio::test]
+async fn a_broken_local_sink_is_a_500_without_paths_and_a_missing_datasource_404() {
+    let mut data_dir = None;
+    let app =
+        TestApp::spawn_with(Backends::Embedded, |s| data_dir = Some(s.data_dir.clone())).await;
+    let data_dir = data_dir.expect("data dir");
+    let task = app.ingest("data.csv", data_csv(), "sales").await;
+    assert_eq!(task.status(), TaskStatus::Succeeded, "{task:?}");
+    assert_error(
+        app.get("/api/datasources/missing").await,
+        404,
+        "datasource_not_found",
+    )
+    .await;
+
+    // A manifest the sink cannot read is the server's fault, not the
+    // client's and not an outage: 500, and the path stays in the log.
+    std::fs::write(
+        data_dir.join("datasources/sales/MANIFEST.json"),
+        b"{not json",
+    )
+    .expect("corrupt the manifest");
+    for path in ["/api/datasources", "/api/datasources/sales"] {
+        let body = assert_error(app.get(path).await, 500, "sink_failed").await;
+        let text = body.to_string();
+        assert_eq!(
+            body["error"]["details"]["code"], "local_sink_failed",
+            "{text}"
+        );
+        assert!(
+            !text.contains(&*data_dir.to_string_lossy()) && !text.contains("MANIFEST"),
+            "no server path in {text}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_local_upload_needs_free_disk_space() {
     let app = TestApp::spawn_with(Backends::Embedded, |s| {
         s.http.min_free_disk_bytes = u64::MAX / 2;
@@ -216,4 +252,66 @@ async fn a_local_upload_needs_free_disk_space() {
         "{body}"
     );
     nothing_kept(&app).await;
+}
+
+#[tokio::test]
+async fn a_client_stalling_in_its_request_line_is_cut_off() {
+    let app =
+        TestApp::spawn_with(Backends::Embedded, |s| s.http.header_read_timeout_secs = 1).await;
+    let address = app.url.trim_start_matches("http://").to_owned();
+    let mut stream = TcpStream::connect(&address).await.expect("connect");
+    stream
+        .write_all(b"GET /api/ingest/ta")
+        .await
+        .expect("half a request line");
+    // The server closes the connection (with or without a 408); the outer
+    // bound only keeps a broken server from hanging the test.
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(60), stream.read_to_end(&mut answer)).await;
+    assert!(
+        read.is_ok(),
+        "the connection is still open after 60 s (the header timeout is 1 s)"
+    );
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
+        "{answer}"
+    );
+    // Other clients are served as usual.
+    assert_eq!(app.get("/api/ingest/tasks").await.status().as_u16(), 200);
+}
+
+#[tokio::test]
+async fn a_database_statement_that_waits_too_long_is_cancelled() {
+    let mut url = None;
+    let app = TestApp::spawn_with(Backends::Real, |s| {
+        s.database.statement_timeout_secs = 1;
+        url = s.database_url.as_ref().map(|u| u.expose().to_owned());
+    })
+    .await;
+    let url = url.expect("a Postgres URL");
+    // Another session holds the task table, so the list query waits on it.
+    use sqlx::Connection;
+    let mut blocker = sqlx::PgConnection::connect(&url).await.expect("connect");
+    sqlx::query("BEGIN")
+        .execute(&mut blocker)
+        .await
+        .expect("begin");
+    sqlx::query("LOCK TABLE tasks IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut blocker)
+        .await
+        .expect("lock");
+    let answer = tokio::time::timeout(Duration::from_secs(60), app.get("/api/ingest/tasks"))
+        .await
+        .expect("answered while the lock is still held");
+    let body = assert_error(answer, 503, "backend_unavailable").await;
+    assert!(
+        !body.to_string().contains("statement timeout"),
+        "the database's words stay in the log: {body}"
+    );
+    sqlx::query("ROLLBACK")
+        .execute(&mut blocker)
+        .await
+        .expect("release");
+    assert_eq!(app.get("/api/ingest/tasks").await.status().as_u16(), 200);
 }

@@ -84,6 +84,9 @@ pub trait TaskStore: Send + Sync + 'static {
     async fn insert(&self, task: &Task) -> Result<()>;
     async fn get(&self, id: TaskId) -> Result<Option<Task>>;
     async fn list(&self, filter: &TaskFilter) -> Result<TaskPage>;
+    /// The newest task that uploaded content `sha256` to `datasource` and
+    /// has not failed or been cancelled (its rows are, or will be, there).
+    async fn same_content(&self, datasource: &str, sha256: &str) -> Result<Option<TaskId>>;
     /// Takes the oldest unfinished task that no live worker holds (and
     /// that is not waiting out a retry delay), leasing it to `owner` for
     /// `ttl` under a fresh token and counting the attempt.
@@ -173,6 +176,14 @@ macro_rules! sql_task_store {
                 filter: &$crate::tasks::TaskFilter,
             ) -> $crate::Result<$crate::tasks::TaskPage> {
                 queries().list(&self.pool, filter).await
+            }
+
+            async fn same_content(
+                &self,
+                datasource: &str,
+                sha256: &str,
+            ) -> $crate::Result<Option<ingest_domain::TaskId>> {
+                queries().same_content(&self.pool, datasource, sha256).await
             }
 
             async fn claim(

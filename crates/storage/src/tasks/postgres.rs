@@ -7,7 +7,7 @@ use sqlx::PgPool;
 
 use super::queries::Queries;
 use super::sql::{Dialect, Statements};
-use crate::Result;
+use crate::{DbTimeouts, Result};
 
 static SQL: LazyLock<Statements> = LazyLock::new(|| Statements::new(&Dialect::POSTGRES));
 
@@ -22,7 +22,12 @@ pub struct PostgresTaskStore {
 impl PostgresTaskStore {
     /// Connects and brings the schema up to date.
     pub async fn connect(url: &str) -> Result<Self> {
-        let pool = crate::db::open_postgres(url, 10).await?;
+        Self::connect_with(url, DbTimeouts::default()).await
+    }
+
+    /// `connect`, with these bounds on every call.
+    pub async fn connect_with(url: &str, timeouts: DbTimeouts) -> Result<Self> {
+        let pool = crate::db::open_postgres(url, 10, timeouts).await?;
         Ok(Self { pool })
     }
 }

@@ -49,6 +49,7 @@ where
             .bind(codec::millis(task.created_at))
             .bind(codec::millis(task.updated_at))
             .bind(codec::body_of(task)?)
+            .bind(task.sha256.clone())
             .execute(pool)
             .await
             .map_err(StorageError::db("insert task"))?;
@@ -86,6 +87,28 @@ where
             tasks: rows.iter().map(codec::decode).collect::<Result<_>>()?,
             total: u64::try_from(total).unwrap_or(0),
         })
+    }
+
+    pub async fn same_content(
+        &self,
+        pool: &Pool<DB>,
+        datasource: &str,
+        sha256: &str,
+    ) -> Result<Option<TaskId>> {
+        let id: Option<(String,)> = sqlx::query_as::<DB, (String,)>(&self.sql.same_content)
+            .bind(datasource.to_owned())
+            .bind(sha256.to_owned())
+            .fetch_optional(pool)
+            .await
+            .map_err(StorageError::db("find uploads of the same content"))?;
+        id.map(|(id,)| {
+            id.parse()
+                .map_err(|e: uuid::Error| StorageError::CorruptTask {
+                    id: id.clone(),
+                    reason: e.to_string(),
+                })
+        })
+        .transpose()
     }
 
     /// Leases the oldest claimable task to `owner` under a fresh token.
@@ -297,6 +320,7 @@ where
             .bind(codec::millis(task.created_at))
             .bind(codec::millis(task.updated_at))
             .bind(codec::body_of(task)?)
+            .bind(task.sha256.clone())
             .execute(&mut *tx)
             .await
             .map_err(StorageError::db("insert task"))?;

@@ -53,7 +53,8 @@ impl Dialect {
 pub(crate) struct Statements {
     /// Opens the transaction of a cancel or requeue.
     pub begin: &'static str,
-    /// $1 id, $2 datasource, $3 status, $4 object key, $5 created, $6 updated, $7 body.
+    /// $1 id, $2 datasource, $3 status, $4 object key, $5 created, $6 updated, $7 body,
+    /// $8 sha256.
     pub insert: String,
     /// $1 id.
     pub by_id: String,
@@ -63,6 +64,9 @@ pub(crate) struct Statements {
     pub list: String,
     /// $1 status or NULL, $2 datasource pattern or NULL.
     pub count: String,
+    /// $1 datasource, $2 sha256: the newest task holding that content that
+    /// has not failed or been cancelled.
+    pub same_content: String,
     /// $1 owner, $2 lease expiry, $3 now, $4 the new lease token.
     pub claim: String,
     /// $1 status, $2 updated, $3 body, $4 finished, $5 lease expiry, $6 id,
@@ -110,6 +114,8 @@ impl Statements {
         } = d;
         let unfinished = sql_list(&TaskStatus::UNFINISHED);
         let terminal = sql_list(&TaskStatus::TERMINAL);
+        // Tasks whose rows never reached (or were undone from) the sink.
+        let dropped = sql_list(&[TaskStatus::Failed, TaskStatus::Cancelled]);
         // Every write of a claimed task is fenced by its lease token.
         let fenced = |id_at: u8, token_at: u8| {
             format!("id = ${id_at}{id} AND lease_token = ${token_at} AND status NOT IN {terminal}")
@@ -122,8 +128,8 @@ impl Statements {
         Self {
             begin: *begin,
             insert: format!(
-                "INSERT INTO tasks (id, datasource, status, object_key, created_at, updated_at, attempts, body)
-                 VALUES ($1{id}, $2, $3, $4, $5, $6, 0, $7{json})"
+                "INSERT INTO tasks (id, datasource, status, object_key, created_at, updated_at, attempts, body, sha256)
+                 VALUES ($1{id}, $2, $3, $4, $5, $6, 0, $7{json}, $8)"
             ),
             by_id: format!("SELECT {columns} FROM tasks WHERE id = $1{id}"),
             by_id_for_update: format!("SELECT {columns} FROM tasks WHERE id = $1{id} {update_lock}"),
@@ -132,6 +138,11 @@ impl Statements {
                  ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4"
             ),
             count: format!("SELECT COUNT(*) FROM tasks WHERE {filter}"),
+            same_content: format!(
+                "SELECT id{text} AS id FROM tasks
+                 WHERE datasource = $1 AND sha256 = $2 AND status NOT IN {dropped}
+                 ORDER BY created_at DESC, id DESC LIMIT 1"
+            ),
             claim: format!(
                 "UPDATE tasks SET lease_owner = $1, lease_expires_at = $2, lease_token = $4,
                      attempts = attempts + 1

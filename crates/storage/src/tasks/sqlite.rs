@@ -7,7 +7,7 @@ use sqlx::SqlitePool;
 
 use super::queries::Queries;
 use super::sql::{Dialect, Statements};
-use crate::Result;
+use crate::{DbTimeouts, Result};
 
 static SQL: LazyLock<Statements> = LazyLock::new(|| Statements::new(&Dialect::SQLITE));
 
@@ -22,7 +22,12 @@ pub struct SqliteTaskStore {
 impl SqliteTaskStore {
     /// Opens (creating if needed) the database at `url` (`sqlite://path`).
     pub async fn connect(url: &str) -> Result<Self> {
-        let pool = crate::db::open_sqlite(url, 4).await?;
+        Self::connect_with(url, DbTimeouts::default()).await
+    }
+
+    /// `connect`, with these bounds on every call.
+    pub async fn connect_with(url: &str, timeouts: DbTimeouts) -> Result<Self> {
+        let pool = crate::db::open_sqlite(url, 4, timeouts).await?;
         Ok(Self { pool })
     }
 }

@@ -186,7 +186,12 @@ impl SqliteTokenStore {
     /// Opens (creating if needed) the database at `url` and brings the schema
     /// up to date, like the task store does.
     pub async fn connect(url: &str) -> Result<Self> {
-        let pool = crate::db::open_sqlite(url, 2).await?;
+        Self::connect_with(url, crate::DbTimeouts::default()).await
+    }
+
+    /// `connect`, with these bounds on every call.
+    pub async fn connect_with(url: &str, timeouts: crate::DbTimeouts) -> Result<Self> {
+        let pool = crate::db::open_sqlite(url, 2, timeouts).await?;
         Ok(Self { pool })
     }
 }
@@ -200,7 +205,12 @@ pub struct PostgresTokenStore {
 
 impl PostgresTokenStore {
     pub async fn connect(url: &str) -> Result<Self> {
-        let pool = crate::db::open_postgres(url, 4).await?;
+        Self::connect_with(url, crate::DbTimeouts::default()).await
+    }
+
+    /// `connect`, with these bounds on every call.
+    pub async fn connect_with(url: &str, timeouts: crate::DbTimeouts) -> Result<Self> {
+        let pool = crate::db::open_postgres(url, 4, timeouts).await?;
         Ok(Self { pool })
     }
 }

@@ -227,6 +227,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every token, without secrets. */
+        get: operations["list_tokens"];
+        put?: never;
+        /** Create a token; its secret is in this answer only. */
+        post: operations["create_token"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tokens/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a token: it stops working at once and keeps its name. */
+        delete: operations["revoke_token"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -265,6 +300,14 @@ export interface components {
          * @enum {string}
          */
         ColumnType: "long" | "double" | "boolean" | "timestamp" | "string";
+        CreatedToken: {
+            /**
+             * @description The token itself (`ing_…`), sent as `Authorization: Bearer …`. Shown
+             *     this once: it cannot be read again.
+             */
+            secret: string;
+            token: components["schemas"]["TokenInfo"];
+        };
         /** @description A column of an ingested datasource. */
         DatasourceColumn: {
             name: string;
@@ -350,6 +393,18 @@ export interface components {
             /** @description Always `ok` when the process answers. */
             status: string;
             version: string;
+        };
+        /** @description What `POST /api/tokens` takes. */
+        NewTokenRequest: {
+            /** @description A lifetime such as `90d`, `12h` or `30m`; never expires when omitted. */
+            expires?: string | null;
+            /**
+             * @description A letter, then letters, digits, `_`, `-`, `.`; at most 64; unique
+             *     (revoked tokens keep their name).
+             */
+            name: string;
+            /** @description `read`, `write` or `admin`. */
+            scope: string;
         };
         /** @description One thing found wrong, located as precisely as we can. */
         Problem: {
@@ -496,6 +551,11 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
             validation?: null | components["schemas"]["ValidationReport"];
+            /**
+             * @description What did not stop the task but deserves a look, e.g.
+             *     `duplicate_upload` (the same file was appended before).
+             */
+            warnings?: components["schemas"]["Warning"][];
         };
         /** @description Why a task failed, in words a person can act on. */
         TaskError: {
@@ -547,6 +607,24 @@ export interface components {
         };
         /** @enum {string} */
         TimestampSource: "column" | "upload_time";
+        /** @description A token's record: everything but its secret. */
+        TokenInfo: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            expires_at?: string | null;
+            id: string;
+            /** Format: date-time */
+            last_used_at?: string | null;
+            name: string;
+            /** Format: date-time */
+            revoked_at?: string | null;
+            scope: components["schemas"]["Scope"];
+        };
+        TokenList: {
+            /** @description Every token, revoked and expired ones too, oldest first. */
+            tokens: components["schemas"]["TokenInfo"][];
+        };
         UploadAccepted: {
             /**
              * @description `queued` for a new upload; for a retry with the same
@@ -557,8 +635,18 @@ export interface components {
             status_url: string;
             /** Format: uuid */
             task_id: string;
+            /**
+             * @description What did not stop the upload but deserves a look: `unknown_field`
+             *     (a part this server ignored, e.g. a misspelt field), `duplicate_upload`
+             *     (the same file was appended to this datasource before, without an
+             *     `Idempotency-Key`; also kept in the task's `warnings`).
+             */
+            warnings: components["schemas"]["Warning"][];
         };
-        /** @description The form an upload sends (multipart/form-data). */
+        /**
+         * @description The form an upload sends (multipart/form-data). Parts with other names
+         *     are ignored and listed in the answer's `warnings`.
+         */
         UploadForm: {
             /**
              * @description `true`: a replace goes ahead without waiting for a confirmation
@@ -599,6 +687,18 @@ export interface components {
             /** Format: int64 */
             rows_rejected: number;
             timestamp: components["schemas"]["TimestampInfo"];
+        };
+        /**
+         * @description Something worth a person's attention that did not stop the request or
+         *     the task (an ignored upload field, a file uploaded twice).
+         */
+        Warning: {
+            /** @description Stable snake_case identifier, e.g. `unknown_field`. */
+            code: string;
+            /** @description Field, earlier task, hint: whatever locates it. */
+            details?: Record<string, never>;
+            /** @description A sentence for people. */
+            message: string;
         };
         WhoAmI: {
             auth: components["schemas"]["AuthKind"];
@@ -1146,6 +1246,136 @@ export interface operations {
             };
             /** @description Local store: less free disk than the upload plus INGEST_MIN_FREE_DISK_BYTES; nothing kept */
             507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_tokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tokens */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenList"];
+                };
+            };
+            /** @description The caller's token is not `admin` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewTokenRequest"];
+            };
+        };
+        responses: {
+            /** @description Created; `secret` is shown this once */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedToken"];
+                };
+            };
+            /** @description The body is not the JSON expected */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's token is not `admin` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `token_name_taken`: a token (perhaps revoked) has this name */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid name, scope or lifetime */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    revoke_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The token's id (or its name) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked (revoking again changes nothing) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenInfo"];
+                };
+            };
+            /** @description The caller's token is not `admin` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such token */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,7 +1,10 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import { makeTask } from '@/testing/fixtures';
 import { renderWithProviders, stubFetch } from '@/testing/test-utils';
+import type { Task } from '@/lib/api/types';
 import { TaskDetail } from './task-detail';
+
+type WarningDetails = NonNullable<Task['warnings']>[number]['details'];
 
 describe('TaskDetail', () => {
   it('shows counts, stages, the validation report with line numbers and Druid details', async () => {
@@ -39,6 +42,35 @@ describe('TaskDetail', () => {
     expect(error).toHaveTextContent('The file has no data rows.');
     expect(error).toHaveTextContent('Hint: Check the header line.');
     expect(error).toHaveTextContent('no_rows');
+  });
+
+  it('shows a duplicate-upload warning with a link to the earlier task', async () => {
+    const earlier = '00000000-0000-4000-8000-00000000beef';
+    const task = makeTask({
+      warnings: [
+        {
+          code: 'duplicate_upload',
+          message: `the same file was already uploaded to sales by task ${earlier}`,
+          // The schema types `details` as an open object.
+          details: { earlier_task_id: earlier, hint: 'Cancel it if it was a mistake.' } as unknown as WarningDetails,
+        },
+      ],
+    });
+    stubFetch(() => ({ body: task }));
+    renderWithProviders(<TaskDetail taskId={task.task_id} />);
+    const warning = await screen.findByTestId('task-warning');
+    expect(warning).toHaveAttribute('data-code', 'duplicate_upload');
+    expect(warning).toHaveTextContent('already uploaded');
+    expect(warning).toHaveTextContent('Hint: Cancel it if it was a mistake.');
+    expect(within(warning).getByRole('link', { name: earlier })).toHaveAttribute('href', `/tasks/${earlier}`);
+  });
+
+  it('shows no warning when there is none', async () => {
+    const task = makeTask();
+    stubFetch(() => ({ body: task }));
+    renderWithProviders(<TaskDetail taskId={task.task_id} />);
+    await screen.findByTestId('task-detail');
+    expect(screen.queryByTestId('task-warning')).not.toBeInTheDocument();
   });
 
   it('explains an unknown task id', async () => {

@@ -25,6 +25,7 @@ import { CancelTaskButton } from './cancel-task-button';
 import { ConfirmReplace } from './confirm-replace';
 import { RetryTaskButton } from './retry-task-button';
 import { StageTimeline } from './stage-timeline';
+import { TaskWarnings } from './task-warnings';
 import { ValidationReport } from './validation-report';
 
 function Stat({ label, value, testId }: { label: string; value: ReactNode; testId?: string }) {
@@ -120,6 +121,8 @@ export function TaskDetail({ taskId }: { taskId: string }) {
           </Typography>
         </Alert>
       )}
+
+      <TaskWarnings warnings={task.warnings} />
 
       <Stack direction="row" spacing={2} useFlexGap sx={{ flexWrap: 'wrap' }}>
         <Stat label="Rows in file" value={formatNumber(task.rows_in)} testId="rows-in" />
