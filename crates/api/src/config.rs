@@ -129,6 +129,7 @@ pub struct Settings {
     pub http: HttpLimits,
     #[command(flatten)]
     pub lifecycle: Lifecycle,
+    #[command(flatten)]
     pub database: DatabaseLimits,
 }
 

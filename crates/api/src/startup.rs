@@ -1,7 +1,7 @@
 //! Wiring: backends, workers and the HTTP server, bound before it runs so
 //! callers (and tests on port 0) learn the real address.
 
-use std::{future::IntoFuture, net::SocketAddr, sync::Arc, time::Duration};
+use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use ingest_pipeline::{Pipeline, PipelineConfig};
 use tokio::net::TcpListener;
@@ -59,7 +59,7 @@ impl Application {
         let pipeline = Arc::new(Pipeline::new(
             Arc::clone(&backends.tasks),
             Arc::clone(&backends.objects),
-            Arc::clone(&backends.sinks.ingest),
+            &backends.sinks,
             config,
         ));
         let listener =

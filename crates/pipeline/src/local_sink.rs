@@ -713,6 +713,14 @@ impl IngestSink for LocalParquetSink {
 
 #[async_trait]
 impl DatasourceQuery for LocalParquetSink {
+    async fn rows_between(
+        &self,
+        name: &DatasourceName,
+        window: ReplaceWindow,
+    ) -> Result<u64, SinkError> {
+        Self::rows_between(self, name, window).await
+    }
+
     async fn datasources(&self) -> Result<Vec<DatasourceSummary>, SinkError> {
         Self::datasources(self).await
     }

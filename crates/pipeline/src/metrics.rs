@@ -178,6 +178,7 @@ fn stage_label(stage: StageName) -> &'static str {
         StageName::Upload => "upload",
         StageName::Queued => "queued",
         StageName::Validation => "validation",
+        StageName::Confirmation => "confirmation",
         StageName::Ingestion => "ingestion",
     }
 }

@@ -29,7 +29,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{info, instrument, warn, Instrument};
 
 use crate::handover::{stop_requested, CommitGate};
-use crate::sink::{DruidProgress, IngestSink, SinkJob};
+use crate::sink::{DatasourceQuery, DruidProgress, IngestSink, SinkJob, Sinks};
 use crate::PipelineError;
 
 /// Renewals come at least this often, so a cancel stops the work within a
@@ -91,6 +91,8 @@ pub struct Pipeline {
     tasks: Arc<dyn TaskStore>,
     objects: Arc<dyn ObjectStore>,
     sink: Arc<dyn IngestSink>,
+    /// Counts what a replace would drop (the query role of the same sink).
+    query: Arc<dyn DatasourceQuery>,
     config: PipelineConfig,
     wake: Notify,
     live_workers: Arc<AtomicUsize>,
@@ -146,13 +148,14 @@ impl Pipeline {
     pub fn new(
         tasks: Arc<dyn TaskStore>,
         objects: Arc<dyn ObjectStore>,
-        sink: Arc<dyn IngestSink>,
+        sinks: &Sinks,
         config: PipelineConfig,
     ) -> Self {
         Self {
             tasks,
             objects,
-            sink,
+            sink: Arc::clone(&sinks.ingest),
+            query: Arc::clone(&sinks.query),
             config,
             wake: Notify::new(),
             live_workers: Arc::new(AtomicUsize::new(0)),
@@ -525,7 +528,7 @@ impl Attempt<'_> {
             // datasource may have changed while the task waited). A replace
             // that drops nothing (a new datasource) has nothing to ask.
             let window = ReplaceWindow::of_report(&report, task.created_at);
-            let effect = replace_effect(p.sink.as_ref(), &task.datasource, window).await?;
+            let effect = replace_effect(p.query.as_ref(), &task.datasource, window).await?;
             if effect.replaced_rows > 0 && !task.consents_to(&effect) {
                 info!(effect = %effect.summary, "replace waits for confirmation");
                 task.await_confirmation(effect, Utc::now())?;
@@ -565,7 +568,7 @@ impl Attempt<'_> {
 /// What replacing `window` of `datasource` drops and keeps, from the sink's
 /// counts.
 async fn replace_effect(
-    sink: &dyn Sink,
+    sink: &dyn DatasourceQuery,
     datasource: &DatasourceName,
     window: ReplaceWindow,
 ) -> Result<ReplaceEffect, crate::SinkError> {

@@ -19,5 +19,5 @@ mod openapi;
 mod pipeline;
 mod real_backends;
 mod reaper;
-mod shutdown;
 mod replace;
+mod shutdown;
