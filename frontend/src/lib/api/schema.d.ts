@@ -45,7 +45,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every datasource with its rows, time range and columns. */
+        /**
+         * Every datasource with its rows, time range, columns and size, and its
+         *     newest upload's time and status.
+         */
         get: operations["list_datasources"];
         put?: never;
         post?: never;
@@ -62,11 +65,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One datasource. */
+        /**
+         * One datasource: its schema, rows over time, the first rows by time and
+         *     the uploads that built it.
+         */
         get: operations["describe"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Deletes the datasource and all its rows (local sink: its files go at
+         *     once, under the datasource's lock; Druid: its segments are marked unused
+         *     and a kill task removes them from deep storage). Refused while an upload
+         *     to it has not finished. The tasks that built it stay in the task list.
+         */
+        delete: operations["delete_datasource"];
         options?: never;
         head?: never;
         patch?: never;
@@ -262,6 +274,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Prometheus metrics: uploads, finished tasks, stage durations, the queue,
+         *     lease losses, Druid calls, live workers, reaper removals (see QUICK_START.md).
+         */
+        get: operations["metrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -287,12 +319,19 @@ export interface components {
         };
         /** @description What validation learned about one column. */
         ColumnProfile: {
+            /**
+             * @description `","` when the column's numbers were written with a decimal comma
+             *     (European spreadsheets); absent for the usual decimal point.
+             */
+            decimal_separator?: string | null;
             max?: string | null;
             /** @description Smallest value, rendered as text (numbers, timestamps as RFC 3339, strings). */
             min?: string | null;
             name: string;
             /** Format: int64 */
             null_count: number;
+            /** @description The thousands separator those numbers used (`"."` or `" "`), if any. */
+            thousands_separator?: string | null;
             type: components["schemas"]["ColumnType"];
         };
         /**
@@ -300,6 +339,18 @@ export interface components {
          * @enum {string}
          */
         ColumnType: "long" | "double" | "boolean" | "timestamp" | "string";
+        /** @description A compressed text file, decompressed while it was read. */
+        Compression: {
+            /** @description `gzip` or `zstd`. */
+            codec: string;
+            /** Format: int64 */
+            compressed_bytes: number;
+            /**
+             * Format: int64
+             * @description Bytes after decompression (as far as the file was read).
+             */
+            uncompressed_bytes: number;
+        };
         CreatedToken: {
             /**
              * @description The token itself (`ing_…`), sent as `Authorization: Bearer …`. Shown
@@ -313,8 +364,43 @@ export interface components {
             name: string;
             type: string;
         };
+        /**
+         * @description One datasource's page: schema, rows over time, the first rows by time
+         *     and the uploads that built it.
+         */
+        DatasourceDetail: components["schemas"]["DatasourceEntry"] & {
+            /** @description Bucket width of `rows_over_time`, chosen to suit the time range. */
+            granularity: components["schemas"]["Granularity"];
+            rows_over_time: components["schemas"]["TimePoint"][];
+            /**
+             * @description The first rows by time (at most 20), column → value; `__time` as
+             *     RFC 3339.
+             */
+            sample: {
+                [key: string]: unknown;
+            }[];
+            /** @description Newest first, at most 50. */
+            uploads: components["schemas"]["UploadEntry"][];
+        };
+        /** @description A datasource in the list: what the sink holds and its latest upload. */
+        DatasourceEntry: components["schemas"]["DatasourceSummary"] & {
+            column_count: number;
+            last_task_id?: null | components["schemas"]["TaskId"];
+            last_task_status?: null | components["schemas"]["TaskStatus"];
+            /**
+             * Format: date-time
+             * @description When the newest upload to it arrived.
+             */
+            last_upload_at?: string | null;
+            /**
+             * Format: int64
+             * @description Bytes the sink keeps for it (local: its Parquet files; Druid: its
+             *     published segments), when the sink can tell.
+             */
+            size_bytes?: number | null;
+        };
         DatasourceList: {
-            datasources: components["schemas"]["DatasourceSummary"][];
+            datasources: components["schemas"]["DatasourceEntry"][];
         };
         /** @description What a datasource holds, as the sink reports it. */
         DatasourceSummary: {
@@ -345,6 +431,11 @@ export interface components {
             /** Format: int64 */
             unparseable?: number | null;
         };
+        /**
+         * @description Why a text file's bytes were read in the encoding they were.
+         * @enum {string}
+         */
+        EncodingSource: "field" | "bom" | "utf8" | "detected";
         /** @description The error envelope. */
         ErrorBody: {
             error: components["schemas"]["ErrorDetail"];
@@ -473,6 +564,19 @@ export interface components {
         SegmentGranularity: "HOUR" | "DAY" | "MONTH" | "YEAR";
         /** @enum {string} */
         Severity: "error" | "warning";
+        /** @description One sheet of a workbook, as its XML declares it. */
+        Sheet: {
+            /** @description Whether this is the sheet that was read. */
+            chosen: boolean;
+            /** Format: int64 */
+            columns: number;
+            name: string;
+            /**
+             * Format: int64
+             * @description Rows and columns of the sheet's declared used range (0 when empty).
+             */
+            rows: number;
+        };
         /** @description One step of a task's life, with its timing. */
         Stage: {
             /** Format: int64 */
@@ -511,6 +615,11 @@ export interface components {
             created_by?: string | null;
             datasource: string;
             druid?: null | components["schemas"]["DruidState"];
+            /**
+             * @description The text encoding the uploader named (`encoding` field), overriding
+             *     detection; a WHATWG label such as `windows-1252` or `utf-16le`.
+             */
+            encoding?: string | null;
             error?: null | components["schemas"]["TaskError"];
             file_name: string;
             format: components["schemas"]["FileFormat"];
@@ -537,6 +646,11 @@ export interface components {
              */
             rows_in?: number | null;
             sha256: string;
+            /**
+             * @description The XLSX sheet the uploader chose (`sheet` field): a name or a
+             *     1-based number; the first non-empty sheet when absent.
+             */
+            sheet?: string | null;
             /** Format: int64 */
             size_bytes: number;
             stages: components["schemas"]["Stage"][];
@@ -582,6 +696,22 @@ export interface components {
         };
         /** @enum {string} */
         TaskStatus: "queued" | "validating" | "ingesting" | "awaiting_confirmation" | "succeeded" | "failed" | "cancelled";
+        /** @description The character encoding a text file (CSV, NDJSON) was read in. */
+        TextEncoding: {
+            /**
+             * Format: int32
+             * @description How sure the choice is, 0 to 100: 100 when named, marked by a byte
+             *     order mark or valid UTF-8; for a detected encoding, the share of the
+             *     detector's regional priors that read the text the same way (a
+             *     detection below 67 fails as `ambiguous_encoding` instead).
+             */
+            confidence: number;
+            /** @description WHATWG name, e.g. `UTF-8`, `UTF-16LE`, `windows-1252`. */
+            name: string;
+            /** @description One line saying why, e.g. "the file starts with a UTF-16LE byte order mark". */
+            reason: string;
+            source: components["schemas"]["EncodingSource"];
+        };
         /** @description Rows whose time falls in the bucket starting at `time`. */
         TimePoint: {
             /** Format: int64 */
@@ -643,6 +773,22 @@ export interface components {
              */
             warnings: components["schemas"]["Warning"][];
         };
+        /** @description An upload that went (or is going) into a datasource. */
+        UploadEntry: {
+            /** Format: date-time */
+            created_at: string;
+            file_name: string;
+            mode: components["schemas"]["IngestMode"];
+            /**
+             * Format: int64
+             * @description Rows it put into the sink (once succeeded).
+             */
+            rows?: number | null;
+            /** Format: int64 */
+            size_bytes: number;
+            status: components["schemas"]["TaskStatus"];
+            task_id: components["schemas"]["TaskId"];
+        };
         /**
          * @description The form an upload sends (multipart/form-data). Parts with other names
          *     are ignored and listed in the answer's `warnings`.
@@ -656,20 +802,33 @@ export interface components {
             /** @description Letters, digits, `_` and `-`, starting with a letter; at most 128. */
             datasource_name: string;
             /**
+             * @description CSV/NDJSON: the text encoding (e.g. `windows-1252`, `utf-16le`,
+             *     `iso-8859-15`); detected when omitted (byte order mark, valid UTF-8,
+             *     or a confident guess; `ambiguous_encoding` otherwise).
+             */
+            encoding?: string | null;
+            /**
              * Format: binary
-             * @description The file: CSV (`,` `;` tab `|`), XLSX (first sheet), Parquet or NDJSON.
+             * @description The file: CSV (`,` `;` tab `|`), XLSX (the `sheet` field, else the first non-empty sheet), Parquet or NDJSON; CSV/TSV/NDJSON may be gzip- or zstd-compressed.
              */
             file: string;
             format?: null | components["schemas"]["FileFormat"];
             mode?: null | components["schemas"]["IngestMode"];
+            /**
+             * @description XLSX: the sheet to ingest, by name or 1-based number; the first
+             *     non-empty sheet when omitted. The report lists every sheet.
+             */
+            sheet?: string | null;
             /** @description The column holding row times; detected when omitted. */
             timestamp_column?: string | null;
         };
         /** @description The full profile of a file, stored with its task. */
         ValidationReport: {
             columns: components["schemas"]["ColumnProfile"][];
+            compression?: null | components["schemas"]["Compression"];
             /** @description The CSV delimiter that was detected, when the file is CSV. */
             delimiter?: string | null;
+            encoding?: null | components["schemas"]["TextEncoding"];
             format: components["schemas"]["FileFormat"];
             problems: components["schemas"]["Problem"][];
             /**
@@ -686,6 +845,8 @@ export interface components {
             rows_in: number;
             /** Format: int64 */
             rows_rejected: number;
+            /** @description XLSX: every sheet of the workbook, the one read marked `chosen`. */
+            sheets?: components["schemas"]["Sheet"][];
             timestamp: components["schemas"]["TimestampInfo"];
         };
         /**
@@ -821,11 +982,59 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DatasourceSummary"];
+                    "application/json": components["schemas"]["DatasourceDetail"];
                 };
             };
             /** @description No such datasource */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_datasource: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Datasource name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such datasource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An upload to it has not finished (`datasource_busy`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The sink cannot be reached */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1235,7 +1444,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description A backend is down; nothing kept */
+            /** @description A backend is down, or `shutting_down`: the server's shutdown grace period (INGEST_SHUTDOWN_GRACE_SECS) ran out while the file arrived; nothing kept */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1376,6 +1585,44 @@ export interface operations {
             };
             /** @description No such token */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    metrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Metrics in the Prometheus text format (0.0.4) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description A token is required and none (or a bad one) was sent */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The token lacks the `read` scope */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
