@@ -157,7 +157,8 @@ impl<T, E> DruidCall for Result<T, E> {
 }
 
 /// The reaper removed `count` orphans of `kind` (a short fixed word such as
-/// `multipart_upload`, `temp_file`, `work_dir`, `normalized_object`).
+/// `stale_upload`, `orphan_object`, `normalized_object`, `work_dir`,
+/// `staging_file`), as the reaper counts them.
 pub fn reaper_removed(kind: &'static str, count: u64) {
     counter!(REAPER_REMOVED, "kind" => kind).increment(count);
 }

@@ -109,6 +109,15 @@ impl ReaperCounts {
         self.staging_files
             .fetch_add(r.staging_files, Ordering::Relaxed);
         self.passes.fetch_add(1, Ordering::Relaxed);
+        for (kind, count) in [
+            ("stale_upload", r.stale_uploads),
+            ("orphan_object", r.orphan_objects),
+            ("normalized_object", r.normalized_objects),
+            ("work_dir", r.work_dirs),
+            ("staging_file", r.staging_files),
+        ] {
+            crate::metrics::reaper_removed(kind, count);
+        }
     }
 }
 

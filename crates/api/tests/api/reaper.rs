@@ -90,6 +90,7 @@ async fn one_pass_removes_exactly_the_leftovers(backends: Backends) {
     touch(&live_staging);
 
     let reaper = &app.state.reaper;
+    let scraped_before = reaped_by_kind(&app).await;
     // Now: nothing judged by age goes (an upload may still be arriving);
     // the work folders of finished and unknown tasks do.
     let now = reaper.run_once().await;
@@ -119,6 +120,20 @@ async fn one_pass_removes_exactly_the_leftovers(backends: Backends) {
     let counts = reaper.counts();
     assert_eq!((counts.passes(), counts.failed_steps()), (2, 0));
     assert_eq!(counts.totals().work_dirs, 2);
+    // /metrics is per process and other tests' reapers share it: at least
+    // this pass's removals show.
+    let scraped_after = reaped_by_kind(&app).await;
+    for (kind, removed) in [
+        ("work_dir", 2.0),
+        ("stale_upload", 1.0),
+        ("staging_file", 1.0),
+    ] {
+        let moved = scraped_after(kind) - scraped_before(kind);
+        assert!(
+            moved >= removed,
+            "{kind}: /metrics moved by {moved}, removed {removed}"
+        );
+    }
 
     assert_eq!(objects.pending_uploads().await.expect("pending"), 0);
     // (The status API does not show object keys; uploads are stored
@@ -163,4 +178,23 @@ async fn the_reaper_removes_exactly_the_leftovers_on_the_local_store() {
 #[tokio::test]
 async fn the_reaper_removes_exactly_the_leftovers_on_s3() {
     one_pass_removes_exactly_the_leftovers(Backends::Real).await;
+}
+
+/// `ingest_reaper_removed_total` by `kind`, as `/metrics` shows it now.
+async fn reaped_by_kind(app: &TestApp) -> impl Fn(&str) -> f64 {
+    let text = app
+        .client
+        .get(format!("{}/metrics", app.url))
+        .send()
+        .await
+        .expect("scrape")
+        .text()
+        .await
+        .expect("text");
+    move |kind: &str| {
+        let series = format!("ingest_reaper_removed_total{{kind=\"{kind}\"}} ");
+        text.lines()
+            .find_map(|line| line.strip_prefix(series.as_str()))
+            .map_or(0.0, |value| value.trim().parse().expect("a number"))
+    }
 }
