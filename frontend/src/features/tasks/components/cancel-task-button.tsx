@@ -11,13 +11,17 @@ import { isActiveStatus, type Task } from '@/lib/api/types';
 import { useCanWrite } from '@/lib/auth/whoami';
 import { useCancelTask } from '../api/cancel-task';
 
-/** Asks for confirmation, then cancels a task that is still queued, validating or ingesting. */
+/**
+ * Asks for confirmation, then cancels a task that has not reached its sink's commit point.
+ * Past it (`committed_at` set) the rows are in the sink and the server answers 409, so the
+ * button is not offered.
+ */
 export function CancelTaskButton({ task, size = 'small' }: { task: Task; size?: 'small' | 'medium' }) {
   const [open, setOpen] = useState(false);
   const cancel = useCancelTask();
   // A read-only token cannot do this; the server would answer 403.
   const canWrite = useCanWrite();
-  if (!canWrite || !isActiveStatus(task.status)) return null;
+  if (!canWrite || !isActiveStatus(task.status) || task.committed_at) return null;
   return (
     <>
       <Button size={size} color="warning" variant="outlined" startIcon={<StopCircleIcon />} onClick={() => setOpen(true)}>
@@ -27,7 +31,8 @@ export function CancelTaskButton({ task, size = 'small' }: { task: Task; size?: 
         <DialogTitle id={`cancel-${task.task_id}`}>Cancel this task?</DialogTitle>
         <DialogContent>
           <DialogContentText>
-            {task.file_name} will not be ingested into {task.datasource}. Rows already handed to the sink may remain.
+            {task.file_name} will not be ingested into {task.datasource}: its work stops and none of its rows become
+            visible. If it reaches its commit point first, the cancel is refused and the task finishes.
           </DialogContentText>
           {cancel.isError && <ErrorAlert error={cancel.error} title="Could not cancel" />}
         </DialogContent>

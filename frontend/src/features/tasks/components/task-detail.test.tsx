@@ -30,6 +30,26 @@ describe('TaskDetail', () => {
     expect(screen.getByText('SUCCESS')).toBeInTheDocument();
   });
 
+  it('says a task past its commit point can no longer be cancelled, and offers no cancel', async () => {
+    const task = makeTask({ status: 'ingesting', committed_at: '2024-01-01T00:49:05Z' });
+    stubFetch(() => ({ body: task }));
+    renderWithProviders(<TaskDetail taskId={task.task_id} />);
+
+    expect(await screen.findByTestId('task-committed')).toHaveTextContent(
+      /Committed at 2024-01-01 00:49:05 UTC.*can no longer be cancelled/,
+    );
+    expect(screen.queryByRole('button', { name: 'Cancel task' })).not.toBeInTheDocument();
+  });
+
+  it('offers cancel before the commit point', async () => {
+    const task = makeTask({ status: 'ingesting', committed_at: null });
+    stubFetch(() => ({ body: task }));
+    renderWithProviders(<TaskDetail taskId={task.task_id} />);
+
+    expect(await screen.findByRole('button', { name: 'Cancel task' })).toBeInTheDocument();
+    expect(screen.queryByTestId('task-committed')).not.toBeInTheDocument();
+  });
+
   it('shows the task error with its hint', async () => {
     const task = makeTask({
       status: 'failed',

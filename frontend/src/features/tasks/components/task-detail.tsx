@@ -106,6 +106,13 @@ export function TaskDetail({ taskId }: { taskId: string }) {
 
       {error && <ErrorAlert error={error} title="Refresh failed; showing the last known state" />}
 
+      {task.committed_at && task.status === 'ingesting' && (
+        <Alert severity="info" data-testid="task-committed">
+          <AlertTitle>Committed at {formatDateTime(task.committed_at, zone, { seconds: true })}</AlertTitle>
+          The rows are in {task.datasource}; the task is finishing its checks. It can no longer be cancelled.
+        </Alert>
+      )}
+
       <ConfirmReplace task={task} />
 
       {task.error && (
@@ -184,6 +191,9 @@ export function TaskDetail({ taskId }: { taskId: string }) {
           <Fact label="Size">{formatBytes(task.size_bytes)}</Fact>
           <Fact label="Created">{formatDateTime(task.created_at, zone, { seconds: true })}</Fact>
           <Fact label="Updated">{formatDateTime(task.updated_at, zone, { seconds: true })}</Fact>
+          {task.committed_at ? (
+            <Fact label="Committed">{formatDateTime(task.committed_at, zone, { seconds: true })}</Fact>
+          ) : null}
           <Fact label="SHA-256">
             <code style={{ fontSize: 12 }}>{task.sha256}</code>
           </Fact>
