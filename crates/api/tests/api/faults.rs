@@ -107,7 +107,7 @@ async fn a_panic_in_validation_fails_the_task_and_the_workers_live_on() {
     assert_eq!(done.rows_in, Some(csv_data_rows(&data_csv())));
 }
 
-/// A real `ingest serve` on the embedded backends in `data_dir`.
+/// A real `ingest serve` process and the base URL it answers on.
 pub(crate) struct Server {
     pub(crate) child: tokio::process::Child,
     pub(crate) url: String,
@@ -124,25 +124,37 @@ pub(crate) async fn serve_with(
     fault: Option<&str>,
     env: &[(&str, &str)],
 ) -> Server {
+    let data = data_dir.display().to_string();
+    let frontend = data_dir.join("no-frontend").display().to_string();
+    let mut all = vec![
+        ("INGEST_DATA_DIR", data.as_str()),
+        ("INGEST_TASK_LEASE_SECS", "2"),
+        ("INGEST_FRONTEND_DIR", frontend.as_str()),
+    ];
+    if let Some(fault) = fault {
+        all.push(("INGEST_FAULT", fault));
+    }
+    all.extend_from_slice(env);
+    spawn_serve(&all).await
+}
+
+/// A real `ingest serve` on a free loopback port with nothing from the test
+/// process's environment but PATH: one worker, JSON logs, then `env`
+/// (applied last). Returns once the server says where it listens.
+pub(crate) async fn spawn_serve(env: &[(&str, &str)]) -> Server {
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_ingest"));
     command
         .arg("serve")
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("INGEST_DATA_DIR", data_dir)
         .env("INGEST_LISTEN", "127.0.0.1:0")
         .env("INGEST_WORKERS", "1")
-        .env("INGEST_TASK_LEASE_SECS", "2")
-        .env("INGEST_FRONTEND_DIR", data_dir.join("no-frontend"))
         .env("INGEST_LOG_FORMAT", "json")
         .env("RUST_LOG", "info")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    if let Some(fault) = fault {
-        command.env("INGEST_FAULT", fault);
-    }
-    command.envs(env.iter().copied());
+        .kill_on_drop(true)
+        .envs(env.iter().copied());
     let mut child = command.spawn().expect("ingest serve starts");
     let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
     let address = loop {

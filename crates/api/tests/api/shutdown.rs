@@ -3,7 +3,7 @@
 //! it once; an upload still arriving after the grace period is cut off and
 //! leaves no task, no object and no held idempotency key.
 
-use std::{process::Stdio, time::Duration};
+use std::time::Duration;
 
 use bytes::Bytes;
 use chrono::Utc;
@@ -13,56 +13,14 @@ use ingest_storage::{
     ObjectStore, PostgresTaskStore, SqliteTaskStore, TaskFilter, TaskStore,
 };
 use serde_json::Value;
-use tokio::io::{AsyncBufReadExt, BufReader};
 
-use crate::faults::{rows_in_sink, upload, wait_until_finished};
+use crate::faults::{rows_in_sink, spawn_serve, upload, wait_until_finished, Server};
 use crate::helpers::{csv_data_rows, data_csv, fresh_postgres_url, required_env};
 
 /// A real `ingest serve` with only the given environment (and PATH).
-struct Server {
-    child: tokio::process::Child,
-    url: String,
-}
-
 async fn serve(env: &[(&str, String)]) -> Server {
-    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_ingest"));
-    command
-        .arg("serve")
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("INGEST_LISTEN", "127.0.0.1:0")
-        .env("INGEST_WORKERS", "1")
-        .env("INGEST_LOG_FORMAT", "json")
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    let mut child = command.spawn().expect("ingest serve starts");
-    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
-    let address = loop {
-        let line = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
-            .await
-            .expect("the server logs within a minute")
-            .expect("read stderr")
-            .expect("the server says where it listens before anything else ends");
-        let Ok(entry) = serde_json::from_str::<Value>(&line) else {
-            continue;
-        };
-        if entry["fields"]["message"] == "listening" {
-            break entry["fields"]["address"]
-                .as_str()
-                .expect("address")
-                .to_owned();
-        }
-    };
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    Server {
-        child,
-        url: format!("http://{address}"),
-    }
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    spawn_serve(&env).await
 }
 
 impl Server {
