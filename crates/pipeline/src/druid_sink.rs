@@ -163,10 +163,13 @@ fn druid_failure(code: &str, error: &DruidError) -> SinkError {
 }
 
 /// What a Druid refusal means to a caller: SQL about a datasource that is
-/// not (or no longer) there is `NotFound`; Druid failing itself (5xx) is
-/// `Unavailable`; any other refusal is Druid's verdict on the request.
+/// not (or no longer) there is `NotFound`; Druid failing itself (5xx) or a
+/// Druid URL that reaches a process without that API (404: e.g. DRUID_URL at
+/// an overlord, which serves no SQL; we look datasources up before acting on
+/// them) is `Unavailable`; any other refusal is Druid's verdict on the
+/// request.
 fn rejection_kind(status: u16, message: &str) -> SinkErrorKind {
-    if status >= 500 {
+    if status >= 500 || status == 404 {
         SinkErrorKind::Unavailable
     } else if message.contains("Object '") && message.contains("not found") {
         SinkErrorKind::NotFound
@@ -964,6 +967,11 @@ mod tests {
         let missing = "org.apache.calcite.runtime.CalciteContextException: From line 1, column 46 to line 1, column 52: Object 'sales' not found";
         assert_eq!(rejection_kind(400, missing), K::NotFound);
         assert_eq!(rejection_kind(400, "Encountered \"FROM\""), K::Rejected);
+        assert_eq!(
+            rejection_kind(404, "<html><title>Error 404 Not Found</title></html>"),
+            K::Unavailable,
+            "a Druid URL at the wrong process is an outage to fix, not a refusal"
+        );
         assert_eq!(
             rejection_kind(500, "java.lang.NullPointerException"),
             K::Unavailable
