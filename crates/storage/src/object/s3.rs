@@ -367,25 +367,9 @@ impl ObjectStore for S3ObjectStore {
     }
 
     async fn list(&self, prefix: &str) -> Result<Vec<String>> {
-        let full_prefix = self.full_key(prefix);
-        let mut keys = Vec::new();
-        let mut pages = self
-            .client
-            .list_objects_v2()
-            .bucket(&self.bucket)
-            .prefix(&full_prefix)
-            .into_paginator()
-            .send();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(StorageError::object("list objects", &full_prefix))?;
-            for object in page.contents() {
-                if let Some(key) = object.key().and_then(|k| k.strip_prefix(&self.prefix)) {
-                    keys.push(key.to_owned());
-                }
-            }
-        }
-        keys.sort();
-        Ok(keys)
+        // Sorted by key already.
+        let listed = self.list_aged(prefix).await?;
+        Ok(listed.into_iter().map(|object| object.key).collect())
     }
 
     async fn pending_uploads(&self) -> Result<usize> {
