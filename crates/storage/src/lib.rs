@@ -14,7 +14,7 @@ pub use error::{StorageError, StorageErrorKind};
 pub use object::{ListedObject, ObjectStore, S3Location, UploadSink};
 pub use tasks::{
     Claim, KeyRecord, LeaseToken, PostgresTaskStore, QueueStats, SqliteTaskStore, TaskFilter,
-    TaskPage, TaskStore,
+    TaskOrder, TaskPage, TaskSortKey, TaskStore,
 };
 pub use tokens::{PostgresTokenStore, SqliteTokenStore, TokenStore};
 

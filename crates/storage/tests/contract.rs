@@ -12,7 +12,7 @@ use ingest_domain::{
 use ingest_storage::{
     object::{LocalObjectStore, S3Config, S3ObjectStore},
     Claim, KeyRecord, ObjectStore, PostgresTaskStore, SqliteTaskStore, StorageError, TaskFilter,
-    TaskPage, TaskStore,
+    TaskOrder, TaskPage, TaskSortKey, TaskStore,
 };
 
 fn env(name: &str) -> String {
@@ -595,6 +595,67 @@ async fn lists_newest_first_with_filters_and_pages(store: Arc<dyn TaskStore>) {
     assert_eq!((none.total, none.tasks.len()), (0, 0));
 }
 
+async fn sorts_the_whole_list_by_each_key_with_missing_values_last(store: Arc<dyn TaskStore>) {
+    // (file, rows, size, created offset): rows are unknown before validation.
+    let specs = [
+        ("b.csv", Some(5), 300, 0),
+        ("D.csv", None, 100, 10),
+        ("a.csv", Some(50), 200, 20),
+        ("c.csv", Some(7), 50, 30),
+    ];
+    for (file, rows, size, at) in specs {
+        let mut t = task(if rows.is_some() { "Known" } else { "pending" }, at);
+        t.file_name = file.into();
+        t.row_count = rows;
+        t.size_bytes = size;
+        store.insert(&t).await.expect("insert");
+    }
+    let sorted = |by: TaskSortKey, ascending: bool, limit: u32, offset: u32| {
+        let store = store.clone();
+        async move {
+            let filter = TaskFilter {
+                order: TaskOrder { by, ascending },
+                limit,
+                offset,
+                ..TaskFilter::default()
+            };
+            let page = store.list(&filter).await.expect("list");
+            page.tasks
+                .into_iter()
+                .map(|t| t.file_name)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        sorted(TaskSortKey::FileName, true, 10, 0).await,
+        ["a.csv", "b.csv", "c.csv", "D.csv"],
+        "names sort in any case"
+    );
+    assert_eq!(
+        sorted(TaskSortKey::Rows, false, 10, 0).await,
+        ["a.csv", "c.csv", "b.csv", "D.csv"]
+    );
+    assert_eq!(
+        sorted(TaskSortKey::Rows, true, 10, 0).await,
+        ["b.csv", "c.csv", "a.csv", "D.csv"],
+        "unknown row counts last in both directions"
+    );
+    assert_eq!(
+        sorted(TaskSortKey::Size, false, 2, 1).await,
+        ["a.csv", "D.csv"],
+        "a page of the sorted whole"
+    );
+    assert_eq!(
+        sorted(TaskSortKey::CreatedAt, true, 10, 0).await,
+        ["b.csv", "D.csv", "a.csv", "c.csv"]
+    );
+    assert_eq!(
+        sorted(TaskSortKey::Datasource, true, 10, 0).await,
+        ["c.csv", "a.csv", "b.csv", "D.csv"],
+        "datasource in any case, ties newest first"
+    );
+}
+
 async fn the_queue_counts_waiting_tasks_and_dates_the_oldest(store: Arc<dyn TaskStore>) {
     let empty = store.queue().await.expect("queue");
     assert_eq!((empty.depth, empty.oldest_created_at), (0, None));
@@ -815,6 +876,7 @@ macro_rules! task_contract {
                 finished_tasks_stay_finished, cancel_stops_the_owner,
                 failed_tasks_can_be_queued_again_and_others_cannot,
                 lists_newest_first_with_filters_and_pages,
+                sorts_the_whole_list_by_each_key_with_missing_values_last,
                 the_queue_counts_waiting_tasks_and_dates_the_oldest,
                 idempotency_keys_are_reserved_once_and_recorded_with_their_task,
                 a_committed_task_cannot_be_cancelled,

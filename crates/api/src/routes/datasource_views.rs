@@ -80,6 +80,7 @@ pub async fn tasks_of(
                 datasource: Some(name.to_string()),
                 limit: PAGE,
                 offset,
+                ..TaskFilter::default()
             })
             .await?;
         let seen = page.tasks.len();

@@ -4,7 +4,7 @@ use axum::{
     Json,
 };
 use ingest_domain::{Task, TaskId, TaskStatus};
-use ingest_storage::TaskFilter;
+use ingest_storage::{TaskFilter, TaskOrder, TaskSortKey};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tracing::info;
@@ -205,9 +205,43 @@ pub struct ListQuery {
     status: Option<String>,
     /// Only tasks for this datasource.
     datasource: Option<String>,
+    /// Sort key: `created_at` (default), `file_name`, `datasource`,
+    /// `status`, `row_count` or `size_bytes`. The whole list is sorted,
+    /// then paged; tasks without a value (no rows counted yet) come last.
+    sort: Option<String>,
+    /// `asc` or `desc`; by default numbers and times newest/largest first
+    /// (`desc`), names and statuses A→Z (`asc`).
+    order: Option<String>,
     /// Page size (default 50, at most 500).
     limit: Option<u32>,
     offset: Option<u32>,
+}
+
+impl ListQuery {
+    fn order(&self) -> Result<TaskOrder, ApiError> {
+        let invalid = |field: &str, message: String| {
+            ApiError::bad_request("invalid_sort", message).with_details(json!({ "field": field }))
+        };
+        let by = match self.sort.as_deref().filter(|s| !s.is_empty()) {
+            None => TaskSortKey::CreatedAt,
+            Some(s) => s.parse().map_err(|e| invalid("sort", e))?,
+        };
+        let ascending = match self.order.as_deref().filter(|s| !s.is_empty()) {
+            None => matches!(
+                by,
+                TaskSortKey::FileName | TaskSortKey::Datasource | TaskSortKey::Status
+            ),
+            Some("asc") => true,
+            Some("desc") => false,
+            Some(other) => {
+                return Err(invalid(
+                    "order",
+                    format!("cannot order tasks `{other}`; use asc or desc"),
+                ))
+            }
+        };
+        Ok(TaskOrder { by, ascending })
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -219,7 +253,7 @@ pub struct TaskList {
     offset: u32,
 }
 
-/// Tasks, newest first.
+/// Tasks, newest first unless sorted otherwise.
 #[utoipa::path(
     get,
     path = "/api/ingest/tasks",
@@ -229,7 +263,7 @@ pub struct TaskList {
     params(ListQuery),
     responses(
         (status = 200, description = "A page of tasks", body = TaskList),
-        (status = 400, description = "Unknown status", body = crate::error::ErrorBody)
+        (status = 400, description = "Unknown status, sort key or order", body = crate::error::ErrorBody)
     )
 )]
 pub async fn list(
@@ -246,11 +280,13 @@ pub async fn list(
             ApiError::bad_request("invalid_status", e.to_string())
                 .with_details(json!({ "field": "status" }))
         })?;
+    let order = query.order()?;
     let limit = query.limit.unwrap_or(50).clamp(1, 500);
     let offset = query.offset.unwrap_or(0);
     let filter = TaskFilter {
         status,
         datasource: query.datasource.filter(|d| !d.is_empty()),
+        order,
         limit,
         offset,
     };

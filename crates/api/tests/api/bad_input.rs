@@ -277,6 +277,20 @@ async fn unknown_and_malformed_task_ids() {
         "invalid_status",
     )
     .await;
+    for bad_sort in ["sort=body", "sort=row_count&order=sideways"] {
+        assert_error(
+            app.get(&format!("/api/ingest/tasks?{bad_sort}")).await,
+            400,
+            "invalid_sort",
+        )
+        .await;
+    }
+    assert_eq!(
+        app.get("/api/ingest/tasks?sort=size_bytes&order=asc")
+            .await
+            .status(),
+        200
+    );
     assert_error(
         app.get("/api/datasources/nope").await,
         404,

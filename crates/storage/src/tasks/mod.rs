@@ -15,14 +15,83 @@ pub use sqlite::SqliteTaskStore;
 
 use crate::Result;
 
-/// Which tasks to list, newest first.
+/// Which tasks to list, and in which order (newest first by default).
 #[derive(Debug, Clone, Default)]
 pub struct TaskFilter {
     pub status: Option<TaskStatus>,
     /// Part of a datasource name, in any case.
     pub datasource: Option<String>,
+    pub order: TaskOrder,
     pub limit: u32,
     pub offset: u32,
+}
+
+/// What a task list can be sorted by. Sorting happens in the database, so
+/// a sorted page is a page of the whole sorted list, not a sorted page.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TaskSortKey {
+    #[default]
+    CreatedAt,
+    FileName,
+    Datasource,
+    Status,
+    Rows,
+    Size,
+}
+
+impl TaskSortKey {
+    pub const ALL: [Self; 6] = [
+        Self::CreatedAt,
+        Self::FileName,
+        Self::Datasource,
+        Self::Status,
+        Self::Rows,
+        Self::Size,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::CreatedAt => "created_at",
+            Self::FileName => "file_name",
+            Self::Datasource => "datasource",
+            Self::Status => "status",
+            Self::Rows => "row_count",
+            Self::Size => "size_bytes",
+        }
+    }
+}
+
+impl std::str::FromStr for TaskSortKey {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| {
+                let known: Vec<_> = Self::ALL.iter().map(|k| k.as_str()).collect();
+                format!(
+                    "cannot sort tasks by `{s}`; use one of {}",
+                    known.join(", ")
+                )
+            })
+    }
+}
+
+/// A sort key and direction; ties are broken newest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TaskOrder {
+    pub by: TaskSortKey,
+    pub ascending: bool,
+}
+
+impl Default for TaskOrder {
+    fn default() -> Self {
+        Self {
+            by: TaskSortKey::CreatedAt,
+            ascending: false,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

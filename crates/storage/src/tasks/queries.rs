@@ -69,7 +69,7 @@ where
         let (limit, offset) = codec::page_bounds(filter.limit, filter.offset);
         let status = filter.status.map(|s| s.as_str().to_owned());
         let datasource = filter.datasource.as_deref().map(contains_pattern);
-        let rows = sqlx::query::<DB>(&self.sql.list)
+        let rows = sqlx::query::<DB>(self.sql.list(filter.order))
             .bind(status.clone())
             .bind(datasource.clone())
             .bind(limit)

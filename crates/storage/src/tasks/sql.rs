@@ -5,6 +5,7 @@
 use ingest_domain::TaskStatus;
 
 use super::codec::sql_list;
+use super::{TaskOrder, TaskSortKey};
 
 pub(crate) struct Dialect {
     /// Selects the columns `codec::TaskRow` decodes, as text.
@@ -20,6 +21,10 @@ pub(crate) struct Dialect {
     begin: &'static str,
     /// True while the stored body has no `committed_at`.
     uncommitted: &'static str,
+    /// A text field of the body; `FIELD` stands for its name.
+    body_text: &'static str,
+    /// A whole-number field of the body; `FIELD` stands for its name.
+    body_number: &'static str,
 }
 
 impl Dialect {
@@ -32,6 +37,8 @@ impl Dialect {
         update_lock: "FOR UPDATE",
         begin: "BEGIN",
         uncommitted: "body->>'committed_at' IS NULL",
+        body_text: "body->>'FIELD'",
+        body_number: "(body->>'FIELD')::bigint",
     };
     pub const SQLITE: Self = Self {
         columns: "id, status, object_key, attempts, body",
@@ -46,6 +53,8 @@ impl Dialect {
         // read and the write (a plain BEGIN would upgrade later, and fail).
         begin: "BEGIN IMMEDIATE",
         uncommitted: "json_extract(body, '$.committed_at') IS NULL",
+        body_text: "json_extract(body, '$.FIELD')",
+        body_number: "json_extract(body, '$.FIELD')",
     };
 }
 
@@ -60,8 +69,9 @@ pub(crate) struct Statements {
     pub by_id: String,
     /// $1 id; the row stays locked until the transaction ends.
     pub by_id_for_update: String,
-    /// $1 status or NULL, $2 datasource pattern or NULL, $3 limit, $4 offset.
-    pub list: String,
+    /// One per sort key and direction (see `list`): $1 status or NULL,
+    /// $2 datasource pattern or NULL, $3 limit, $4 offset.
+    lists: Vec<(TaskOrder, String)>,
     /// $1 status or NULL, $2 datasource pattern or NULL.
     pub count: String,
     /// $1 datasource, $2 sha256: the newest task holding that content that
@@ -101,6 +111,15 @@ pub(crate) struct Statements {
 }
 
 impl Statements {
+    /// The list statement for one order.
+    pub fn list(&self, order: TaskOrder) -> &str {
+        self.lists
+            .iter()
+            .find(|(o, _)| *o == order)
+            .map(|(_, sql)| sql.as_str())
+            .expect("a statement for every sort key and direction")
+    }
+
     pub fn new(d: &Dialect) -> Self {
         let Dialect {
             columns,
@@ -111,6 +130,8 @@ impl Statements {
             update_lock,
             begin,
             uncommitted,
+            body_text,
+            body_number,
         } = d;
         let unfinished = sql_list(&TaskStatus::UNFINISHED);
         let terminal = sql_list(&TaskStatus::TERMINAL);
@@ -133,10 +154,31 @@ impl Statements {
             ),
             by_id: format!("SELECT {columns} FROM tasks WHERE id = $1{id}"),
             by_id_for_update: format!("SELECT {columns} FROM tasks WHERE id = $1{id} {update_lock}"),
-            list: format!(
-                "SELECT {columns} FROM tasks WHERE {filter}
-                 ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4"
-            ),
+            lists: TaskSortKey::ALL
+                .into_iter()
+                .flat_map(|by| [true, false].map(|ascending| TaskOrder { by, ascending }))
+                .map(|order| {
+                    let expr = match order.by {
+                        TaskSortKey::CreatedAt => "created_at".to_owned(),
+                        TaskSortKey::Datasource => "LOWER(datasource)".to_owned(),
+                        TaskSortKey::Status => "status".to_owned(),
+                        TaskSortKey::FileName => {
+                            format!("LOWER({})", body_text.replace("FIELD", "file_name"))
+                        }
+                        TaskSortKey::Rows => body_number.replace("FIELD", "row_count"),
+                        TaskSortKey::Size => body_number.replace("FIELD", "size_bytes"),
+                    };
+                    let direction = if order.ascending { "ASC" } else { "DESC" };
+                    // Tasks without a value (rows before validation) go last
+                    // either way; ties stay newest first, so pages are stable.
+                    let sql = format!(
+                        "SELECT {columns} FROM tasks WHERE {filter}
+                         ORDER BY {expr} {direction} NULLS LAST, created_at DESC, id DESC
+                         LIMIT $3 OFFSET $4"
+                    );
+                    (order, sql)
+                })
+                .collect(),
             count: format!("SELECT COUNT(*) FROM tasks WHERE {filter}"),
             same_content: format!(
                 "SELECT id{text} AS id FROM tasks

@@ -146,7 +146,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Tasks, newest first. */
+        /** Tasks, newest first unless sorted otherwise. */
         get: operations["list_tasks"];
         put?: never;
         post?: never;
@@ -1165,6 +1165,17 @@ export interface operations {
                 status?: string;
                 /** @description Only tasks for this datasource. */
                 datasource?: string;
+                /**
+                 * @description Sort key: `created_at` (default), `file_name`, `datasource`,
+                 *     `status`, `row_count` or `size_bytes`. The whole list is sorted,
+                 *     then paged; tasks without a value (no rows counted yet) come last.
+                 */
+                sort?: string;
+                /**
+                 * @description `asc` or `desc`; by default numbers and times newest/largest first
+                 *     (`desc`), names and statuses A→Z (`asc`).
+                 */
+                order?: string;
                 /** @description Page size (default 50, at most 500). */
                 limit?: number;
                 offset?: number;
@@ -1184,7 +1195,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaskList"];
                 };
             };
-            /** @description Unknown status */
+            /** @description Unknown status, sort key or order */
             400: {
                 headers: {
                     [name: string]: unknown;

@@ -2,9 +2,15 @@ import { queryOptions, useQuery } from '@tanstack/react-query';
 import { api, send } from '@/lib/api/api';
 import { isActiveStatus, type TaskList, type TaskStatus } from '@/lib/api/types';
 
+/** Keys the server sorts the whole task list by (then pages it). */
+export type TaskSortKey = 'created_at' | 'file_name' | 'datasource' | 'status' | 'row_count' | 'size_bytes';
+export const TASK_SORT_KEYS: readonly TaskSortKey[] = ['created_at', 'file_name', 'datasource', 'status', 'row_count', 'size_bytes'];
+
 export type TasksFilter = {
   status?: TaskStatus | '';
   datasource?: string;
+  sort?: TaskSortKey;
+  order?: 'asc' | 'desc';
   limit?: number;
   offset?: number;
 };
@@ -20,6 +26,8 @@ export function getTasks(filter: TasksFilter = {}, signal?: AbortSignal): Promis
         query: {
           status: filter.status || undefined,
           datasource: filter.datasource?.trim() || undefined,
+          sort: filter.sort,
+          order: filter.order,
           limit: filter.limit ?? 50,
           offset: filter.offset ?? 0,
         },

@@ -40,6 +40,34 @@ describe('TasksList', () => {
     expect(last.searchParams.get('status')).toBeNull();
   });
 
+  it('asks the server to sort the whole list by a clicked header, and flips it on a second click', async () => {
+    const tasks = [makeTask({ file_name: 'b.csv', row_count: 5 }), makeTask({ file_name: 'a.csv', row_count: 50 })];
+    const fetchMock = stubFetch((url) => {
+      const sorted = [...tasks];
+      if (url.searchParams.get('sort') === 'row_count') {
+        sorted.sort((x, y) => ((x.row_count ?? 0) - (y.row_count ?? 0)) * (url.searchParams.get('order') === 'asc' ? 1 : -1));
+      }
+      return { body: { tasks: sorted, total: sorted.length, limit: 20, offset: 0 } };
+    });
+    const user = userEvent.setup();
+    renderWithProviders(<TasksList />);
+    const table = await screen.findByRole('table', { name: 'Tasks' });
+    const lastQuery = () => new URL(String(fetchMock.mock.calls.at(-1)?.[0]), 'http://localhost').searchParams;
+    expect(lastQuery().get('sort')).toBeNull();
+    expect(within(table).getByRole('columnheader', { name: 'Created' })).toHaveAttribute('aria-sort', 'descending');
+
+    await user.click(within(table).getByRole('button', { name: 'Rows' }));
+    await waitFor(() => expect(lastQuery().get('sort')).toBe('row_count'));
+    expect(lastQuery().get('order')).toBe('desc');
+    await waitFor(() => expect(within(table).getAllByRole('link', { name: /\.csv$/ }).map((l) => l.textContent)).toEqual(['a.csv', 'b.csv']));
+    expect(within(table).getByRole('columnheader', { name: 'Rows' })).toHaveAttribute('aria-sort', 'descending');
+
+    await user.click(within(table).getByRole('button', { name: 'Rows' }));
+    await waitFor(() => expect(lastQuery().get('order')).toBe('asc'));
+    await waitFor(() => expect(within(table).getAllByRole('link', { name: /\.csv$/ }).map((l) => l.textContent)).toEqual(['b.csv', 'a.csv']));
+    expect(within(table).getByRole('columnheader', { name: 'Rows' })).toHaveAttribute('aria-sort', 'ascending');
+  });
+
   it('links a datasource name to its page', async () => {
     const tasks = [makeTask({ datasource: 'web' }), makeTask({ datasource: 'sales' })];
     stubFetch(() => ({ body: { tasks, total: tasks.length, limit: 20, offset: 0 } }));

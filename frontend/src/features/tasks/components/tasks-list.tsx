@@ -21,12 +21,14 @@ import { EmptyState } from '@/components/ui/empty-state';
 import { ErrorAlert } from '@/components/ui/error-alert';
 import { Link } from '@/components/ui/link';
 import { Loading } from '@/components/ui/loading';
+import { SortableHeadCell } from '@/components/ui/sortable-head-cell';
 import { StatusChip } from '@/components/ui/status-chip';
 import { paths } from '@/config/paths';
 import { TASK_STATUSES, type Task, type TaskStatus } from '@/lib/api/types';
 import { formatBytes, formatDateTime, formatDuration, formatNumber, formatRelative } from '@/lib/format';
+import { nextSort, type Sort } from '@/lib/sort';
 import { useTimeZoneMode } from '@/lib/time-zone';
-import { useTasks } from '../api/get-tasks';
+import { TASK_SORT_KEYS, useTasks, type TaskSortKey } from '../api/get-tasks';
 import { taskDurationMs } from '../utils/stages';
 import { ConfirmReplace } from './confirm-replace';
 
@@ -50,13 +52,26 @@ function isTaskStatus(s: string | null): s is TaskStatus {
   return s !== null && (TASK_STATUSES as readonly string[]).includes(s);
 }
 
-/** Live list of tasks, newest first, filterable by status and datasource. */
+const NEWEST_FIRST: Sort<TaskSortKey> = { key: 'created_at', direction: 'desc' };
+// Names and statuses read best A→Z; numbers and times largest/newest first.
+const firstDirection = (key: TaskSortKey) => (key === 'file_name' || key === 'datasource' || key === 'status' ? 'asc' : 'desc');
+
+/** The sort in the URL (`?sort=row_count&order=asc`), so a sorted list can be shared; newest first otherwise. */
+function sortFromParams(params: URLSearchParams): Sort<TaskSortKey> {
+  const key = TASK_SORT_KEYS.find((k) => k === params.get('sort'));
+  if (!key) return NEWEST_FIRST;
+  const order = params.get('order');
+  return { key, direction: order === 'asc' || order === 'desc' ? order : firstDirection(key) };
+}
+
+/** Live list of tasks, newest first unless sorted by a column header; filterable by status and datasource. */
 export function TasksList({ pageSize = 20 }: { pageSize?: number }) {
   const zone = useTimeZoneMode();
   const [params, setParams] = useSearchParams();
   const statusParam = params.get('status');
   const status: TaskStatus | '' = isTaskStatus(statusParam) ? statusParam : '';
   const datasource = params.get('datasource') ?? '';
+  const sort = sortFromParams(params);
   const [page, setPage] = useState(0);
   const [datasourceDraft, setDatasourceDraft] = useState(datasource);
   // A link to another datasource changes the URL under a mounted list: follow it in the field.
@@ -67,20 +82,32 @@ export function TasksList({ pageSize = 20 }: { pageSize?: number }) {
   }
 
   const now = useNow(5000);
-  const query = useTasks({ status, datasource, limit: pageSize, offset: page * pageSize });
+  const query = useTasks({ status, datasource, sort: sort.key, order: sort.direction, limit: pageSize, offset: page * pageSize });
 
-  const setParam = (key: string, value: string) => {
+  const setParam = (changes: Record<string, string>) => {
     setPage(0);
     setParams(
       (prev) => {
         const next = new URLSearchParams(prev);
-        if (value) next.set(key, value);
-        else next.delete(key);
+        for (const [key, value] of Object.entries(changes)) {
+          if (value) next.set(key, value);
+          else next.delete(key);
+        }
         return next;
       },
       { replace: true },
     );
   };
+  const onSort = (key: TaskSortKey) => {
+    const chosen = nextSort(sort, key, firstDirection(key));
+    const isDefault = chosen.key === NEWEST_FIRST.key && chosen.direction === NEWEST_FIRST.direction;
+    setParam({ sort: isDefault ? '' : chosen.key, order: isDefault ? '' : chosen.direction });
+  };
+  const head = (key: TaskSortKey, label: string, extra: { align?: 'right'; phone?: boolean } = {}) => (
+    <SortableHeadCell column={key} sort={sort} onSort={onSort} align={extra.align} sx={extra.phone ? undefined : hideOnPhone}>
+      {label}
+    </SortableHeadCell>
+  );
 
   const tasks = query.data?.tasks ?? [];
   const filtered = status !== '' || datasource !== '';
@@ -93,7 +120,7 @@ export function TasksList({ pageSize = 20 }: { pageSize?: number }) {
           size="small"
           label="Status"
           value={status}
-          onChange={(e) => setParam('status', e.target.value)}
+          onChange={(e) => setParam({ status: e.target.value })}
           sx={{ minWidth: 160 }}
           slotProps={{ inputLabel: { shrink: true }, select: { displayEmpty: true, inputProps: { 'data-testid': 'status-filter' } } }}
         >
@@ -109,9 +136,9 @@ export function TasksList({ pageSize = 20 }: { pageSize?: number }) {
           label="Datasource"
           value={datasourceDraft}
           onChange={(e) => setDatasourceDraft(e.target.value)}
-          onBlur={() => setParam('datasource', datasourceDraft.trim())}
+          onBlur={() => setParam({ datasource: datasourceDraft.trim() })}
           onKeyDown={(e) => {
-            if (e.key === 'Enter') setParam('datasource', datasourceDraft.trim());
+            if (e.key === 'Enter') setParam({ datasource: datasourceDraft.trim() });
           }}
           placeholder="any"
           slotProps={{ inputLabel: { shrink: true } }}
@@ -151,19 +178,15 @@ export function TasksList({ pageSize = 20 }: { pageSize?: number }) {
             >
               <TableHead>
                 <TableRow>
-                  <TableCell>Status</TableCell>
-                  <TableCell>File</TableCell>
-                  <TableCell sx={hideOnPhone}>Datasource</TableCell>
-                  <TableCell align="right">Rows</TableCell>
-                  <TableCell align="right" sx={hideOnPhone}>
-                    Size
-                  </TableCell>
+                  {head('status', 'Status', { phone: true })}
+                  {head('file_name', 'File', { phone: true })}
+                  {head('datasource', 'Datasource')}
+                  {head('row_count', 'Rows', { align: 'right', phone: true })}
+                  {head('size_bytes', 'Size', { align: 'right' })}
                   <TableCell align="right" sx={hideOnPhone}>
                     Took
                   </TableCell>
-                  <TableCell align="right" sx={hideOnPhone}>
-                    Created
-                  </TableCell>
+                  {head('created_at', 'Created', { align: 'right' })}
                 </TableRow>
               </TableHead>
               <TableBody>
