@@ -83,18 +83,26 @@ async fn round_trip(store: Arc<dyn ObjectStore>, dir: tempfile::TempDir) {
 }
 
 async fn large_objects_arrive_whole(store: Arc<dyn ObjectStore>, dir: tempfile::TempDir) {
-    // 19 MiB in uneven chunks: several multipart parts plus a short tail.
-    let chunk: Vec<u8> = (0..=250u8).cycle().take(997 * 1024).collect();
-    let chunks: Vec<&[u8]> = std::iter::repeat_n(chunk.as_slice(), 20).collect();
-    let expected = (chunk.len() * 20) as u64;
-    assert_eq!(put(store.as_ref(), "big.bin", &chunks).await, expected);
+    // ~46 MiB in uneven chunks, each chunk different: more multipart parts
+    // than are sent at once, plus a short tail, and any reordering of parts
+    // would show as a chunk in the wrong place.
+    const LEN: usize = 997 * 1024;
+    let chunks: Vec<Vec<u8>> = (0..47)
+        .map(|i| (0..=250u8).cycle().skip(i).take(LEN).collect())
+        .collect();
+    let slices: Vec<&[u8]> = chunks.iter().map(Vec::as_slice).collect();
+    let expected = (LEN * chunks.len()) as u64;
+    assert_eq!(put(store.as_ref(), "big.bin", &slices).await, expected);
     let dest = dir.path().join("big");
     assert_eq!(
         store.download_to("big.bin", &dest).await.expect("download"),
         expected
     );
     let got = std::fs::read(&dest).expect("read");
-    assert!(got.chunks(chunk.len()).all(|c| c == chunk.as_slice()));
+    assert!(got
+        .chunks(LEN)
+        .zip(&chunks)
+        .all(|(got, sent)| got == sent.as_slice()));
     assert_eq!(store.pending_uploads().await.expect("pending"), 0);
 }
 

@@ -2,6 +2,7 @@
 
 mod local;
 mod s3;
+mod s3_upload;
 
 use std::path::Path;
 

@@ -1,27 +1,20 @@
-//! S3 object store on aws-sdk-s3. Uploads go out as multipart uploads in
-//! fixed-size parts, so memory per upload is one part; any failure, and any
-//! upload dropped unfinished, aborts the multipart upload.
+//! S3 object store on aws-sdk-s3. Uploads go out as multipart uploads (see
+//! `s3_upload.rs`); downloads stream to a file.
 
 use std::path::Path;
 
 use async_trait::async_trait;
 use aws_sdk_s3::{
     config::{Credentials, Region},
-    primitives::ByteStream,
-    types::{CompletedMultipartUpload, CompletedPart},
     Client,
 };
-use bytes::{Bytes, BytesMut};
 use tokio::io::AsyncWriteExt;
 
 use chrono::{DateTime, Utc};
 
+use super::s3_upload::{abort_multipart, S3Upload};
 use super::{ListedObject, ObjectStore, S3Location, UploadSink};
 use crate::{Result, StorageError};
-
-/// S3 parts must be at least 5 MiB (but the last); 8 MiB keeps the part
-/// count of a 10 GiB file under S3's 10,000-part limit.
-const PART_SIZE: usize = 8 * 1024 * 1024;
 
 #[derive(Clone)]
 pub struct S3Config {
@@ -120,169 +113,6 @@ impl S3ObjectStore {
     }
 }
 
-struct S3Upload {
-    client: Client,
-    bucket: String,
-    key: String,
-    buffer: BytesMut,
-    upload_id: Option<String>,
-    parts: Vec<CompletedPart>,
-    written: u64,
-    done: bool,
-}
-
-impl S3Upload {
-    async fn upload_id(&mut self) -> Result<String> {
-        if let Some(id) = &self.upload_id {
-            return Ok(id.clone());
-        }
-        let created = self
-            .client
-            .create_multipart_upload()
-            .bucket(&self.bucket)
-            .key(&self.key)
-            .send()
-            .await
-            .map_err(StorageError::object("create multipart upload", &self.key))?;
-        let id = created.upload_id().unwrap_or_default().to_owned();
-        self.upload_id = Some(id.clone());
-        Ok(id)
-    }
-
-    async fn send_part(&mut self, body: Bytes) -> Result<()> {
-        let upload_id = self.upload_id().await?;
-        let number = i32::try_from(self.parts.len() + 1).unwrap_or(i32::MAX);
-        let part = self
-            .client
-            .upload_part()
-            .bucket(&self.bucket)
-            .key(&self.key)
-            .upload_id(&upload_id)
-            .part_number(number)
-            .body(ByteStream::from(body))
-            .send()
-            .await
-            .map_err(StorageError::object("upload part", &self.key))?;
-        self.parts.push(
-            CompletedPart::builder()
-                .part_number(number)
-                .set_e_tag(part.e_tag().map(str::to_owned))
-                .build(),
-        );
-        Ok(())
-    }
-
-    async fn abort_now(&mut self) -> Result<()> {
-        self.done = true;
-        if let Some(upload_id) = self.upload_id.take() {
-            abort_multipart(&self.client, &self.bucket, &self.key, &upload_id).await?;
-        }
-        Ok(())
-    }
-}
-
-async fn abort_multipart(client: &Client, bucket: &str, key: &str, upload_id: &str) -> Result<()> {
-    client
-        .abort_multipart_upload()
-        .bucket(bucket)
-        .key(key)
-        .upload_id(upload_id)
-        .send()
-        .await
-        .map_err(StorageError::object("abort multipart upload", key))?;
-    Ok(())
-}
-
-impl Drop for S3Upload {
-    fn drop(&mut self) {
-        // A request that vanished mid-upload (client disconnect) drops us
-        // without finish/abort: clean up in the background.
-        if self.done {
-            return;
-        }
-        if let (Some(upload_id), Ok(runtime)) =
-            (self.upload_id.take(), tokio::runtime::Handle::try_current())
-        {
-            let (client, bucket, key) =
-                (self.client.clone(), self.bucket.clone(), self.key.clone());
-            runtime.spawn(async move {
-                if let Err(error) = abort_multipart(&client, &bucket, &key, &upload_id).await {
-                    tracing::warn!(%key, error = %error, "could not abort abandoned multipart upload");
-                }
-            });
-        }
-    }
-}
-
-#[async_trait]
-impl UploadSink for S3Upload {
-    async fn write(&mut self, chunk: Bytes) -> Result<()> {
-        self.written += chunk.len() as u64;
-        self.buffer.extend_from_slice(&chunk);
-        while self.buffer.len() >= PART_SIZE {
-            let part = self.buffer.split_to(PART_SIZE).freeze();
-            if let Err(e) = self.send_part(part).await {
-                self.abort_now().await.ok();
-                return Err(e);
-            }
-        }
-        Ok(())
-    }
-
-    async fn finish(mut self: Box<Self>) -> Result<u64> {
-        let rest = self.buffer.split().freeze();
-        if self.upload_id.is_none() {
-            // Small object: one plain PUT is cheaper than a multipart upload.
-            self.done = true;
-            self.client
-                .put_object()
-                .bucket(&self.bucket)
-                .key(&self.key)
-                .body(ByteStream::from(rest))
-                .send()
-                .await
-                .map_err(StorageError::object("put object", &self.key))?;
-            return Ok(self.written);
-        }
-        let outcome = async {
-            if !rest.is_empty() {
-                self.send_part(rest).await?;
-            }
-            let upload_id = self.upload_id().await?;
-            self.client
-                .complete_multipart_upload()
-                .bucket(&self.bucket)
-                .key(&self.key)
-                .upload_id(upload_id)
-                .multipart_upload(
-                    CompletedMultipartUpload::builder()
-                        .set_parts(Some(std::mem::take(&mut self.parts)))
-                        .build(),
-                )
-                .send()
-                .await
-                .map_err(StorageError::object("complete multipart upload", &self.key))?;
-            Ok(())
-        }
-        .await;
-        match outcome {
-            Ok(()) => {
-                self.done = true;
-                self.upload_id = None;
-                Ok(self.written)
-            }
-            Err(e) => {
-                self.abort_now().await.ok();
-                Err(e)
-            }
-        }
-    }
-
-    async fn abort(mut self: Box<Self>) -> Result<()> {
-        self.abort_now().await
-    }
-}
-
 #[async_trait]
 impl ObjectStore for S3ObjectStore {
     fn backend(&self) -> &'static str {
@@ -290,16 +120,11 @@ impl ObjectStore for S3ObjectStore {
     }
 
     async fn begin_upload(&self, key: &str) -> Result<Box<dyn UploadSink>> {
-        Ok(Box::new(S3Upload {
-            client: self.client.clone(),
-            bucket: self.bucket.clone(),
-            key: self.full_key(key),
-            buffer: BytesMut::with_capacity(PART_SIZE),
-            upload_id: None,
-            parts: Vec::new(),
-            written: 0,
-            done: false,
-        }))
+        Ok(Box::new(S3Upload::new(
+            self.client.clone(),
+            self.bucket.clone(),
+            self.full_key(key),
+        )))
     }
 
     async fn download_to(&self, key: &str, dest: &Path) -> Result<u64> {
