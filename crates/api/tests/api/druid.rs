@@ -118,6 +118,8 @@ fn parquet_bytes() -> Vec<u8> {
         sheet: None,
         fallback_time: Utc::now(),
         output_format: ingest_validation::OutputFormat::Parquet,
+        column_types: Default::default(),
+        timestamp_format: None,
     };
     let report = ingest_validation::validate(&csv, &options, Some(&parquet), &Default::default())
         .expect("validate");
