@@ -70,22 +70,22 @@ fn problems<'a>(task: &'a Task, code: &str) -> Vec<&'a ingest_domain::Problem> {
 #[tokio::test]
 async fn column_types_set_types_and_reject_rows_whose_value_does_not_fit() {
     let app = TestApp::spawn(Backends::Embedded).await;
-    let csv = "time,zip,amount,store\n\
-               2024-01-01,12345,1.5,001\n\
-               2024-01-02,90210,2,002\n\
-               2024-01-03,10001,n/a,003\n\
-               2024-01-04,60601,abc,004\n\
-               2024-01-05,73301,7.25,005\n";
+    let csv = "time,units,amount,store,zip\n\
+               2024-01-01,1,1.5,001,12345\n\
+               2024-01-02,2,2,002,90210\n\
+               2024-01-03,3,n/a,003,10001\n\
+               2024-01-04,4,abc,004,60601\n\
+               2024-01-05,5,7.25,005,73301\n";
     let task = upload(
         &app,
         csv,
         "steered",
-        &[("column_types", r#"{"zip":"string","amount":"double"}"#)],
+        &[("column_types", r#"{"units":"string","amount":"double"}"#)],
     )
     .await;
     assert_eq!(task.status(), TaskStatus::Succeeded, "{:?}", task.error);
     assert_eq!(
-        task.column_types.get("zip"),
+        task.column_types.get("units"),
         Some(&ColumnType::String),
         "kept with the task"
     );
@@ -98,14 +98,28 @@ async fn column_types_set_types_and_reject_rows_whose_value_does_not_fit() {
     assert_eq!(broken[0].line, Some(5));
     assert_eq!(broken[0].column.as_deref(), Some("amount"));
     assert_eq!(broken[0].severity, Severity::Warning);
-    assert!(broken[0].message.contains("\"abc\" is not a double"), "{}", broken[0].message);
+    assert!(
+        broken[0].message.contains("\"abc\" is not a double"),
+        "{}",
+        broken[0].message
+    );
 
     // The report says which types were chosen and why.
+    let units = column(&task, "units");
+    assert_eq!(units.column_type, ColumnType::String);
+    assert_eq!(
+        units.type_reason.as_deref(),
+        Some("set by column_types (the values alone would make it long)")
+    );
     let zip = column(&task, "zip");
-    assert_eq!(zip.column_type, ColumnType::String);
+    assert_eq!(
+        zip.column_type,
+        ColumnType::String,
+        "a code, not a quantity"
+    );
     assert_eq!(
         zip.type_reason.as_deref(),
-        Some("set by column_types (the values alone would make it long)")
+        Some("5 values are 5-digit codes in a column named like an identifier → string (kept as written)")
     );
     let store = column(&task, "store");
     assert_eq!(store.column_type, ColumnType::String, "leading zeros");
@@ -117,6 +131,10 @@ async fn column_types_set_types_and_reject_rows_whose_value_does_not_fit() {
     // The sink holds the types asked for, and the digits as written.
     let frame = sink_frame(app.data_dir(), "steered");
     assert_eq!(frame.height(), 4);
+    assert_eq!(
+        frame.column("units").expect("units").dtype(),
+        &DataType::String
+    );
     assert_eq!(frame.column("zip").expect("zip").dtype(), &DataType::String);
     assert_eq!(
         frame.column("amount").expect("amount").dtype(),
@@ -124,7 +142,13 @@ async fn column_types_set_types_and_reject_rows_whose_value_does_not_fit() {
     );
     let stores: Vec<String> = (0..frame.height())
         .filter_map(|i| {
-            frame.column("store").expect("store").get(i).ok()?.get_str().map(str::to_owned)
+            frame
+                .column("store")
+                .expect("store")
+                .get(i)
+                .ok()?
+                .get_str()
+                .map(str::to_owned)
         })
         .collect();
     assert!(stores.contains(&"001".to_owned()), "{stores:?}");
@@ -157,7 +181,10 @@ async fn a_timestamp_format_reads_day_first_times_and_rejects_rows_it_cannot_rea
         Some("2024-04-03T10:30:00+00:00".to_owned()),
         "day first, not month first"
     );
-    assert_eq!((task.row_count, task.rejected_row_count), (Some(2), Some(1)));
+    assert_eq!(
+        (task.row_count, task.rejected_row_count),
+        (Some(2), Some(1))
+    );
     let unread = problems(&task, "row_without_time");
     assert_eq!(unread.iter().map(|p| p.line).collect::<Vec<_>>(), [Some(4)]);
     assert_eq!(
@@ -183,7 +210,10 @@ async fn invalid_steering_fields_are_refused_with_our_error_shape() {
     let app = TestApp::spawn(Backends::Embedded).await;
     let form = |name: &str, value: &str| {
         Form::new()
-            .part("file", Part::bytes(b"time,a\n2024-01-01,1\n".to_vec()).file_name("a.csv"))
+            .part(
+                "file",
+                Part::bytes(b"time,a\n2024-01-01,1\n".to_vec()).file_name("a.csv"),
+            )
             .text("datasource_name", "refused")
             .text(name.to_owned(), value.to_owned())
     };
@@ -215,7 +245,13 @@ async fn invalid_steering_fields_are_refused_with_our_error_shape() {
 async fn an_unknown_column_fails_the_task_and_a_re_run_keeps_the_fields() {
     let app = TestApp::spawn(Backends::Embedded).await;
     let csv = "time,amount\n2024-01-01,1\n";
-    let task = upload(&app, csv, "typo", &[("column_types", r#"{"amuont":"double"}"#)]).await;
+    let task = upload(
+        &app,
+        csv,
+        "typo",
+        &[("column_types", r#"{"amuont":"double"}"#)],
+    )
+    .await;
     assert_eq!(task.status(), TaskStatus::Failed);
     let error = task.error.as_ref().expect("error");
     assert_eq!(error.code, "column_types_unknown_column");
@@ -243,7 +279,11 @@ async fn a_file_without_time_and_a_nearly_numeric_column_are_warned_about() {
     let app = TestApp::spawn(Backends::Embedded).await;
     let mut csv = "sku,quantity\n".to_owned();
     for i in 0..1201 {
-        let quantity = if i == 732 { "one".to_owned() } else { i.to_string() };
+        let quantity = if i == 732 {
+            "one".to_owned()
+        } else {
+            i.to_string()
+        };
         csv.push_str(&format!("a{i},{quantity}\n"));
     }
     let task = upload(&app, &csv, "notime", &[]).await;
@@ -252,7 +292,11 @@ async fn a_file_without_time_and_a_nearly_numeric_column_are_warned_about() {
     assert_eq!(report.timestamp.source, TimestampSource::UploadTime);
     let no_time = problems(&task, "no_time_column");
     assert_eq!(no_time.len(), 1, "{:?}", report.problems);
-    assert!(no_time[0].message.contains("upload time"), "{}", no_time[0].message);
+    assert!(
+        no_time[0].message.contains("upload time"),
+        "{}",
+        no_time[0].message
+    );
 
     let quantity = column(&task, "quantity");
     assert_eq!(quantity.column_type, ColumnType::String);
@@ -261,7 +305,9 @@ async fn a_file_without_time_and_a_nearly_numeric_column_are_warned_about() {
     assert_eq!(warned[0].line, Some(734));
     assert_eq!(warned[0].column.as_deref(), Some("quantity"));
     assert!(
-        warned[0].message.contains("but for 1 of 1,201 values: \"one\" (line 734)"),
+        warned[0]
+            .message
+            .contains("but for 1 of 1,201 values: \"one\" (line 734)"),
         "{}",
         warned[0].message
     );
