@@ -15,6 +15,8 @@ mod profile;
 mod sheet_tests;
 mod source;
 #[cfg(test)]
+mod steer_tests;
+#[cfg(test)]
 mod text_tests;
 mod timestamp;
 mod types;

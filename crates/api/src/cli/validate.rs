@@ -207,6 +207,30 @@ mod tests {
     }
 
     #[test]
+    fn the_cli_passes_type_steering_on() {
+        let success = format!("{:?}", std::process::ExitCode::SUCCESS);
+        assert_eq!(validate_wide_file(&["--column-types", "a=string"]), success);
+        assert_eq!(
+            validate_wide_file(&[
+                "--column-types",
+                r#"{"b":"double"}"#,
+                "--timestamp-format",
+                "rfc3339"
+            ]),
+            success
+        );
+        // A column the file lacks, and a format its times do not have.
+        assert_ne!(
+            validate_wide_file(&["--column-types", "nope=long"]),
+            success
+        );
+        assert_ne!(
+            validate_wide_file(&["--timestamp-format", "%d.%m.%Y"]),
+            success
+        );
+    }
+
+    #[test]
     fn the_cli_enforces_a_lowered_column_limit() {
         let success = format!("{:?}", std::process::ExitCode::SUCCESS);
         assert_eq!(validate_wide_file(&[]), success);
