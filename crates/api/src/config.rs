@@ -376,6 +376,16 @@ pub struct ValidateArgs {
     /// XLSX: read this sheet (name or 1-based number) instead of the first non-empty one.
     #[arg(long)]
     pub sheet: Option<String>,
+    /// Column types instead of inferred ones: a JSON object such as
+    /// '{"zip":"string","amount":"double"}', or zip=string,amount=double.
+    /// Types: string, long, double, boolean. A value that does not fit is a
+    /// rejected row.
+    #[arg(long)]
+    pub column_types: Option<String>,
+    /// How the time column's values are written: a strftime pattern such
+    /// as '%d/%m/%Y %H:%M', or rfc3339, epoch_seconds, epoch_millis.
+    #[arg(long)]
+    pub timestamp_format: Option<String>,
     /// Also write the accepted rows here as normalized Parquet.
     #[arg(long)]
     pub output: Option<PathBuf>,
@@ -421,6 +431,16 @@ pub struct UploadArgs {
     /// first non-empty sheet).
     #[arg(long)]
     pub sheet: Option<String>,
+    /// Column types instead of inferred ones: a JSON object such as
+    /// '{"zip":"string","amount":"double"}', or zip=string,amount=double.
+    /// Types: string, long, double, boolean. A value that does not fit is a
+    /// rejected row.
+    #[arg(long)]
+    pub column_types: Option<String>,
+    /// How the time column's values are written: a strftime pattern such
+    /// as '%d/%m/%Y %H:%M', or rfc3339, epoch_seconds, epoch_millis.
+    #[arg(long)]
+    pub timestamp_format: Option<String>,
     /// Return once the server has the file, without following the task.
     #[arg(long)]
     pub no_wait: bool,

@@ -2,6 +2,7 @@
 //! code behind the edge only ever sees valid ones.
 
 mod auth;
+mod column_types;
 mod datasets;
 mod datasource;
 pub mod fault;
@@ -14,6 +15,9 @@ mod warning;
 pub use auth::{
     parse_lifetime, ApiToken, InvalidLifetime, InvalidTokenName, Scope, TokenName, TokenUnusable,
     ENV_ADMIN_TOKEN_NAME, MAX_TOKEN_NAME_LEN,
+};
+pub use column_types::{
+    parse_column_types, parse_override_type, InvalidColumnTypes, MAX_COLUMN_TYPES,
 };
 pub use datasets::{DatasourceColumn, DatasourceSummary, Granularity, TimePoint};
 pub use datasource::{DatasourceName, InvalidDatasourceName};

@@ -43,6 +43,11 @@ pub struct ColumnProfile {
     /// The thousands separator those numbers used (`"."` or `" "`), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thousands_separator: Option<String>,
+    /// One line saying why the column has its type, e.g. "4,468 of 4,468
+    /// values parse as integers" or "3 values keep leading zeros (e.g.
+    /// \"007\") → string"; absent in reports made before reasons existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub type_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

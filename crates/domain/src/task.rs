@@ -1,4 +1,4 @@
-use std::{fmt, str::FromStr};
+use std::{collections::BTreeMap, fmt, str::FromStr};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -6,7 +6,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::{
-    DatasourceName, FileFormat, IngestMode, ReplaceEffect, UnknownValue, ValidationReport, Warning,
+    ColumnType, DatasourceName, FileFormat, IngestMode, ReplaceEffect, UnknownValue,
+    ValidationReport, Warning,
 };
 
 /// Identifies one upload and everything that happens to it.
@@ -201,6 +202,14 @@ pub struct Task {
     /// 1-based number; the first non-empty sheet when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sheet: Option<String>,
+    /// Column types the uploader chose (`column_types` field), overriding
+    /// inference; a value that does not fit is a rejected row.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub column_types: BTreeMap<String, ColumnType>,
+    /// How the time column's values are written (`timestamp_format` field):
+    /// a chrono strftime pattern, or `rfc3339`, `epoch_seconds`, `epoch_millis`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp_format: Option<String>,
     /// Changed only by the transitions below (`start_validation`, …); the
     /// store decodes it from its column.
     status: TaskStatus,
@@ -306,6 +315,8 @@ impl Task {
             timestamp_column,
             encoding: None,
             sheet: None,
+            column_types: BTreeMap::new(),
+            timestamp_format: None,
             status: TaskStatus::Queued,
             created_at: now,
             updated_at: now,

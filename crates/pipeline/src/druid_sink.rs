@@ -333,6 +333,8 @@ impl DruidSink {
             sheet: None,
             fallback_time: Utc::now(),
             output_format: format,
+            column_types: Default::default(),
+            timestamp_format: None,
         };
         let report =
             ingest_validation::validate(&csv, &options, Some(&normalized), &Default::default())

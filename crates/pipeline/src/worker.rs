@@ -490,6 +490,8 @@ impl Attempt<'_> {
             sheet: task.sheet.clone(),
             fallback_time: task.created_at,
             output_format,
+            column_types: task.column_types.clone(),
+            timestamp_format: task.timestamp_format.clone(),
         };
         let report = validate_off_runtime(
             input.clone(),

@@ -66,6 +66,20 @@ pub fn hint_for(code: &str) -> Option<String> {
         "reserved_column_name" => {
             "The names __time (the row time) and ingest_task_id (the upload each row came from) are reserved. Rename that column; a __time column can also be chosen as the time column with timestamp_column=__time."
         }
+        "no_time_column" => {
+            "Every row got the upload time. If a column holds the row times, name it in timestamp_column (CLI: --timestamp-column) and, if its values are written unusually, their format in timestamp_format (e.g. %d/%m/%Y %H:%M)."
+        }
+        "mostly_numeric" => {
+            "Fix the listed values in the file, or set the column's type in column_types (e.g. {\"quantity\":\"long\"}; CLI: --column-types quantity=long) to read it as numbers and reject the rows whose value does not fit."
+        }
+        "value_breaks_column_type" | "values_breaking_column_types" => {
+            "The value does not fit the type given in column_types. Fix the value in the file, or choose a wider type (double for decimals, string for anything)."
+        }
+        "column_types_unknown_column" => "Use the file's column names, exactly as its header writes them, in column_types.",
+        "column_types_time_column" => "Leave the time column out of column_types: it is always read as a timestamp.",
+        "invalid_timestamp_format" | "timestamp_format_unmatched" => {
+            "Give timestamp_format as a strftime pattern matching the time column's values (e.g. %d/%m/%Y %H:%M:%S for 31/01/2024 13:45:00), or rfc3339, epoch_seconds, epoch_millis; name the column in timestamp_column."
+        }
         "cancelled" => "The task was cancelled while its file was being checked. Upload the file again to start over.",
         "no_valid_rows" => "The time column has no readable values. Fix the times or choose another column with timestamp_column.",
         _ => return None,

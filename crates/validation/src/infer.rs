@@ -173,6 +173,98 @@ pub struct ColumnState {
     /// Set for text from delimited files whose delimiter is not a comma,
     /// where numbers may have a decimal comma (European spreadsheets).
     comma: Option<CommaDecimals>,
+    /// What the values say about the column's type beyond what it fits:
+    /// leading zeros, fixed widths, the values that are not numbers.
+    pub evidence: Evidence,
+    /// The type the uploader chose (`column_types`): its range is kept
+    /// even past values that do not fit it.
+    wanted: Option<ColumnType>,
+    /// `times` holds only the uploader's `timestamp_format`.
+    forced_time: bool,
+}
+
+/// Values that are not numbers, listed for warnings and reasons.
+pub const MAX_EXAMPLES: usize = 5;
+/// Past this many values that are not numbers, a column is plain text and
+/// stops being checked for numbers (constant cost per cell).
+const MAX_COUNTED_OTHERS: u64 = 100;
+/// Longest example value quoted in a message.
+const MAX_EXAMPLE_CHARS: usize = 40;
+
+/// Whether every value is a digit string of one width.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Width {
+    #[default]
+    Unseen,
+    Fixed(usize),
+    Mixed,
+}
+
+/// A value and the line it is on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Example {
+    pub line: u64,
+    pub value: String,
+}
+
+impl Example {
+    pub(crate) fn new(line: u64, value: &str) -> Self {
+        let mut short: String = value.chars().take(MAX_EXAMPLE_CHARS).collect();
+        if short.len() < value.len() {
+            short.push('…');
+        }
+        Self { line, value: short }
+    }
+}
+
+/// Counts behind a column's type reason and its near-numeric warning.
+#[derive(Debug, Clone, Default)]
+pub struct Evidence {
+    /// Digit strings like `007` (a number would lose the zeros).
+    pub leading_zeros: u64,
+    pub leading_zero_example: Option<Example>,
+    pub width: Width,
+    /// Values that read as numbers, and those that do not (counted up to
+    /// `MAX_COUNTED_OTHERS`, the first `MAX_EXAMPLES` kept).
+    pub numbers: u64,
+    pub others: u64,
+    pub other_examples: Vec<Example>,
+    /// Whether some number had a fraction or exponent.
+    pub fractions: bool,
+}
+
+impl Evidence {
+    /// Whether the column had too much text to be near-numeric.
+    pub fn gave_up(&self) -> bool {
+        self.others > MAX_COUNTED_OTHERS
+    }
+
+    fn other(&mut self, line: u64, text: &str) {
+        self.others += 1;
+        if self.other_examples.len() < MAX_EXAMPLES {
+            self.other_examples.push(Example::new(line, text));
+        }
+    }
+
+    fn width(&mut self, text: Option<&str>) {
+        let width = match text {
+            Some(t) if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) => t.len(),
+            _ => {
+                self.width = Width::Mixed;
+                return;
+            }
+        };
+        self.width = match self.width {
+            Width::Unseen => Width::Fixed(width),
+            Width::Fixed(w) if w == width => Width::Fixed(w),
+            _ => Width::Mixed,
+        };
+    }
+}
+
+/// `007`, `0123`: digits whose leading zeros a number would drop.
+fn has_leading_zero(text: &str) -> bool {
+    text.len() > 1 && text.starts_with('0') && text.bytes().all(|b| b.is_ascii_digit())
 }
 
 impl Default for ColumnState {
@@ -189,6 +281,9 @@ impl Default for ColumnState {
             times: Vec::new(),
             time_seeded: false,
             comma: None,
+            evidence: Evidence::default(),
+            wanted: None,
+            forced_time: false,
         }
     }
 }
@@ -230,6 +325,34 @@ impl ColumnState {
         }
     }
 
+    /// The column's type is the uploader's: keep its range past values
+    /// that do not fit.
+    pub fn wanting(mut self, wanted: Option<ColumnType>) -> Self {
+        self.wanted = wanted;
+        self
+    }
+
+    /// Row times may only be read as `format` (the uploader's
+    /// `timestamp_format`).
+    pub fn timed_as(mut self, format: Option<&TimeFormat>) -> Self {
+        if let Some(format) = format {
+            self.times = vec![TimeCandidate::new(format.clone())];
+            self.time_seeded = true;
+            self.forced_time = true;
+        }
+        self
+    }
+
+    /// Whether row times may only be read in the uploader's format.
+    pub fn forced_time(&self) -> bool {
+        self.forced_time
+    }
+
+    /// The uploader's type for this column, if any.
+    pub fn wanted(&self) -> Option<ColumnType> {
+        self.wanted
+    }
+
     /// How the column's numbers are written, when they use a decimal comma
     /// and would not all read as numbers otherwise.
     pub fn decimal_comma(&self) -> Option<&CommaDecimals> {
@@ -238,20 +361,28 @@ impl ColumnState {
             .filter(|c| c.possible && c.seen_comma && !self.could_be_double && self.values > 0)
     }
 
+    #[cfg(test)]
     pub fn observe(&mut self, cell: &Cell) {
+        self.observe_at(cell, 0);
+    }
+
+    /// Observes the cell on `line` (named in examples).
+    pub fn observe_at(&mut self, cell: &Cell, line: u64) {
         match cell {
             Cell::Null => self.nulls += 1,
             Cell::Text(text) if is_null_text(text) => self.nulls += 1,
-            Cell::Text(text) => self.observe_text(text),
+            Cell::Text(text) => self.observe_text(text, line),
             Cell::Long(v) => self.observe_long(*v),
             Cell::Double(v) => self.observe_double(*v),
             Cell::Bool(_) => {
+                self.evidence.width(None);
                 self.values += 1;
                 self.could_be_long = false;
                 self.could_be_double = false;
                 self.no_time();
             }
             Cell::Time(t) => {
+                self.evidence.width(None);
                 self.values += 1;
                 self.could_be_bool = false;
                 self.could_be_long = false;
@@ -262,8 +393,9 @@ impl ColumnState {
                 }
                 for candidate in &mut self.times {
                     candidate.record(
-                        (candidate.format == TimeFormat::Native && crate::timestamp::in_range(*t))
-                            .then_some(*t),
+                        ((candidate.format == TimeFormat::Native || self.forced_time)
+                            && crate::timestamp::in_range(*t))
+                        .then_some(*t),
                     );
                 }
             }
@@ -279,13 +411,34 @@ impl ColumnState {
 
     fn observe_long(&mut self, v: i64) {
         self.values += 1;
+        self.evidence.numbers += 1;
+        self.evidence.width(None);
         self.could_be_bool = false;
         widen(&mut self.long_range, &v);
         widen(&mut self.double_range, &(v as f64));
-        self.no_time();
+        if self.forced_time {
+            // Typed numbers are times only as an epoch the uploader named.
+            self.time_seeded = true;
+            for candidate in &mut self.times {
+                let epoch = matches!(
+                    candidate.format,
+                    TimeFormat::EpochSeconds | TimeFormat::EpochMillis
+                );
+                candidate.record(
+                    epoch
+                        .then(|| candidate.format.parse(&v.to_string()))
+                        .flatten(),
+                );
+            }
+        } else {
+            self.no_time();
+        }
     }
 
     fn observe_double(&mut self, v: f64) {
+        self.evidence.numbers += 1;
+        self.evidence.fractions |= v.fract() != 0.0;
+        self.evidence.width(None);
         self.values += 1;
         self.could_be_bool = false;
         self.could_be_long = false;
@@ -293,34 +446,65 @@ impl ColumnState {
         self.no_time();
     }
 
-    fn observe_text(&mut self, text: &str) {
+    fn observe_text(&mut self, text: &str, line: u64) {
         self.values += 1;
         let trimmed = text.trim();
         if self.could_be_bool && parse_bool(trimmed).is_none() {
             self.could_be_bool = false;
         }
-        let long = if self.could_be_long {
+        let wants_long = self.wanted == Some(ColumnType::Long);
+        let wants_double = self.wanted == Some(ColumnType::Double);
+        let long = if self.could_be_long || wants_long {
             trimmed.parse::<i64>().ok()
         } else {
             None
         };
-        match long {
+        // Numbers are still counted after the first text, for the
+        // near-numeric warning, until the column is clearly text.
+        let counting = !self.evidence.gave_up();
+        let number = match long {
             Some(v) => {
                 widen(&mut self.long_range, &v);
                 // A whole number is a double too; no second parse.
-                if self.could_be_double {
+                if self.could_be_double || wants_double {
                     widen(&mut self.double_range, &(v as f64));
                 }
+                true
             }
             None => {
                 self.could_be_long = false;
-                if self.could_be_double {
+                if self.could_be_double || wants_double || counting {
                     match trimmed.parse::<f64>() {
-                        Ok(v) if v.is_finite() => widen(&mut self.double_range, &v),
-                        _ => self.could_be_double = false,
+                        Ok(v) if v.is_finite() => {
+                            if self.could_be_double || wants_double {
+                                widen(&mut self.double_range, &v);
+                            }
+                            self.evidence.fractions |= trimmed.contains(['.', 'e', 'E']);
+                            true
+                        }
+                        _ => {
+                            self.could_be_double = false;
+                            false
+                        }
                     }
+                } else {
+                    false
                 }
             }
+        };
+        if number {
+            self.evidence.numbers += 1;
+            if has_leading_zero(trimmed) {
+                self.evidence.leading_zeros += 1;
+                if self.evidence.leading_zero_example.is_none() {
+                    self.evidence.leading_zero_example = Some(Example::new(line, trimmed));
+                }
+            }
+        } else if counting {
+            self.evidence.other(line, trimmed);
+        }
+        if self.evidence.width != Width::Mixed {
+            self.evidence.width(Some(trimmed));
         }
         if let Some(comma) = &mut self.comma {
             comma.observe(trimmed);
@@ -354,6 +538,9 @@ impl ColumnState {
             ColumnType::String
         } else if self.could_be_bool && self.long_range.is_none() && self.double_range.is_none() {
             ColumnType::Boolean
+        } else if self.evidence.leading_zeros > 0 && (self.could_be_long || self.could_be_double) {
+            // `007` as a number would be 7: IDs, ZIP codes, phone numbers.
+            ColumnType::String
         } else if self.could_be_long {
             ColumnType::Long
         } else if self.could_be_double || self.decimal_comma().is_some() {
@@ -378,7 +565,7 @@ impl ColumnState {
             .filter(|c| c.parsed > 0)
             .max_by_key(|c| (c.parsed, std::cmp::Reverse(c.failed)))
             .cloned();
-        if from_text.is_some() {
+        if from_text.is_some() || self.forced_time {
             return from_text;
         }
         let (min, max) = self.long_range.filter(|_| self.could_be_long)?;

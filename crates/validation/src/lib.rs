@@ -15,13 +15,19 @@ mod profile;
 mod sheet_tests;
 mod source;
 #[cfg(test)]
+mod steer_tests;
+#[cfg(test)]
 mod text_tests;
 mod timestamp;
+mod types;
 
-use std::path::{Path, PathBuf};
+use std::{
+    collections::BTreeMap,
+    path::{Path, PathBuf},
+};
 
 use chrono::{DateTime, Utc};
-use ingest_domain::{FileFormat, Severity, ValidationReport};
+use ingest_domain::{ColumnType, FileFormat, Severity, ValidationReport};
 
 pub use control::{Control, Limits, Pass, Progress};
 pub use detect::{detect_format, DetectError, SNIFF_LEN};
@@ -91,6 +97,38 @@ pub struct Options {
     pub fallback_time: DateTime<Utc>,
     /// Layout of the normalized file, when one is written.
     pub output_format: OutputFormat,
+    /// Column types the uploader chose (`column_types`), by column name;
+    /// a value that does not fit its column's type rejects its row.
+    pub column_types: BTreeMap<String, ColumnType>,
+    /// How the time column's values are written (`timestamp_format`); see
+    /// `check_timestamp_format`. Detected when `None`.
+    pub timestamp_format: Option<String>,
+}
+
+/// Checks a `timestamp_format`: `rfc3339`, `epoch_seconds`, `epoch_millis`,
+/// or a chrono strftime pattern giving at least a date (`%d/%m/%Y %H:%M`).
+/// `Err` says what is wrong, for the uploader.
+pub fn check_timestamp_format(text: &str) -> Result<(), String> {
+    timestamp::TimeFormat::from_user(text).map(|_| ())
+}
+
+/// The uploader's type choices, ready to use; a bad `timestamp_format`
+/// (possible from the CLI) fails the file.
+fn steering(options: &Options) -> Result<types::Steering, source::ReadFailure> {
+    let time_format = options
+        .timestamp_format
+        .as_deref()
+        .map(timestamp::TimeFormat::from_user)
+        .transpose()
+        .map_err(|message| source::ReadFailure {
+            code: "invalid_timestamp_format",
+            message,
+            line: None,
+        })?;
+    Ok(types::Steering {
+        column_types: options.column_types.clone(),
+        time_format,
+    })
 }
 
 /// Validates `path` and, when it has no errors and `output` is given, writes
@@ -121,6 +159,10 @@ fn run(
 ) -> Result<ValidationReport, ValidationError> {
     let size = std::fs::metadata(path).map_or(0, |m| m.len());
     control.start_pass(Pass::Profiling, size);
+    let steering = match steering(options) {
+        Ok(steering) => steering,
+        Err(failure) => return Ok(unreadable_report(options, failure)),
+    };
     let spec = source::SourceSpec {
         format: options.format,
         delimiter: options.delimiter,
@@ -139,6 +181,7 @@ fn run(
         source.as_mut(),
         options.timestamp_column.as_deref(),
         options.fallback_time,
+        &steering,
         control,
     );
     let text = source.text_info().cloned();
@@ -174,9 +217,14 @@ fn run(
         rows_accepted = written.rows_accepted;
         rows_rejected = written.rows_rejected;
         if rows_accepted == 0 {
+            let why = if written.rows_breaking_types > 0 {
+                "each has no readable time or a value that does not fit column_types"
+            } else {
+                "none has a readable time"
+            };
             profiled.problems.error(
                 "no_valid_rows",
-                "every row was rejected: none has a readable time".into(),
+                format!("every row was rejected: {why}"),
                 None,
                 None,
             );

@@ -15,6 +15,7 @@ use crate::infer::{is_null_text, parse_decimal_comma};
 use crate::profile::{Problems, Profile, MAX_LINES_PER_KIND};
 use crate::source::{Cell, RowSource};
 use crate::timestamp::{in_range, TimeFormat};
+use crate::types::TypeBreak;
 use crate::{control::CHECK_EVERY_ROWS, Control, ValidationError};
 
 /// Name of the row-time column in normalized files, as Druid names it.
@@ -59,6 +60,8 @@ fn convert(cell: &Cell, column_type: ColumnType, decimal_comma: bool) -> Option<
     match column_type {
         ColumnType::Long => match cell {
             Cell::Long(x) => Some(Typed::Long(*x)),
+            // Spreadsheets store whole numbers as floats.
+            Cell::Double(x) if x.fract() == 0.0 && x.abs() < 9.0e15 => Some(Typed::Long(*x as i64)),
             Cell::Text(t) => t.trim().parse().ok().map(Typed::Long),
             _ => None,
         },
@@ -77,15 +80,21 @@ fn convert(cell: &Cell, column_type: ColumnType, decimal_comma: bool) -> Option<
             Cell::Text(t) if t.trim().eq_ignore_ascii_case("false") => Some(Typed::Bool(false)),
             _ => None,
         },
-        ColumnType::Timestamp | ColumnType::String => Some(Typed::Text(match cell {
-            Cell::Text(t) => t.clone(),
-            Cell::Long(x) => x.to_string(),
-            Cell::Double(x) => x.to_string(),
-            Cell::Bool(b) => b.to_string(),
-            Cell::Time(t) => crate::timestamp::millis_to_utc(*t)
-                .map_or_else(|| t.to_string(), |t| t.to_rfc3339()),
-            Cell::Null => return Some(Typed::Null),
-        })),
+        ColumnType::Timestamp | ColumnType::String => Some(Typed::Text(cell_text(cell))),
+    }
+}
+
+/// A cell as text, as a string column stores it.
+fn cell_text(cell: &Cell) -> String {
+    match cell {
+        Cell::Text(t) => t.clone(),
+        Cell::Long(x) => x.to_string(),
+        Cell::Double(x) => x.to_string(),
+        Cell::Bool(b) => b.to_string(),
+        Cell::Time(t) => {
+            crate::timestamp::millis_to_utc(*t).map_or_else(|| t.to_string(), |t| t.to_rfc3339())
+        }
+        Cell::Null => String::new(),
     }
 }
 
@@ -174,6 +183,9 @@ struct Layout<'a> {
     decimal_commas: Vec<bool>,
     /// Index in the source row of each written column.
     indices: Vec<usize>,
+    /// Whether each written column's type is the uploader's (a value that
+    /// does not fit rejects the row instead of becoming null).
+    overridden: Vec<bool>,
 }
 
 impl Sink {
@@ -290,7 +302,7 @@ impl Sink {
 
 /// Milliseconds for a time cell under the plan's format, in or out of the
 /// accepted range.
-fn time_of(cell: &Cell, format: TimeFormat) -> Option<i64> {
+fn time_of(cell: &Cell, format: &TimeFormat) -> Option<i64> {
     match cell {
         Cell::Time(t) => Some(*t),
         Cell::Text(t) if !is_null_text(t) => format.parse_any(t),
@@ -308,6 +320,9 @@ enum NoTime {
 pub struct Written {
     pub rows_accepted: u64,
     pub rows_rejected: u64,
+    /// Of the rejected rows, those with a value that does not fit the type
+    /// `column_types` gives its column.
+    pub rows_breaking_types: u64,
 }
 
 /// Reads `source` again and writes accepted rows to `output` (or only
@@ -321,7 +336,7 @@ pub fn write(
 ) -> Result<Written, ValidationError> {
     let profiles = profile.column_profiles();
     let types: Vec<ColumnType> = profiles.iter().map(|c| c.column_type).collect();
-    let time_index = profile.time.column.map(|(index, _)| index);
+    let time_index = profile.time.column.as_ref().map(|(index, _)| *index);
     let indices: Vec<usize> = (0..profile.columns.len())
         .filter(|i| Some(*i) != time_index)
         .collect();
@@ -335,12 +350,17 @@ pub fn write(
             .iter()
             .map(|&i| profiles[i].decimal_separator.is_some())
             .collect(),
+        overridden: indices
+            .iter()
+            .map(|&i| profile.states[i].wanted().is_some())
+            .collect(),
         indices,
     };
     let out_path = output.map(|(p, _)| p);
     let mut sink = Sink::open(output, &layout)?;
 
     let (mut accepted, mut rejected, mut mistyped) = (0u64, 0u64, 0u64);
+    let (mut without_time, mut breaking) = (0u64, 0u64);
     let mut row: Vec<Cell> = Vec::new();
     let mut rows = 0u64;
     while let Some(meta) = source
@@ -358,8 +378,8 @@ pub fn write(
             )));
         }
         row.resize(profile.columns.len(), Cell::Null);
-        let time = match profile.time.column {
-            Some((index, format)) => time_of(&row[index], format).ok_or(NoTime::Unreadable),
+        let time = match &profile.time.column {
+            Some((index, format)) => time_of(&row[*index], format).ok_or(NoTime::Unreadable),
             None => Ok(profile.time.constant),
         }
         .and_then(|t| {
@@ -373,7 +393,8 @@ pub fn write(
             Ok(time) => time,
             Err(why) => {
                 rejected += 1;
-                if rejected <= MAX_LINES_PER_KIND as u64 {
+                without_time += 1;
+                if without_time <= MAX_LINES_PER_KIND as u64 {
                     let column = time_index.map_or("", |i| profile.columns[i].as_str());
                     let (code, reason) = match why {
                         NoTime::Unreadable => (
@@ -400,14 +421,24 @@ pub fn write(
             }
         };
         let mut values = Vec::with_capacity(layout.indices.len());
-        for ((&i, &column_type), &comma) in layout
+        let mut broken = None;
+        for (((&i, &column_type), &comma), &overridden) in layout
             .indices
             .iter()
             .zip(&layout.types)
             .zip(&layout.decimal_commas)
+            .zip(&layout.overridden)
         {
             match convert(&row[i], column_type, comma) {
                 Some(value) => values.push(value),
+                None if overridden => {
+                    broken = Some(TypeBreak {
+                        column: &profile.columns[i],
+                        value: cell_text(&row[i]),
+                        wanted: column_type,
+                    });
+                    break;
+                }
                 None => {
                     values.push(Typed::Null);
                     mistyped += 1;
@@ -423,6 +454,20 @@ pub fn write(
                 }
             }
         }
+        if let Some(broken) = broken {
+            rejected += 1;
+            breaking += 1;
+            if breaking <= MAX_LINES_PER_KIND as u64 {
+                problems.push(
+                    Severity::Warning,
+                    TypeBreak::CODE,
+                    format!("line {} was rejected: {}", meta.line, broken.reason()),
+                    Some(meta.line),
+                    Some(broken.column),
+                );
+            }
+            continue;
+        }
         sink.row(
             time,
             values,
@@ -433,11 +478,20 @@ pub fn write(
     }
     control.rows_read(rows);
     sink.finish(&layout, out_path)?;
-    if rejected > MAX_LINES_PER_KIND as u64 {
+    if without_time > MAX_LINES_PER_KIND as u64 {
         problems.push(
             Severity::Warning,
             "rows_without_time",
-            format!("{rejected} rows in all were rejected for an empty, unreadable or out-of-range time"),
+            format!("{without_time} rows in all were rejected for an empty, unreadable or out-of-range time"),
+            None,
+            None,
+        );
+    }
+    if breaking > MAX_LINES_PER_KIND as u64 {
+        problems.push(
+            Severity::Warning,
+            "values_breaking_column_types",
+            format!("{breaking} rows in all were rejected for a value that does not fit the type column_types gives its column"),
             None,
             None,
         );
@@ -445,5 +499,6 @@ pub fn write(
     Ok(Written {
         rows_accepted: accepted,
         rows_rejected: rejected,
+        rows_breaking_types: breaking,
     })
 }

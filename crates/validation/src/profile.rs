@@ -9,6 +9,7 @@ use ingest_domain::{ColumnProfile, ColumnType, Problem, Severity, TimestampInfo,
 use crate::infer::ColumnState;
 use crate::source::{Cell, ReadFailure, RowSource};
 use crate::timestamp::{self, TimeFormat};
+use crate::types::{self, Steering};
 use crate::{control::CHECK_EVERY_ROWS, Control, TIME_COLUMN};
 
 /// Problems itemised in a report; the rest are counted.
@@ -111,6 +112,7 @@ pub fn profile(
     source: &mut dyn RowSource,
     requested_time_column: Option<&str>,
     fallback: DateTime<Utc>,
+    steering: &Steering,
     control: &Control,
 ) -> Profile {
     let mut problems = Problems::default();
@@ -122,7 +124,11 @@ pub fn profile(
         Some(delimiter) if delimiter != b',' => ColumnState::allowing_decimal_comma(),
         _ => ColumnState::default(),
     };
-    let mut states: Vec<ColumnState> = vec![seed; source.columns().len()];
+    let mut states: Vec<ColumnState> = source
+        .columns()
+        .iter()
+        .map(|name| steering.seed(&seed, name))
+        .collect();
     let mut row: Vec<Cell> = Vec::new();
     let (mut rows_in, mut ragged) = (0u64, 0u64);
     loop {
@@ -140,7 +146,9 @@ pub fn profile(
         }
         // NDJSON learns columns as it goes; earlier rows lacked them.
         while states.len() < source.columns().len() {
-            states.push(ColumnState::with_leading_nulls(rows_in - 1));
+            let name = &source.columns()[states.len()];
+            let fresh = ColumnState::with_leading_nulls(rows_in - 1);
+            states.push(steering.seed(&fresh, name));
         }
         if source.checks_field_count() && meta.field_count != source.columns().len() {
             ragged += 1;
@@ -160,7 +168,7 @@ pub fn profile(
             continue;
         }
         for (state, cell) in states.iter_mut().zip(&row) {
-            state.observe(cell);
+            state.observe_at(cell, meta.line);
         }
     }
     if ragged > MAX_LINES_PER_KIND as u64 {
@@ -180,6 +188,7 @@ pub fn profile(
         );
     }
     let columns = source.columns().to_vec();
+    check_steering(&columns, steering, requested_time_column, &mut problems);
     let time = choose_time(
         &columns,
         &states,
@@ -189,12 +198,57 @@ pub fn profile(
     );
     control.rows_read(rows_in);
     check_reserved_names(&columns, &time, &mut problems);
-    Profile {
+    let profile = Profile {
         columns,
         states,
         rows_in,
         time,
         problems,
+    };
+    profile.with_type_warnings(requested_time_column, steering)
+}
+
+/// `column_types` must name columns of the file, and not the time column.
+fn check_steering(
+    columns: &[String],
+    steering: &Steering,
+    requested_time_column: Option<&str>,
+    problems: &mut Problems,
+) {
+    let unknown: Vec<&str> = steering
+        .column_types
+        .keys()
+        .map(String::as_str)
+        .filter(|name| !columns.iter().any(|c| c == name))
+        .collect();
+    if !unknown.is_empty() {
+        problems.error(
+            "column_types_unknown_column",
+            format!(
+                "column_types names {} not in the file: {}; its columns are: {}",
+                if unknown.len() == 1 {
+                    "a column"
+                } else {
+                    "columns"
+                },
+                unknown
+                    .iter()
+                    .map(|n| format!("{n:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                columns.join(", ")
+            ),
+            None,
+            unknown.first().copied(),
+        );
+    }
+    if let Some(time) = requested_time_column.filter(|t| steering.column_types.contains_key(*t)) {
+        problems.error(
+            "column_types_time_column",
+            format!("column_types gives a type to {time:?}, the time column named in timestamp_column; the row time is always a timestamp"),
+            None,
+            Some(time),
+        );
     }
 }
 
@@ -208,7 +262,7 @@ const LINEAGE_COLUMN: &str = "ingest_task_id";
 /// the output, which Polars refuses), so it is refused unless it is the time
 /// column itself. The lineage column is refused likewise.
 fn check_reserved_names(columns: &[String], time: &TimePlan, problems: &mut Problems) {
-    let chosen = time.column.map(|(index, _)| index);
+    let chosen = time.column.as_ref().map(|(index, _)| *index);
     for (index, name) in columns.iter().enumerate() {
         let why = if name == TIME_COLUMN && Some(index) != chosen {
             format!(
@@ -241,6 +295,12 @@ fn choose_time(
     problems: &mut Problems,
 ) -> TimePlan {
     let constant = fallback.timestamp_millis();
+    // Set when the uploader named the format (every state has it alone).
+    let requested_format = states
+        .first()
+        .filter(|s| s.forced_time())
+        .and_then(|s| s.times.first())
+        .map(|c| c.format.describe());
     if let Some(wanted) = requested {
         let found = columns
             .iter()
@@ -269,7 +329,12 @@ fn choose_time(
             None => {
                 problems.error(
                     "timestamp_column_unparseable",
-                    format!("no value of column {wanted:?} reads as a date or time"),
+                    format!(
+                        "no value of column {wanted:?} reads as a date or time{}",
+                        requested_format.as_ref().map_or(String::new(), |f| format!(
+                            " written as {f} (timestamp_format)"
+                        ))
+                    ),
                     None,
                     Some(wanted),
                 );
@@ -283,6 +348,8 @@ fn choose_time(
     let best = states
         .iter()
         .enumerate()
+        // A column the uploader gave a type is not a time column.
+        .filter(|(_, state)| state.wanted().is_none())
         .filter_map(|(index, state)| {
             let candidate = state.best_time()?;
             let score = timestamp::name_score(&columns[index]);
@@ -291,7 +358,8 @@ fn choose_time(
                 TimeFormat::EpochSeconds | TimeFormat::EpochMillis
             );
             let rate = candidate.parsed as f64 / state.values.max(1) as f64;
-            (rate >= TIME_PARSE_RATE && !(epoch && score == 0)).then_some((
+            let named = requested_format.is_some();
+            (rate >= TIME_PARSE_RATE && !(epoch && score == 0 && !named)).then_some((
                 score,
                 rate,
                 index,
@@ -304,6 +372,14 @@ fn choose_time(
                 .unwrap_or(std::cmp::Ordering::Equal)
                 .then(b.2.cmp(&a.2))
         });
+    if let (None, Some(format)) = (&best, &requested_format) {
+        problems.error(
+            "timestamp_format_unmatched",
+            format!("no column's values read as {format} (timestamp_format)"),
+            None,
+            None,
+        );
+    }
     TimePlan {
         column: best.map(|(_, _, index, format)| (index, format)),
         constant,
@@ -311,16 +387,65 @@ fn choose_time(
 }
 
 impl Profile {
-    pub fn column_profiles(&self) -> Vec<ColumnProfile> {
+    /// Each column's type and why (the row-time column is a timestamp).
+    pub fn decisions(&self) -> Vec<types::Decision> {
         self.columns
             .iter()
             .zip(&self.states)
             .enumerate()
-            .map(|(index, (name, state))| {
-                let column_type = match self.time.column {
-                    Some((t, _)) if t == index => ColumnType::Timestamp,
-                    _ => state.column_type(),
-                };
+            .map(|(index, (name, state))| match &self.time.column {
+                Some((t, format)) if *t == index => {
+                    let rows = state.best_time().map(|b| (b.parsed, state.values));
+                    types::decide(state, name, Some(format), rows)
+                }
+                _ => types::decide(state, name, None, None),
+            })
+            .collect()
+    }
+
+    /// Warns of columns read as text that are nearly all numbers, and of a
+    /// file whose rows all get the upload time.
+    fn with_type_warnings(
+        mut self,
+        requested_time_column: Option<&str>,
+        steering: &Steering,
+    ) -> Self {
+        for ((name, state), decision) in self.columns.iter().zip(&self.states).zip(self.decisions())
+        {
+            if let Some(message) = types::near_numeric(state, name, &decision) {
+                let line = state.evidence.other_examples.first().map(|e| e.line);
+                self.problems.push(
+                    Severity::Warning,
+                    "mostly_numeric",
+                    message,
+                    line,
+                    Some(name),
+                );
+            }
+        }
+        let asked = requested_time_column.is_some() || steering.time_format.is_some();
+        if self.time.column.is_none() && !asked && !self.problems.has_errors() {
+            let at = timestamp::millis_to_utc(self.time.constant)
+                .map_or_else(String::new, |t| format!(" ({})", t.to_rfc3339()));
+            self.problems.push(
+                Severity::Warning,
+                "no_time_column",
+                format!("no column reads as dates or times, so every row gets the upload time{at}; name the time column in timestamp_column (and its format in timestamp_format) to use it"),
+                None,
+                None,
+            );
+        }
+        self
+    }
+
+    pub fn column_profiles(&self) -> Vec<ColumnProfile> {
+        let decisions = self.decisions();
+        self.columns
+            .iter()
+            .zip(&self.states)
+            .zip(decisions)
+            .map(|((name, state), decision)| {
+                let column_type = decision.column_type;
                 let (min, max) = state.min_max(column_type);
                 let comma = state
                     .decimal_comma()
@@ -333,6 +458,7 @@ impl Profile {
                     max,
                     decimal_separator: comma.map(|_| ",".to_owned()),
                     thousands_separator: comma.and_then(|c| c.thousands).map(String::from),
+                    type_reason: Some(decision.reason),
                 }
             })
             .collect()
@@ -340,8 +466,9 @@ impl Profile {
 
     pub fn timestamp_info(&self) -> TimestampInfo {
         let text = |t| timestamp::millis_to_utc(t);
-        match self.time.column {
+        match &self.time.column {
             Some((index, format)) => {
+                let index = *index;
                 let best = self.states[index].best_time();
                 TimestampInfo {
                     column: Some(self.columns[index].clone()),

@@ -22,6 +22,8 @@ fn run(path: &Path, sheet: Option<&str>) -> ValidationReport {
         sheet: sheet.map(str::to_owned),
         fallback_time: Utc::now(),
         output_format: OutputFormat::Parquet,
+        column_types: Default::default(),
+        timestamp_format: None,
     };
     let output = path.with_extension("out.parquet");
     validate(path, &options, Some(&output), &Control::default()).expect("validation runs")

@@ -100,6 +100,8 @@ fn run_with(name: &str, bytes: &[u8], encoding: Option<&str>, control: &Control)
         sheet: None,
         fallback_time: Utc::now(),
         output_format: OutputFormat::Parquet,
+        column_types: Default::default(),
+        timestamp_format: None,
     };
     let output = dir.path().join("out.parquet");
     let report = validate(&path, &options, Some(&output), control).expect("validation runs");

@@ -1,14 +1,17 @@
 //! Recognising times written the many ways real files write them.
 
-use std::{collections::HashMap, sync::OnceLock};
+use std::{
+    collections::HashMap,
+    sync::{Arc, OnceLock},
+};
 
 use chrono::{
     format::{Item, Parsed, StrftimeItems},
-    DateTime, Utc,
+    DateTime, TimeZone, Utc,
 };
 
 /// A way of writing a time that we can read back exactly.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TimeFormat {
     /// RFC 3339 / ISO 8601 with an offset or `Z`.
     Rfc3339,
@@ -20,7 +23,27 @@ pub enum TimeFormat {
     EpochMillis,
     /// Typed times from Parquet or XLSX cells: nothing to parse.
     Native,
+    /// The uploader's own strftime pattern (`timestamp_format`).
+    Custom(Arc<UserPattern>),
 }
+
+/// A strftime pattern from the uploader, compiled once per validation.
+#[derive(Debug)]
+pub struct UserPattern {
+    text: String,
+    items: Vec<Item<'static>>,
+}
+
+impl PartialEq for UserPattern {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for UserPattern {}
+
+/// Longest `timestamp_format` pattern accepted.
+pub const MAX_PATTERN_LEN: usize = 100;
 
 /// Patterns tried on text, most specific first. Ambiguous day/month orders
 /// are both kept as candidates; the one that reads every value wins.
@@ -57,7 +80,7 @@ const TEXT_FORMATS: &[TimeFormat] = &[
 
 /// The patterns, compiled once: chrono otherwise re-reads a pattern for
 /// every cell, which was a third of validation time.
-fn compiled(pattern: &'static str) -> Option<&'static [Item<'static>]> {
+fn compiled(pattern: &str) -> Option<&'static [Item<'static>]> {
     static COMPILED: OnceLock<HashMap<&'static str, Vec<Item<'static>>>> = OnceLock::new();
     let table = COMPILED.get_or_init(|| {
         TEXT_FORMATS
@@ -72,7 +95,7 @@ fn compiled(pattern: &'static str) -> Option<&'static [Item<'static>]> {
     table.get(pattern).map(Vec::as_slice)
 }
 
-fn parse_with(pattern: &'static str, text: &str) -> Option<Parsed> {
+fn parse_with(pattern: &str, text: &str) -> Option<Parsed> {
     let mut parsed = Parsed::new();
     chrono::format::parse(&mut parsed, text, compiled(pattern)?.iter()).ok()?;
     Some(parsed)
@@ -96,13 +119,13 @@ pub fn in_range(millis: i64) -> bool {
 impl TimeFormat {
     /// Milliseconds since the epoch, if `text` is written this way and the
     /// time is in `ACCEPTED_MILLIS`.
-    pub fn parse(self, text: &str) -> Option<i64> {
+    pub fn parse(&self, text: &str) -> Option<i64> {
         self.parse_any(text).filter(|t| in_range(*t))
     }
 
     /// Milliseconds since the epoch, if `text` is written this way, in or
     /// out of the accepted range (to say why a row was rejected).
-    pub fn parse_any(self, text: &str) -> Option<i64> {
+    pub fn parse_any(&self, text: &str) -> Option<i64> {
         let text = text.trim();
         match self {
             Self::Rfc3339 => DateTime::parse_from_rfc3339(text)
@@ -127,6 +150,78 @@ impl TimeFormat {
                 .ok()
                 .filter(|v| EPOCH_MILLIS_RANGE.contains(v)),
             Self::Native => None,
+            Self::Custom(pattern) => {
+                let mut parsed = Parsed::new();
+                chrono::format::parse(&mut parsed, text, pattern.items.iter()).ok()?;
+                parsed_millis(&parsed)
+            }
+        }
+    }
+
+    /// The format an uploader named in `timestamp_format`: `rfc3339`,
+    /// `epoch_seconds`, `epoch_millis`, or a chrono strftime pattern
+    /// (<https://docs.rs/chrono/latest/chrono/format/strftime/>) that gives
+    /// at least a date, e.g. `%d/%m/%Y %H:%M` or `%Y%m%d`. A pattern without
+    /// an offset (`%z`) reads times as UTC; one without a time of day reads
+    /// midnight. `Err` says what is wrong, for the uploader.
+    pub fn from_user(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        match text.to_ascii_lowercase().as_str() {
+            "rfc3339" | "iso8601" => return Ok(Self::Rfc3339),
+            "epoch_seconds" | "posix" => return Ok(Self::EpochSeconds),
+            "epoch_millis" => return Ok(Self::EpochMillis),
+            _ => {}
+        }
+        let expected = "expected a strftime pattern such as %Y-%m-%d %H:%M:%S, or rfc3339, epoch_seconds, epoch_millis";
+        if text.len() > MAX_PATTERN_LEN {
+            return Err(format!(
+                "timestamp_format is longer than {MAX_PATTERN_LEN} characters"
+            ));
+        }
+        if !text.contains('%') {
+            return Err(format!(
+                "timestamp_format {text:?} has no % field; {expected}"
+            ));
+        }
+        let items = StrftimeItems::new(text)
+            .parse_to_owned()
+            .map_err(|_| format!("timestamp_format {text:?} is not a valid pattern; {expected}"))?;
+        // chrono skips a zone name when it reads one: "CET" would be UTC.
+        if items
+            .iter()
+            .any(|i| matches!(i, Item::Fixed(chrono::format::Fixed::TimezoneName)))
+        {
+            return Err(format!(
+                "timestamp_format {text:?} has a zone name (%Z), which cannot be read back; use a numeric offset (%z, e.g. +0100) or leave it out for UTC"
+            ));
+        }
+        let format = Self::Custom(Arc::new(UserPattern {
+            text: text.to_owned(),
+            items,
+        }));
+        // The pattern must read back a date it writes: this refuses
+        // patterns without a year, month and day, and fields chrono can
+        // write but not read (`%Z`).
+        let sample = Utc
+            .with_ymd_and_hms(2024, 3, 15, 13, 45, 30)
+            .single()
+            .ok_or_else(|| "cannot check timestamp_format".to_owned())?;
+        let Self::Custom(pattern) = &format else {
+            unreachable!("just built")
+        };
+        let mut written = String::new();
+        let wrote = std::fmt::Write::write_fmt(
+            &mut written,
+            format_args!("{}", sample.format_with_items(pattern.items.iter())),
+        );
+        let same_day = |millis: i64| {
+            millis.div_euclid(86_400_000) == sample.timestamp_millis().div_euclid(86_400_000)
+        };
+        match wrote.ok().and_then(|()| format.parse_any(&written)) {
+            Some(millis) if same_day(millis) => Ok(format),
+            _ => Err(format!(
+                "timestamp_format {text:?} does not give a full date that can be read back (it needs a year, month and day, e.g. %Y %m %d; use %z, not %Z, for offsets)"
+            )),
         }
     }
 
@@ -145,21 +240,35 @@ impl TimeFormat {
     pub fn candidates_for(text: &str) -> Vec<TimeFormat> {
         TEXT_FORMATS
             .iter()
-            .copied()
             .filter(|format| format.parse(text).is_some())
+            .cloned()
             .collect()
     }
 
     /// How the report names this format.
-    pub fn describe(self) -> String {
+    pub fn describe(&self) -> String {
         match self {
             Self::Rfc3339 => "rfc3339".into(),
-            Self::DateTime(p) | Self::Date(p) => p.into(),
+            Self::DateTime(p) | Self::Date(p) => (*p).into(),
+            Self::Custom(p) => p.text.clone(),
             Self::EpochSeconds => "epoch_seconds".into(),
             Self::EpochMillis => "epoch_millis".into(),
             Self::Native => "native".into(),
         }
     }
+}
+
+/// Milliseconds for what a pattern read: with its offset when it has one,
+/// else as UTC; a date alone is midnight.
+fn parsed_millis(parsed: &Parsed) -> Option<i64> {
+    if parsed.offset().is_some() {
+        return parsed.to_datetime().ok().map(|t| t.timestamp_millis());
+    }
+    if let Ok(t) = parsed.to_naive_datetime_with_offset(0) {
+        return Some(t.and_utc().timestamp_millis());
+    }
+    let midnight = parsed.to_naive_date().ok()?.and_hms_opt(0, 0, 0)?;
+    Some(midnight.and_utc().timestamp_millis())
 }
 
 pub fn millis_to_utc(millis: i64) -> Option<DateTime<Utc>> {
@@ -237,6 +346,34 @@ mod tests {
         assert!(both.contains(&TimeFormat::Date("%d/%m/%Y")));
         let only_dmy = TimeFormat::candidates_for("25/04/2020");
         assert_eq!(only_dmy, vec![TimeFormat::Date("%d/%m/%Y")]);
+    }
+
+    #[test]
+    fn reads_the_uploaders_own_patterns() {
+        let format = |t: &str| TimeFormat::from_user(t).expect(t);
+        let dmy = format("%d/%m/%Y %H:%M");
+        assert_eq!(dmy.parse("03/04/2020 10:30"), Some(1_585_909_800_000));
+        assert_eq!(dmy.parse("2020-04-03"), None);
+        assert_eq!(dmy.describe(), "%d/%m/%Y %H:%M");
+        // A date alone is midnight UTC; an offset is honoured.
+        assert_eq!(format("%Y%m%d").parse("20000101"), Some(946_684_800_000));
+        assert_eq!(
+            format("%Y-%m-%d %H:%M %z").parse("2000-01-01 01:00 +0100"),
+            Some(946_684_800_000)
+        );
+        assert_eq!(format("RFC3339"), TimeFormat::Rfc3339);
+        assert_eq!(format("epoch_millis"), TimeFormat::EpochMillis);
+        for bad in [
+            "",
+            "yyyy-MM-dd",
+            "%H:%M",
+            "%Y-%m",
+            "%Y-%m-%d %Z",
+            "%Q",
+            &"%Y".repeat(60),
+        ] {
+            assert!(TimeFormat::from_user(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

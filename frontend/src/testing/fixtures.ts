@@ -37,7 +37,14 @@ export function makeTask(overrides: Partial<Task> = {}): Task {
       rows_accepted: 990,
       rows_rejected: 10,
       columns: [
-        { name: 'ts', type: 'timestamp', null_count: 0, min: '2024-01-01T00:00:00Z', max: '2024-01-31T00:00:00Z' },
+        {
+          name: 'ts',
+          type: 'timestamp',
+          null_count: 0,
+          min: '2024-01-01T00:00:00Z',
+          max: '2024-01-31T00:00:00Z',
+          type_reason: 'row time: 990 of 1,000 values read as %Y-%m-%d %H:%M:%S',
+        },
         { name: 'price', type: 'double', null_count: 3, min: '1.5', max: '99' },
       ],
       timestamp: { column: 'ts', format: '%Y-%m-%d %H:%M:%S', min: '2024-01-01T00:00:00Z', max: '2024-01-31T00:00:00Z', source: 'column' },

@@ -1,6 +1,7 @@
 //! The `ingest` subcommands. This is the binary's edge: errors become
 //! messages and exit codes here.
 
+mod column_types;
 mod doctor;
 mod token;
 mod upload;

@@ -27,6 +27,15 @@ fn client(token: Option<&Secret>) -> anyhow::Result<reqwest::Client> {
 
 pub async fn upload(args: UploadArgs) -> anyhow::Result<ExitCode> {
     let server = args.server.trim_end_matches('/').to_owned();
+    // Checked here so a typo fails before the file is sent.
+    let column_types = args
+        .column_types
+        .as_deref()
+        .map(super::column_types::parse)
+        .transpose()?
+        .map(|types| super::column_types::to_field(&types))
+        .transpose()?;
+    super::column_types::check_format(args.timestamp_format.as_deref())?;
     let file = tokio::fs::File::open(&args.file)
         .await
         .with_context(|| format!("cannot open {}", args.file.display()))?;
@@ -66,6 +75,12 @@ pub async fn upload(args: UploadArgs) -> anyhow::Result<ExitCode> {
     }
     if args.yes {
         form = form.text("confirm", "true");
+    }
+    if let Some(types) = column_types {
+        form = form.text("column_types", types);
+    }
+    if let Some(format) = &args.timestamp_format {
+        form = form.text("timestamp_format", format.clone());
     }
     let client = client(args.token.as_ref())?;
     // One key per invocation: a proxy or client layer that repeats the POST

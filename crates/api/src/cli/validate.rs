@@ -31,6 +31,10 @@ pub fn validate(args: ValidateArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::FAILURE);
         }
     };
+    let column_types = match args.column_types.as_deref() {
+        Some(text) => super::column_types::parse(text)?,
+        None => Default::default(),
+    };
     let options = Options {
         format,
         delimiter: None,
@@ -47,6 +51,8 @@ pub fn validate(args: ValidateArgs) -> anyhow::Result<ExitCode> {
             Some("json" | "ndjson" | "jsonl") => OutputFormat::Ndjson,
             _ => OutputFormat::Parquet,
         },
+        column_types,
+        timestamp_format: args.timestamp_format,
     };
     let report = ingest_validation::validate(
         &args.file,
@@ -139,6 +145,9 @@ fn print_report(file: &str, report: &ValidationReport) {
                 column.min.as_deref().unwrap_or("-"),
                 column.max.as_deref().unwrap_or("-"),
             );
+            if let Some(reason) = &column.type_reason {
+                println!("  {:width$}  ↳ {reason}", "");
+            }
         }
     }
     if !report.problems.is_empty() {
@@ -195,6 +204,30 @@ mod tests {
             panic!("parsed as validate");
         };
         format!("{:?}", super::validate(args).expect("validates"))
+    }
+
+    #[test]
+    fn the_cli_passes_type_steering_on() {
+        let success = format!("{:?}", std::process::ExitCode::SUCCESS);
+        assert_eq!(validate_wide_file(&["--column-types", "a=string"]), success);
+        assert_eq!(
+            validate_wide_file(&[
+                "--column-types",
+                r#"{"b":"double"}"#,
+                "--timestamp-format",
+                "rfc3339"
+            ]),
+            success
+        );
+        // A column the file lacks, and a format its times do not have.
+        assert_ne!(
+            validate_wide_file(&["--column-types", "nope=long"]),
+            success
+        );
+        assert_ne!(
+            validate_wide_file(&["--timestamp-format", "%d.%m.%Y"]),
+            success
+        );
     }
 
     #[test]

@@ -78,6 +78,17 @@ pub struct UploadFormDoc {
     /// XLSX: the sheet to ingest, by name or 1-based number; the first
     /// non-empty sheet when omitted. The report lists every sheet.
     sheet: Option<String>,
+    /// Column types instead of inferred ones: a JSON object of column
+    /// names to `string`, `long`, `double` or `boolean`, e.g.
+    /// `{"zip":"string","amount":"double"}`. A row with a value that does
+    /// not fit is rejected (`value_breaks_column_type`); a name that is not
+    /// a column of the file fails the task (`column_types_unknown_column`).
+    column_types: Option<String>,
+    /// How the time column's values are written: a chrono strftime pattern
+    /// giving at least a date (`%d/%m/%Y %H:%M`, `%Y%m%d`; no offset field
+    /// means UTC), or `rfc3339`, `epoch_seconds`, `epoch_millis`. Without
+    /// `timestamp_column`, the column it reads is the time column.
+    timestamp_format: Option<String>,
 }
 
 /// Upload a file for validation and ingestion.

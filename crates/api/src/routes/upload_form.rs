@@ -7,7 +7,7 @@
 //! Adding a text field: a member of `UploadFields`, one line in
 //! `UploadFields::slot`, and (for a type not yet listed) a `FormValue` impl.
 
-use std::str::FromStr;
+use std::{collections::BTreeMap, str::FromStr};
 
 use axum::{
     extract::{
@@ -19,8 +19,8 @@ use axum::{
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use ingest_domain::{
-    DatasourceName, FileFormat, IngestMode, ReplaceConsent, StoredUpload, Task, TaskId,
-    UnknownValue, Warning,
+    parse_column_types, ColumnType, DatasourceName, FileFormat, IngestMode, ReplaceConsent,
+    StoredUpload, Task, TaskId, UnknownValue, Warning,
 };
 use ingest_validation::{detect_format, DetectError, SNIFF_LEN};
 use serde_json::json;
@@ -52,6 +52,10 @@ pub struct UploadFields {
     pub sheet: Option<String>,
     /// `true`: a replace goes ahead without waiting for a confirmation.
     pub confirm: Option<bool>,
+    /// Column types overriding inference (`{"zip":"string"}`).
+    pub column_types: Option<ColumnTypes>,
+    /// How the time column's values are written.
+    pub timestamp_format: Option<TimestampFormat>,
 }
 
 impl UploadFields {
@@ -66,6 +70,8 @@ impl UploadFields {
             "encoding" => &mut self.encoding,
             "sheet" => &mut self.sheet,
             "confirm" => &mut self.confirm,
+            "column_types" => &mut self.column_types,
+            "timestamp_format" => &mut self.timestamp_format,
             _ => return None,
         })
     }
@@ -129,6 +135,46 @@ impl FormValue for Encoding {
             .with_details(json!({ "field": field, "value": raw }))
         })?;
         Ok(Some(Self(name)))
+    }
+}
+
+/// `column_types`: a JSON object of column names to types; the names are
+/// checked against the file's columns when it is validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnTypes(pub BTreeMap<String, ColumnType>);
+
+impl FormValue for ColumnTypes {
+    fn from_part(field: &str, raw: &str) -> Result<Option<Self>, ApiError> {
+        let types = parse_column_types(raw).map_err(|e| {
+            ApiError::unprocessable("invalid_field", e.to_string()).with_details(
+                json!({ "field": field, "column": e.column(), "hint": COLUMN_TYPES_HINT }),
+            )
+        })?;
+        Ok(Some(Self(types)).filter(|t| !t.0.is_empty()))
+    }
+}
+
+const COLUMN_TYPES_HINT: &str = "Send a JSON object such as {\"zip\":\"string\",\"amount\":\"double\"}; types: string, long, double, boolean.";
+
+/// `timestamp_format`: a strftime pattern giving at least a date, or
+/// `rfc3339`, `epoch_seconds`, `epoch_millis`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimestampFormat(pub String);
+
+impl FormValue for TimestampFormat {
+    fn from_part(field: &str, raw: &str) -> Result<Option<Self>, ApiError> {
+        let text = raw.trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        ingest_validation::check_timestamp_format(text).map_err(|message| {
+            ApiError::unprocessable("invalid_field", message).with_details(json!({
+                "field": field,
+                "value": text,
+                "hint": "Use chrono strftime fields, e.g. %Y-%m-%d %H:%M:%S or %d/%m/%Y, or one of rfc3339, epoch_seconds, epoch_millis."
+            }))
+        })?;
+        Ok(Some(Self(text.to_owned())))
     }
 }
 
@@ -204,6 +250,13 @@ impl UploadForm {
         let mut task = Task::queued(upload, self.started, Utc::now());
         task.encoding = self.fields.encoding.map(|e| e.0.to_owned());
         task.sheet = self.fields.sheet.clone();
+        task.column_types = self
+            .fields
+            .column_types
+            .as_ref()
+            .map(|t| t.0.clone())
+            .unwrap_or_default();
+        task.timestamp_format = self.fields.timestamp_format.as_ref().map(|f| f.0.clone());
         if self.fields.confirm == Some(true) && task.mode == IngestMode::Replace {
             task.replace_consent = Some(ReplaceConsent::Upfront);
         }

@@ -118,6 +118,8 @@ fn parquet_bytes() -> Vec<u8> {
         sheet: None,
         fallback_time: Utc::now(),
         output_format: ingest_validation::OutputFormat::Parquet,
+        column_types: Default::default(),
+        timestamp_format: None,
     };
     let report = ingest_validation::validate(&csv, &options, Some(&parquet), &Default::default())
         .expect("validate");
@@ -336,4 +338,34 @@ async fn druid_down_at_submit_is_retried_until_it_is_back() {
     assert_druid_agrees(&task);
     assert_eq!(task.attempts, 2);
     assert!(task.error.is_none(), "the old error is cleared on success");
+}
+
+#[tokio::test]
+async fn column_types_reach_druid() {
+    let app = TestApp::spawn(Backends::Druid).await;
+    let datasource = unique("druid_types");
+    let csv = "time,units,count\n2024-08-01T10:00:00Z,1,10\n2024-08-01T11:00:00Z,2,20\n";
+    let form = Form::new()
+        .part(
+            "file",
+            Part::bytes(csv.as_bytes().to_vec()).file_name("typed.csv"),
+        )
+        .text("datasource_name", datasource.clone())
+        .text("column_types", r#"{"units":"string"}"#);
+    let response = app.post_form(form).await;
+    assert_eq!(response.status().as_u16(), 202);
+    let body: serde_json::Value = response.json().await.expect("JSON");
+    app.run_workers().await;
+    let task = app.task(body["task_id"].as_str().expect("id")).await;
+    assert_druid_agrees(&task);
+    let rows = druid()
+        .sql(
+            &format!(r#"SELECT "units", "count" FROM "{datasource}" ORDER BY __time LIMIT 1"#),
+            &[],
+        )
+        .await
+        .expect("Druid SQL");
+    // Druid answers a string dimension with a JSON string, a long with a number.
+    assert_eq!(rows[0]["units"], serde_json::json!("1"), "{rows:?}");
+    assert_eq!(rows[0]["count"], serde_json::json!(10), "{rows:?}");
 }

@@ -4,6 +4,7 @@
 mod auth;
 mod bad_input;
 mod broken_druid;
+mod column_types;
 mod commit;
 mod datasources;
 mod druid;

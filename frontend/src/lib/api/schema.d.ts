@@ -333,6 +333,12 @@ export interface components {
             /** @description The thousands separator those numbers used (`"."` or `" "`), if any. */
             thousands_separator?: string | null;
             type: components["schemas"]["ColumnType"];
+            /**
+             * @description One line saying why the column has its type, e.g. "4,468 of 4,468
+             *     values parse as integers" or "3 values keep leading zeros (e.g.
+             *     \"007\") → string"; absent in reports made before reasons existed.
+             */
+            type_reason?: string | null;
         };
         /**
          * @description The type a column was inferred to hold.
@@ -599,6 +605,13 @@ export interface components {
             /** @description The token that last cancelled it, if any. */
             cancelled_by?: string | null;
             /**
+             * @description Column types the uploader chose (`column_types` field), overriding
+             *     inference; a value that does not fit is a rejected row.
+             */
+            column_types?: {
+                [key: string]: components["schemas"]["ColumnType"];
+            };
+            /**
              * Format: date-time
              * @description When this run reached the sink's commit point (local sink: recorded
              *     under the datasource lock right before the manifest switch; Druid:
@@ -662,6 +675,11 @@ export interface components {
             task_id: components["schemas"]["TaskId"];
             /** @description The time column the uploader asked for, if any. */
             timestamp_column?: string | null;
+            /**
+             * @description How the time column's values are written (`timestamp_format` field):
+             *     a chrono strftime pattern, or `rfc3339`, `epoch_seconds`, `epoch_millis`.
+             */
+            timestamp_format?: string | null;
             /** Format: date-time */
             updated_at: string;
             validation?: null | components["schemas"]["ValidationReport"];
@@ -795,6 +813,14 @@ export interface components {
          */
         UploadForm: {
             /**
+             * @description Column types instead of inferred ones: a JSON object of column
+             *     names to `string`, `long`, `double` or `boolean`, e.g.
+             *     `{"zip":"string","amount":"double"}`. A row with a value that does
+             *     not fit is rejected (`value_breaks_column_type`); a name that is not
+             *     a column of the file fails the task (`column_types_unknown_column`).
+             */
+            column_types?: string | null;
+            /**
              * @description `true`: a replace goes ahead without waiting for a confirmation
              *     (the caller agrees to whatever it drops). Ignored for an append.
              */
@@ -821,6 +847,13 @@ export interface components {
             sheet?: string | null;
             /** @description The column holding row times; detected when omitted. */
             timestamp_column?: string | null;
+            /**
+             * @description How the time column's values are written: a chrono strftime pattern
+             *     giving at least a date (`%d/%m/%Y %H:%M`, `%Y%m%d`; no offset field
+             *     means UTC), or `rfc3339`, `epoch_seconds`, `epoch_millis`. Without
+             *     `timestamp_column`, the column it reads is the time column.
+             */
+            timestamp_format?: string | null;
         };
         /** @description The full profile of a file, stored with its task. */
         ValidationReport: {

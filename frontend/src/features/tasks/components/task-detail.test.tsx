@@ -23,6 +23,7 @@ describe('TaskDetail', () => {
 
     const columns = screen.getByRole('table', { name: 'Columns' });
     expect(within(columns).getByText('price').closest('tr')).toHaveTextContent(/double\s*3\s*1\.5\s*99/);
+    expect(within(columns).getByText('ts').closest('tr')).toHaveTextContent('row time: 990 of 1,000 values read as');
     const problems = screen.getByRole('table', { name: 'Problems' });
     expect(within(problems).getByText(/Row has 4 fields/).closest('tr')).toHaveTextContent('12');
     expect(screen.getByText('%Y-%m-%d %H:%M:%S')).toBeInTheDocument();

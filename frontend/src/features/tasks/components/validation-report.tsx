@@ -90,7 +90,15 @@ export function ValidationReport({ report }: { report: Report }) {
                     <code>{c.name}</code>
                     {ts.column === c.name && <Chip size="small" label="time" color="primary" sx={{ ml: 1 }} />}
                   </TableCell>
-                  <TableCell>{c.type}</TableCell>
+                  <TableCell>
+                    {c.type}
+                    {/* Why this type: a person can check it, and override it with column_types. */}
+                    {c.type_reason && (
+                      <Typography variant="caption" color="text.secondary" component="div">
+                        {c.type_reason}
+                      </Typography>
+                    )}
+                  </TableCell>
                   <TableCell align="right">{formatNumber(c.null_count)}</TableCell>
                   {/* A minimum width keeps values readable on a phone: the table scrolls sideways
                       rather than wrapping a value one character per line. */}
