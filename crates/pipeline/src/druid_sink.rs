@@ -333,6 +333,7 @@ impl DruidSink {
             sheet: None,
             fallback_time: Utc::now(),
             output_format: format,
+            rejected_rows: Default::default(),
         };
         let report =
             ingest_validation::validate(&csv, &options, Some(&normalized), &Default::default())

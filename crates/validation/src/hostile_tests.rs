@@ -28,6 +28,7 @@ fn run(path: &Path, timestamp_column: Option<&str>, control: &Control) -> Valida
         sheet: None,
         fallback_time: Utc::now(),
         output_format: OutputFormat::Parquet,
+        rejected_rows: Default::default(),
     };
     let output = path.with_extension("out.parquet");
     validate(path, &options, Some(&output), control).expect("validation runs")
@@ -306,6 +307,7 @@ fn a_cancelled_validation_ends_with_cancelled_and_progress_is_readable() {
         sheet: None,
         fallback_time: Utc::now(),
         output_format: OutputFormat::Parquet,
+        rejected_rows: Default::default(),
     };
     assert!(matches!(
         validate(&path, &options, None, &cancelled),

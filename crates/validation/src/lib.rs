@@ -11,6 +11,10 @@ mod hostile_tests;
 mod infer;
 mod normalize;
 mod profile;
+mod quarantine;
+#[cfg(test)]
+mod rejected_tests;
+mod rejections;
 #[cfg(test)]
 mod sheet_tests;
 mod source;
@@ -27,6 +31,10 @@ pub use control::{Control, Limits, Pass, Progress};
 pub use detect::{detect_format, DetectError, SNIFF_LEN};
 pub use hints::hint_for;
 pub use normalize::{OutputFormat, TIME_COLUMN};
+pub use quarantine::{
+    HEADER as REJECTED_ROWS_HEADER, MAX_RECORD_BYTES as MAX_REJECTED_RECORD_BYTES,
+};
+pub use rejections::RejectedRowsOptions;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ValidationError {
@@ -91,6 +99,8 @@ pub struct Options {
     pub fallback_time: DateTime<Utc>,
     /// Layout of the normalized file, when one is written.
     pub output_format: OutputFormat,
+    /// How many unreadable rows may be rejected, and where rejected rows go.
+    pub rejected_rows: RejectedRowsOptions,
 }
 
 /// Validates `path` and, when it has no errors and `output` is given, writes
@@ -144,6 +154,11 @@ fn run(
     let text = source.text_info().cloned();
     let sheets = source.sheets().to_vec();
     drop(source);
+    std::mem::take(&mut profiled.budgeted).settle(
+        &options.rejected_rows.budget,
+        profiled.rows_in,
+        &mut profiled.problems,
+    );
     if control.is_cancelled() {
         return Err(ValidationError::Cancelled);
     }
@@ -163,23 +178,29 @@ fn run(
             source::OpenError::Content(f) => ValidationError::Changed(f.message),
         })?;
         let mut problems = std::mem::take(&mut profiled.problems);
+        let mut quarantine =
+            quarantine::Quarantine::new(options.rejected_rows.quarantine.as_deref());
         let written = normalize::write(
             again.as_mut(),
             &profiled,
             output.map(|p| (p, options.output_format)),
             &mut problems,
+            &mut quarantine,
             control,
         )?;
+        quarantine.finish()?;
         profiled.problems = problems;
         rows_accepted = written.rows_accepted;
         rows_rejected = written.rows_rejected;
         if rows_accepted == 0 {
-            profiled.problems.error(
-                "no_valid_rows",
-                "every row was rejected: none has a readable time".into(),
-                None,
-                None,
-            );
+            let message = if written.rows_rejected_budgeted == 0 {
+                "every row was rejected: none has a readable time"
+            } else {
+                "every row was rejected (see the problems listed and the rejected rows)"
+            };
+            profiled
+                .problems
+                .error("no_valid_rows", message.into(), None, None);
         }
     }
     Ok(ValidationReport {

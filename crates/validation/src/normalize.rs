@@ -8,11 +8,12 @@ use std::{
     path::Path,
 };
 
-use ingest_domain::{ColumnType, Severity};
+use ingest_domain::{ColumnType, RejectionKind, Severity};
 use polars::prelude::*;
 
 use crate::infer::{is_null_text, parse_decimal_comma};
 use crate::profile::{Problems, Profile, MAX_LINES_PER_KIND};
+use crate::quarantine::{render_cells, Quarantine};
 use crate::source::{Cell, RowSource};
 use crate::timestamp::{in_range, TimeFormat};
 use crate::{control::CHECK_EVERY_ROWS, Control, ValidationError};
@@ -308,15 +309,25 @@ enum NoTime {
 pub struct Written {
     pub rows_accepted: u64,
     pub rows_rejected: u64,
+    /// Of `rows_rejected`, those of the budgeted kinds (ragged, undecodable).
+    pub rows_rejected_budgeted: u64,
+}
+
+/// The row just read as the file has it, for the rejected-rows file.
+fn raw_of(source: &dyn RowSource, row: &[Cell]) -> String {
+    source.raw_row().unwrap_or_else(|| render_cells(row))
 }
 
 /// Reads `source` again and writes accepted rows to `output` (or only
-/// counts them when `output` is `None`).
+/// counts them when `output` is `None`), and every rejected row to
+/// `quarantine`. Rows of the budgeted kinds were listed by the first pass
+/// (which found them within the budget, or this pass would not run).
 pub fn write(
     source: &mut dyn RowSource,
     profile: &Profile,
     output: Option<(&Path, OutputFormat)>,
     problems: &mut Problems,
+    quarantine: &mut Quarantine,
     control: &Control,
 ) -> Result<Written, ValidationError> {
     let profiles = profile.column_profiles();
@@ -341,6 +352,7 @@ pub fn write(
     let mut sink = Sink::open(output, &layout)?;
 
     let (mut accepted, mut rejected, mut mistyped) = (0u64, 0u64, 0u64);
+    let mut budgeted = 0u64;
     let mut row: Vec<Cell> = Vec::new();
     let mut rows = 0u64;
     while let Some(meta) = source
@@ -351,11 +363,25 @@ pub fn write(
         if rows.is_multiple_of(CHECK_EVERY_ROWS) && control.rows_read(rows) {
             return Err(ValidationError::Cancelled);
         }
+        if let Some(defect) = source.row_defect() {
+            rejected += 1;
+            budgeted += 1;
+            let raw = raw_of(source, &row);
+            let reason = defect.message;
+            quarantine.add(meta.line, None, RejectionKind::Undecodable, &reason, &raw)?;
+            continue;
+        }
         if source.checks_field_count() && meta.field_count != profile.columns.len() {
-            return Err(ValidationError::Changed(format!(
-                "line {} changed between passes",
-                meta.line
-            )));
+            rejected += 1;
+            budgeted += 1;
+            let reason = format!(
+                "{} fields but the header has {}",
+                meta.field_count,
+                profile.columns.len()
+            );
+            let raw = raw_of(source, &row);
+            quarantine.add(meta.line, None, RejectionKind::Ragged, &reason, &raw)?;
+            continue;
         }
         row.resize(profile.columns.len(), Cell::Null);
         let time = match profile.time.column {
@@ -373,25 +399,28 @@ pub fn write(
             Ok(time) => time,
             Err(why) => {
                 rejected += 1;
-                if rejected <= MAX_LINES_PER_KIND as u64 {
-                    let column = time_index.map_or("", |i| profile.columns[i].as_str());
-                    let (code, reason) = match why {
-                        NoTime::Unreadable => (
-                            "row_without_time",
-                            "is empty or not a readable time".to_owned(),
-                        ),
-                        NoTime::OutOfRange(millis) => (
-                            "time_out_of_range",
-                            format!("({millis} ms since 1970) is outside the years 0001 to 9999"),
-                        ),
-                    };
+                let column = time_index.map_or("", |i| profile.columns[i].as_str());
+                let (kind, reason) = match why {
+                    NoTime::Unreadable => (
+                        RejectionKind::NoTime,
+                        "is empty or not a readable time".to_owned(),
+                    ),
+                    NoTime::OutOfRange(millis) => (
+                        RejectionKind::TimeOutOfRange,
+                        format!("({millis} ms since 1970) is outside the years 0001 to 9999"),
+                    ),
+                };
+                let message = format!(
+                    "line {} was rejected: its {column:?} value {reason}",
+                    meta.line
+                );
+                let raw = raw_of(source, &row);
+                quarantine.add(meta.line, Some(column), kind, &message, &raw)?;
+                if rejected - budgeted <= MAX_LINES_PER_KIND as u64 {
                     problems.push(
                         Severity::Warning,
-                        code,
-                        format!(
-                            "line {} was rejected: its {column:?} value {reason}",
-                            meta.line
-                        ),
+                        kind.code(),
+                        message,
                         Some(meta.line),
                         Some(column),
                     );
@@ -433,17 +462,26 @@ pub fn write(
     }
     control.rows_read(rows);
     sink.finish(&layout, out_path)?;
-    if rejected > MAX_LINES_PER_KIND as u64 {
+    let without_time = rejected - budgeted;
+    if without_time > MAX_LINES_PER_KIND as u64 {
         problems.push(
             Severity::Warning,
             "rows_without_time",
-            format!("{rejected} rows in all were rejected for an empty, unreadable or out-of-range time"),
+            format!("{without_time} rows in all were rejected for an empty, unreadable or out-of-range time"),
             None,
             None,
         );
     }
+    // The first pass counted the same rows, or the file changed under us.
+    if budgeted != profile.budgeted_rows {
+        return Err(ValidationError::Changed(format!(
+            "{budgeted} rows could not be read as they are, {} the first time",
+            profile.budgeted_rows
+        )));
+    }
     Ok(Written {
         rows_accepted: accepted,
         rows_rejected: rejected,
+        rows_rejected_budgeted: budgeted,
     })
 }

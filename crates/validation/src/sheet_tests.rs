@@ -22,6 +22,7 @@ fn run(path: &Path, sheet: Option<&str>) -> ValidationReport {
         sheet: sheet.map(str::to_owned),
         fallback_time: Utc::now(),
         output_format: OutputFormat::Parquet,
+        rejected_rows: Default::default(),
     };
     let output = path.with_extension("out.parquet");
     validate(path, &options, Some(&output), &Control::default()).expect("validation runs")

@@ -100,6 +100,7 @@ fn run_with(name: &str, bytes: &[u8], encoding: Option<&str>, control: &Control)
         sheet: None,
         fallback_time: Utc::now(),
         output_format: OutputFormat::Parquet,
+        rejected_rows: Default::default(),
     };
     let output = dir.path().join("out.parquet");
     let report = validate(&path, &options, Some(&output), control).expect("validation runs");

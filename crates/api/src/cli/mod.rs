@@ -2,6 +2,7 @@
 //! messages and exit codes here.
 
 mod doctor;
+mod rejected;
 mod token;
 mod upload;
 mod validate;
@@ -9,6 +10,7 @@ mod validate;
 use std::process::ExitCode;
 
 pub use doctor::doctor;
+pub use rejected::rejected;
 pub use token::token;
 pub use upload::{retry, upload};
 pub use validate::validate;

@@ -47,6 +47,7 @@ pub fn validate(args: ValidateArgs) -> anyhow::Result<ExitCode> {
             Some("json" | "ndjson" | "jsonl") => OutputFormat::Ndjson,
             _ => OutputFormat::Parquet,
         },
+        rejected_rows: Default::default(),
     };
     let report = ingest_validation::validate(
         &args.file,

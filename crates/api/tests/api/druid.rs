@@ -118,6 +118,7 @@ fn parquet_bytes() -> Vec<u8> {
         sheet: None,
         fallback_time: Utc::now(),
         output_format: ingest_validation::OutputFormat::Parquet,
+        rejected_rows: Default::default(),
     };
     let report = ingest_validation::validate(&csv, &options, Some(&parquet), &Default::default())
         .expect("validate");

@@ -19,5 +19,6 @@ mod openapi;
 mod pipeline;
 mod real_backends;
 mod reaper;
+mod rejected;
 mod replace;
 mod shutdown;

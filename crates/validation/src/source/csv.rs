@@ -23,7 +23,11 @@ pub struct CsvSource {
     delimiter: u8,
     text: TextInfo,
     columns: Vec<String>,
-    record: csv::StringRecord,
+    /// Read as bytes so that a row with bytes that are not UTF-8 is
+    /// rejected alone (see `row_defect`) instead of ending the read.
+    record: csv::ByteRecord,
+    /// The row last read has a field that is not UTF-8.
+    undecodable: bool,
     max_field_bytes: u64,
 }
 
@@ -141,7 +145,7 @@ impl CsvSource {
             )
             .into());
         }
-        check_fields(&header, limits.max_field_bytes)?;
+        check_fields(header.as_byte_record(), limits.max_field_bytes)?;
         if !has_header {
             return Err(ReadFailure {
                 code: "empty_file",
@@ -167,7 +171,8 @@ impl CsvSource {
             delimiter,
             text: text.info,
             columns,
-            record: csv::StringRecord::new(),
+            record: csv::ByteRecord::new(),
+            undecodable: false,
             max_field_bytes: limits.max_field_bytes,
         })
     }
@@ -175,7 +180,7 @@ impl CsvSource {
 
 /// A field longer than the limit (the record as a whole is bounded while
 /// it is read, see `BoundedRecords`).
-fn check_fields(record: &csv::StringRecord, limit: u64) -> Result<(), ReadFailure> {
+fn check_fields(record: &csv::ByteRecord, limit: u64) -> Result<(), ReadFailure> {
     match record.iter().position(|field| field.len() as u64 > limit) {
         None => Ok(()),
         Some(index) => {
@@ -187,7 +192,7 @@ fn check_fields(record: &csv::StringRecord, limit: u64) -> Result<(), ReadFailur
                     index + 1,
                     line.unwrap_or(0)
                 ),
-                format_args!("{} bytes", record.get(index).map_or(0, str::len)),
+                format_args!("{} bytes", record.get(index).map_or(0, <[u8]>::len)),
                 format_args!("{limit} bytes"),
                 line,
             ))
@@ -215,24 +220,47 @@ impl RowSource for CsvSource {
     fn next_row(&mut self, row: &mut Vec<Cell>) -> Result<Option<RowMeta>, ReadFailure> {
         if !self
             .reader
-            .read_record(&mut self.record)
+            .read_byte_record(&mut self.record)
             .map_err(|e| failure(&e))?
         {
             return Ok(None);
         }
         check_fields(&self.record, self.max_field_bytes)?;
         let line = self.record.position().map_or(0, |p| p.line());
+        self.undecodable = self
+            .record
+            .iter()
+            .any(|field| std::str::from_utf8(field).is_err());
         row.resize(self.columns.len(), Cell::Null);
         for (index, cell) in row.iter_mut().enumerate() {
-            match self.record.get(index) {
-                Some(text) => cell.set_text(text),
-                None => *cell = Cell::Null,
+            match self.record.get(index).map(std::str::from_utf8) {
+                Some(Ok(text)) => cell.set_text(text),
+                Some(Err(_)) | None => *cell = Cell::Null,
             }
         }
         Ok(Some(RowMeta {
             line,
             field_count: self.record.len(),
         }))
+    }
+
+    fn row_defect(&self) -> Option<ReadFailure> {
+        let line = self.record.position().map(|p| p.line());
+        self.undecodable.then(|| ReadFailure {
+            code: "invalid_utf8",
+            message: format!(
+                "line {} is not valid UTF-8, although the start of the file is (so it was read as UTF-8)",
+                line.unwrap_or(0)
+            ),
+            line,
+        })
+    }
+
+    fn raw_row(&self) -> Option<String> {
+        Some(crate::quarantine::join_fields(
+            self.record.iter(),
+            self.delimiter,
+        ))
     }
 }
 
