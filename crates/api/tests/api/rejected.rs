@@ -78,14 +78,22 @@ async fn download(app: &TestApp, id: &str) -> Vec<Vec<String>> {
 
 async fn ingests_the_rest_and_serves_the_rejected_rows(backends: Backends) {
     let app = TestApp::spawn(backends).await;
-    let id = upload(&app, "kept", &[("max_rejected_rows", "3")]).await;
+    // Druid is shared between test runs: a datasource of this run's own.
+    let datasource = format!("kept_{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let id = upload(&app, &datasource, &[("max_rejected_rows", "3")]).await;
     let task = run(&app, &id).await;
     assert_eq!(task.status(), TaskStatus::Succeeded, "{:?}", task.error);
     assert_eq!(
         (task.rows_in, task.row_count, task.rejected_row_count),
         (Some(25), Some(21), Some(4))
     );
-    assert_eq!(rows_in_sink(&app.client, &app.url, "kept").await, 21);
+    // rows_in = row_count + rejected_row_count, and the sink holds row_count.
+    if backends == Backends::Druid {
+        let druid = task.druid.as_ref().expect("Druid state");
+        assert_eq!(druid.rows_in_druid, Some(21));
+    } else {
+        assert_eq!(rows_in_sink(&app.client, &app.url, &datasource).await, 21);
+    }
     assert_eq!(task.rejection_budget.max_rows, Some(3));
     let kept = task.rejected_rows.expect("rejected rows kept");
     assert_eq!(kept.rows, 4);
@@ -139,6 +147,11 @@ async fn ragged_rows_within_the_budget_are_rejected_and_downloadable_locally() {
 #[tokio::test]
 async fn ragged_rows_within_the_budget_are_rejected_and_downloadable_from_s3() {
     ingests_the_rest_and_serves_the_rejected_rows(Backends::Real).await;
+}
+
+#[tokio::test]
+async fn ragged_rows_within_the_budget_are_rejected_and_the_rest_counted_in_druid() {
+    ingests_the_rest_and_serves_the_rejected_rows(Backends::Druid).await;
 }
 
 #[tokio::test]
