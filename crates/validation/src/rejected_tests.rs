@@ -181,6 +181,53 @@ fn rows_that_are_not_utf8_are_rejected_alone_with_their_text() {
 }
 
 #[test]
+fn rows_the_named_encoding_cannot_decode_are_rejected_alone() {
+    // 0xAA is unassigned in windows-1253 (Greek): line 3 cannot be decoded.
+    let bytes = b"time,city\n2024-01-01,\xc1\xe8\xde\xed\xe1\n2024-01-02,x\xaay\n2024-01-03,Lyon\n";
+    let strict = run(
+        "g.csv",
+        FileFormat::Csv,
+        bytes,
+        RejectionBudget::default(),
+        Some("windows-1253"),
+    );
+    assert_eq!(first_error(&strict.report), Some("undecodable_text"));
+    assert_eq!(strict.report.first_error().and_then(|p| p.line), Some(3));
+
+    let outcome = run(
+        "g.csv",
+        FileFormat::Csv,
+        bytes,
+        rows(1),
+        Some("windows-1253"),
+    );
+    assert_eq!(
+        first_error(&outcome.report),
+        None,
+        "{:?}",
+        outcome.report.problems
+    );
+    assert_eq!(
+        (outcome.report.rows_accepted, outcome.report.rows_rejected),
+        (2, 1)
+    );
+    let rejected = outcome.rejected.expect("rejected rows written");
+    assert_eq!(rejected.len(), 1);
+    assert_eq!(rejected[0][..3], ["3", "", "undecodable_row"]);
+    assert_eq!(rejected[0][4], "2024-01-02,x\u{fffd}y");
+
+    // A header the encoding cannot decode fails the file whatever the budget.
+    let header = run(
+        "h.csv",
+        FileFormat::Csv,
+        b"time,ci\xaaty\n2024-01-01,x\n",
+        rows(10),
+        Some("windows-1253"),
+    );
+    assert_eq!(first_error(&header.report), Some("undecodable_text"));
+}
+
+#[test]
 fn rows_without_a_time_are_kept_too_outside_the_budget() {
     // Enough readable times for `time` to be the time column.
     let mut bytes = b"time,v\n".to_vec();

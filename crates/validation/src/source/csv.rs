@@ -26,8 +26,9 @@ pub struct CsvSource {
     /// Read as bytes so that a row with bytes that are not UTF-8 is
     /// rejected alone (see `row_defect`) instead of ending the read.
     record: csv::ByteRecord,
-    /// The row last read has a field that is not UTF-8.
-    undecodable: bool,
+    /// Why the row last read cannot be used: bytes that are not UTF-8, or
+    /// that the file's encoding could not decode.
+    defect: Option<ReadFailure>,
     max_field_bytes: u64,
 }
 
@@ -146,6 +147,15 @@ impl CsvSource {
             .into());
         }
         check_fields(header.as_byte_record(), limits.max_field_bytes)?;
+        // Column names with bytes the encoding could not decode would be
+        // silently wrong: the file fails instead.
+        let header_lines = 1 + header
+            .iter()
+            .map(|f| f.matches('\n').count())
+            .sum::<usize>() as u64;
+        if text.info.malformed.take_through(1, header_lines) {
+            return Err(text::undecodable(&text.info.encoding.name, 1).into());
+        }
         if !has_header {
             return Err(ReadFailure {
                 code: "empty_file",
@@ -172,7 +182,7 @@ impl CsvSource {
             text: text.info,
             columns,
             record: csv::ByteRecord::new(),
-            undecodable: false,
+            defect: None,
             max_field_bytes: limits.max_field_bytes,
         })
     }
@@ -197,6 +207,34 @@ fn check_fields(record: &csv::ByteRecord, limit: u64) -> Result<(), ReadFailure>
                 line,
             ))
         }
+    }
+}
+
+impl CsvSource {
+    /// Whether the record just read, starting on `line`, holds bytes that
+    /// are not UTF-8 (a file read as UTF-8) or that the transcoder could
+    /// not decode (it marked their line).
+    fn defect_of(&self, line: u64) -> Option<ReadFailure> {
+        let embedded: usize = self
+            .record
+            .iter()
+            .map(|field| field.iter().filter(|&&b| b == b'\n').count())
+            .sum();
+        let last = line + embedded as u64;
+        if self.text.malformed.take_through(line, last) {
+            return Some(text::undecodable(&self.text.encoding.name, line));
+        }
+        let not_utf8 = self
+            .record
+            .iter()
+            .any(|field| std::str::from_utf8(field).is_err());
+        not_utf8.then(|| ReadFailure {
+            code: "invalid_utf8",
+            message: format!(
+                "line {line} is not valid UTF-8, although the start of the file is (so it was read as UTF-8)"
+            ),
+            line: Some(line),
+        })
     }
 }
 
@@ -227,10 +265,7 @@ impl RowSource for CsvSource {
         }
         check_fields(&self.record, self.max_field_bytes)?;
         let line = self.record.position().map_or(0, |p| p.line());
-        self.undecodable = self
-            .record
-            .iter()
-            .any(|field| std::str::from_utf8(field).is_err());
+        self.defect = self.defect_of(line);
         row.resize(self.columns.len(), Cell::Null);
         for (index, cell) in row.iter_mut().enumerate() {
             match self.record.get(index).map(std::str::from_utf8) {
@@ -245,15 +280,7 @@ impl RowSource for CsvSource {
     }
 
     fn row_defect(&self) -> Option<ReadFailure> {
-        let line = self.record.position().map(|p| p.line());
-        self.undecodable.then(|| ReadFailure {
-            code: "invalid_utf8",
-            message: format!(
-                "line {} is not valid UTF-8, although the start of the file is (so it was read as UTF-8)",
-                line.unwrap_or(0)
-            ),
-            line,
-        })
+        self.defect.clone()
     }
 
     fn raw_row(&self) -> Option<String> {

@@ -120,6 +120,10 @@ impl NdjsonSource {
                 ));
             }
             self.defect = None;
+            if self.text.malformed.take_through(self.line_no, self.line_no) {
+                let failure = text::undecodable(&self.text.encoding.name, self.line_no);
+                return Ok(Some(self.defective(failure)));
+            }
             let text = match std::str::from_utf8(&self.buffer) {
                 Ok(text) => text,
                 Err(e) => {
