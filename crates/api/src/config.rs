@@ -52,6 +52,8 @@ pub enum Command {
     Retry(RetryArgs),
     /// Create, list or revoke API tokens in the configured database.
     Token(TokenArgs),
+    /// Download the rows a task rejected (CSV: line, column, code, reason, record).
+    Rejected(RejectedArgs),
 }
 
 /// Backends and server settings.
@@ -408,6 +410,20 @@ pub struct RetryArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct RejectedArgs {
+    /// The task id the upload returned.
+    pub task_id: String,
+    /// Write the CSV here instead of to standard output.
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+    #[arg(long, env = "INGEST_SERVER", default_value = "http://127.0.0.1:8000")]
+    pub server: String,
+    /// Sent as `Authorization: Bearer …` when set.
+    #[arg(long, env = "INGEST_TOKEN", hide_env_values = true)]
+    pub token: Option<Secret>,
+}
+
+#[derive(Debug, Args)]
 pub struct UploadArgs {
     pub file: PathBuf,
     #[arg(long)]
@@ -441,6 +457,15 @@ pub struct UploadArgs {
     /// as '%d/%m/%Y %H:%M', or rfc3339, epoch_seconds, epoch_millis.
     #[arg(long)]
     pub timestamp_format: Option<String>,
+    /// Rows that cannot be read as they are (wrong number of fields, bytes
+    /// the encoding cannot decode) the file may lose: they are rejected one
+    /// by one and can be downloaded with `ingest rejected`. Default 0: one
+    /// such row fails the file.
+    #[arg(long)]
+    pub max_rejected_rows: Option<u64>,
+    /// The same as a share of the data rows, 0 to 1 (0.01: one in a hundred).
+    #[arg(long)]
+    pub max_rejected_ratio: Option<f64>,
     /// Return once the server has the file, without following the task.
     #[arg(long)]
     pub no_wait: bool,

@@ -26,5 +26,6 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Some(Command::Doctor(settings)) => cli::doctor(*settings).await,
         Some(Command::Retry(args)) => cli::retry(args).await,
         Some(Command::Token(args)) => cli::token(args).await,
+        Some(Command::Rejected(args)) => cli::rejected(args).await,
     }
 }

@@ -7,6 +7,7 @@ mod datasets;
 mod datasource;
 pub mod fault;
 mod format;
+mod rejection;
 mod replace;
 mod report;
 mod task;
@@ -23,6 +24,7 @@ pub use datasets::{DatasourceColumn, DatasourceSummary, Granularity, TimePoint};
 pub use datasource::{DatasourceName, InvalidDatasourceName};
 pub use fault::Faults;
 pub use format::{FileFormat, IngestMode, UnknownValue};
+pub use rejection::{rejected_rows_key, RejectedRows, RejectionBudget, RejectionKind};
 pub use replace::{ReplaceEffect, ReplaceWindow, SegmentGranularity};
 pub use report::{
     ColumnProfile, ColumnType, Compression, EncodingSource, Problem, Severity, Sheet, TextEncoding,

@@ -6,8 +6,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::{
-    ColumnType, DatasourceName, FileFormat, IngestMode, ReplaceEffect, UnknownValue,
-    ValidationReport, Warning,
+    ColumnType, DatasourceName, FileFormat, IngestMode, RejectedRows, RejectionBudget,
+    ReplaceEffect, UnknownValue, ValidationReport, Warning,
 };
 
 /// Identifies one upload and everything that happens to it.
@@ -259,6 +259,18 @@ pub struct Task {
     /// `duplicate_upload` (the same file was appended before).
     #[serde(default)]
     pub warnings: Vec<Warning>,
+    /// How many ragged, undecodable or mistyped rows the file may lose
+    /// (`max_rejected_rows` / `max_rejected_ratio`); kept for "Run again".
+    #[serde(default, skip_serializing_if = "is_unset")]
+    pub rejection_budget: RejectionBudget,
+    /// This run's rejected rows, when it had any and they were kept:
+    /// download them from `GET /api/ingest/tasks/{task_id}/rejected`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rejected_rows: Option<RejectedRows>,
+}
+
+fn is_unset(budget: &RejectionBudget) -> bool {
+    !budget.is_set()
 }
 
 /// How a replace was agreed to.
@@ -342,6 +354,8 @@ impl Task {
             replace_consent: None,
             confirmed_by: None,
             warnings: Vec::new(),
+            rejection_budget: RejectionBudget::default(),
+            rejected_rows: None,
         };
         task.enter_stage(Some(StageName::Queued), now);
         task
@@ -535,6 +549,7 @@ impl Task {
         self.rows_in = None;
         self.row_count = None;
         self.rejected_row_count = None;
+        self.rejected_rows = None;
         self.validation = None;
         self.druid = None;
         self.error = None;

@@ -335,6 +335,7 @@ impl DruidSink {
             output_format: format,
             column_types: Default::default(),
             timestamp_format: None,
+            rejected_rows: Default::default(),
         };
         let report =
             ingest_validation::validate(&csv, &options, Some(&normalized), &Default::default())

@@ -7,7 +7,9 @@
 //! What it never touches:
 //! - anything outside the key prefixes this service writes (`uploads/`,
 //!   `normalized/`): a bucket may be shared, and `S3_PREFIX` may be empty;
-//! - the upload of any task that exists (kept for "Run again");
+//! - the upload of any task that exists (kept for "Run again"), and its
+//!   rejected rows (`uploads/{task id}/rejected/…`, served for download):
+//!   both go with the task, as objects no task row references;
 //! - anything of an unfinished task (its worker may be using it);
 //! - an upload still arriving, or an object whose task row is about to be
 //!   written: those are judged by age, and `min_age` must be far above the
@@ -265,8 +267,9 @@ impl Pass<'_> {
         Ok(())
     }
 
-    /// `uploads/{task id}/{file}` whose task row does not exist. Uploads of
-    /// finished tasks stay: "Run again" needs them.
+    /// `uploads/{task id}/…` (the upload, and its rejected rows) whose task
+    /// row does not exist. Those of finished tasks stay: "Run again" needs
+    /// the upload, and the rejected rows stay downloadable.
     async fn orphan_objects(&mut self) -> Result<(), StepError> {
         let before = self.before(self.reaper.config.min_age);
         for object in self.reaper.objects.list_aged(UPLOADS).await? {

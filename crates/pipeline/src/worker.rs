@@ -482,6 +482,7 @@ impl Attempt<'_> {
             .path()
             .join(format!("normalized.{}", output_format.extension()));
         p.objects.download_to(&task.object_key, &input).await?;
+        let rejected = scratch.path().join("rejected-rows.csv");
         let options = ingest_validation::Options {
             format: task.format,
             delimiter: None,
@@ -492,6 +493,10 @@ impl Attempt<'_> {
             output_format,
             column_types: task.column_types.clone(),
             timestamp_format: task.timestamp_format.clone(),
+            rejected_rows: ingest_validation::RejectedRowsOptions {
+                budget: task.rejection_budget,
+                quarantine: Some(rejected.clone()),
+            },
         };
         let report = validate_off_runtime(
             input.clone(),
@@ -507,6 +512,8 @@ impl Attempt<'_> {
 
         task.rows_in = Some(report.rows_in);
         task.rejected_row_count = Some(report.rows_rejected);
+        task.rejected_rows =
+            keep_rejected_rows(p.objects.as_ref(), &task, &rejected, &report).await?;
         task.validation = Some(report.clone());
         if let Some(problem) = report.first_error() {
             let error = TaskError::new(
@@ -565,6 +572,26 @@ impl Attempt<'_> {
         info!(rows = outcome.rows, "ingested");
         self.save(task).await
     }
+}
+
+/// Stores this run's rejected rows beside the upload, replacing an earlier
+/// run's (or removing them when this run rejected none).
+async fn keep_rejected_rows(
+    objects: &dyn ObjectStore,
+    task: &Task,
+    file: &Path,
+    report: &ingest_domain::ValidationReport,
+) -> Result<Option<ingest_domain::RejectedRows>, ingest_storage::StorageError> {
+    let key = ingest_domain::rejected_rows_key(task.task_id);
+    if !file.exists() {
+        objects.delete(&key).await?;
+        return Ok(None);
+    }
+    let bytes = ingest_storage::object::upload_file(objects, &key, file).await?;
+    Ok(Some(ingest_domain::RejectedRows {
+        rows: report.rows_rejected,
+        bytes,
+    }))
 }
 
 /// What replacing `window` of `datasource` drops and keeps, from the sink's

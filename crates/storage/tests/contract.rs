@@ -70,6 +70,7 @@ async fn round_trip(store: Arc<dyn ObjectStore>, dir: tempfile::TempDir) {
         11
     );
     assert_eq!(std::fs::read(&dest).expect("read"), b"hello world");
+    assert_eq!(read_all(store.as_ref(), "a/one.csv").await, b"hello world");
     put(store.as_ref(), "b/two.csv", &[b"x"]).await;
     assert_eq!(store.list("a/").await.expect("list"), ["a/one.csv"]);
     assert_eq!(store.list("").await.expect("list").len(), 2);
@@ -103,6 +104,10 @@ async fn large_objects_arrive_whole(store: Arc<dyn ObjectStore>, dir: tempfile::
         .chunks(LEN)
         .zip(&chunks)
         .all(|(got, sent)| got == sent.as_slice()));
+    assert!(
+        read_all(store.as_ref(), "big.bin").await == got,
+        "streamed whole"
+    );
     assert_eq!(store.pending_uploads().await.expect("pending"), 0);
 }
 
@@ -149,6 +154,19 @@ async fn missing_objects_are_reported(store: Arc<dyn ObjectStore>, dir: tempfile
         "{error:?}"
     );
     assert_eq!(store.size("nope").await.expect("size"), None);
+    let error = store.read_stream("nope").await.err().expect("missing");
+    assert!(
+        matches!(error, StorageError::ObjectNotFound { .. }),
+        "{error:?}"
+    );
+}
+
+/// The whole object, through `read_stream`.
+async fn read_all(store: &dyn ObjectStore, key: &str) -> Vec<u8> {
+    use futures::TryStreamExt;
+    let stream = store.read_stream(key).await.expect("open stream");
+    let chunks: Vec<Bytes> = stream.try_collect().await.expect("read stream");
+    chunks.concat()
 }
 
 async fn stale_uploads_are_aborted_and_objects_listed_with_their_age(

@@ -10,7 +10,13 @@ pub fn hint_for(code: &str) -> Option<String> {
         "empty_column_name" => "Give every column a name in the header line (the first line of the file).",
         "duplicate_column_name" => "Rename one of the columns so that every column name is unique.",
         "ragged_row" | "ragged_rows" => {
-            "Every line must have as many fields as the header. In a CSV, check the delimiter and that fields containing the delimiter or line breaks are quoted with \"; in a workbook, put every value under a named header cell."
+            "Every line must have as many fields as the header. In a CSV, check the delimiter and that fields containing the delimiter or line breaks are quoted with \"; in a workbook, put every value under a named header cell. To ingest the other rows and download these, allow them with max_rejected_rows or max_rejected_ratio (CLI: --max-rejected-rows)."
+        }
+        "too_many_rejected_rows" => {
+            "Fix the lines listed in the report, or allow more rejected rows with the upload's max_rejected_rows or max_rejected_ratio fields (CLI: --max-rejected-rows); rows within the budget are left out and can be downloaded from the task's rejected rows."
+        }
+        "undecodable_rows" => {
+            "Some lines cannot be read. Name the file's encoding in the encoding field, fix those lines, or allow them with max_rejected_rows (CLI: --max-rejected-rows) to ingest the others and download these."
         }
         "invalid_utf8" => {
             "The start of the file read as UTF-8 but this line does not. Name the file's encoding in the upload's encoding field (e.g. encoding=windows-1252; CLI: --encoding), or save it as UTF-8 (in Excel: 'CSV UTF-8')."

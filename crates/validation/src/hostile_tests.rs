@@ -30,6 +30,7 @@ fn run(path: &Path, timestamp_column: Option<&str>, control: &Control) -> Valida
         output_format: OutputFormat::Parquet,
         column_types: Default::default(),
         timestamp_format: None,
+        rejected_rows: Default::default(),
     };
     let output = path.with_extension("out.parquet");
     validate(path, &options, Some(&output), control).expect("validation runs")
@@ -310,6 +311,7 @@ fn a_cancelled_validation_ends_with_cancelled_and_progress_is_readable() {
         output_format: OutputFormat::Parquet,
         column_types: Default::default(),
         timestamp_format: None,
+        rejected_rows: Default::default(),
     };
     assert!(matches!(
         validate(&path, &options, None, &cancelled),

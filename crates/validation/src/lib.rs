@@ -11,6 +11,10 @@ mod hostile_tests;
 mod infer;
 mod normalize;
 mod profile;
+mod quarantine;
+#[cfg(test)]
+mod rejected_tests;
+mod rejections;
 #[cfg(test)]
 mod sheet_tests;
 mod source;
@@ -33,6 +37,10 @@ pub use control::{Control, Limits, Pass, Progress};
 pub use detect::{detect_format, DetectError, SNIFF_LEN};
 pub use hints::hint_for;
 pub use normalize::{OutputFormat, TIME_COLUMN};
+pub use quarantine::{
+    HEADER as REJECTED_ROWS_HEADER, MAX_RECORD_BYTES as MAX_REJECTED_RECORD_BYTES,
+};
+pub use rejections::RejectedRowsOptions;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ValidationError {
@@ -103,6 +111,8 @@ pub struct Options {
     /// How the time column's values are written (`timestamp_format`); see
     /// `check_timestamp_format`. Detected when `None`.
     pub timestamp_format: Option<String>,
+    /// How many unreadable rows may be rejected, and where rejected rows go.
+    pub rejected_rows: RejectedRowsOptions,
 }
 
 /// Checks a `timestamp_format`: `rfc3339`, `epoch_seconds`, `epoch_millis`,
@@ -187,6 +197,11 @@ fn run(
     let text = source.text_info().cloned();
     let sheets = source.sheets().to_vec();
     drop(source);
+    std::mem::take(&mut profiled.budgeted).settle(
+        &options.rejected_rows.budget,
+        profiled.rows_in,
+        &mut profiled.problems,
+    );
     if control.is_cancelled() {
         return Err(ValidationError::Cancelled);
     }
@@ -206,28 +221,31 @@ fn run(
             source::OpenError::Content(f) => ValidationError::Changed(f.message),
         })?;
         let mut problems = std::mem::take(&mut profiled.problems);
+        let mut quarantine =
+            quarantine::Quarantine::new(options.rejected_rows.quarantine.as_deref());
         let written = normalize::write(
             again.as_mut(),
             &profiled,
             output.map(|p| (p, options.output_format)),
             &mut problems,
+            &mut quarantine,
             control,
         )?;
+        quarantine.finish()?;
         profiled.problems = problems;
         rows_accepted = written.rows_accepted;
         rows_rejected = written.rows_rejected;
         if rows_accepted == 0 {
-            let why = if written.rows_breaking_types > 0 {
-                "each has no readable time or a value that does not fit column_types"
+            let message = if written.rows_rejected_budgeted > 0 {
+                "every row was rejected (see the problems listed and the rejected rows)"
+            } else if written.rows_breaking_types > 0 {
+                "every row was rejected: each has no readable time or a value that does not fit column_types"
             } else {
-                "none has a readable time"
+                "every row was rejected: none has a readable time"
             };
-            profiled.problems.error(
-                "no_valid_rows",
-                format!("every row was rejected: {why}"),
-                None,
-                None,
-            );
+            profiled
+                .problems
+                .error("no_valid_rows", message.into(), None, None);
         }
     }
     Ok(ValidationReport {

@@ -8,11 +8,12 @@ use std::{
     path::Path,
 };
 
-use ingest_domain::{ColumnType, Severity};
+use ingest_domain::{ColumnType, RejectionKind, Severity};
 use polars::prelude::*;
 
 use crate::infer::{is_null_text, parse_decimal_comma};
 use crate::profile::{Problems, Profile, MAX_LINES_PER_KIND};
+use crate::quarantine::{render_cells, Quarantine};
 use crate::source::{Cell, RowSource};
 use crate::timestamp::{in_range, TimeFormat};
 use crate::types::TypeBreak;
@@ -323,15 +324,25 @@ pub struct Written {
     /// Of the rejected rows, those with a value that does not fit the type
     /// `column_types` gives its column.
     pub rows_breaking_types: u64,
+    /// Of `rows_rejected`, those of the budgeted kinds (ragged, undecodable).
+    pub rows_rejected_budgeted: u64,
+}
+
+/// The row just read as the file has it, for the rejected-rows file.
+fn raw_of(source: &dyn RowSource, row: &[Cell]) -> String {
+    source.raw_row().unwrap_or_else(|| render_cells(row))
 }
 
 /// Reads `source` again and writes accepted rows to `output` (or only
-/// counts them when `output` is `None`).
+/// counts them when `output` is `None`), and every rejected row to
+/// `quarantine`. Rows of the budgeted kinds were listed by the first pass
+/// (which found them within the budget, or this pass would not run).
 pub fn write(
     source: &mut dyn RowSource,
     profile: &Profile,
     output: Option<(&Path, OutputFormat)>,
     problems: &mut Problems,
+    quarantine: &mut Quarantine,
     control: &Control,
 ) -> Result<Written, ValidationError> {
     let profiles = profile.column_profiles();
@@ -360,7 +371,7 @@ pub fn write(
     let mut sink = Sink::open(output, &layout)?;
 
     let (mut accepted, mut rejected, mut mistyped) = (0u64, 0u64, 0u64);
-    let (mut without_time, mut breaking) = (0u64, 0u64);
+    let (mut without_time, mut breaking, mut budgeted) = (0u64, 0u64, 0u64);
     let mut row: Vec<Cell> = Vec::new();
     let mut rows = 0u64;
     while let Some(meta) = source
@@ -371,11 +382,25 @@ pub fn write(
         if rows.is_multiple_of(CHECK_EVERY_ROWS) && control.rows_read(rows) {
             return Err(ValidationError::Cancelled);
         }
+        if let Some(defect) = source.row_defect() {
+            rejected += 1;
+            budgeted += 1;
+            let raw = raw_of(source, &row);
+            let reason = defect.message;
+            quarantine.add(meta.line, None, RejectionKind::Undecodable, &reason, &raw)?;
+            continue;
+        }
         if source.checks_field_count() && meta.field_count != profile.columns.len() {
-            return Err(ValidationError::Changed(format!(
-                "line {} changed between passes",
-                meta.line
-            )));
+            rejected += 1;
+            budgeted += 1;
+            let reason = format!(
+                "{} fields but the header has {}",
+                meta.field_count,
+                profile.columns.len()
+            );
+            let raw = raw_of(source, &row);
+            quarantine.add(meta.line, None, RejectionKind::Ragged, &reason, &raw)?;
+            continue;
         }
         row.resize(profile.columns.len(), Cell::Null);
         let time = match &profile.time.column {
@@ -394,25 +419,28 @@ pub fn write(
             Err(why) => {
                 rejected += 1;
                 without_time += 1;
+                let column = time_index.map_or("", |i| profile.columns[i].as_str());
+                let (kind, reason) = match why {
+                    NoTime::Unreadable => (
+                        RejectionKind::NoTime,
+                        "is empty or not a readable time".to_owned(),
+                    ),
+                    NoTime::OutOfRange(millis) => (
+                        RejectionKind::TimeOutOfRange,
+                        format!("({millis} ms since 1970) is outside the years 0001 to 9999"),
+                    ),
+                };
+                let message = format!(
+                    "line {} was rejected: its {column:?} value {reason}",
+                    meta.line
+                );
+                let raw = raw_of(source, &row);
+                quarantine.add(meta.line, Some(column), kind, &message, &raw)?;
                 if without_time <= MAX_LINES_PER_KIND as u64 {
-                    let column = time_index.map_or("", |i| profile.columns[i].as_str());
-                    let (code, reason) = match why {
-                        NoTime::Unreadable => (
-                            "row_without_time",
-                            "is empty or not a readable time".to_owned(),
-                        ),
-                        NoTime::OutOfRange(millis) => (
-                            "time_out_of_range",
-                            format!("({millis} ms since 1970) is outside the years 0001 to 9999"),
-                        ),
-                    };
                     problems.push(
                         Severity::Warning,
-                        code,
-                        format!(
-                            "line {} was rejected: its {column:?} value {reason}",
-                            meta.line
-                        ),
+                        kind.code(),
+                        message,
                         Some(meta.line),
                         Some(column),
                     );
@@ -457,11 +485,20 @@ pub fn write(
         if let Some(broken) = broken {
             rejected += 1;
             breaking += 1;
+            let message = format!("line {} was rejected: {}", meta.line, broken.reason());
+            let raw = raw_of(source, &row);
+            quarantine.add(
+                meta.line,
+                Some(broken.column),
+                RejectionKind::TypeOverride,
+                &message,
+                &raw,
+            )?;
             if breaking <= MAX_LINES_PER_KIND as u64 {
                 problems.push(
                     Severity::Warning,
                     TypeBreak::CODE,
-                    format!("line {} was rejected: {}", meta.line, broken.reason()),
+                    message,
                     Some(meta.line),
                     Some(broken.column),
                 );
@@ -496,9 +533,17 @@ pub fn write(
             None,
         );
     }
+    // The first pass counted the same rows, or the file changed under us.
+    if budgeted != profile.budgeted_rows {
+        return Err(ValidationError::Changed(format!(
+            "{budgeted} rows could not be read as they are, {} the first time",
+            profile.budgeted_rows
+        )));
+    }
     Ok(Written {
         rows_accepted: accepted,
         rows_rejected: rejected,
         rows_breaking_types: breaking,
+        rows_rejected_budgeted: budgeted,
     })
 }

@@ -4,9 +4,12 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use ingest_domain::{ColumnProfile, ColumnType, Problem, Severity, TimestampInfo, TimestampSource};
+use ingest_domain::{
+    ColumnProfile, ColumnType, Problem, RejectionKind, Severity, TimestampInfo, TimestampSource,
+};
 
 use crate::infer::ColumnState;
+use crate::rejections::Budgeted;
 use crate::source::{Cell, ReadFailure, RowSource};
 use crate::timestamp::{self, TimeFormat};
 use crate::types::{self, Steering};
@@ -71,6 +74,11 @@ pub struct Profile {
     pub rows_in: u64,
     pub time: TimePlan,
     pub problems: Problems,
+    /// Rows of the budgeted rejection kinds, not yet listed in `problems`:
+    /// the budget decides whether they are errors (see `rejections`).
+    pub budgeted: Budgeted,
+    /// How many rows `budgeted` met (it is taken to be settled).
+    pub budgeted_rows: u64,
 }
 
 pub fn check_header(columns: &[String], problems: &mut Problems, header_line: u64) {
@@ -130,7 +138,8 @@ pub fn profile(
         .map(|name| steering.seed(&seed, name))
         .collect();
     let mut row: Vec<Cell> = Vec::new();
-    let (mut rows_in, mut ragged) = (0u64, 0u64);
+    let mut rows_in = 0u64;
+    let mut budgeted = Budgeted::default();
     loop {
         let meta = match source.next_row(&mut row) {
             Ok(Some(meta)) => meta,
@@ -150,34 +159,34 @@ pub fn profile(
             let fresh = ColumnState::with_leading_nulls(rows_in - 1);
             states.push(steering.seed(&fresh, name));
         }
+        if let Some(defect) = source.row_defect() {
+            budgeted.note(
+                RejectionKind::Undecodable,
+                defect.code,
+                defect.message,
+                defect.line.or(Some(meta.line)),
+                None,
+            );
+            continue;
+        }
         if source.checks_field_count() && meta.field_count != source.columns().len() {
-            ragged += 1;
-            if ragged <= MAX_LINES_PER_KIND as u64 {
-                problems.error(
-                    "ragged_row",
-                    format!(
-                        "line {} has {} fields but the header has {}",
-                        meta.line,
-                        meta.field_count,
-                        source.columns().len()
-                    ),
-                    Some(meta.line),
-                    None,
-                );
-            }
+            budgeted.note(
+                RejectionKind::Ragged,
+                RejectionKind::Ragged.code(),
+                format!(
+                    "line {} has {} fields but the header has {}",
+                    meta.line,
+                    meta.field_count,
+                    source.columns().len()
+                ),
+                Some(meta.line),
+                None,
+            );
             continue;
         }
         for (state, cell) in states.iter_mut().zip(&row) {
             state.observe_at(cell, meta.line);
         }
-    }
-    if ragged > MAX_LINES_PER_KIND as u64 {
-        problems.error(
-            "ragged_rows",
-            format!("{ragged} rows in all have a different number of fields than the header"),
-            None,
-            None,
-        );
     }
     if rows_in == 0 && !problems.has_errors() {
         problems.error(
@@ -204,6 +213,8 @@ pub fn profile(
         rows_in,
         time,
         problems,
+        budgeted_rows: budgeted.total(),
+        budgeted,
     };
     profile.with_type_warnings(requested_time_column, steering)
 }

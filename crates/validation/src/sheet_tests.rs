@@ -24,6 +24,7 @@ fn run(path: &Path, sheet: Option<&str>) -> ValidationReport {
         output_format: OutputFormat::Parquet,
         column_types: Default::default(),
         timestamp_format: None,
+        rejected_rows: Default::default(),
     };
     let output = path.with_extension("out.parquet");
     validate(path, &options, Some(&output), &Control::default()).expect("validation runs")

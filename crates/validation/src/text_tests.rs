@@ -102,6 +102,7 @@ fn run_with(name: &str, bytes: &[u8], encoding: Option<&str>, control: &Control)
         output_format: OutputFormat::Parquet,
         column_types: Default::default(),
         timestamp_format: None,
+        rejected_rows: Default::default(),
     };
     let output = dir.path().join("out.parquet");
     let report = validate(&path, &options, Some(&output), control).expect("validation runs");

@@ -3,6 +3,7 @@
 
 mod column_types;
 mod doctor;
+mod rejected;
 mod token;
 mod upload;
 mod validate;
@@ -10,6 +11,7 @@ mod validate;
 use std::process::ExitCode;
 
 pub use doctor::doctor;
+pub use rejected::rejected;
 pub use token::token;
 pub use upload::{retry, upload};
 pub use validate::validate;

@@ -10,7 +10,7 @@ use tokio_util::io::ReaderStream;
 use crate::config::{RetryArgs, Secret, UploadArgs};
 
 /// A client that sends `Authorization: Bearer <INGEST_TOKEN>` when a token is set.
-fn client(token: Option<&Secret>) -> anyhow::Result<reqwest::Client> {
+pub(super) fn client(token: Option<&Secret>) -> anyhow::Result<reqwest::Client> {
     let mut headers = reqwest::header::HeaderMap::new();
     if let Some(token) = token {
         let mut value =
@@ -82,6 +82,12 @@ pub async fn upload(args: UploadArgs) -> anyhow::Result<ExitCode> {
     if let Some(format) = &args.timestamp_format {
         form = form.text("timestamp_format", format.clone());
     }
+    if let Some(rows) = args.max_rejected_rows {
+        form = form.text("max_rejected_rows", rows.to_string());
+    }
+    if let Some(ratio) = args.max_rejected_ratio {
+        form = form.text("max_rejected_ratio", ratio.to_string());
+    }
     let client = client(args.token.as_ref())?;
     // One key per invocation: a proxy or client layer that repeats the POST
     // gets the same task back instead of a second copy.
@@ -147,7 +153,11 @@ async fn send(
 }
 
 /// Prints the server's error envelope and its hint.
-fn refused(what: &str, status: reqwest::StatusCode, body: &serde_json::Value) -> ExitCode {
+pub(super) fn refused(
+    what: &str,
+    status: reqwest::StatusCode,
+    body: &serde_json::Value,
+) -> ExitCode {
     let error = &body["error"];
     eprintln!(
         "✗ {what} ({status}): {}",
@@ -231,6 +241,12 @@ fn report(task: &Task) -> ExitCode {
                 task.datasource,
                 task.rejected_row_count.unwrap_or(0)
             );
+            if task.rejected_rows.is_some() {
+                println!(
+                    "  the rejected rows: ingest rejected {} -o rejected.csv",
+                    task.task_id
+                );
+            }
             ExitCode::SUCCESS
         }
         _ => {

@@ -53,6 +53,7 @@ pub fn validate(args: ValidateArgs) -> anyhow::Result<ExitCode> {
         },
         column_types,
         timestamp_format: args.timestamp_format,
+        rejected_rows: Default::default(),
     };
     let report = ingest_validation::validate(
         &args.file,

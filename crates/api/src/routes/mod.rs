@@ -7,6 +7,7 @@ mod frontend;
 mod health;
 mod idempotency;
 mod metrics;
+mod rejected_rows;
 mod tasks;
 mod tokens;
 mod upload;
@@ -121,6 +122,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(tasks::cancel))
         .routes(routes!(tasks::retry))
         .routes(routes!(tasks::confirm))
+        .routes(routes!(rejected_rows::download))
         .routes(routes!(datasources::list))
         .routes(routes!(datasources::describe, datasources::delete))
         .routes(routes!(datasources::timeseries))

@@ -26,7 +26,7 @@ fn task_not_found(id: TaskId) -> ApiError {
     ApiError::not_found("task_not_found", format!("there is no task {id}"))
 }
 
-async fn load(state: &AppState, raw: &str) -> Result<Task, ApiError> {
+pub(super) async fn load(state: &AppState, raw: &str) -> Result<Task, ApiError> {
     let id = parse_task_id(raw)?;
     state.tasks.get(id).await?.ok_or_else(|| task_not_found(id))
 }

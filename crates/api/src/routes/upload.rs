@@ -89,6 +89,18 @@ pub struct UploadFormDoc {
     /// means UTC), or `rfc3339`, `epoch_seconds`, `epoch_millis`. Without
     /// `timestamp_column`, the column it reads is the time column.
     timestamp_format: Option<String>,
+    /// Rows that cannot be read as they are (a wrong number of fields,
+    /// bytes the encoding cannot decode, an NDJSON line that is not an
+    /// object) the file may lose: within it they are rejected one by one
+    /// and the rest is ingested; beyond it the task fails
+    /// (`too_many_rejected_rows`). Default 0: one such row fails the file.
+    /// Rows without a readable time are rejected whatever this says.
+    /// Every rejected row can be downloaded from
+    /// `GET /api/ingest/tasks/{task_id}/rejected`.
+    max_rejected_rows: Option<u64>,
+    /// The same as a share of the data rows, 0 to 1 (`0.01`: one in a
+    /// hundred); with both fields, both limits apply.
+    max_rejected_ratio: Option<f64>,
 }
 
 /// Upload a file for validation and ingestion.

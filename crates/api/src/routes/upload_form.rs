@@ -19,8 +19,8 @@ use axum::{
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use ingest_domain::{
-    parse_column_types, ColumnType, DatasourceName, FileFormat, IngestMode, ReplaceConsent,
-    StoredUpload, Task, TaskId, UnknownValue, Warning,
+    parse_column_types, ColumnType, DatasourceName, FileFormat, IngestMode, RejectionBudget,
+    ReplaceConsent, StoredUpload, Task, TaskId, UnknownValue, Warning,
 };
 use ingest_validation::{detect_format, DetectError, SNIFF_LEN};
 use serde_json::json;
@@ -56,6 +56,11 @@ pub struct UploadFields {
     pub column_types: Option<ColumnTypes>,
     /// How the time column's values are written.
     pub timestamp_format: Option<TimestampFormat>,
+    /// Ragged, undecodable or mistyped rows the file may lose (rejected one
+    /// by one) before it fails instead.
+    pub max_rejected_rows: Option<u64>,
+    /// The same as a share of the data rows, 0 to 1.
+    pub max_rejected_ratio: Option<RejectedRatio>,
 }
 
 impl UploadFields {
@@ -72,6 +77,8 @@ impl UploadFields {
             "confirm" => &mut self.confirm,
             "column_types" => &mut self.column_types,
             "timestamp_format" => &mut self.timestamp_format,
+            "max_rejected_rows" => &mut self.max_rejected_rows,
+            "max_rejected_ratio" => &mut self.max_rejected_ratio,
             _ => return None,
         })
     }
@@ -111,6 +118,46 @@ impl FormValue for bool {
                 format!("{field} must be true or false"),
             )
             .with_details(json!({ "field": field, "value": other }))),
+        }
+    }
+}
+
+/// A count such as `10`; empty means "not given".
+impl FormValue for u64 {
+    fn from_part(field: &str, raw: &str) -> Result<Option<Self>, ApiError> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Ok(None);
+        }
+        raw.parse().map(Some).map_err(|_| {
+            ApiError::unprocessable(
+                "invalid_field",
+                format!("{field} must be a whole number of 0 or more"),
+            )
+            .with_details(json!({ "field": field, "value": raw }))
+        })
+    }
+}
+
+/// A share of the rows, from 0 to 1 (`0.01` is one row in a hundred).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RejectedRatio(pub f64);
+
+impl FormValue for RejectedRatio {
+    fn from_part(field: &str, raw: &str) -> Result<Option<Self>, ApiError> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Ok(None);
+        }
+        match raw.parse::<f64>() {
+            Ok(ratio) if (0.0..=1.0).contains(&ratio) => Ok(Some(Self(ratio))),
+            _ => Err(ApiError::unprocessable(
+                "invalid_field",
+                format!(
+                    "{field} must be a number from 0 to 1 (e.g. 0.01 for one row in a hundred)"
+                ),
+            )
+            .with_details(json!({ "field": field, "value": raw }))),
         }
     }
 }
@@ -257,6 +304,10 @@ impl UploadForm {
             .map(|t| t.0.clone())
             .unwrap_or_default();
         task.timestamp_format = self.fields.timestamp_format.as_ref().map(|f| f.0.clone());
+        task.rejection_budget = RejectionBudget {
+            max_rows: self.fields.max_rejected_rows,
+            max_ratio: self.fields.max_rejected_ratio.map(|r| r.0),
+        };
         if self.fields.confirm == Some(true) && task.mode == IngestMode::Replace {
             task.replace_consent = Some(ReplaceConsent::Upfront);
         }
@@ -560,6 +611,23 @@ mod tests {
         assert_eq!(fields.format, Some(FileFormat::Csv));
         assert_eq!(fields.timestamp_column, None, "blank means not given");
         assert!(fields.slot("datasource").is_none(), "a typo is unknown");
+
+        for (name, raw) in [("max_rejected_rows", " 25 "), ("max_rejected_ratio", "0.5")] {
+            let slot = fields.slot(name).expect("a known field");
+            slot.fill(name, raw).expect("a valid value");
+        }
+        assert_eq!(fields.max_rejected_rows, Some(25));
+        assert_eq!(fields.max_rejected_ratio, Some(RejectedRatio(0.5)));
+        for (name, raw) in [
+            ("max_rejected_rows", "-1"),
+            ("max_rejected_rows", "lots"),
+            ("max_rejected_ratio", "1.5"),
+            ("max_rejected_ratio", "NaN"),
+        ] {
+            let slot = fields.slot(name).expect("a known field");
+            let error = slot.fill(name, raw).expect_err("out of range");
+            assert_eq!(error.code, "invalid_field", "{name}={raw}");
+        }
 
         let slot = fields.slot("mode").expect("mode");
         let error = slot.fill("mode", "upsert").expect_err("not a mode");

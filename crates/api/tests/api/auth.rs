@@ -128,6 +128,13 @@ fn routes(task_id: &str) -> Vec<Route> {
             Some(Scope::Read),
             &[200],
         ),
+        // The task has rejected no row (or is not validated yet).
+        route(
+            Method::GET,
+            &format!("/api/ingest/tasks/{task_id}/rejected"),
+            Some(Scope::Read),
+            &[200, 404],
+        ),
         route(Method::GET, "/api/datasources", Some(Scope::Read), &[200]),
         route(
             Method::GET,

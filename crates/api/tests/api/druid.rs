@@ -120,6 +120,7 @@ fn parquet_bytes() -> Vec<u8> {
         output_format: ingest_validation::OutputFormat::Parquet,
         column_types: Default::default(),
         timestamp_format: None,
+        rejected_rows: Default::default(),
     };
     let report = ingest_validation::validate(&csv, &options, Some(&parquet), &Default::default())
         .expect("validate");

@@ -20,5 +20,6 @@ mod openapi;
 mod pipeline;
 mod real_backends;
 mod reaper;
+mod rejected;
 mod replace;
 mod shutdown;

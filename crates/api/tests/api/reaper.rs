@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 use chrono::Utc;
-use ingest_domain::{TaskId, TaskStatus};
+use ingest_domain::{rejected_rows_key, TaskId, TaskStatus};
 use ingest_pipeline::Removed;
 use ingest_storage::ObjectStore;
 use serde_json::Value;
@@ -61,6 +61,9 @@ async fn one_pass_removes_exactly_the_leftovers(backends: Backends) {
     // Leftovers of every kind, and their live twins.
     let (absent, also_absent) = (TaskId::new(), TaskId::new());
     put(objects.as_ref(), &format!("uploads/{absent}/lost.csv")).await;
+    // Rejected rows: kept while their task exists, removed with it.
+    put(objects.as_ref(), &rejected_rows_key(absent)).await;
+    put(objects.as_ref(), &rejected_rows_key(done.task_id)).await;
     let mut partial = objects
         .begin_upload(&format!("uploads/{also_absent}/partial.csv"))
         .await
@@ -111,7 +114,7 @@ async fn one_pass_removes_exactly_the_leftovers(backends: Backends) {
         later,
         Removed {
             stale_uploads: 1,
-            orphan_objects: 1,
+            orphan_objects: 2,
             normalized_objects: 1,
             work_dirs: 0,
             staging_files: 1,
@@ -142,6 +145,7 @@ async fn one_pass_removes_exactly_the_leftovers(backends: Backends) {
         format!("uploads/{}/data.csv", done.task_id),
         format!("uploads/{}/data.csv", queued.task_id),
         format!("normalized/{}.json", queued.task_id),
+        rejected_rows_key(done.task_id),
     ];
     kept.sort();
     assert_eq!(objects.list("").await.expect("list"), kept);

@@ -116,6 +116,19 @@ impl ObjectStore for LocalObjectStore {
         }
     }
 
+    async fn read_stream(&self, key: &str) -> Result<super::ObjectStream> {
+        let path = self.path_of(key)?;
+        match tokio::fs::File::open(&path).await {
+            Ok(file) => Ok(Box::pin(tokio_util::io::ReaderStream::new(file))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Err(StorageError::ObjectNotFound {
+                    key: key.to_owned(),
+                })
+            }
+            Err(e) => Err(StorageError::io(format!("open {}", path.display()))(e)),
+        }
+    }
+
     async fn size(&self, key: &str) -> Result<Option<u64>> {
         let path = self.path_of(key)?;
         match tokio::fs::metadata(&path).await {

@@ -33,6 +33,11 @@ pub struct ListedObject {
     pub modified: DateTime<Utc>,
 }
 
+/// An object's bytes as they arrive from the store, for serving a download
+/// without a local copy.
+pub type ObjectStream =
+    std::pin::Pin<Box<dyn futures::Stream<Item = std::io::Result<Bytes>> + Send>>;
+
 /// An upload in progress. Dropping it without `finish` abandons the upload
 /// and leaves nothing behind (the S3 multipart upload is aborted).
 #[async_trait]
@@ -51,6 +56,9 @@ pub trait ObjectStore: Send + Sync + 'static {
     async fn begin_upload(&self, key: &str) -> Result<Box<dyn UploadSink>>;
     /// Copies the object into a local file, returning the bytes written.
     async fn download_to(&self, key: &str, dest: &Path) -> Result<u64>;
+    /// Streams the object (`ObjectNotFound` when absent); memory does not
+    /// grow with its size.
+    async fn read_stream(&self, key: &str) -> Result<ObjectStream>;
     /// Size of the object, or `None` if absent.
     async fn size(&self, key: &str) -> Result<Option<u64>>;
     async fn delete(&self, key: &str) -> Result<()>;

@@ -91,6 +91,22 @@ impl S3ObjectStore {
         format!("{}{}", self.prefix, key)
     }
 
+    /// GETs the object at the full key; `ObjectNotFound` when absent.
+    async fn get(&self, full: &str) -> Result<aws_sdk_s3::operation::get_object::GetObjectOutput> {
+        self.client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(full)
+            .send()
+            .await
+            .map_err(|e| match e.as_service_error() {
+                Some(service) if service.is_no_such_key() => StorageError::ObjectNotFound {
+                    key: full.to_owned(),
+                },
+                _ => StorageError::object("get object", full)(e),
+            })
+    }
+
     /// Creates the bucket if it is missing (used by tests and `doctor --fix`).
     pub async fn ensure_bucket(&self) -> Result<()> {
         if self
@@ -129,19 +145,7 @@ impl ObjectStore for S3ObjectStore {
 
     async fn download_to(&self, key: &str, dest: &Path) -> Result<u64> {
         let full = self.full_key(key);
-        let object = self
-            .client
-            .get_object()
-            .bucket(&self.bucket)
-            .key(&full)
-            .send()
-            .await
-            .map_err(|e| match e.as_service_error() {
-                Some(service) if service.is_no_such_key() => {
-                    StorageError::ObjectNotFound { key: full.clone() }
-                }
-                _ => StorageError::object("get object", &full)(e),
-            })?;
+        let object = self.get(&full).await?;
         let mut file = tokio::fs::File::create(dest)
             .await
             .map_err(StorageError::io(format!("create {}", dest.display())))?;
@@ -161,6 +165,21 @@ impl ObjectStore for S3ObjectStore {
             .await
             .map_err(StorageError::io(format!("flush {}", dest.display())))?;
         Ok(written)
+    }
+
+    async fn read_stream(&self, key: &str) -> Result<super::ObjectStream> {
+        let full = self.full_key(key);
+        let body = self.get(&full).await?.body;
+        // `None` once the body ended or failed: nothing is read after an error.
+        let chunks = futures::stream::unfold(Some(body), |body| async move {
+            let mut body = body?;
+            match body.try_next().await {
+                Ok(Some(chunk)) => Some((Ok(chunk), Some(body))),
+                Ok(None) => None,
+                Err(e) => Some((Err(std::io::Error::other(e)), None)),
+            }
+        });
+        Ok(Box::pin(chunks))
     }
 
     async fn size(&self, key: &str) -> Result<Option<u64>> {

@@ -23,7 +23,12 @@ pub struct CsvSource {
     delimiter: u8,
     text: TextInfo,
     columns: Vec<String>,
-    record: csv::StringRecord,
+    /// Read as bytes so that a row with bytes that are not UTF-8 is
+    /// rejected alone (see `row_defect`) instead of ending the read.
+    record: csv::ByteRecord,
+    /// Why the row last read cannot be used: bytes that are not UTF-8, or
+    /// that the file's encoding could not decode.
+    defect: Option<ReadFailure>,
     max_field_bytes: u64,
 }
 
@@ -141,7 +146,16 @@ impl CsvSource {
             )
             .into());
         }
-        check_fields(&header, limits.max_field_bytes)?;
+        check_fields(header.as_byte_record(), limits.max_field_bytes)?;
+        // Column names with bytes the encoding could not decode would be
+        // silently wrong: the file fails instead.
+        let header_lines = 1 + header
+            .iter()
+            .map(|f| f.matches('\n').count())
+            .sum::<usize>() as u64;
+        if text.info.malformed.take_through(1, header_lines) {
+            return Err(text::undecodable(&text.info.encoding.name, 1).into());
+        }
         if !has_header {
             return Err(ReadFailure {
                 code: "empty_file",
@@ -167,7 +181,8 @@ impl CsvSource {
             delimiter,
             text: text.info,
             columns,
-            record: csv::StringRecord::new(),
+            record: csv::ByteRecord::new(),
+            defect: None,
             max_field_bytes: limits.max_field_bytes,
         })
     }
@@ -175,7 +190,7 @@ impl CsvSource {
 
 /// A field longer than the limit (the record as a whole is bounded while
 /// it is read, see `BoundedRecords`).
-fn check_fields(record: &csv::StringRecord, limit: u64) -> Result<(), ReadFailure> {
+fn check_fields(record: &csv::ByteRecord, limit: u64) -> Result<(), ReadFailure> {
     match record.iter().position(|field| field.len() as u64 > limit) {
         None => Ok(()),
         Some(index) => {
@@ -187,11 +202,39 @@ fn check_fields(record: &csv::StringRecord, limit: u64) -> Result<(), ReadFailur
                     index + 1,
                     line.unwrap_or(0)
                 ),
-                format_args!("{} bytes", record.get(index).map_or(0, str::len)),
+                format_args!("{} bytes", record.get(index).map_or(0, <[u8]>::len)),
                 format_args!("{limit} bytes"),
                 line,
             ))
         }
+    }
+}
+
+impl CsvSource {
+    /// Whether the record just read, starting on `line`, holds bytes that
+    /// are not UTF-8 (a file read as UTF-8) or that the transcoder could
+    /// not decode (it marked their line).
+    fn defect_of(&self, line: u64) -> Option<ReadFailure> {
+        let embedded: usize = self
+            .record
+            .iter()
+            .map(|field| field.iter().filter(|&&b| b == b'\n').count())
+            .sum();
+        let last = line + embedded as u64;
+        if self.text.malformed.take_through(line, last) {
+            return Some(text::undecodable(&self.text.encoding.name, line));
+        }
+        let not_utf8 = self
+            .record
+            .iter()
+            .any(|field| std::str::from_utf8(field).is_err());
+        not_utf8.then(|| ReadFailure {
+            code: "invalid_utf8",
+            message: format!(
+                "line {line} is not valid UTF-8, although the start of the file is (so it was read as UTF-8)"
+            ),
+            line: Some(line),
+        })
     }
 }
 
@@ -215,24 +258,36 @@ impl RowSource for CsvSource {
     fn next_row(&mut self, row: &mut Vec<Cell>) -> Result<Option<RowMeta>, ReadFailure> {
         if !self
             .reader
-            .read_record(&mut self.record)
+            .read_byte_record(&mut self.record)
             .map_err(|e| failure(&e))?
         {
             return Ok(None);
         }
         check_fields(&self.record, self.max_field_bytes)?;
         let line = self.record.position().map_or(0, |p| p.line());
+        self.defect = self.defect_of(line);
         row.resize(self.columns.len(), Cell::Null);
         for (index, cell) in row.iter_mut().enumerate() {
-            match self.record.get(index) {
-                Some(text) => cell.set_text(text),
-                None => *cell = Cell::Null,
+            match self.record.get(index).map(std::str::from_utf8) {
+                Some(Ok(text)) => cell.set_text(text),
+                Some(Err(_)) | None => *cell = Cell::Null,
             }
         }
         Ok(Some(RowMeta {
             line,
             field_count: self.record.len(),
         }))
+    }
+
+    fn row_defect(&self) -> Option<ReadFailure> {
+        self.defect.clone()
+    }
+
+    fn raw_row(&self) -> Option<String> {
+        Some(crate::quarantine::join_fields(
+            self.record.iter(),
+            self.delimiter,
+        ))
     }
 }
 

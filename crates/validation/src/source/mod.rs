@@ -84,6 +84,18 @@ pub trait RowSource {
     fn sheets(&self) -> &[ingest_domain::Sheet] {
         &[]
     }
+    /// Why the row last read cannot be used at all, e.g. bytes its encoding
+    /// cannot decode (its cells are then empty): the row is rejected on its
+    /// own, within the upload's rejection budget.
+    fn row_defect(&self) -> Option<ReadFailure> {
+        None
+    }
+    /// The row last read as the file has it (invalid bytes replaced), for
+    /// the rejected-rows file; `None` where the format has no row text (its
+    /// cells are written instead).
+    fn raw_row(&self) -> Option<String> {
+        None
+    }
 }
 
 /// How to read a file.

@@ -27,6 +27,9 @@ pub struct NdjsonSource {
     index: HashMap<String, usize>,
     /// The first object, read at open time to learn the first columns.
     pending: Option<NumberedObject>,
+    /// Why the line last read is not a row (not UTF-8, not a JSON object):
+    /// it comes back as an empty row, rejected on its own.
+    defect: Option<ReadFailure>,
 }
 
 impl NdjsonSource {
@@ -45,6 +48,7 @@ impl NdjsonSource {
             columns: Vec::new(),
             index: HashMap::new(),
             pending: None,
+            defect: None,
         };
         match source.next_object()? {
             Some((line, object)) => {
@@ -115,18 +119,28 @@ impl NdjsonSource {
                     Some(self.line_no),
                 ));
             }
-            let text = std::str::from_utf8(&self.buffer).map_err(|e| ReadFailure {
-                code: "invalid_utf8",
-                message: format!("line {} is not valid UTF-8: {e}", self.line_no),
-                line: Some(self.line_no),
-            })?;
+            self.defect = None;
+            if self.text.malformed.take_through(self.line_no, self.line_no) {
+                let failure = text::undecodable(&self.text.encoding.name, self.line_no);
+                return Ok(Some(self.defective(failure)));
+            }
+            let text = match std::str::from_utf8(&self.buffer) {
+                Ok(text) => text,
+                Err(e) => {
+                    return Ok(Some(self.defective(ReadFailure {
+                        code: "invalid_utf8",
+                        message: format!("line {} is not valid UTF-8: {e}", self.line_no),
+                        line: Some(self.line_no),
+                    })))
+                }
+            };
             let text = text.trim().trim_start_matches('\u{feff}');
             if text.is_empty() {
                 continue;
             }
-            return match serde_json::from_str::<Value>(text) {
-                Ok(Value::Object(object)) => Ok(Some((self.line_no, object))),
-                Ok(other) => Err(ReadFailure {
+            let failure = match serde_json::from_str::<Value>(text) {
+                Ok(Value::Object(object)) => return Ok(Some((self.line_no, object))),
+                Ok(other) => ReadFailure {
                     code: "not_an_object",
                     message: format!(
                         "line {} holds a JSON {}, not an object",
@@ -134,14 +148,21 @@ impl NdjsonSource {
                         kind(&other)
                     ),
                     line: Some(self.line_no),
-                }),
-                Err(e) => Err(ReadFailure {
+                },
+                Err(e) => ReadFailure {
                     code: "invalid_json",
                     message: format!("line {} is not valid JSON: {e}", self.line_no),
                     line: Some(self.line_no),
-                }),
+                },
             };
+            return Ok(Some(self.defective(failure)));
         }
+    }
+
+    /// The current line as a row that cannot be used, for `failure`.
+    fn defective(&mut self, failure: ReadFailure) -> NumberedObject {
+        self.defect = Some(failure);
+        (self.line_no, serde_json::Map::new())
     }
 }
 
@@ -193,5 +214,14 @@ impl RowSource for NdjsonSource {
             };
         }
         Ok(Some(RowMeta { line, field_count }))
+    }
+
+    fn row_defect(&self) -> Option<ReadFailure> {
+        self.defect.clone()
+    }
+
+    fn raw_row(&self) -> Option<String> {
+        let text = String::from_utf8_lossy(&self.buffer);
+        Some(text.trim_end_matches(['\r', '\n']).to_owned())
     }
 }

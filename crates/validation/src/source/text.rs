@@ -1,16 +1,19 @@
 //! Text files (CSV, NDJSON) as a stream of UTF-8, whatever they arrived as:
 //! decompressed (gzip, zstd: told by their magic bytes, not their name) and
 //! transcoded from the encoding named or detected, while reading, so no step
-//! holds the whole file. Never lossy: a byte sequence the encoding cannot
-//! decode is an error with its line, not U+FFFD.
+//! holds the whole file. Never silently lossy: a byte sequence the encoding
+//! cannot decode becomes U+FFFD *and* marks its line (`MalformedLines`), so
+//! the row reading it is rejected with that line (or fails the file, outside
+//! the upload's rejection budget), never ingested.
 
 use std::{
+    collections::BTreeSet,
     fs::File,
     io::{self, BufReader, Cursor, Read},
     path::Path,
     sync::{
         atomic::{AtomicU64, Ordering},
-        Arc,
+        Arc, Mutex,
     },
 };
 
@@ -67,8 +70,6 @@ impl Codec {
 /// they pass through the csv crate and `BufRead` untouched.
 #[derive(Debug, Clone)]
 pub enum TextError {
-    /// Bytes the encoding cannot decode, on this (1-based) line.
-    Undecodable { encoding: &'static str, line: u64 },
     /// More output per input byte than the limit allows: a bomb.
     TooCompressed {
         codec: Codec,
@@ -83,9 +84,6 @@ pub enum TextError {
 impl std::fmt::Display for TextError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::Undecodable { encoding, line } => {
-                write!(f, "line {line} holds bytes that are not valid {encoding}")
-            }
             Self::TooCompressed { codec, .. } => {
                 write!(f, "the {} data expands too much", codec.name())
             }
@@ -103,13 +101,6 @@ impl TextError {
     pub fn failure_of(error: &io::Error) -> Option<ReadFailure> {
         let text = error.get_ref()?.downcast_ref::<Self>()?;
         Some(match text {
-            Self::Undecodable { encoding, line } => ReadFailure {
-                code: "undecodable_text",
-                message: format!(
-                    "line {line} holds bytes that are not valid {encoding}, the encoding the file is read in"
-                ),
-                line: Some(*line),
-            },
             Self::TooCompressed {
                 codec,
                 compressed,
@@ -134,10 +125,49 @@ impl TextError {
     }
 }
 
+/// A row whose bytes `encoding` cannot decode, starting on `line`.
+pub fn undecodable(encoding: &str, line: u64) -> ReadFailure {
+    ReadFailure {
+        code: "undecodable_text",
+        message: format!(
+            "line {line} holds bytes that are not valid {encoding}, the encoding the file is read in"
+        ),
+        line: Some(line),
+    }
+}
+
+/// Lines (1-based) of the decoded text where bytes could not be decoded,
+/// shared between the transcoder (which runs ahead, a buffer at most) and
+/// the reader of rows (which takes them as it passes them).
+#[derive(Debug, Clone, Default)]
+pub struct MalformedLines(Arc<Mutex<BTreeSet<u64>>>);
+
+impl MalformedLines {
+    fn mark(&self, line: u64) {
+        if let Ok(mut lines) = self.0.lock() {
+            lines.insert(line);
+        }
+    }
+
+    /// Whether a line from `first` to `last` was marked; forgets every
+    /// mark up to `last` (rows are read in order).
+    pub fn take_through(&self, first: u64, last: u64) -> bool {
+        let Ok(mut lines) = self.0.lock() else {
+            return false;
+        };
+        let hit = lines.range(first..=last).next().is_some();
+        let later = lines.split_off(&last.saturating_add(1));
+        *lines = later;
+        hit
+    }
+}
+
 /// What the text layer did to the file, for the report.
 #[derive(Debug, Clone)]
 pub struct TextInfo {
     pub encoding: TextEncoding,
+    /// Lines holding bytes the encoding could not decode.
+    pub malformed: MalformedLines,
     codec: Option<Codec>,
     compressed_bytes: u64,
     /// Bytes the decompressor has produced so far (shared with the reader).
@@ -262,17 +292,19 @@ pub fn open(path: &Path, encoding: Option<&str>, control: &Control) -> Result<Te
     let complete = sample.len() < SAMPLE_BYTES;
     let (chosen, encoding) = detect(&sample, complete, requested)?;
     let whole = Cursor::new(sample).chain(stream);
+    let malformed = MalformedLines::default();
     let reader: Box<dyn Read + Send> = if chosen == UTF_8 {
         // Read as is: the CSV and JSON readers check UTF-8 themselves (with
         // the line) and drop a BOM.
         Box::new(whole)
     } else {
-        Box::new(Transcoder::new(whole, chosen))
+        Box::new(Transcoder::new(whole, chosen, malformed.clone()))
     };
     Ok(Text {
         reader,
         info: TextInfo {
             encoding,
+            malformed,
             codec,
             compressed_bytes,
             uncompressed,
@@ -283,7 +315,6 @@ pub fn open(path: &Path, encoding: Option<&str>, control: &Control) -> Result<Te
 /// Decodes `inner` from `encoding` to UTF-8 as it is read.
 struct Transcoder<R> {
     inner: R,
-    encoding: &'static Encoding,
     decoder: encoding_rs::Decoder,
     input: Vec<u8>,
     input_at: usize,
@@ -293,18 +324,19 @@ struct Transcoder<R> {
     output_len: usize,
     /// Newlines in the output so far, for the line of an error.
     newlines: u64,
-    /// An undecodable sequence was found after the output now pending.
-    failed: Option<u64>,
+    /// An undecodable sequence was found after the output now pending: a
+    /// U+FFFD goes out next.
+    replace_next: bool,
+    malformed: MalformedLines,
     done: bool,
 }
 
 const CHUNK: usize = 64 * 1024;
 
 impl<R: Read> Transcoder<R> {
-    fn new(inner: R, encoding: &'static Encoding) -> Self {
+    fn new(inner: R, encoding: &'static Encoding, malformed: MalformedLines) -> Self {
         Self {
             inner,
-            encoding,
             decoder: encoding.new_decoder_with_bom_removal(),
             input: Vec::with_capacity(CHUNK),
             input_at: 0,
@@ -313,13 +345,22 @@ impl<R: Read> Transcoder<R> {
             output_at: 0,
             output_len: 0,
             newlines: 0,
-            failed: None,
+            replace_next: false,
+            malformed,
             done: false,
         }
     }
 
     /// Decodes the next chunk into `output`.
     fn fill(&mut self) -> io::Result<()> {
+        if std::mem::take(&mut self.replace_next) {
+            let replacement = char::REPLACEMENT_CHARACTER
+                .encode_utf8(&mut self.output[..4])
+                .len();
+            self.output_at = 0;
+            self.output_len = replacement;
+            return Ok(());
+        }
         loop {
             if self.input_at == self.input.len() && !self.input_end {
                 self.input.resize(CHUNK, 0);
@@ -343,7 +384,8 @@ impl<R: Read> Transcoder<R> {
             self.newlines += newlines as u64;
             match result {
                 DecoderResult::Malformed(..) => {
-                    self.failed = Some(self.newlines + 1);
+                    self.malformed.mark(self.newlines + 1);
+                    self.replace_next = true;
                     return Ok(());
                 }
                 DecoderResult::OutputFull => return Ok(()),
@@ -361,13 +403,7 @@ impl<R: Read> Transcoder<R> {
 impl<R: Read> Read for Transcoder<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         while self.output_at == self.output_len {
-            if let Some(line) = self.failed {
-                return Err(io::Error::other(TextError::Undecodable {
-                    encoding: self.encoding.name(),
-                    line,
-                }));
-            }
-            if self.done {
+            if self.done && !self.replace_next {
                 return Ok(0);
             }
             self.fill()?;
@@ -401,36 +437,46 @@ pub fn inflate_head(codec: Codec, head: &[u8], limit: usize) -> Vec<u8> {
 mod tests {
     use super::*;
 
-    fn transcode(bytes: &[u8], encoding: &'static Encoding) -> Result<String, TextError> {
+    /// The text, and the lines marked undecodable.
+    fn transcode(bytes: &[u8], encoding: &'static Encoding) -> (String, Vec<u64>) {
+        let marks = MalformedLines::default();
         let mut out = String::new();
-        Transcoder::new(bytes, encoding)
+        Transcoder::new(bytes, encoding, marks.clone())
             .read_to_string(&mut out)
-            .map(|_| out)
-            .map_err(|e| {
-                e.get_ref()
-                    .and_then(|e| e.downcast_ref::<TextError>())
-                    .cloned()
-                    .expect("a text error")
-            })
+            .expect("transcodes");
+        let lines = (1..=10).filter(|&l| marks.take_through(l, l)).collect();
+        (out, lines)
     }
 
     #[test]
-    fn transcodes_and_refuses_undecodable_bytes_with_their_line() {
+    fn transcodes_and_marks_undecodable_bytes_with_their_line() {
         assert_eq!(
-            transcode(b"a\nS\xe3o\n", encoding_rs::WINDOWS_1252).expect("decodes"),
-            "a\nSão\n"
+            transcode(b"a\nS\xe3o\n", encoding_rs::WINDOWS_1252),
+            ("a\nSão\n".to_owned(), vec![])
         );
         assert_eq!(
-            transcode(b"\xff\xfea\x00\n\x00\xe9\x00", encoding_rs::UTF_16LE).expect("decodes"),
-            "a\né"
+            transcode(b"\xff\xfea\x00\n\x00\xe9\x00", encoding_rs::UTF_16LE),
+            ("a\né".to_owned(), vec![])
         );
         // 0xAA is unassigned in windows-1253 (Greek).
-        match transcode(b"a\nb\nc\xaa\n", encoding_rs::WINDOWS_1253) {
-            Err(TextError::Undecodable { line, .. }) => assert_eq!(line, 3),
-            other => panic!("expected undecodable, got {other:?}"),
-        }
+        assert_eq!(
+            transcode(b"a\nb\nc\xaa\nd\n", encoding_rs::WINDOWS_1253),
+            ("a\nb\nc\u{fffd}\nd\n".to_owned(), vec![3])
+        );
         // A UTF-16 file cut in the middle of a character.
-        assert!(transcode(b"a\x00b", encoding_rs::UTF_16LE).is_err());
+        assert_eq!(transcode(b"a\x00b", encoding_rs::UTF_16LE).1, [1]);
+    }
+
+    #[test]
+    fn marks_are_taken_once_and_in_order() {
+        let marks = MalformedLines::default();
+        for line in [2, 5, 9] {
+            marks.mark(line);
+        }
+        assert!(!marks.take_through(1, 1));
+        assert!(marks.take_through(3, 6), "a record spanning lines 3 to 6");
+        assert!(!marks.take_through(2, 2), "forgotten once passed");
+        assert!(marks.take_through(9, 9));
     }
 
     #[test]

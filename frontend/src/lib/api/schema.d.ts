@@ -202,6 +202,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/ingest/tasks/{task_id}/rejected": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The rows a task rejected, as CSV: `line,column,code,reason,record`, one
+         *     line per rejected row (the record cut to 4 KiB). Streamed as an
+         *     attachment.
+         */
+        get: operations["download_rejected_rows"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/ingest/tasks/{task_id}/retry": {
         parameters: {
             query?: never;
@@ -516,6 +537,38 @@ export interface components {
             severity: components["schemas"]["Severity"];
         };
         /**
+         * @description A task's rejected rows, kept as a CSV object next to its upload
+         *     (`line,column,code,reason,record`) and served by
+         *     `GET /api/ingest/tasks/{task_id}/rejected`.
+         */
+        RejectedRows: {
+            /**
+             * Format: int64
+             * @description Size of the CSV.
+             */
+            bytes: number;
+            /**
+             * Format: int64
+             * @description Rows in the file (its data lines, header excluded).
+             */
+            rows: number;
+        };
+        /**
+         * @description How many rows of the budgeted kinds (`RejectionKind::budgeted`) a file
+         *     may lose before it fails instead: the `max_rejected_rows` and
+         *     `max_rejected_ratio` upload fields. Each one given is a ceiling; neither
+         *     given means none may be lost.
+         */
+        RejectionBudget: {
+            /**
+             * Format: double
+             * @description A share of the data rows, 0 to 1.
+             */
+            max_ratio?: number | null;
+            /** Format: int64 */
+            max_rows?: number | null;
+        };
+        /**
          * @description How a replace was agreed to.
          * @enum {string}
          */
@@ -639,6 +692,12 @@ export interface components {
             mode: components["schemas"]["IngestMode"];
             /** Format: int64 */
             rejected_row_count?: number | null;
+            rejected_rows?: null | components["schemas"]["RejectedRows"];
+            /**
+             * @description How many ragged, undecodable or mistyped rows the file may lose
+             *     (`max_rejected_rows` / `max_rejected_ratio`); kept for "Run again".
+             */
+            rejection_budget?: components["schemas"]["RejectionBudget"];
             replace_consent?: null | components["schemas"]["ReplaceConsent"];
             replace_effect?: null | components["schemas"]["ReplaceEffect"];
             /** @description The token that last ran it again, if any. */
@@ -839,6 +898,24 @@ export interface components {
              */
             file: string;
             format?: null | components["schemas"]["FileFormat"];
+            /**
+             * Format: double
+             * @description The same as a share of the data rows, 0 to 1 (`0.01`: one in a
+             *     hundred); with both fields, both limits apply.
+             */
+            max_rejected_ratio?: number | null;
+            /**
+             * Format: int64
+             * @description Rows that cannot be read as they are (a wrong number of fields,
+             *     bytes the encoding cannot decode, an NDJSON line that is not an
+             *     object) the file may lose: within it they are rejected one by one
+             *     and the rest is ingested; beyond it the task fails
+             *     (`too_many_rejected_rows`). Default 0: one such row fails the file.
+             *     Rows without a readable time are rejected whatever this says.
+             *     Every rejected row can be downloaded from
+             *     `GET /api/ingest/tasks/{task_id}/rejected`.
+             */
+            max_rejected_rows?: number | null;
             mode?: null | components["schemas"]["IngestMode"];
             /**
              * @description XLSX: the sheet to ingest, by name or 1-based number; the first
@@ -1330,6 +1407,47 @@ export interface operations {
             };
             /** @description `task_not_awaiting_confirmation`: the task is not waiting for a confirmation */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    download_rejected_rows: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The task whose rejected rows to download */
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rejected rows (`Content-Disposition: attachment`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Malformed task id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such task, or `no_rejected_rows`: its last run rejected no row (or has not been validated yet) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -23,6 +23,7 @@ import { useTask } from '../api/get-task';
 import { taskDurationMs } from '../utils/stages';
 import { CancelTaskButton } from './cancel-task-button';
 import { ConfirmReplace } from './confirm-replace';
+import { DownloadRejectedRowsButton } from './download-rejected-rows-button';
 import { RetryTaskButton } from './retry-task-button';
 import { StageTimeline } from './stage-timeline';
 import { TaskWarnings } from './task-warnings';
@@ -137,6 +138,7 @@ export function TaskDetail({ taskId }: { taskId: string }) {
         <Stat label="Rows rejected" value={formatNumber(task.rejected_row_count)} testId="rows-rejected" />
         <Stat label="Total time" value={formatDuration(taskDurationMs(task, now))} />
       </Stack>
+      <DownloadRejectedRowsButton task={task} />
 
       <Section title="Stages" subtitle="When each stage started and how long it took">
         <StageTimeline stages={task.stages} />
