@@ -648,6 +648,10 @@ impl DruidProgress for TaskProgress<'_> {
         }
     }
 
+    async fn external(&mut self) -> bool {
+        self.attempt.gate.pass()
+    }
+
     async fn commit(&mut self) -> bool {
         if !self.attempt.gate.pass() {
             return false;

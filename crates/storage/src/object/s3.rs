@@ -50,6 +50,23 @@ impl std::fmt::Debug for S3Config {
     }
 }
 
+/// `S3_PREFIX` as keys begin with it: no leading slash, one trailing.
+fn key_prefix(prefix: &str) -> String {
+    match prefix.trim_matches('/') {
+        "" => String::new(),
+        p => format!("{p}/"),
+    }
+}
+
+/// Where key `key` of a store with this bucket and `S3_PREFIX` lives, for
+/// readers such as Druid that are configured with the same settings.
+pub fn s3_location(bucket: &str, prefix: &str, key: &str) -> S3Location {
+    S3Location {
+        bucket: bucket.to_owned(),
+        key: format!("{}{key}", key_prefix(prefix)),
+    }
+}
+
 #[derive(Clone)]
 pub struct S3ObjectStore {
     client: Client,
@@ -83,14 +100,10 @@ impl S3ObjectStore {
             // MinIO and most S3-compatible servers want path-style addressing.
             builder = builder.endpoint_url(endpoint).force_path_style(true);
         }
-        let prefix = match config.prefix.trim_matches('/') {
-            "" => String::new(),
-            p => format!("{p}/"),
-        };
         Ok(Self {
             client: Client::from_conf(builder.build()),
+            prefix: key_prefix(&config.prefix),
             bucket: config.bucket,
-            prefix,
         })
     }
 
@@ -175,10 +188,45 @@ impl S3Upload {
     async fn abort_now(&mut self) -> Result<()> {
         self.done = true;
         if let Some(upload_id) = self.upload_id.take() {
-            abort_multipart(&self.client, &self.bucket, &self.key, &upload_id).await?;
+            if let Err(error) =
+                abort_multipart(&self.client, &self.bucket, &self.key, &upload_id).await
+            {
+                abort_later(
+                    self.client.clone(),
+                    self.bucket.clone(),
+                    self.key.clone(),
+                    upload_id,
+                );
+                return Err(error);
+            }
         }
         Ok(())
     }
+}
+
+/// An abort that failed (typically the S3 server unreachable, which is
+/// also why the upload failed) is tried again in the background for about
+/// ten minutes, so a brief outage leaves no multipart upload behind; the
+/// reaper removes what a longer one leaves.
+fn abort_later(client: Client, bucket: String, key: String, upload_id: String) {
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        return;
+    };
+    runtime.spawn(async move {
+        let mut delay = std::time::Duration::from_millis(500);
+        for _ in 0..12 {
+            tokio::time::sleep(delay).await;
+            if abort_multipart(&client, &bucket, &key, &upload_id)
+                .await
+                .is_ok()
+            {
+                tracing::info!(%key, "abandoned multipart upload aborted on a later try");
+                return;
+            }
+            delay = (delay * 2).min(std::time::Duration::from_secs(120));
+        }
+        tracing::warn!(%key, "could not abort an abandoned multipart upload; the reaper will");
+    });
 }
 
 async fn abort_multipart(client: &Client, bucket: &str, key: &str, upload_id: &str) -> Result<()> {
@@ -207,7 +255,8 @@ impl Drop for S3Upload {
                 (self.client.clone(), self.bucket.clone(), self.key.clone());
             runtime.spawn(async move {
                 if let Err(error) = abort_multipart(&client, &bucket, &key, &upload_id).await {
-                    tracing::warn!(%key, error = %error, "could not abort abandoned multipart upload");
+                    tracing::warn!(%key, error = %error, "could not abort abandoned multipart upload; trying again");
+                    abort_later(client, bucket, key, upload_id);
                 }
             });
         }
