@@ -6,6 +6,7 @@
 # status and the server's peak RssAnon. Figures, not assertions.
 #
 #   bench/load.sh [UPLOADS=50] [SIZE=10485760] [RATE=500] [SECONDS=60]
+#   INGEST_BIN=target/release/ingest bench/load.sh 5 1048576 50 5   # a quick look
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 UPLOADS=${1:-50}
@@ -13,9 +14,13 @@ SIZE=${2:-$((10 << 20))}
 RATE=${3:-500}
 SECONDS_=${4:-60}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/ingest/target}
-# The same target set as the tests, so this reuses their build.
-(cd "$REPO" && cargo build --release --workspace --all-targets) >&2
-BIN="$CARGO_TARGET_DIR/release/ingest"
+# INGEST_BIN: an already built binary; otherwise build the same target set
+# as the tests, so this reuses their build.
+BIN=${INGEST_BIN:-}
+if [[ -z $BIN ]]; then
+  (cd "$REPO" && cargo build --release --workspace --all-targets) >&2
+  BIN="$CARGO_TARGET_DIR/release/ingest"
+fi
 WORK=$(mktemp -d)
 SERVER=
 SAMPLER=
