@@ -68,7 +68,7 @@ async fn druid_success_wins_over_a_cancel_and_a_lost_commit_is_adopted_on_run_ag
     let app = TestApp::spawn_with(Backends::Druid, |s| {
         s.workers = 1;
         // Between Druid's SUCCESS and the save of `committed_at`.
-        s.fault = Some("druid_success:sleep=8000".parse().expect("fault"));
+        s.fault = Some("druid_success:sleep=3000".parse().expect("fault"));
     })
     .await;
     let datasource = unique("druid_commit");
