@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use ingest_druid::{Credentials, DruidClient, DruidUrls};
-use ingest_pipeline::{DruidSink, DruidSinkConfig, LocalParquetSink, Sinks};
+use ingest_pipeline::{DruidInput, DruidSink, DruidSinkConfig, LocalParquetSink, Sinks};
 use ingest_storage::{
     object::{LocalObjectStore, S3Config, S3ObjectStore},
     ObjectStore, PostgresTaskStore, PostgresTokenStore, SqliteTaskStore, SqliteTokenStore,
@@ -164,12 +164,23 @@ pub fn druid_client(settings: &Settings) -> Result<Option<DruidClient>, BackendE
     .map_err(|e| BackendError::Druid(e.to_string()))
 }
 
+/// The Druid sink reads from the bucket and prefix the S3 store writes to.
+pub fn druid_sink_config(settings: &Settings) -> DruidSinkConfig {
+    DruidSinkConfig {
+        input: settings.s3_bucket.clone().map(|bucket| DruidInput {
+            bucket,
+            prefix: settings.s3_prefix.clone(),
+        }),
+        ..DruidSinkConfig::default()
+    }
+}
+
 pub fn sink(settings: &Settings, objects: &Arc<dyn ObjectStore>) -> Result<Sinks, BackendError> {
     match druid_client(settings)? {
         Some(client) => Ok(Sinks::of(DruidSink::new(
             client,
             Arc::clone(objects),
-            DruidSinkConfig::default(),
+            druid_sink_config(settings),
         ))),
         None => Ok(Sinks::of(LocalParquetSink::new(&settings.data_dir))),
     }

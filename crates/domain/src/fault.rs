@@ -20,7 +20,7 @@ use std::{
 };
 
 /// Where a fault can be injected.
-pub const POINTS: [&str; 5] = [
+pub const POINTS: [&str; 6] = [
     // inside the blocking validation of a task
     "validation",
     // an upload's object is stored, its task row not yet written
@@ -31,6 +31,8 @@ pub const POINTS: [&str; 5] = [
     "after_publish",
     // Druid accepted the ingestion task, nothing recorded yet
     "after_submit",
+    // Druid reported the task SUCCESS (its commit point), not yet recorded
+    "druid_success",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

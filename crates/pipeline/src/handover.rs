@@ -9,10 +9,11 @@
 //!   the sink's commit point: the attempt's future is dropped (which also
 //!   fires validation's cancel flag) and the task handed back;
 //! - the work closes it at the commit point (`DruidProgress::commit`), and
-//!   at the first progress report of work running outside this process (a
-//!   submitted Druid task, which a dropped future could only shut down on a
-//!   best-effort background call): from then on the shutdown waits for the
-//!   attempt, and if the process is stopped anyway, the lease runs out and
+//!   just before it starts work outside this process
+//!   (`DruidProgress::external`, before a Druid task is submitted: a dropped
+//!   future could only shut it down on a best-effort background call, and a
+//!   handed-back task would then resubmit the same Druid task id and find it
+//!   shut down): from then on the shutdown waits for the attempt, and if the process is stopped anyway, the lease runs out and
 //!   the sinks' re-run guards take over.
 //!
 //! The store refuses to hand back a task whose stored copy passed its commit

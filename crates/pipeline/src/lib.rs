@@ -11,11 +11,12 @@ mod reaper;
 mod sink;
 mod worker;
 
-pub use druid_sink::{druid_hint, DruidSink, DruidSinkConfig};
+pub use druid_sink::{druid_hint, DruidInput, DruidSink, DruidSinkConfig};
 pub use error::{PipelineError, SinkError, SinkErrorKind};
 pub use local_sink::LocalParquetSink;
 pub use reaper::{Reaper, ReaperConfig, ReaperCounts, Removed};
 pub use sink::{
-    DatasourceQuery, DruidProgress, IngestSink, Row, SinkJob, SinkOutcome, SinkProbe, Sinks,
+    CancelCheck, DatasourceQuery, DruidProgress, IngestSink, Row, SinkJob, SinkOutcome, SinkProbe,
+    Sinks,
 };
 pub use worker::{Pipeline, PipelineConfig};

@@ -43,6 +43,23 @@ pub trait DruidProgress: Send {
     async fn commit(&mut self) -> bool {
         true
     }
+    /// The sink is about to start work outside this process (a Druid task):
+    /// from then on a shutdown lets the attempt finish instead of handing the
+    /// task back, since a dropped attempt could stop that work only on a
+    /// best-effort call. `false`: a shutdown already stopped the attempt.
+    async fn external(&mut self) -> bool {
+        true
+    }
+}
+
+/// What a sink found when asked to stop its outside work before a cancel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CancelCheck {
+    /// Nothing of the upload is or will become visible: the cancel goes on.
+    Stopped,
+    /// The outside work had already passed the sink's commit point (Druid
+    /// reported `SUCCESS`): the cancel must be refused.
+    Committed,
 }
 
 /// The writes: what a worker needs to put a file into the sink, and the
@@ -59,6 +76,14 @@ pub trait IngestSink: Send + Sync + 'static {
     /// Removes everything the datasource holds, at once for readers;
     /// `false` when there was no such datasource.
     async fn delete_datasource(&self, name: &DatasourceName) -> Result<bool, SinkError>;
+    /// Before a cancel of `task` is saved: stops what the sink runs for it
+    /// outside this process and says whether that had already committed.
+    /// Stopping first, then cancelling, means a commit outside can never
+    /// land after a cancel was answered. Sinks that do all their work in
+    /// the worker (the local sink, fenced by its lease) have nothing to stop.
+    async fn stop_for_cancel(&self, _task: &Task) -> CancelCheck {
+        CancelCheck::Stopped
+    }
 }
 
 /// The reads behind the API's datasource pages: never the ingest path.

@@ -677,6 +677,10 @@ impl DruidProgress for TaskProgress<'_> {
         }
     }
 
+    async fn external(&mut self) -> bool {
+        self.attempt.gate.pass()
+    }
+
     async fn commit(&mut self) -> bool {
         if !self.attempt.gate.pass() {
             return false;

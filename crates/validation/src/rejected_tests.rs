@@ -32,6 +32,8 @@ fn run(
         sheet: None,
         fallback_time: Utc::now(),
         output_format: OutputFormat::Parquet,
+        column_types: Default::default(),
+        timestamp_format: None,
         rejected_rows: RejectedRowsOptions {
             budget,
             quarantine: Some(quarantine.clone()),

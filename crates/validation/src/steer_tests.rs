@@ -44,6 +44,7 @@ fn run(
             .map(|(n, t)| ((*n).to_owned(), *t))
             .collect::<BTreeMap<_, _>>(),
         timestamp_format: steer.format.map(str::to_owned),
+        rejected_rows: Default::default(),
     };
     let output = dir.path().join("out.parquet");
     let report = validate(&path, &options, Some(&output), &Control::default()).expect("runs");

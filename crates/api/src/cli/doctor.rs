@@ -3,7 +3,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use ingest_druid::DruidClient;
-use ingest_pipeline::{druid_hint, DruidSink, DruidSinkConfig};
+use ingest_pipeline::{druid_hint, DruidSink};
 
 use crate::{backends, config::Settings, error::error_chain};
 
@@ -132,7 +132,7 @@ async fn probe_read(settings: &Settings, client: &DruidClient) -> Result<(), Str
     let sink = DruidSink::new(
         client.clone(),
         Arc::clone(&objects),
-        DruidSinkConfig::default(),
+        backends::druid_sink_config(settings),
     );
     sink.probe().await.map_err(|e| match &e.hint {
         Some(hint) => format!("{}\n    fix: {hint}", e.message),

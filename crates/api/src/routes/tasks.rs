@@ -11,6 +11,7 @@ use tracing::info;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::{auth::Caller, error::ApiError, extract::Query, state::AppState};
+use ingest_pipeline::CancelCheck;
 
 fn parse_task_id(raw: &str) -> Result<TaskId, ApiError> {
     raw.parse().map_err(|_| {
@@ -71,7 +72,14 @@ pub async fn cancel(
     caller: Caller,
     Path(task_id): Path<String>,
 ) -> Result<Json<Task>, ApiError> {
-    let id = parse_task_id(&task_id)?;
+    let current = load(&state, &task_id).await?;
+    let id = current.task_id;
+    // Work the sink runs outside this process (a Druid task) is stopped
+    // before the cancel is saved, so it can never commit after a cancel was
+    // answered; if it had committed already, the cancel is refused.
+    if state.sinks.ingest.stop_for_cancel(&current).await == CancelCheck::Committed {
+        return Err(past_commit_point(id));
+    }
     let asked_at = chrono::Utc::now();
     let task = state
         .tasks
@@ -79,10 +87,7 @@ pub async fn cancel(
         .await?
         .ok_or_else(|| task_not_found(id))?;
     if task.status() != TaskStatus::Cancelled && task.is_committed() {
-        return Err(ApiError::conflict(
-            "task_finished",
-            format!("task {id} has passed its commit point: its rows are in the sink and it will end succeeded"),
-        ));
+        return Err(past_commit_point(id));
     }
     if task.status() != TaskStatus::Cancelled {
         return Err(ApiError::conflict(
@@ -94,6 +99,13 @@ pub async fn cancel(
         ingest_pipeline::metrics::task_finished(&task); // not when it was cancelled before
     }
     Ok(Json(task))
+}
+
+fn past_commit_point(id: TaskId) -> ApiError {
+    ApiError::conflict(
+        "task_finished",
+        format!("task {id} has passed its commit point: its rows are in the sink and it will end succeeded"),
+    )
 }
 
 /// Confirms a replace that waits in `awaiting_confirmation`: the person

@@ -11,11 +11,11 @@ use reqwest::multipart::{Form, Part};
 
 use crate::helpers::{data_csv, required_env, Backends, TestApp};
 
-fn druid() -> DruidClient {
+pub(crate) fn druid() -> DruidClient {
     DruidClient::new(&required_env("DRUID_URL"), None).expect("Druid URL")
 }
 
-fn unique(prefix: &str) -> String {
+pub(crate) fn unique(prefix: &str) -> String {
     format!(
         "{prefix}_{}",
         &uuid::Uuid::new_v4().simple().to_string()[..8]

@@ -15,7 +15,7 @@ pub use local::LocalObjectStore;
 pub(crate) fn system_time(at: std::time::SystemTime) -> DateTime<Utc> {
     DateTime::<Utc>::from(at)
 }
-pub use s3::{S3Config, S3ObjectStore};
+pub use s3::{s3_location, S3Config, S3ObjectStore};
 
 use crate::Result;
 

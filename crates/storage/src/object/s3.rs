@@ -43,6 +43,23 @@ impl std::fmt::Debug for S3Config {
     }
 }
 
+/// `S3_PREFIX` as keys begin with it: no leading slash, one trailing.
+fn key_prefix(prefix: &str) -> String {
+    match prefix.trim_matches('/') {
+        "" => String::new(),
+        p => format!("{p}/"),
+    }
+}
+
+/// Where key `key` of a store with this bucket and `S3_PREFIX` lives, for
+/// readers such as Druid that are configured with the same settings.
+pub fn s3_location(bucket: &str, prefix: &str, key: &str) -> S3Location {
+    S3Location {
+        bucket: bucket.to_owned(),
+        key: format!("{}{key}", key_prefix(prefix)),
+    }
+}
+
 #[derive(Clone)]
 pub struct S3ObjectStore {
     client: Client,
@@ -76,14 +93,10 @@ impl S3ObjectStore {
             // MinIO and most S3-compatible servers want path-style addressing.
             builder = builder.endpoint_url(endpoint).force_path_style(true);
         }
-        let prefix = match config.prefix.trim_matches('/') {
-            "" => String::new(),
-            p => format!("{p}/"),
-        };
         Ok(Self {
             client: Client::from_conf(builder.build()),
+            prefix: key_prefix(&config.prefix),
             bucket: config.bucket,
-            prefix,
         })
     }
 

@@ -146,10 +146,45 @@ impl S3Upload {
         self.done = true;
         settle(&mut self.in_flight).await;
         if let Some(upload_id) = self.upload_id.take() {
-            abort_multipart(&self.client, &self.bucket, &self.key, &upload_id).await?;
+            if let Err(error) =
+                abort_multipart(&self.client, &self.bucket, &self.key, &upload_id).await
+            {
+                abort_later(
+                    self.client.clone(),
+                    self.bucket.clone(),
+                    self.key.clone(),
+                    upload_id,
+                );
+                return Err(error);
+            }
         }
         Ok(())
     }
+}
+
+/// An abort that failed (typically the S3 server unreachable, which is
+/// also why the upload failed) is tried again in the background for about
+/// ten minutes, so a brief outage leaves no multipart upload behind; the
+/// reaper removes what a longer one leaves.
+fn abort_later(client: Client, bucket: String, key: String, upload_id: String) {
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        return;
+    };
+    runtime.spawn(async move {
+        let mut delay = std::time::Duration::from_millis(500);
+        for _ in 0..12 {
+            tokio::time::sleep(delay).await;
+            if abort_multipart(&client, &bucket, &key, &upload_id)
+                .await
+                .is_ok()
+            {
+                tracing::info!(%key, "abandoned multipart upload aborted on a later try");
+                return;
+            }
+            delay = (delay * 2).min(std::time::Duration::from_secs(120));
+        }
+        tracing::warn!(%key, "could not abort an abandoned multipart upload; the reaper will");
+    });
 }
 
 /// Lets every part in flight finish, whatever its outcome. A part cancelled
@@ -194,7 +229,8 @@ impl Drop for S3Upload {
             runtime.spawn(async move {
                 settle(&mut in_flight).await;
                 if let Err(error) = abort_multipart(&client, &bucket, &key, &upload_id).await {
-                    tracing::warn!(%key, error = %error, "could not abort abandoned multipart upload");
+                    tracing::warn!(%key, error = %error, "could not abort abandoned multipart upload; trying again");
+                    abort_later(client, bucket, key, upload_id);
                 }
             });
         }
