@@ -6,6 +6,7 @@ mod datasets;
 mod datasource;
 pub mod fault;
 mod format;
+mod preview;
 mod replace;
 mod report;
 mod task;
@@ -19,6 +20,7 @@ pub use datasets::{DatasourceColumn, DatasourceSummary, Granularity, TimePoint};
 pub use datasource::{DatasourceName, InvalidDatasourceName};
 pub use fault::Faults;
 pub use format::{FileFormat, IngestMode, UnknownValue};
+pub use preview::{FilePreview, PreviewRow, PREVIEW_ROWS};
 pub use replace::{ReplaceEffect, ReplaceWindow, SegmentGranularity};
 pub use report::{
     ColumnProfile, ColumnType, Compression, EncodingSource, Problem, Severity, Sheet, TextEncoding,

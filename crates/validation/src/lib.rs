@@ -10,6 +10,7 @@ mod hints;
 mod hostile_tests;
 mod infer;
 mod normalize;
+mod preview;
 mod profile;
 #[cfg(test)]
 mod sheet_tests;
@@ -27,6 +28,7 @@ pub use control::{Control, Limits, Pass, Progress};
 pub use detect::{detect_format, DetectError, SNIFF_LEN};
 pub use hints::hint_for;
 pub use normalize::{OutputFormat, TIME_COLUMN};
+pub use preview::preview;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ValidationError {
