@@ -138,13 +138,14 @@ fn first_rows(source: &mut dyn RowSource, profile: &Profile) -> Vec<PreviewRow> 
         let mut mistyped = Vec::new();
         for (index, (cell, column)) in row.iter().zip(&columns).enumerate() {
             if Some(index) == time_index {
-                let text = time.and_then(millis_to_utc).map(|t| {
-                    Value::String(t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
-                });
+                let text = time
+                    .and_then(millis_to_utc)
+                    .map(|t| Value::String(t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)));
                 values.push(text.unwrap_or(Value::Null));
                 continue;
             }
-            let comma = column.decimal_separator.is_some() && column.column_type == ColumnType::Double;
+            let comma =
+                column.decimal_separator.is_some() && column.column_type == ColumnType::Double;
             match convert(cell, column.column_type, comma) {
                 Some(value) => values.push(value.into_json()),
                 None => {

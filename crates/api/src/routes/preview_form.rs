@@ -107,8 +107,7 @@ impl FromRequest<AppState> for PreviewForm {
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
         let ((), parts, file) =
-            read_form::<SpooledFile, _>(request, state, TaskId::new(), |p| p.check_file())
-                .await?;
+            read_form::<SpooledFile, _>(request, state, TaskId::new(), |p| p.check_file()).await?;
         Ok(Self {
             fields: parts.fields,
             file,

@@ -83,7 +83,10 @@ async fn a_preview_shows_how_the_file_would_be_read_and_keeps_nothing() {
     let rows = body["rows"].as_array().expect("rows");
     assert_eq!(rows.len(), 50, "the first 50 rows");
     assert_eq!(rows[0]["line"], 2);
-    assert_eq!(rows[0]["values"].as_array().expect("values").len(), columns.len());
+    assert_eq!(
+        rows[0]["values"].as_array().expect("values").len(),
+        columns.len()
+    );
     let first_time = rows[0]["values"][time_index].as_str().expect("a time");
     assert!(first_time.ends_with('Z'), "row time in UTC: {first_time}");
     assert!(errors(&body).is_empty(), "{body}");
@@ -101,7 +104,8 @@ async fn a_truncated_csv_is_not_a_broken_last_row() {
     let complete_lines = cut.iter().filter(|&&b| b == b'\n').count() as u64 - 1;
     assert_ne!(cut.last(), Some(&b'\n'), "the cut is mid-line");
 
-    let body = ok_json(preview(&app, "?truncated=true", file_form("data.csv", cut.to_vec())).await).await;
+    let body =
+        ok_json(preview(&app, "?truncated=true", file_form("data.csv", cut.to_vec())).await).await;
     assert_eq!(body["truncated"], true);
     assert!(errors(&body).is_empty(), "{body}");
     assert_eq!(body["rows_read"], complete_lines);
@@ -124,7 +128,12 @@ async fn a_preview_parses_under_the_validation_limits() {
     let app = TestApp::spawn(Backends::Embedded).await;
     let dir = tempfile::tempdir().expect("temp dir");
     let cases = ingest_hostile_files::corpus(dir.path()).expect("corpus");
-    for file in ["zip-bomb.xlsx", "shared-strings.xlsx", "wide.csv", "many-keys.json"] {
+    for file in [
+        "zip-bomb.xlsx",
+        "shared-strings.xlsx",
+        "wide.csv",
+        "many-keys.json",
+    ] {
         let case = cases
             .iter()
             .find(|c| c.file_name() == file)
@@ -142,8 +151,10 @@ async fn a_preview_parses_under_the_validation_limits() {
 
 #[tokio::test]
 async fn a_preview_over_its_size_limit_is_refused_and_keeps_nothing() {
-    let app =
-        TestApp::spawn_with(Backends::Embedded, |s| s.http.preview.max_preview_bytes = 4096).await;
+    let app = TestApp::spawn_with(Backends::Embedded, |s| {
+        s.http.preview.max_preview_bytes = 4096
+    })
+    .await;
     let body = assert_error(
         preview(&app, "", file_form("data.csv", data_csv())).await,
         413,
@@ -152,7 +163,12 @@ async fn a_preview_over_its_size_limit_is_refused_and_keeps_nothing() {
     .await;
     assert_eq!(body["error"]["details"]["limit_bytes"], 4096);
     // Not a form error: an empty file and a PNG get the upload's answers.
-    assert_error(preview(&app, "", file_form("e.csv", Vec::new())).await, 422, "empty_file").await;
+    assert_error(
+        preview(&app, "", file_form("e.csv", Vec::new())).await,
+        422,
+        "empty_file",
+    )
+    .await;
     let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
     assert_error(
         preview(&app, "", file_form("p.png", png)).await,
@@ -232,7 +248,10 @@ async fn previews_beyond_the_cap_are_refused_with_retry_after() {
         .get("retry-after")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    assert!(retry_after.is_some_and(|s| s > 0), "Retry-After: {retry_after:?}");
+    assert!(
+        retry_after.is_some_and(|s| s > 0),
+        "Retry-After: {retry_after:?}"
+    );
     assert_error(refused, 429, "too_many_previews").await;
 
     assert_eq!(held.finish().await, 200);

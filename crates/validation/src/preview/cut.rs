@@ -158,7 +158,9 @@ fn copy_lines(
     let mut unit = None;
     let mut previous: Option<u8> = None;
     while written < cap {
-        let want = buf.len().min(usize::try_from(cap - written).unwrap_or(usize::MAX));
+        let want = buf
+            .len()
+            .min(usize::try_from(cap - written).unwrap_or(usize::MAX));
         let read = match input.read(&mut buf[..want]) {
             Ok(0) => break,
             Ok(read) => read,
@@ -221,22 +223,23 @@ mod tests {
             b"\xff\xfea\x00\n\x00b\x00\n\x00"
         );
         // UTF-16LE: U+0A00 is 0x00 0x0A, not a line break.
-        assert_eq!(lines(b"\xff\xfe\x00\x0ax\x00", None), b"\xff\xfe\x00\x0ax\x00");
+        assert_eq!(
+            lines(b"\xff\xfe\x00\x0ax\x00", None),
+            b"\xff\xfe\x00\x0ax\x00"
+        );
         assert_eq!(
             lines(b"\xfe\xff\x00a\x00\n\x00b", None),
             b"\xfe\xff\x00a\x00\n"
         );
-        assert_eq!(
-            lines(b"a\x00\n\x00b\x00", Some("utf-16le")),
-            b"a\x00\n\x00"
-        );
+        assert_eq!(lines(b"a\x00\n\x00b\x00", Some("utf-16le")), b"a\x00\n\x00");
     }
 
     #[test]
     fn a_cut_compressed_stream_ends_where_it_was_cut() {
-        let text = b"id,value\n".iter().copied().chain(
-            (0..5_000).flat_map(|i| format!("{i},{}\n", i * 7).into_bytes()),
-        );
+        let text = b"id,value\n"
+            .iter()
+            .copied()
+            .chain((0..5_000).flat_map(|i| format!("{i},{}\n", i * 7).into_bytes()));
         let text: Vec<u8> = text.collect();
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         gz.write_all(&text).expect("compress");

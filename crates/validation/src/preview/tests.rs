@@ -65,11 +65,19 @@ fn shows_types_the_time_column_and_the_first_rows_typed() {
     assert_eq!(second.line, 3);
     assert_eq!(
         second.values,
-        [json!("2024-01-02T00:00:00.000Z"), json!(1), json!(1.5), json!(true)]
+        [
+            json!("2024-01-02T00:00:00.000Z"),
+            json!(1),
+            json!(1.5),
+            json!(true)
+        ]
     );
     assert_eq!(second.rejected, None);
     assert_eq!(preview.delimiter.as_deref(), Some(","));
-    assert_eq!(preview.encoding.as_ref().map(|e| e.name.as_str()), Some("UTF-8"));
+    assert_eq!(
+        preview.encoding.as_ref().map(|e| e.name.as_str()),
+        Some("UTF-8")
+    );
     assert!(!preview.truncated);
 }
 
@@ -109,7 +117,10 @@ fn a_cut_gzip_file_is_previewed_from_what_arrived() {
     let gz = gz.finish().expect("compress");
     let preview = run(&gz[..gz.len() / 2], FileFormat::Csv, true);
     assert!(
-        preview.problems.iter().all(|p| p.severity != Severity::Error),
+        preview
+            .problems
+            .iter()
+            .all(|p| p.severity != Severity::Error),
         "{:?}",
         preview.problems
     );
@@ -139,5 +150,8 @@ fn the_truncated_flag_means_nothing_for_a_whole_format() {
     // XLSX and Parquet are sent whole: the flag is ignored, not trusted.
     let preview = run(b"PAR1 not really", FileFormat::Parquet, true);
     assert!(!preview.truncated);
-    assert!(preview.problems.iter().any(|p| p.severity == Severity::Error));
+    assert!(preview
+        .problems
+        .iter()
+        .any(|p| p.severity == Severity::Error));
 }
