@@ -76,7 +76,7 @@ describe('preview before upload', { timeout: TIMEOUT + 120_000 }, () => {
     // As they will be ingested: the time column as a UTC time, numbers as numbers.
     const first = await table.getByTestId('preview-row').first().locator('td').allInnerTexts();
     assert.deepEqual(first, ['2', '2024-02-01T00:00:00.000Z', '10000', '0']);
-    assert.equal(await page.getByTestId('time-column-select').inputValue(), 'time');
+    assert.equal(await page.getByLabel('Time column').inputValue(), 'time');
     const zipType = page.getByLabel('Type of zip');
     assert.equal(await zipType.inputValue(), 'long', 'detected as a number');
     await zipType.selectOption('string');

@@ -21,6 +21,12 @@ export function previewUnavailable(file: File): string | null {
   return null;
 }
 
+/** What of the file a preview sends: the start of a large text file (`cut`), else the whole file. */
+export function previewPart(file: File): { part: Blob; cut: boolean } {
+  const cut = !needsWholeFile(file.name) && file.size > PREVIEW_TEXT_BYTES;
+  return { part: cut ? file.slice(0, PREVIEW_TEXT_BYTES) : file, cut };
+}
+
 export type PreviewParams = {
   file: File;
   sheet?: string | null;
@@ -33,11 +39,11 @@ export type PreviewParams = {
  * `truncated=true` when cut) or a whole XLSX/Parquet file. Nothing is stored.
  */
 export async function previewFile({ file, sheet, timestampColumn, signal }: PreviewParams): Promise<FilePreview> {
-  const cut = !needsWholeFile(file.name) && file.size > PREVIEW_TEXT_BYTES;
+  const { part, cut } = previewPart(file);
   const form = new FormData();
   if (sheet) form.append('sheet', sheet);
   if (timestampColumn) form.append('timestamp_column', timestampColumn);
-  form.append('file', cut ? file.slice(0, PREVIEW_TEXT_BYTES) : file, file.name);
+  form.append('file', part, file.name);
   const headers: Record<string, string> = { Accept: 'application/json' };
   const token = getToken();
   if (token) headers.Authorization = `Bearer ${token}`;

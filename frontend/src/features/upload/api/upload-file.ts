@@ -14,6 +14,9 @@ export type UploadChoices = {
   sheet: string | null;
 };
 
+/** Nothing chosen: every type and the time column as detected. */
+export const NO_CHOICES: UploadChoices = { columnTypes: {}, timestampColumn: null, sheet: null };
+
 export type UploadParams = {
   file: File;
   datasource: string;

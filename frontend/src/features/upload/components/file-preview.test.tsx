@@ -77,7 +77,7 @@ describe('FilePreview in the upload panel', () => {
     expect(screen.getByTestId('fact-encoding')).toHaveTextContent('90% sure');
     expect(screen.getByTestId('fact-compression')).toHaveTextContent('gzip');
     expect(screen.getByTestId('preview-warnings')).toHaveTextContent('line 3 has no time');
-    expect(screen.getByTestId('time-column-select')).toHaveValue('time');
+    expect(screen.getByLabelText('Time column')).toHaveValue('time');
     // The whole small file was sent, not marked as cut.
     expect(requests).toHaveLength(1);
     expect(new URL(requests[0]!.url).search).toBe('');
@@ -95,10 +95,7 @@ describe('FilePreview in the upload panel', () => {
     renderWithProviders(<UploadPanel />);
     await user.upload(screen.getByTestId('file-input'), csv('big.csv', PREVIEW_TEXT_BYTES + 10));
     await screen.findByTestId('preview-table');
-    const request = requests[0]!;
-    expect(new URL(request.url).searchParams.get('truncated')).toBe('true');
-    const file = (await request.formData()).get('file') as File;
-    expect(file.size).toBe(PREVIEW_TEXT_BYTES);
+    expect(new URL(requests[0]!.url).searchParams.get('truncated')).toBe('true');
   });
 
   it('says before upload how the columns differ from the existing datasource, with the chosen types', async () => {
@@ -122,7 +119,7 @@ describe('FilePreview in the upload panel', () => {
     renderWithProviders(<UploadPanel />);
     await user.upload(screen.getByTestId('file-input'), csv());
     await screen.findByTestId('preview-table');
-    await user.selectOptions(screen.getByTestId('time-column-select'), 'zip');
+    await user.selectOptions(screen.getByLabelText('Time column'), 'zip');
     await waitFor(() => expect(requests).toHaveLength(2));
     expect((await requests[1]!.formData()).get('timestamp_column')).toBe('zip');
     await user.click(screen.getByTestId('upload-button'));

@@ -17,13 +17,11 @@ import { ApiError } from '@/lib/api/client';
 import type { ColumnType, Datasource, FilePreview as Preview } from '@/lib/api/types';
 import { formatBytes, formatNumber } from '@/lib/format';
 import { PREVIEW_TEXT_BYTES, previewUnavailable, usePreview } from '../api/preview-file';
-import type { UploadChoices } from '../api/upload-file';
+import { NO_CHOICES, type UploadChoices } from '../api/upload-file';
 import { DriftNotice } from './drift-notice';
 
 /** What the person chose in the preview; sent with the upload. */
 export type PreviewChoices = UploadChoices;
-
-export const NO_CHOICES: PreviewChoices = { columnTypes: {}, timestampColumn: null, sheet: null };
 
 /** Types a person can give a column that is not the time column. */
 const CHOOSABLE: ColumnType[] = ['string', 'long', 'double', 'boolean'];
@@ -114,10 +112,9 @@ function PreviewBody({ preview, file, datasource, existing, choices, onChange }:
               Sheet
             </Typography>
             <NativeSelect
-              id={`${ids}-sheet`}
               value={choices.sheet ?? preview.sheets.find((s) => s.chosen)?.name ?? ''}
               onChange={(e) => onChange({ ...NO_CHOICES, sheet: e.target.value })}
-              inputProps={{ 'data-testid': 'sheet-select' }}
+              inputProps={{ id: `${ids}-sheet` }}
             >
               {preview.sheets.map((s) => (
                 <option key={s.name} value={s.name}>
@@ -132,10 +129,9 @@ function PreviewBody({ preview, file, datasource, existing, choices, onChange }:
             Time column
           </Typography>
           <NativeSelect
-            id={`${ids}-time`}
             value={choices.timestampColumn ?? timeColumn ?? ''}
             onChange={(e) => onChange({ ...choices, timestampColumn: e.target.value === '' ? null : e.target.value })}
-            inputProps={{ 'data-testid': 'time-column-select' }}
+            inputProps={{ id: `${ids}-time` }}
           >
             {timeColumn === null && choices.timestampColumn === null && <option value="">none found: the upload time is used</option>}
             {preview.columns.map((c) => (
@@ -176,7 +172,7 @@ function PreviewBody({ preview, file, datasource, existing, choices, onChange }:
                       <NativeSelect
                         value={typeOf(c.name, c.type)}
                         onChange={(e) => setType(c.name, c.type, e.target.value as ColumnType)}
-                        inputProps={{ 'aria-label': `Type of ${c.name}`, 'data-testid': 'column-type-select', 'data-column': c.name }}
+                        inputProps={{ 'aria-label': `Type of ${c.name}` }}
                         sx={{ fontSize: 13 }}
                       >
                         {(CHOOSABLE.includes(c.type) ? CHOOSABLE : [c.type, ...CHOOSABLE]).map((t) => (

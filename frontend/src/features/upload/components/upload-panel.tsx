@@ -17,7 +17,8 @@ import { datasourceNameProblem, suggestDatasourceName } from '@/lib/datasource-n
 import { formatBytes, formatNumber, formatTimeRange } from '@/lib/format';
 import { useUploadQueue } from '../hooks/use-upload-queue';
 import { DatasourceCue } from './datasource-cue';
-import { FilePreview, NO_CHOICES, type PreviewChoices } from './file-preview';
+import { NO_CHOICES } from '../api/upload-file';
+import { FilePreview, type PreviewChoices } from './file-preview';
 import { UploadItem } from './upload-item';
 
 const ACCEPTED_EXTENSIONS = ['.csv', '.tsv', '.txt', '.xlsx', '.parquet', '.ndjson', '.jsonl', '.json', '.gz', '.zst'];
