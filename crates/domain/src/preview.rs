@@ -51,7 +51,8 @@ pub struct PreviewRow {
     /// be stored as null).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mistyped: Vec<String>,
-    /// Why the row would be rejected (its time is missing or unreadable);
-    /// absent for a row that would be ingested.
+    /// Why the row would be rejected (its time is missing or unreadable,
+    /// or it has another number of fields than the header); `null` for a
+    /// row that would be ingested.
     pub rejected: Option<String>,
 }

@@ -571,8 +571,9 @@ export interface components {
              */
             mistyped?: string[];
             /**
-             * @description Why the row would be rejected (its time is missing or unreadable);
-             *     absent for a row that would be ingested.
+             * @description Why the row would be rejected (its time is missing or unreadable,
+             *     or it has another number of fields than the header); `null` for a
+             *     row that would be ingested.
              */
             rejected?: string | null;
             /**
