@@ -204,6 +204,8 @@ describe('dashboard', { timeout: TIMEOUT + 240_000 }, () => {
   it('shows a rejected upload’s error in words', async () => {
     // A file type the server does not accept (415) — or any other rejection — shows its message.
     expectedErrors.push(/Failed to load resource.*(4\d\d|503)/);
+    // Its preview, asked for as soon as it is chosen, is refused the same way.
+    expectedErrors.push(/Failed to load resource.*(4\d\d|503)/);
     await page.getByTestId('datasource-input').fill(DATASOURCE);
     await page.getByTestId('file-input').setInputFiles({ name: 'not-data.exe', mimeType: 'application/octet-stream', buffer: Buffer.from([0x4d, 0x5a, 0x90, 0, 3, 0, 0, 0, 4, 0, 0, 0, 0xff, 0xff, 0, 0]) });
     await page.getByTestId('upload-button').click();

@@ -289,6 +289,37 @@ pub struct HttpLimits {
     /// before its connection is closed.
     #[arg(long, env = "INGEST_HEADER_READ_TIMEOUT_SECS", default_value_t = 30)]
     pub header_read_timeout_secs: u64,
+    #[command(flatten)]
+    pub preview: PreviewLimits,
+}
+
+/// Bounds on previews (`POST /api/ingest/preview`): each parses a file
+/// nobody has checked, inside a request, so size, time and how many run at
+/// once are all bounded (validation's own `ValidationLimits` apply too).
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
+pub struct PreviewLimits {
+    /// Largest file a preview takes, in bytes; larger: `413 preview_too_large`
+    /// (the dashboard sends only the start of a CSV/NDJSON file, and says
+    /// preview is not available for a larger XLSX or Parquet file).
+    #[arg(long, env = "INGEST_MAX_PREVIEW_BYTES", default_value_t = 100 * MIB)]
+    pub max_preview_bytes: u64,
+    /// Previews parsed at once; more are refused at once with `429
+    /// too_many_previews` and `Retry-After`.
+    #[arg(long, env = "INGEST_MAX_CONCURRENT_PREVIEWS", default_value_t = 2)]
+    pub max_concurrent_previews: usize,
+    /// Seconds a preview may parse before it is stopped (`503 preview_timeout`).
+    #[arg(long, env = "INGEST_PREVIEW_TIMEOUT_SECS", default_value_t = 60)]
+    pub preview_timeout_secs: u64,
+}
+
+impl Default for PreviewLimits {
+    fn default() -> Self {
+        Self {
+            max_preview_bytes: 100 * MIB,
+            max_concurrent_previews: 2,
+            preview_timeout_secs: 60,
+        }
+    }
 }
 
 impl Default for HttpLimits {
@@ -298,6 +329,7 @@ impl Default for HttpLimits {
             max_concurrent_uploads: 8,
             min_free_disk_bytes: 1024 * MIB,
             header_read_timeout_secs: 30,
+            preview: PreviewLimits::default(),
         }
     }
 }

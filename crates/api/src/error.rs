@@ -133,6 +133,39 @@ impl ApiError {
         error
     }
 
+    /// 429: every preview slot is busy; answered with `Retry-After`.
+    pub fn too_many_previews(limit: usize, retry_after: u64) -> Self {
+        let mut error = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_previews",
+            format!("this server already previews {limit} files at once; try again shortly"),
+        )
+        .with_details(json!({ "limit": limit, "retry_after_secs": retry_after, "hint": "Wait and retry, or raise INGEST_MAX_CONCURRENT_PREVIEWS on the server." }));
+        error.retry_after = Some(retry_after);
+        error
+    }
+
+    /// 413: a preview's file is over the preview limit (an upload may
+    /// still take it).
+    pub fn preview_too_large(limit: u64) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "preview_too_large",
+            format!("preview is not available for files over {limit} bytes; the file can still be uploaded"),
+        )
+        .with_details(json!({ "limit_bytes": limit, "hint": "Send only the start of a CSV or NDJSON file (with truncated=true), upload the file without a preview, or raise INGEST_MAX_PREVIEW_BYTES on the server." }))
+    }
+
+    /// 503: a preview took longer than its time limit and was stopped.
+    pub fn preview_timeout(secs: u64) -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "preview_timeout",
+            format!("the preview took longer than {secs} seconds and was stopped"),
+        )
+        .with_details(json!({ "timeout_secs": secs, "hint": "Preview a smaller part of the file, upload it without a preview, or raise INGEST_PREVIEW_TIMEOUT_SECS on the server." }))
+    }
+
     /// 507: the server's disk is too full to keep the upload; nothing kept.
     pub fn insufficient_storage(available: u64, needed: u64) -> Self {
         Self::new(

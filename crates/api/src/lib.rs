@@ -8,6 +8,7 @@ pub mod config;
 pub mod error;
 pub mod extract;
 pub mod http_limits;
+pub mod preview_gate;
 pub mod routes;
 mod serve;
 pub mod startup;

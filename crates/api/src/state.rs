@@ -10,6 +10,7 @@ use crate::{
     backends::Backends,
     config::Settings,
     http_limits::{DiskGuard, UploadSlots},
+    preview_gate::PreviewGate,
 };
 
 /// What every handler can reach.
@@ -44,6 +45,8 @@ pub struct AppState {
     pub uploads_cut_off: CancellationToken,
     /// Removes what crashes leave behind; its counts are for metrics.
     pub reaper: Arc<Reaper>,
+    /// Bounds on previews (`INGEST_MAX_PREVIEW_BYTES`, …).
+    pub preview: Arc<PreviewGate>,
 }
 
 impl AppState {
@@ -88,6 +91,7 @@ impl AppState {
             max_concurrent_uploads: settings.http.max_concurrent_uploads.max(1),
             upload_idle_timeout: Duration::from_secs(settings.http.upload_idle_timeout_secs.max(1)),
             uploads_cut_off: CancellationToken::new(),
+            preview: Arc::new(PreviewGate::new(settings)),
         }
     }
 }

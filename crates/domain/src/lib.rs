@@ -8,6 +8,7 @@ mod datasource;
 pub mod fault;
 mod format;
 mod rejection;
+mod preview;
 mod replace;
 mod report;
 mod task;
@@ -25,6 +26,7 @@ pub use datasource::{DatasourceName, InvalidDatasourceName};
 pub use fault::Faults;
 pub use format::{FileFormat, IngestMode, UnknownValue};
 pub use rejection::{rejected_rows_key, RejectedRows, RejectionBudget, RejectionKind};
+pub use preview::{FilePreview, PreviewRow, PREVIEW_ROWS};
 pub use replace::{ReplaceEffect, ReplaceWindow, SegmentGranularity};
 pub use report::{
     ColumnProfile, ColumnType, Compression, EncodingSource, Problem, Severity, Sheet, TextEncoding,

@@ -10,6 +10,7 @@ mod hints;
 mod hostile_tests;
 mod infer;
 mod normalize;
+mod preview;
 mod profile;
 mod quarantine;
 #[cfg(test)]
@@ -41,6 +42,7 @@ pub use quarantine::{
     HEADER as REJECTED_ROWS_HEADER, MAX_RECORD_BYTES as MAX_REJECTED_RECORD_BYTES,
 };
 pub use rejections::RejectedRowsOptions;
+pub use preview::preview;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ValidationError {
@@ -124,7 +126,7 @@ pub fn check_timestamp_format(text: &str) -> Result<(), String> {
 
 /// The uploader's type choices, ready to use; a bad `timestamp_format`
 /// (possible from the CLI) fails the file.
-fn steering(options: &Options) -> Result<types::Steering, source::ReadFailure> {
+pub(crate) fn steering(options: &Options) -> Result<types::Steering, source::ReadFailure> {
     let time_format = options
         .timestamp_format
         .as_deref()

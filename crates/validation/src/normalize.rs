@@ -44,7 +44,7 @@ impl OutputFormat {
 }
 
 /// A cell converted to its column's type.
-enum Typed {
+pub(crate) enum Typed {
     Null,
     Long(i64),
     Double(f64),
@@ -54,7 +54,7 @@ enum Typed {
 
 /// Converts a cell; `None` when it does not fit the type. `decimal_comma`:
 /// the column's numbers are written like `1.234,5`.
-fn convert(cell: &Cell, column_type: ColumnType, decimal_comma: bool) -> Option<Typed> {
+pub(crate) fn convert(cell: &Cell, column_type: ColumnType, decimal_comma: bool) -> Option<Typed> {
     if matches!(cell, Cell::Null) || matches!(cell, Cell::Text(t) if is_null_text(t)) {
         return Some(Typed::Null);
     }
@@ -100,7 +100,7 @@ fn cell_text(cell: &Cell) -> String {
 }
 
 impl Typed {
-    fn into_json(self) -> serde_json::Value {
+    pub(crate) fn into_json(self) -> serde_json::Value {
         use serde_json::Value;
         match self {
             Self::Null => Value::Null,
@@ -303,7 +303,7 @@ impl Sink {
 
 /// Milliseconds for a time cell under the plan's format, in or out of the
 /// accepted range.
-fn time_of(cell: &Cell, format: &TimeFormat) -> Option<i64> {
+pub(crate) fn time_of(cell: &Cell, format: &TimeFormat) -> Option<i64> {
     match cell {
         Cell::Time(t) => Some(*t),
         Cell::Text(t) if !is_null_text(t) => format.parse_any(t),

@@ -8,6 +8,8 @@ mod health;
 mod idempotency;
 mod metrics;
 mod rejected_rows;
+mod preview;
+mod preview_form;
 mod tasks;
 mod tokens;
 mod upload;
@@ -117,6 +119,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(metrics::metrics))
         .routes(routes!(auth::whoami))
         .routes(routes!(upload::upload))
+        .routes(routes!(preview::preview))
         .routes(routes!(tasks::status))
         .routes(routes!(tasks::list))
         .routes(routes!(tasks::cancel))

@@ -320,10 +320,74 @@ impl UploadForm {
     }
 }
 
-async fn discard(state: &AppState, file: Option<StoredFile>) {
+async fn discard<F: ReceivedFile>(state: &AppState, file: Option<F>) {
     if let Some(file) = file {
-        if let Err(e) = state.objects.delete(&file.key).await {
-            warn!(key = %file.key, error = %e, "could not remove the object of a refused upload");
+        file.discard(state).await;
+    }
+}
+
+/// Where a form's file part goes: the object store for an upload
+/// (`StoredFile`), a scratch file for a preview (`preview_form`).
+pub trait ReceivedFile: Sized + Send {
+    /// Receives the file part; on error, nothing of it is left behind.
+    fn receive(
+        state: &AppState,
+        task_id: TaskId,
+        field: Field<'_>,
+        declared: Option<FileFormat>,
+    ) -> impl std::future::Future<Output = Result<Self, ApiError>> + Send;
+    /// Removes what `receive` kept (the form was refused).
+    fn discard(self, state: &AppState) -> impl std::future::Future<Output = ()> + Send;
+    /// The format its content was recognised as.
+    fn format(&self) -> FileFormat;
+}
+
+impl ReceivedFile for StoredFile {
+    async fn receive(
+        state: &AppState,
+        task_id: TaskId,
+        field: Field<'_>,
+        declared: Option<FileFormat>,
+    ) -> Result<Self, ApiError> {
+        receive_file(state, task_id, field, declared).await
+    }
+
+    async fn discard(self, state: &AppState) {
+        if let Err(e) = state.objects.delete(&self.key).await {
+            warn!(key = %self.key, error = %e, "could not remove the object of a refused upload");
+        }
+    }
+
+    fn format(&self) -> FileFormat {
+        self.format
+    }
+}
+
+/// Reads a whole form, its file going where `F` puts it, and checks it with
+/// `check`; a refused form leaves nothing of its file.
+pub(super) async fn read_form<F: ReceivedFile, T>(
+    request: Request,
+    state: &AppState,
+    task_id: TaskId,
+    check: impl FnOnce(&Parts<F>) -> Result<T, ApiError> + Send,
+) -> Result<(T, Parts<F>, F), ApiError> {
+    let mut multipart = Multipart::from_request(request, state).await.map_err(|e| {
+        ApiError::bad_request(
+            "not_multipart",
+            format!("expected a multipart/form-data upload: {}", e.body_text()),
+        )
+    })?;
+    let mut parts = Parts::<F>::default();
+    let outcome = match parts.read(&mut multipart, state, task_id).await {
+        Ok(()) => check(&parts),
+        Err(error) => Err(error),
+    };
+    match (outcome, parts.file.take()) {
+        (Ok(checked), Some(file)) => Ok((checked, parts, file)),
+        (outcome, file) => {
+            // Nothing is kept for a refused form.
+            discard(state, file).await;
+            Err(outcome.err().unwrap_or_else(missing_file))
         }
     }
 }
@@ -333,50 +397,38 @@ impl FromRequest<AppState> for UploadForm {
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
         let started = Utc::now();
-        let mut multipart = Multipart::from_request(request, state).await.map_err(|e| {
-            ApiError::bad_request(
-                "not_multipart",
-                format!("expected a multipart/form-data upload: {}", e.body_text()),
-            )
-        })?;
-        let mut parts = Parts::default();
         let task_id = TaskId::new();
-        let outcome = match parts.read(&mut multipart, state, task_id).await {
-            Ok(()) => parts.check(),
-            Err(error) => Err(error),
-        };
-        let Parts {
-            fields,
+        let (datasource, parts, file) =
+            read_form::<StoredFile, _>(request, state, task_id, Parts::check).await?;
+        Ok(Self {
+            task_id,
+            started,
+            datasource,
             file,
-            warnings,
-        } = parts;
-        match (outcome, file) {
-            (Ok(datasource), Some(file)) => Ok(Self {
-                task_id,
-                started,
-                datasource,
-                file,
-                fields,
-                warnings,
-            }),
-            (outcome, file) => {
-                // Nothing is kept for a refused upload.
-                discard(state, file).await;
-                Err(outcome.err().unwrap_or_else(missing_file))
-            }
-        }
+            fields: parts.fields,
+            warnings: parts.warnings,
+        })
     }
 }
 
 /// What has arrived so far.
-#[derive(Default)]
-struct Parts {
-    fields: UploadFields,
-    file: Option<StoredFile>,
-    warnings: Vec<Warning>,
+pub(super) struct Parts<F> {
+    pub fields: UploadFields,
+    file: Option<F>,
+    pub warnings: Vec<Warning>,
 }
 
-impl Parts {
+impl<F> Default for Parts<F> {
+    fn default() -> Self {
+        Self {
+            fields: UploadFields::default(),
+            file: None,
+            warnings: Vec::new(),
+        }
+    }
+}
+
+impl<F: ReceivedFile> Parts<F> {
     async fn read(
         &mut self,
         multipart: &mut Multipart,
@@ -398,7 +450,7 @@ impl Parts {
                     ));
                 }
                 let declared = self.fields.format;
-                self.file = Some(receive_file(state, task_id, field, declared).await?);
+                self.file = Some(F::receive(state, task_id, field, declared).await?);
             } else if self.fields.slot(&name).is_some() {
                 let raw = text_part(field, limit).await?;
                 if let Some(slot) = self.fields.slot(&name) {
@@ -413,17 +465,25 @@ impl Parts {
 
     /// Checks the form is complete and consistent; returns its datasource.
     fn check(&self) -> Result<DatasourceName, ApiError> {
-        let file = self.file.as_ref().ok_or_else(missing_file)?;
-        if let Some(declared) = self.fields.format.filter(|d| *d != file.format) {
-            return Err(ApiError::unsupported(format!(
-                "the upload declares format {declared} but the file's content is {}",
-                file.format
-            )));
-        }
+        self.check_file()?;
         self.fields.datasource.clone().ok_or_else(|| {
             ApiError::bad_request("missing_field", "the upload has no `datasource_name` part")
                 .with_details(json!({ "field": "datasource_name" }))
         })
+    }
+}
+
+impl<F: ReceivedFile> Parts<F> {
+    /// Checks the file arrived and is of the format the form declares.
+    pub(super) fn check_file(&self) -> Result<(), ApiError> {
+        let file = self.file.as_ref().ok_or_else(missing_file)?;
+        if let Some(declared) = self.fields.format.filter(|d| *d != file.format()) {
+            return Err(ApiError::unsupported(format!(
+                "the upload declares format {declared} but the file's content is {}",
+                file.format()
+            )));
+        }
+        Ok(())
     }
 }
 
@@ -441,7 +501,7 @@ fn unknown_part(name: &str) -> Warning {
     )
 }
 
-fn multipart_error(error: MultipartError, limit: u64) -> ApiError {
+pub(super) fn multipart_error(error: MultipartError, limit: u64) -> ApiError {
     if let Some(idle) = BodyIdle::find(&error) {
         ApiError::upload_idle(idle.0)
     } else if ServerStopping::is_cause_of(&error) {
@@ -476,7 +536,7 @@ async fn text_part(mut field: Field<'_>, limit: u64) -> Result<String, ApiError>
 }
 
 /// Keeps the base name and characters safe in object keys and paths.
-fn safe_file_name(raw: Option<&str>) -> String {
+pub(super) fn safe_file_name(raw: Option<&str>) -> String {
     let base = raw
         .unwrap_or_default()
         .rsplit(['/', '\\'])
@@ -511,30 +571,7 @@ async fn receive_file(
 ) -> Result<StoredFile, ApiError> {
     let limit = state.max_upload_bytes;
     let file_name = safe_file_name(field.file_name());
-
-    // Enough of the start to recognise the format before storing anything.
-    let mut head: Vec<Bytes> = Vec::new();
-    let mut head_len = 0;
-    while head_len < SNIFF_LEN {
-        match field.chunk().await.map_err(|e| multipart_error(e, limit))? {
-            Some(chunk) => {
-                head_len += chunk.len();
-                head.push(chunk);
-            }
-            None => break,
-        }
-    }
-    let sniff: Vec<u8> = head
-        .iter()
-        .flat_map(|c| c.iter().copied())
-        .take(SNIFF_LEN)
-        .collect();
-    let format = detect_format(&sniff, &file_name, declared).map_err(|e| match e {
-        DetectError::Empty => ApiError::unprocessable("empty_file", "the file is empty (0 bytes)")
-            .with_details(json!({ "field": FILE_PART, "file_name": file_name })),
-        other => ApiError::unsupported(other.to_string())
-            .with_details(json!({ "field": FILE_PART, "file_name": file_name })),
-    })?;
+    let (head, format) = sniff_format(&mut field, &file_name, declared, limit).await?;
 
     let key = format!("uploads/{task_id}/{file_name}");
     let mut sink = state.objects.begin_upload(&key).await?;
@@ -573,6 +610,39 @@ async fn receive_file(
         sha256: hex::encode(hasher.finalize()),
         format,
     })
+}
+
+/// Reads enough of the file part's start to recognise its format, before
+/// anything is stored; returns those chunks and the format.
+pub(super) async fn sniff_format(
+    field: &mut Field<'_>,
+    file_name: &str,
+    declared: Option<FileFormat>,
+    limit: u64,
+) -> Result<(Vec<Bytes>, FileFormat), ApiError> {
+    let mut head: Vec<Bytes> = Vec::new();
+    let mut head_len = 0;
+    while head_len < SNIFF_LEN {
+        match field.chunk().await.map_err(|e| multipart_error(e, limit))? {
+            Some(chunk) => {
+                head_len += chunk.len();
+                head.push(chunk);
+            }
+            None => break,
+        }
+    }
+    let sniff: Vec<u8> = head
+        .iter()
+        .flat_map(|c| c.iter().copied())
+        .take(SNIFF_LEN)
+        .collect();
+    let format = detect_format(&sniff, file_name, declared).map_err(|e| match e {
+        DetectError::Empty => ApiError::unprocessable("empty_file", "the file is empty (0 bytes)")
+            .with_details(json!({ "field": FILE_PART, "file_name": file_name })),
+        other => ApiError::unsupported(other.to_string())
+            .with_details(json!({ "field": FILE_PART, "file_name": file_name })),
+    })?;
+    Ok((head, format))
 }
 
 #[cfg(test)]

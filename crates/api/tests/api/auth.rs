@@ -156,6 +156,14 @@ fn routes(task_id: &str) -> Vec<Route> {
             Some(Scope::Write),
             &[202],
         ),
+        // A preview stores nothing but takes any file and parses it: the
+        // upload's scope, not a viewer's.
+        route(
+            Method::POST,
+            "/api/ingest/preview",
+            Some(Scope::Write),
+            &[200],
+        ),
         route(
             Method::POST,
             &format!("/api/ingest/tasks/{task_id}/cancel"),
@@ -201,7 +209,7 @@ async fn send(
     let mut request = app
         .client
         .request(route.method.clone(), format!("{}{}", app.url, route.path));
-    if route.path == "/api/ingest/upload" {
+    if route.path == "/api/ingest/upload" || route.path == "/api/ingest/preview" {
         request = request.multipart(upload_form());
     }
     if route.method == Method::POST && route.path == "/api/tokens" {

@@ -20,6 +20,7 @@ mod many_servers;
 mod metrics;
 mod openapi;
 mod pipeline;
+mod preview;
 mod real_backends;
 mod reaper;
 mod rejected;

@@ -122,6 +122,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/ingest/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview a file: format, encoding, compression, CSV dialect, sheets,
+         *     columns with their types, the time column, the first 50 rows as they
+         *     would be ingested and the problems found so far. Takes the upload's
+         *     form (`datasource_name` optional). Nothing is stored.
+         */
+        post: operations["preview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/ingest/status/{task_id}": {
         parameters: {
             query?: never;
@@ -480,6 +502,38 @@ export interface components {
          * @enum {string}
          */
         FileFormat: "csv" | "xlsx" | "parquet" | "ndjson";
+        /** @description The preview of one file, read like an upload's first pass. */
+        FilePreview: {
+            /** @description Columns in file order, typed from the rows that were read. */
+            columns: components["schemas"]["ColumnProfile"][];
+            compression?: null | components["schemas"]["Compression"];
+            /** @description The CSV delimiter that was detected, when the file is CSV. */
+            delimiter?: string | null;
+            encoding?: null | components["schemas"]["TextEncoding"];
+            format: components["schemas"]["FileFormat"];
+            /** @description What is wrong so far; an `error` would fail the upload. */
+            problems: components["schemas"]["Problem"][];
+            /**
+             * Format: int64
+             * @description Problems beyond the listed ones, counted but not itemised.
+             */
+            problems_not_listed: number;
+            /** @description The first rows (at most 50), as they would be ingested. */
+            rows: components["schemas"]["PreviewRow"][];
+            /**
+             * Format: int64
+             * @description Data rows read from what was sent (header excluded).
+             */
+            rows_read: number;
+            /** @description XLSX: every sheet of the workbook, the one read marked `chosen`. */
+            sheets: components["schemas"]["Sheet"][];
+            timestamp: components["schemas"]["TimestampInfo"];
+            /**
+             * @description Only the start of the file was sent: types, problems and counts
+             *     describe that start; its last, possibly cut, line was left out.
+             */
+            truncated: boolean;
+        };
         /**
          * @description Bucket width for time series.
          * @enum {string}
@@ -523,6 +577,39 @@ export interface components {
             name: string;
             /** @description `read`, `write` or `admin`. */
             scope: string;
+        };
+        PreviewAnswer: components["schemas"]["FilePreview"] & {
+            /**
+             * @description Parts of the form this server does not know (`unknown_field`), as
+             *     an upload would list them.
+             */
+            warnings: components["schemas"]["Warning"][];
+        };
+        /** @description One row of a preview. */
+        PreviewRow: {
+            /**
+             * Format: int64
+             * @description 1-based line (CSV/NDJSON) or sheet row (XLSX) where the row starts.
+             */
+            line: number;
+            /**
+             * @description Columns whose value here does not fit the column's type (it would
+             *     be stored as null).
+             */
+            mistyped?: string[];
+            /**
+             * @description Why the row would be rejected (its time is missing or unreadable,
+             *     or it has another number of fields than the header); `null` for a
+             *     row that would be ingested.
+             */
+            rejected?: string | null;
+            /**
+             * @description One value per column of `columns`, in that order, as it would be
+             *     stored: numbers and booleans typed, the time column as the row's
+             *     time (RFC 3339), `null` for an empty value or one that does not fit
+             *     its column's type.
+             */
+            values: unknown[];
         };
         /** @description One thing found wrong, located as precisely as we can. */
         Problem: {
@@ -1223,6 +1310,94 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HealthAnswer"];
+                };
+            };
+        };
+    };
+    preview: {
+        parameters: {
+            query?: {
+                /**
+                 * @description `true`: the file part is only the start of a CSV/NDJSON file (plain
+                 *     or gzip/zstd); its last, possibly cut, line is left out instead of
+                 *     being reported as broken. Ignored for XLSX and Parquet, which must
+                 *     be sent whole.
+                 */
+                truncated?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["UploadForm"];
+            };
+        };
+        responses: {
+            /** @description The preview; problems with the file are in it, not an error */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreviewAnswer"];
+                };
+            };
+            /** @description Malformed request or no file part */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `preview_too_large`: over INGEST_MAX_PREVIEW_BYTES (send only the start of a text file, with truncated=true) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unsupported file type, or content that does not match its name */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An invalid field, or an empty file */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `too_many_previews`: INGEST_MAX_CONCURRENT_PREVIEWS previews already running; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `preview_timeout`: the parse took longer than INGEST_PREVIEW_TIMEOUT_SECS */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };

@@ -31,6 +31,13 @@ export type Granularity = Schemas['Granularity'];
 export type WhoAmI = Schemas['WhoAmI'];
 export type Scope = Schemas['Scope'];
 export type ReplaceEffect = Schemas['ReplaceEffect'];
+// Preview before upload, and how a file was read.
+export type FilePreview = Schemas['PreviewAnswer'];
+export type PreviewRow = Schemas['PreviewRow'];
+export type ColumnType = Schemas['ColumnType'];
+export type TextEncoding = Schemas['TextEncoding'];
+export type Compression = Schemas['Compression'];
+export type Sheet = Schemas['Sheet'];
 
 /** Every status the API reports, in lifecycle order. */
 export const TASK_STATUSES = [

@@ -10,6 +10,7 @@ import TableContainer from '@mui/material/TableContainer';
 import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import Typography from '@mui/material/Typography';
+import { FileFacts } from '@/components/ui/file-facts';
 import type { ValidationReport as Report } from '@/lib/api/types';
 import { formatDateTime, formatNumber, formatTimeRange } from '@/lib/format';
 import { type TimeZoneMode, useTimeZoneMode } from '@/lib/time-zone';
@@ -67,6 +68,7 @@ export function ValidationReport({ report }: { report: Report }) {
           {formatTimeRange(ts.min, ts.max, zone)}
         </Fact>
       </Stack>
+      <FileFacts encoding={report.encoding} compression={report.compression} sheets={report.sheets} />
 
       <Box>
         <Typography variant="subtitle2" component="h3" gutterBottom>

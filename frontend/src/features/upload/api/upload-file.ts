@@ -1,13 +1,27 @@
 import { ApiError, apiUrl, parseJson, toApiError } from '@/lib/api/client';
 import { getToken, reportUnauthorized } from '@/lib/auth/token';
-import type { IngestMode, UploadAccepted } from '@/lib/api/types';
+import type { ColumnType, IngestMode, UploadAccepted } from '@/lib/api/types';
 
 export type UploadProgress = { loaded: number; total: number };
+
+/** What the person chose in the file's preview, sent as upload fields. */
+export type UploadChoices = {
+  /** `column_types`: column → type, for the columns whose detected type was changed. */
+  columnTypes: Record<string, ColumnType>;
+  /** `timestamp_column`, when chosen instead of the detected one. */
+  timestampColumn: string | null;
+  /** `sheet` (XLSX), when chosen instead of the first non-empty one. */
+  sheet: string | null;
+};
+
+/** Nothing chosen: every type and the time column as detected. */
+export const NO_CHOICES: UploadChoices = { columnTypes: {}, timestampColumn: null, sheet: null };
 
 export type UploadParams = {
   file: File;
   datasource: string;
   mode: IngestMode;
+  choices?: UploadChoices;
   onProgress?: (progress: UploadProgress) => void;
   signal?: AbortSignal;
 };
@@ -21,11 +35,12 @@ export class UploadCancelledError extends Error {
 }
 
 /**
- * POST /api/ingest/upload as multipart/form-data (parts `file`, `datasource_name`, `mode`).
+ * POST /api/ingest/upload as multipart/form-data (parts `file`, `datasource_name`, `mode`, and the
+ * preview's choices: `column_types`, `timestamp_column`, `sheet`).
  * Uses XMLHttpRequest rather than fetch because only XHR reports upload byte progress.
  * Resolves on 202 with the accepted task; rejects with ApiError or UploadCancelledError.
  */
-export function uploadFile({ file, datasource, mode, onProgress, signal }: UploadParams): Promise<UploadAccepted> {
+export function uploadFile({ file, datasource, mode, choices, onProgress, signal }: UploadParams): Promise<UploadAccepted> {
   return new Promise<UploadAccepted>((resolve, reject) => {
     if (signal?.aborted) {
       reject(new UploadCancelledError());
@@ -89,8 +104,17 @@ export function uploadFile({ file, datasource, mode, onProgress, signal }: Uploa
     const form = new FormData();
     form.append('datasource_name', datasource);
     form.append('mode', mode);
+    appendChoices(form, choices);
     // The file goes last so the server can read the small fields before streaming it.
     form.append('file', file, file.name);
     xhr.send(form);
   });
+}
+
+/** The preview's choices as upload fields; nothing for what was left as detected. */
+export function appendChoices(form: FormData, choices: UploadChoices | undefined) {
+  if (!choices) return;
+  if (Object.keys(choices.columnTypes).length > 0) form.append('column_types', JSON.stringify(choices.columnTypes));
+  if (choices.timestampColumn) form.append('timestamp_column', choices.timestampColumn);
+  if (choices.sheet) form.append('sheet', choices.sheet);
 }

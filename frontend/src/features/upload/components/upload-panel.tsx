@@ -17,9 +17,11 @@ import { datasourceNameProblem, suggestDatasourceName } from '@/lib/datasource-n
 import { formatBytes, formatNumber, formatTimeRange } from '@/lib/format';
 import { useUploadQueue } from '../hooks/use-upload-queue';
 import { DatasourceCue } from './datasource-cue';
+import { NO_CHOICES } from '../api/upload-file';
+import { FilePreview, type PreviewChoices } from './file-preview';
 import { UploadItem } from './upload-item';
 
-const ACCEPTED_EXTENSIONS = ['.csv', '.tsv', '.txt', '.xlsx', '.parquet', '.ndjson', '.jsonl', '.json'];
+const ACCEPTED_EXTENSIONS = ['.csv', '.tsv', '.txt', '.xlsx', '.parquet', '.ndjson', '.jsonl', '.json', '.gz', '.zst'];
 
 type Props = {
   /** Rendered under a file once the server accepted it (e.g. the task's live progress). */
@@ -28,8 +30,8 @@ type Props = {
   existing?: readonly Datasource[];
 };
 
-/** A chosen file and the datasource it goes to (its own, so a batch can go to several). */
-type Staged = { key: string; file: File; datasource: string };
+/** A chosen file, the datasource it goes to (its own, so a batch can go to several) and its preview's choices. */
+type Staged = { key: string; file: File; datasource: string; choices: PreviewChoices };
 
 const keyOf = (f: File) => `${f.name}:${f.size}:${f.lastModified}`;
 
@@ -55,13 +57,15 @@ export function UploadPanel({ renderAccepted, existing = [] }: Props) {
     const fresh = Array.from(list).filter((f) => !seen.has(keyOf(f)));
     // A name typed first belongs to a single file; in a batch each file is named after itself.
     const typed = files.length === 0 && fresh.length === 1 && draft !== '';
-    const staged = fresh.map((file) => ({ key: keyOf(file), file, datasource: typed ? draft : suggestDatasourceName(file.name) }));
+    const staged = fresh.map((file) => ({ key: keyOf(file), file, datasource: typed ? draft : suggestDatasourceName(file.name), choices: NO_CHOICES }));
     setFiles((prev) => [...prev, ...staged]);
     if (typed) setDraft('');
   };
 
   const rename = (key: string, datasource: string) =>
     setFiles((prev) => prev.map((f) => (f.key === key ? { ...f, datasource } : f)));
+  const choose = (key: string, choices: PreviewChoices) =>
+    setFiles((prev) => prev.map((f) => (f.key === key ? { ...f, choices } : f)));
 
   const onDrop = (e: DragEvent) => {
     e.preventDefault();
@@ -82,7 +86,7 @@ export function UploadPanel({ renderAccepted, existing = [] }: Props) {
     setSubmitted(true);
     if (anyNameProblem || files.length === 0) return;
     queue.upload(
-      files.map((f) => ({ file: f.file, datasource: f.datasource })),
+      files.map((f) => ({ file: f.file, datasource: f.datasource, choices: f.choices })),
       mode,
     );
     // Nothing of this batch sticks to the next file.
@@ -128,7 +132,8 @@ export function UploadPanel({ renderAccepted, existing = [] }: Props) {
                 {files.map((f) => {
                   const problem = datasourceNameProblem(f.datasource);
                   return (
-                    <Stack component="li" key={f.key} direction="row" spacing={1} sx={{ alignItems: 'flex-start' }} data-testid="staged-file" data-file={f.file.name}>
+                    <Stack component="li" key={f.key} spacing={1} data-testid="staged-file" data-file={f.file.name}>
+                    <Stack direction="row" spacing={1} sx={{ alignItems: 'flex-start' }}>
                       <TextField
                         size="small"
                         label={`Datasource for ${f.file.name} (${formatBytes(f.file.size)})`}
@@ -144,6 +149,8 @@ export function UploadPanel({ renderAccepted, existing = [] }: Props) {
                       <IconButton aria-label={`Remove ${f.file.name}`} onClick={() => setFiles((prev) => prev.filter((p) => p.key !== f.key))}>
                         <DeleteOutlineIcon />
                       </IconButton>
+                    </Stack>
+                    <FilePreview file={f.file} datasource={f.datasource} existing={existing} choices={f.choices} onChange={(c) => choose(f.key, c)} />
                     </Stack>
                   );
                 })}

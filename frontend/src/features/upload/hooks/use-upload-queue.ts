@@ -1,7 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useReducer, useRef } from 'react';
 import type { IngestMode } from '@/lib/api/types';
-import { UploadCancelledError, uploadFile } from '../api/upload-file';
+import { UploadCancelledError, type UploadChoices, uploadFile } from '../api/upload-file';
 
 export type UploadState = 'uploading' | 'accepted' | 'failed' | 'cancelled';
 
@@ -10,6 +10,8 @@ export type UploadItem = {
   file: File;
   datasource: string;
   mode: IngestMode;
+  /** The preview's choices (types, time column, sheet), sent with the file. */
+  choices?: UploadChoices;
   state: UploadState;
   loaded: number;
   total: number;
@@ -74,6 +76,7 @@ export function useUploadQueue() {
         file: item.file,
         datasource: item.datasource,
         mode: item.mode,
+        choices: item.choices,
         signal: controller.signal,
         onProgress: ({ loaded, total }) => dispatch({ type: 'progress', id: item.id, loaded, total }),
       })
@@ -92,14 +95,15 @@ export function useUploadQueue() {
 
   /** Each file goes to its own datasource. */
   const upload = useCallback(
-    (files: { file: File; datasource: string }[], mode: IngestMode) => {
-      const batch = files.map(({ file, datasource }): UploadItem => {
+    (files: { file: File; datasource: string; choices?: UploadChoices }[], mode: IngestMode) => {
+      const batch = files.map(({ file, datasource, choices }): UploadItem => {
         nextId += 1;
         return {
           id: `upload-${nextId}`,
           file,
           datasource,
           mode,
+          choices,
           state: 'uploading',
           loaded: 0,
           total: file.size,
