@@ -421,6 +421,11 @@ pub struct UploadArgs {
     /// first non-empty sheet).
     #[arg(long)]
     pub sheet: Option<String>,
+    /// `fail`: refuse the file (the task fails as `schema_drift`) when its
+    /// columns, their types or its time column differ from the
+    /// datasource's; `allow` (the server's default) ingests and reports them.
+    #[arg(long, value_parser = ["allow", "fail"])]
+    pub on_schema_change: Option<String>,
     /// Return once the server has the file, without following the task.
     #[arg(long)]
     pub no_wait: bool,

@@ -2,21 +2,29 @@
 //! code behind the edge only ever sees valid ones.
 
 mod auth;
+mod column_stats;
 mod datasets;
 mod datasource;
+mod drift;
 pub mod fault;
 mod format;
 mod replace;
 mod report;
 mod task;
+mod task_summary;
 mod warning;
 
 pub use auth::{
     parse_lifetime, ApiToken, InvalidLifetime, InvalidTokenName, Scope, TokenName, TokenUnusable,
     ENV_ADMIN_TOKEN_NAME, MAX_TOKEN_NAME_LEN,
 };
+pub use column_stats::{ColumnStats, HistogramBucket, ValueCount};
 pub use datasets::{DatasourceColumn, DatasourceSummary, Granularity, TimePoint};
 pub use datasource::{DatasourceName, InvalidDatasourceName};
+pub use drift::{
+    OnSchemaChange, SchemaColumn, SchemaDrift, TimeColumnChange, TypeChange, ValidatedSchema,
+    UNCOMPARED_COLUMNS,
+};
 pub use fault::Faults;
 pub use format::{FileFormat, IngestMode, UnknownValue};
 pub use replace::{ReplaceEffect, ReplaceWindow, SegmentGranularity};
@@ -28,4 +36,5 @@ pub use task::{
     DruidState, IllegalTransition, ReplaceConsent, Stage, StageName, StoredUpload, Task, TaskError,
     TaskId, TaskStatus,
 };
+pub use task_summary::TaskSummary;
 pub use warning::Warning;

@@ -43,6 +43,10 @@ pub struct ColumnProfile {
     /// The thousands separator those numbers used (`"."` or `" "`), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thousands_separator: Option<String>,
+    /// Distinct estimate, null ratio, top values or histogram: what the
+    /// dashboard charts. Only in a single task's status, never in the list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stats: Option<crate::ColumnStats>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -6,7 +6,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::{
-    DatasourceName, FileFormat, IngestMode, ReplaceEffect, UnknownValue, ValidationReport, Warning,
+    DatasourceName, FileFormat, IngestMode, OnSchemaChange, ReplaceEffect, SchemaDrift,
+    UnknownValue, ValidationReport, Warning,
 };
 
 /// Identifies one upload and everything that happens to it.
@@ -250,6 +251,14 @@ pub struct Task {
     /// `duplicate_upload` (the same file was appended before).
     #[serde(default)]
     pub warnings: Vec<Warning>,
+    /// What the upload does when its schema differs from its datasource's
+    /// (`on_schema_change` field): `allow` (default) or `fail`.
+    #[serde(default)]
+    pub on_schema_change: OnSchemaChange,
+    /// How its validated schema compared with its datasource's, decided
+    /// right before ingesting; `null` until then.
+    #[serde(default)]
+    pub schema_drift: Option<SchemaDrift>,
 }
 
 /// How a replace was agreed to.
@@ -331,6 +340,8 @@ impl Task {
             replace_consent: None,
             confirmed_by: None,
             warnings: Vec::new(),
+            on_schema_change: OnSchemaChange::default(),
+            schema_drift: None,
         };
         task.enter_stage(Some(StageName::Queued), now);
         task
@@ -528,6 +539,7 @@ impl Task {
         self.druid = None;
         self.error = None;
         self.committed_at = None;
+        self.schema_drift = None;
         self.attempts = 0;
         self.retries += 1;
         Ok(())

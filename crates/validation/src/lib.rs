@@ -14,6 +14,7 @@ mod profile;
 #[cfg(test)]
 mod sheet_tests;
 mod source;
+mod stats;
 #[cfg(test)]
 mod text_tests;
 mod timestamp;

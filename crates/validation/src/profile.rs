@@ -8,6 +8,7 @@ use ingest_domain::{ColumnProfile, ColumnType, Problem, Severity, TimestampInfo,
 
 use crate::infer::ColumnState;
 use crate::source::{Cell, ReadFailure, RowSource};
+use crate::stats::ColumnStatsState;
 use crate::timestamp::{self, TimeFormat};
 use crate::{control::CHECK_EVERY_ROWS, Control, TIME_COLUMN};
 
@@ -67,6 +68,8 @@ pub struct TimePlan {
 pub struct Profile {
     pub columns: Vec<String>,
     pub states: Vec<ColumnState>,
+    /// Distinct estimate, top values, histogram: one per column, beside `states`.
+    pub stats: Vec<ColumnStatsState>,
     pub rows_in: u64,
     pub time: TimePlan,
     pub problems: Problems,
@@ -123,6 +126,8 @@ pub fn profile(
         _ => ColumnState::default(),
     };
     let mut states: Vec<ColumnState> = vec![seed; source.columns().len()];
+    let comma = source.delimiter().is_some_and(|d| d != b',');
+    let mut stats = vec![ColumnStatsState::new(comma); source.columns().len()];
     let mut row: Vec<Cell> = Vec::new();
     let (mut rows_in, mut ragged) = (0u64, 0u64);
     loop {
@@ -141,6 +146,9 @@ pub fn profile(
         // NDJSON learns columns as it goes; earlier rows lacked them.
         while states.len() < source.columns().len() {
             states.push(ColumnState::with_leading_nulls(rows_in - 1));
+        }
+        while stats.len() < source.columns().len() {
+            stats.push(ColumnStatsState::with_leading_nulls(rows_in - 1, comma));
         }
         if source.checks_field_count() && meta.field_count != source.columns().len() {
             ragged += 1;
@@ -161,6 +169,9 @@ pub fn profile(
         }
         for (state, cell) in states.iter_mut().zip(&row) {
             state.observe(cell);
+        }
+        for (stat, cell) in stats.iter_mut().zip(&row) {
+            stat.observe(cell);
         }
     }
     if ragged > MAX_LINES_PER_KIND as u64 {
@@ -192,6 +203,7 @@ pub fn profile(
     Profile {
         columns,
         states,
+        stats,
         rows_in,
         time,
         problems,
@@ -333,6 +345,7 @@ impl Profile {
                     max,
                     decimal_separator: comma.map(|_| ",".to_owned()),
                     thousands_separator: comma.and_then(|c| c.thousands).map(String::from),
+                    stats: self.stats.get(index).map(|s| s.finish(column_type)),
                 }
             })
             .collect()

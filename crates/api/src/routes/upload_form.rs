@@ -19,8 +19,8 @@ use axum::{
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use ingest_domain::{
-    DatasourceName, FileFormat, IngestMode, ReplaceConsent, StoredUpload, Task, TaskId,
-    UnknownValue, Warning,
+    DatasourceName, FileFormat, IngestMode, OnSchemaChange, ReplaceConsent, StoredUpload, Task,
+    TaskId, UnknownValue, Warning,
 };
 use ingest_validation::{detect_format, DetectError, SNIFF_LEN};
 use serde_json::json;
@@ -52,6 +52,8 @@ pub struct UploadFields {
     pub sheet: Option<String>,
     /// `true`: a replace goes ahead without waiting for a confirmation.
     pub confirm: Option<bool>,
+    /// `fail`: a schema that differs from the datasource's fails the task.
+    pub on_schema_change: Option<OnSchemaChange>,
 }
 
 impl UploadFields {
@@ -66,6 +68,7 @@ impl UploadFields {
             "encoding" => &mut self.encoding,
             "sheet" => &mut self.sheet,
             "confirm" => &mut self.confirm,
+            "on_schema_change" => &mut self.on_schema_change,
             _ => return None,
         })
     }
@@ -143,7 +146,7 @@ macro_rules! named_values {
         }
     )*};
 }
-named_values!(IngestMode, FileFormat);
+named_values!(IngestMode, FileFormat, OnSchemaChange);
 
 fn named_value<T: FromStr<Err = UnknownValue>>(raw: &str) -> Result<T, ApiError> {
     raw.parse::<T>().map_err(|e| {
@@ -204,6 +207,7 @@ impl UploadForm {
         let mut task = Task::queued(upload, self.started, Utc::now());
         task.encoding = self.fields.encoding.map(|e| e.0.to_owned());
         task.sheet = self.fields.sheet.clone();
+        task.on_schema_change = self.fields.on_schema_change.unwrap_or_default();
         if self.fields.confirm == Some(true) && task.mode == IngestMode::Replace {
             task.replace_consent = Some(ReplaceConsent::Upfront);
         }

@@ -6,6 +6,7 @@ mod bad_input;
 mod broken_druid;
 mod commit;
 mod datasources;
+mod drift;
 mod druid;
 mod encodings;
 mod faults;

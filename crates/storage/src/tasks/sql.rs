@@ -20,6 +20,10 @@ pub(crate) struct Dialect {
     begin: &'static str,
     /// True while the stored body has no `committed_at`.
     uncommitted: &'static str,
+    /// Run first in the schema gate's transaction: holds the datasource's
+    /// lock ($1, a key derived from its name) until the transaction ends.
+    /// Empty for SQLite, whose `begin` already takes the one write lock.
+    schema_lock: &'static str,
 }
 
 impl Dialect {
@@ -32,6 +36,7 @@ impl Dialect {
         update_lock: "FOR UPDATE",
         begin: "BEGIN",
         uncommitted: "body->>'committed_at' IS NULL",
+        schema_lock: "SELECT pg_advisory_xact_lock($1)",
     };
     pub const SQLITE: Self = Self {
         columns: "id, status, object_key, attempts, body",
@@ -46,6 +51,7 @@ impl Dialect {
         // read and the write (a plain BEGIN would upgrade later, and fail).
         begin: "BEGIN IMMEDIATE",
         uncommitted: "json_extract(body, '$.committed_at') IS NULL",
+        schema_lock: "",
     };
 }
 
@@ -98,6 +104,13 @@ pub(crate) struct Statements {
     pub key_complete: String,
     /// $1 key; forgets an in-flight reservation (its upload was rejected).
     pub key_forget: &'static str,
+    /// $1 datasource lock key (`schema_lock_key`); empty when the dialect
+    /// needs no statement for it.
+    pub schema_lock: &'static str,
+    /// $1 datasource, $2 id of the task asking: the task whose schema is the
+    /// datasource's, i.e. its newest other task that is ingesting or
+    /// succeeded (one that failed or was cancelled never reached it).
+    pub schema_holder: String,
 }
 
 impl Statements {
@@ -111,6 +124,7 @@ impl Statements {
             update_lock,
             begin,
             uncommitted,
+            schema_lock,
         } = d;
         let unfinished = sql_list(&TaskStatus::UNFINISHED);
         let terminal = sql_list(&TaskStatus::TERMINAL);
@@ -200,6 +214,13 @@ impl Statements {
                  WHERE key = $5"
             ),
             key_forget: "DELETE FROM idempotency_keys WHERE key = $1 AND task_id IS NULL",
+            schema_lock: *schema_lock,
+            schema_holder: format!(
+                "SELECT {columns} FROM tasks
+                 WHERE datasource = $1 AND id <> $2{id} AND status IN {holding}
+                 ORDER BY created_at DESC, id DESC LIMIT 1",
+                holding = sql_list(&[TaskStatus::Ingesting, TaskStatus::Succeeded])
+            ),
         }
     }
 }

@@ -31,6 +31,9 @@ export type Granularity = Schemas['Granularity'];
 export type WhoAmI = Schemas['WhoAmI'];
 export type Scope = Schemas['Scope'];
 export type ReplaceEffect = Schemas['ReplaceEffect'];
+export type TaskSummary = Schemas['TaskSummary'];
+export type ColumnStats = Schemas['ColumnStats'];
+export type SchemaDrift = Schemas['SchemaDrift'];
 
 /** Every status the API reports, in lifecycle order. */
 export const TASK_STATUSES = [

@@ -24,6 +24,7 @@ import { taskDurationMs } from '../utils/stages';
 import { CancelTaskButton } from './cancel-task-button';
 import { ConfirmReplace } from './confirm-replace';
 import { RetryTaskButton } from './retry-task-button';
+import { SchemaDrift } from './schema-drift';
 import { StageTimeline } from './stage-timeline';
 import { TaskWarnings } from './task-warnings';
 import { ValidationReport } from './validation-report';
@@ -130,6 +131,7 @@ export function TaskDetail({ taskId }: { taskId: string }) {
       )}
 
       <TaskWarnings warnings={task.warnings} />
+      <SchemaDrift drift={task.schema_drift} datasource={task.datasource} />
 
       <Stack direction="row" spacing={2} useFlexGap sx={{ flexWrap: 'wrap' }}>
         <Stat label="Rows in file" value={formatNumber(task.rows_in)} testId="rows-in" />

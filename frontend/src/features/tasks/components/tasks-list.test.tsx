@@ -40,6 +40,18 @@ describe('TasksList', () => {
     expect(last.searchParams.get('status')).toBeNull();
   });
 
+  it('marks the tasks whose schema differed from their datasource’s', async () => {
+    const tasks = [
+      { ...makeTask({ file_name: 'drifted.csv' }), schema_drifted: true },
+      { ...makeTask({ file_name: 'same.csv' }), schema_drifted: false },
+    ];
+    stubFetch(() => ({ body: { tasks, total: tasks.length, limit: 20, offset: 0 } }));
+    renderWithProviders(<TasksList />);
+    const rows = within(await screen.findByRole('table', { name: 'Tasks' })).getAllByTestId('task-row');
+    expect(within(rows[0]!).getByTestId('task-schema-drifted')).toHaveTextContent('schema changed');
+    expect(within(rows[1]!).queryByTestId('task-schema-drifted')).not.toBeInTheDocument();
+  });
+
   it('links a datasource name to its page', async () => {
     const tasks = [makeTask({ datasource: 'web' }), makeTask({ datasource: 'sales' })];
     stubFetch(() => ({ body: { tasks, total: tasks.length, limit: 20, offset: 0 } }));
