@@ -27,9 +27,8 @@ pub struct HistogramBucket {
 /// What a column's values look like, for charts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ColumnStats {
-    /// Distinct non-null values, estimated (HyperLogLog with 4,096
-    /// registers: about 1.6 % standard error, near exact below a few
-    /// hundred).
+    /// Distinct non-null values: exact up to 1,024, then estimated
+    /// (HyperLogLog with 4,096 registers, about 1.6 % standard error).
     pub distinct_estimate: u64,
     /// Share of the column's values that are null (empty, `NA`, `null`, …),
     /// 0 to 1.

@@ -1,9 +1,10 @@
 //! Per-column statistics for the dashboard, gathered in the first pass next
 //! to type inference, in memory bounded per column whatever the file:
 //!
-//! - distinct count: a HyperLogLog of 4,096 one-byte registers (4 KiB),
-//!   with linear counting below 2.5 × registers, so small counts are near
-//!   exact. Written here (about 40 lines) rather than taken from a crate:
+//! - distinct count: exact up to 1,024 distinct values (their 64-bit
+//!   hashes, kept sorted), then a HyperLogLog of 4,096 one-byte registers
+//!   (4 KiB; linear counting below 2.5 × registers; about 1.6 % standard
+//!   error). Written here (about 60 lines) rather than taken from a crate:
 //!   the well-kept HLL crates pull hashers and serde layers we do not need,
 //!   and std's SipHash is a good enough hash.
 //! - top values: the Space-Saving sketch (Metwally et al.), 64 counters;
@@ -29,16 +30,24 @@ const MAX_VALUE_CHARS: usize = 200;
 pub const HISTOGRAM_BARS: usize = 20;
 const HISTOGRAM_SEED: usize = 256;
 
-/// Distinct-count estimate.
+/// Distinct values counted up to this many: exact (64-bit hashes kept
+/// sorted, 8 KiB at most); beyond it the HyperLogLog estimates.
+const EXACT_DISTINCT: usize = 1024;
+
+/// Distinct count: exact while small, then a HyperLogLog estimate.
 #[derive(Debug, Clone)]
 pub struct HyperLogLog {
+    /// The hashes seen, while there are at most `EXACT_DISTINCT`.
+    exact: Option<Vec<u64>>,
+    /// Allocated when the exact set overflows.
     registers: Vec<u8>,
 }
 
 impl Default for HyperLogLog {
     fn default() -> Self {
         Self {
-            registers: vec![0; HLL_REGISTERS],
+            exact: Some(Vec::new()),
+            registers: Vec::new(),
         }
     }
 }
@@ -54,6 +63,26 @@ fn hash(bytes: &[u8]) -> u64 {
 impl HyperLogLog {
     pub fn insert(&mut self, bytes: &[u8]) {
         let h = hash(bytes);
+        let Some(seen) = &mut self.exact else {
+            self.add(h);
+            return;
+        };
+        let Err(at) = seen.binary_search(&h) else {
+            return;
+        };
+        if seen.len() < EXACT_DISTINCT {
+            seen.insert(at, h);
+            return;
+        }
+        let seen = self.exact.take().unwrap_or_default();
+        self.registers = vec![0; HLL_REGISTERS];
+        for earlier in seen {
+            self.add(earlier);
+        }
+        self.add(h);
+    }
+
+    fn add(&mut self, h: u64) {
         let index = (h >> (64 - HLL_BITS)) as usize;
         // Leading zeros of the remaining bits, plus one (capped by their width).
         let rest = h << HLL_BITS;
@@ -64,6 +93,9 @@ impl HyperLogLog {
     }
 
     pub fn estimate(&self) -> u64 {
+        if let Some(seen) = &self.exact {
+            return seen.len() as u64;
+        }
         let m = HLL_REGISTERS as f64;
         let alpha = 0.7213 / (1.0 + 1.079 / m);
         let sum: f64 = self
@@ -394,6 +426,12 @@ mod tests {
             small.insert(format!("v{}", i % 25).as_bytes());
         }
         assert_eq!(small.estimate(), 25);
+        let mut at_limit = HyperLogLog::default();
+        for i in 0..EXACT_DISTINCT as u32 * 2 {
+            at_limit.insert(&(i % EXACT_DISTINCT as u32).to_le_bytes());
+        }
+        assert_eq!(at_limit.estimate(), EXACT_DISTINCT as u64, "exact");
+        assert!(at_limit.registers.is_empty(), "no sketch needed yet");
         let mut large = HyperLogLog::default();
         for i in 0..200_000u32 {
             large.insert(&i.to_le_bytes());

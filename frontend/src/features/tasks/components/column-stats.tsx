@@ -4,21 +4,12 @@ import Stack from '@mui/material/Stack';
 import Typography from '@mui/material/Typography';
 import type { ColumnProfile, ColumnStats } from '@/lib/api/types';
 import { formatNumber } from '@/lib/format';
+import { shortNumber } from '../utils/short-number';
 
 type Bucket = NonNullable<ColumnStats['histogram']>[number];
 type ValueCount = NonNullable<ColumnStats['top_values']>[number];
 
 const percent = (ratio: number) => `${(ratio * 100).toFixed(ratio > 0 && ratio < 0.01 ? 1 : 0)} %`;
-
-/** A compact number for axis-like labels: 12,500 → 12.5k. */
-export function shortNumber(value: number): string {
-  const abs = Math.abs(value);
-  const cut = (n: number, unit: string) => `${Number(n.toPrecision(3))}${unit}`;
-  if (abs >= 1e9) return cut(value / 1e9, 'G');
-  if (abs >= 1e6) return cut(value / 1e6, 'M');
-  if (abs >= 1e4) return cut(value / 1e3, 'k');
-  return String(Number(value.toPrecision(4)));
-}
 
 const CHART_W = 220;
 const CHART_H = 60;
@@ -29,6 +20,7 @@ export function Histogram({ buckets, column }: { buckets: Bucket[]; column: stri
   const width = CHART_W / buckets.length;
   const first = buckets[0];
   const last = buckets[buckets.length - 1];
+  if (!first || !last) return null;
   return (
     <Box>
       <svg
@@ -138,7 +130,7 @@ export function ColumnStatsGrid({ columns }: { columns: ColumnProfile[] }) {
         Column profiles
       </Typography>
       <Typography variant="caption" color="text.secondary" component="p" sx={{ mt: 0 }}>
-        Distinct counts are estimates (HyperLogLog); top values marked ≤ are upper bounds.
+        Distinct counts are exact up to 1,024, estimated (HyperLogLog) beyond; top values marked ≤ are upper bounds.
       </Typography>
       <Box sx={{ display: 'grid', gap: 1.5, gridTemplateColumns: 'repeat(auto-fill, minmax(220px, 1fr))' }}>
         {profiled.map((c) => (

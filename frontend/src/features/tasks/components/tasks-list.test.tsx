@@ -1,6 +1,6 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { makeTask } from '@/testing/fixtures';
+import { makeTask, makeTaskSummary } from '@/testing/fixtures';
 import { renderWithProviders, stubFetch } from '@/testing/test-utils';
 import { TasksList } from './tasks-list';
 
@@ -42,8 +42,8 @@ describe('TasksList', () => {
 
   it('marks the tasks whose schema differed from their datasource’s', async () => {
     const tasks = [
-      { ...makeTask({ file_name: 'drifted.csv' }), schema_drifted: true },
-      { ...makeTask({ file_name: 'same.csv' }), schema_drifted: false },
+      { ...makeTaskSummary({ file_name: 'drifted.csv' }), schema_drifted: true },
+      { ...makeTaskSummary({ file_name: 'same.csv' }), schema_drifted: false },
     ];
     stubFetch(() => ({ body: { tasks, total: tasks.length, limit: 20, offset: 0 } }));
     renderWithProviders(<TasksList />);
