@@ -273,3 +273,28 @@ async fn the_status_has_column_profiles_and_the_list_a_summary_without_them() {
     );
     assert!(!summary.to_string().contains("histogram"));
 }
+
+/// Druid keeps booleans as strings: a second upload with the same validated
+/// schema (a boolean column included) is no drift, and a drifted strict one
+/// fails before anything reaches Druid.
+#[tokio::test]
+async fn drift_in_druid_compares_our_validated_types() {
+    let app = TestApp::spawn(Backends::Druid).await;
+    let datasource = format!("drift_{}", uuid::Uuid::new_v4().simple());
+    let csv = "ts,amount,returned\n2024-01-01,1,true\n2024-01-02,2,false\n";
+    let first = ingest(&app, csv, &datasource, Some("fail")).await;
+    assert_eq!(first.status(), TaskStatus::Succeeded, "{:?}", first.error);
+
+    let again = "ts,amount,returned\n2024-01-03,3,false\n";
+    let second = ingest(&app, again, &datasource, Some("fail")).await;
+    assert_eq!(second.status(), TaskStatus::Succeeded, "{:?}", second.error);
+    let drift = second.schema_drift.expect("compared");
+    assert_eq!(drift.compared_with, Some(first.task_id));
+    assert!(!drift.drifted, "boolean stays boolean: {drift:?}");
+
+    let refused = ingest(&app, DRIFTED, &datasource, Some("fail")).await;
+    assert_eq!(refused.status(), TaskStatus::Failed);
+    assert_eq!(refused.error.expect("error").code, "schema_drift");
+    assert!(refused.druid.is_none(), "nothing submitted to Druid");
+    assert_eq!(rows_in(&app, &datasource).await, 3);
+}
