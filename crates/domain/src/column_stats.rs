@@ -34,12 +34,13 @@ pub struct ColumnStats {
     /// 0 to 1.
     pub null_ratio: f64,
     /// String and boolean columns: the most frequent values, most frequent
-    /// first (at most 10).
+    /// first (at most 10); once the column has more distinct values than
+    /// the sketch has counters, only values surely seen twice or more.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub top_values: Vec<ValueCount>,
     /// Whether `top_values`' counts are exact (the column has few enough
-    /// distinct values for the sketch to count them all).
-    #[serde(default)]
+    /// distinct values for the sketch to count them all); absent when not.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub top_values_exact: bool,
     /// Long and double columns: counts in equal-width bars between the
     /// smallest and largest value (at most 20 bars).

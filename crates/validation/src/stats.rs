@@ -115,37 +115,51 @@ impl HyperLogLog {
 }
 
 /// Most frequent values (Space-Saving): each counter holds a value, its
-/// count and how much of that count it may have inherited.
+/// count and how much of that count it may have inherited; an index finds
+/// a value's counter in one lookup (this runs for every cell).
 #[derive(Debug, Clone, Default)]
 pub struct TopValues {
     counters: Vec<(String, u64, u64)>,
+    index: std::collections::HashMap<String, usize>,
     evicted: bool,
 }
 
 impl TopValues {
     pub fn insert(&mut self, value: &str) {
-        if let Some(counter) = self.counters.iter_mut().find(|c| c.0 == value) {
-            counter.1 += 1;
+        if let Some(&at) = self.index.get(value) {
+            self.counters[at].1 += 1;
             return;
         }
         if self.counters.len() < TOP_COUNTERS {
+            self.index.insert(value.to_owned(), self.counters.len());
             self.counters.push((value.to_owned(), 1, 0));
             return;
         }
         // The least counted value gives its counter to the new one, which
         // inherits its count as possible error.
         self.evicted = true;
-        if let Some(min) = self.counters.iter_mut().min_by_key(|c| c.1) {
-            let floor = min.1;
-            value.clone_into(&mut min.0);
-            min.1 = floor + 1;
-            min.2 = floor;
-        }
+        let Some(at) = (0..self.counters.len()).min_by_key(|&i| self.counters[i].1) else {
+            return;
+        };
+        let counter = &mut self.counters[at];
+        self.index.remove(&counter.0);
+        let floor = counter.1;
+        value.clone_into(&mut counter.0);
+        counter.1 = floor + 1;
+        counter.2 = floor;
+        self.index.insert(value.to_owned(), at);
     }
 
     /// The `TOP_SHOWN` most counted, most counted first (ties by value).
+    /// Once counters were reassigned, only values seen at least twice for
+    /// sure (count minus inherited error) are shown: in a column of unique
+    /// ids every count is mostly inherited, and would mislead.
     pub fn top(&self) -> (Vec<ValueCount>, bool) {
-        let mut sorted: Vec<&(String, u64, u64)> = self.counters.iter().collect();
+        let mut sorted: Vec<&(String, u64, u64)> = self
+            .counters
+            .iter()
+            .filter(|(_, count, error)| !self.evicted || count - error >= 2)
+            .collect();
         sorted.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         let top = sorted
             .into_iter()
@@ -474,6 +488,13 @@ mod tests {
         );
         assert!(top.len() <= TOP_SHOWN);
         assert!(many.counters.len() <= TOP_COUNTERS, "bounded");
+        assert_eq!(many.index.len(), many.counters.len());
+
+        let mut unique = TopValues::default();
+        for i in 0..10_000u32 {
+            unique.insert(&format!("id{i}"));
+        }
+        assert_eq!(unique.top(), (Vec::new(), false), "no value repeats");
     }
 
     fn total(buckets: &[HistogramBucket]) -> u64 {

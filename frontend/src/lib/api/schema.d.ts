@@ -356,12 +356,13 @@ export interface components {
             null_ratio: number;
             /**
              * @description String and boolean columns: the most frequent values, most frequent
-             *     first (at most 10).
+             *     first (at most 10); once the column has more distinct values than
+             *     the sketch has counters, only values surely seen twice or more.
              */
             top_values?: components["schemas"]["ValueCount"][];
             /**
              * @description Whether `top_values`' counts are exact (the column has few enough
-             *     distinct values for the sketch to count them all).
+             *     distinct values for the sketch to count them all); absent when not.
              */
             top_values_exact?: boolean;
         };
