@@ -498,6 +498,11 @@ pub struct UploadArgs {
     /// The same as a share of the data rows, 0 to 1 (0.01: one in a hundred).
     #[arg(long)]
     pub max_rejected_ratio: Option<f64>,
+    /// `fail`: refuse the file (the task fails as `schema_drift`) when its
+    /// columns, their types or its time column differ from the
+    /// datasource's; `allow` (the server's default) ingests and reports them.
+    #[arg(long, value_parser = ["allow", "fail"])]
+    pub on_schema_change: Option<String>,
     /// Return once the server has the file, without following the task.
     #[arg(long)]
     pub no_wait: bool,

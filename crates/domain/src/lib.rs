@@ -3,8 +3,10 @@
 
 mod auth;
 mod column_types;
+mod column_stats;
 mod datasets;
 mod datasource;
+mod drift;
 pub mod fault;
 mod format;
 mod rejection;
@@ -12,6 +14,7 @@ mod preview;
 mod replace;
 mod report;
 mod task;
+mod task_summary;
 mod warning;
 
 pub use auth::{
@@ -21,8 +24,13 @@ pub use auth::{
 pub use column_types::{
     parse_column_types, parse_override_type, InvalidColumnTypes, MAX_COLUMN_TYPES,
 };
+pub use column_stats::{ColumnStats, HistogramBucket, ValueCount};
 pub use datasets::{DatasourceColumn, DatasourceSummary, Granularity, TimePoint};
 pub use datasource::{DatasourceName, InvalidDatasourceName};
+pub use drift::{
+    OnSchemaChange, SchemaColumn, SchemaDrift, TimeColumnChange, TypeChange, ValidatedSchema,
+    UNCOMPARED_COLUMNS,
+};
 pub use fault::Faults;
 pub use format::{FileFormat, IngestMode, UnknownValue};
 pub use rejection::{rejected_rows_key, RejectedRows, RejectionBudget, RejectionKind};
@@ -36,4 +44,5 @@ pub use task::{
     DruidState, IllegalTransition, ReplaceConsent, Stage, StageName, StoredUpload, Task, TaskError,
     TaskId, TaskStatus,
 };
+pub use task_summary::TaskSummary;
 pub use warning::Warning;

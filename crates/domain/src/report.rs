@@ -48,6 +48,10 @@ pub struct ColumnProfile {
     /// \"007\") → string"; absent in reports made before reasons existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_reason: Option<String>,
+    /// Distinct estimate, null ratio, top values or histogram: what the
+    /// dashboard charts. Only in a single task's status, never in the list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stats: Option<crate::ColumnStats>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

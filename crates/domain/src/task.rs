@@ -6,8 +6,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::{
-    ColumnType, DatasourceName, FileFormat, IngestMode, RejectedRows, RejectionBudget,
-    ReplaceEffect, UnknownValue, ValidationReport, Warning,
+    ColumnType, DatasourceName, FileFormat, IngestMode, OnSchemaChange, RejectedRows,
+    RejectionBudget, ReplaceEffect, SchemaDrift, UnknownValue, ValidationReport, Warning,
 };
 
 /// Identifies one upload and everything that happens to it.
@@ -267,6 +267,14 @@ pub struct Task {
     /// download them from `GET /api/ingest/tasks/{task_id}/rejected`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rejected_rows: Option<RejectedRows>,
+    /// What the upload does when its schema differs from its datasource's
+    /// (`on_schema_change` field): `allow` (default) or `fail`.
+    #[serde(default)]
+    pub on_schema_change: OnSchemaChange,
+    /// How its validated schema compared with its datasource's, decided
+    /// right before ingesting; `null` until then.
+    #[serde(default)]
+    pub schema_drift: Option<SchemaDrift>,
 }
 
 fn is_unset(budget: &RejectionBudget) -> bool {
@@ -356,6 +364,8 @@ impl Task {
             warnings: Vec::new(),
             rejection_budget: RejectionBudget::default(),
             rejected_rows: None,
+            on_schema_change: OnSchemaChange::default(),
+            schema_drift: None,
         };
         task.enter_stage(Some(StageName::Queued), now);
         task
@@ -554,6 +564,7 @@ impl Task {
         self.druid = None;
         self.error = None;
         self.committed_at = None;
+        self.schema_drift = None;
         self.attempts = 0;
         self.retries += 1;
         Ok(())

@@ -21,7 +21,7 @@ use chrono::Utc;
 use futures::FutureExt;
 use ingest_domain::{
     DatasourceName, DruidState, Faults, IngestMode, ReplaceEffect, ReplaceWindow, Task, TaskError,
-    TaskId,
+    TaskId, TaskStatus,
 };
 use ingest_storage::{Claim, LeaseToken, ObjectStore, TaskStore};
 use tokio::sync::Notify;
@@ -451,6 +451,33 @@ impl Attempt<'_> {
         }
     }
 
+    /// Validated → `ingesting`, unless the schema drifted and the upload
+    /// asked to fail on that (then `failed`, `schema_drift`): decided and
+    /// saved by the store under the datasource's lock (see
+    /// `TaskStore::pass_schema_gate`).
+    async fn pass_schema_gate(&self, task: Task) -> Result<Task, Stopped> {
+        let p = self.pipeline;
+        let Some(task) = p
+            .tasks
+            .pass_schema_gate(&task, self.lease, p.config.lease)
+            .await?
+        else {
+            self.stop.cancel();
+            return Err(Stopped::Lost);
+        };
+        crate::metrics::task_saved(&task);
+        match (&task.error, &task.schema_drift) {
+            (Some(error), _) if task.status() == TaskStatus::Failed => {
+                warn!(code = %error.code, message = %error.message, "task failed");
+            }
+            (_, Some(drift)) if drift.drifted => {
+                info!(drift = %drift.describe(), "schema drift allowed");
+            }
+            _ => {}
+        }
+        Ok(task)
+    }
+
     /// Saves a task that now waits for a person and lets go of its lease:
     /// no worker holds (or claims) it until it is confirmed.
     async fn park(&self, task: Task) -> Result<Task, Stopped> {
@@ -546,8 +573,10 @@ impl Attempt<'_> {
             task.replace_effect = Some(effect);
         }
 
-        task.start_ingesting(Utc::now())?;
-        let task = self.save(task).await?;
+        let task = self.pass_schema_gate(task).await?;
+        if task.status() == TaskStatus::Failed {
+            return Ok(task);
+        }
         let mut progress = TaskProgress {
             attempt: self,
             task: task.clone(),

@@ -29,6 +29,9 @@ pub enum StorageError {
     CorruptTask { id: String, reason: String },
     #[error("invalid storage configuration: {0}")]
     Config(String),
+    /// A change the task's state machine refused (our bug).
+    #[error(transparent)]
+    Transition(#[from] ingest_domain::IllegalTransition),
 }
 
 /// What a storage failure means to a caller, whatever the backend: the
@@ -60,7 +63,9 @@ impl StorageError {
                 _ => K::Unavailable,
             },
             Self::Object { .. } | Self::Migration(_) => K::Unavailable,
-            Self::Io { .. } | Self::CorruptTask { .. } | Self::Config(_) => K::Internal,
+            Self::Io { .. } | Self::CorruptTask { .. } | Self::Config(_) | Self::Transition(_) => {
+                K::Internal
+            }
         }
     }
 

@@ -19,6 +19,7 @@ mod rejections;
 #[cfg(test)]
 mod sheet_tests;
 mod source;
+mod stats;
 #[cfg(test)]
 mod steer_tests;
 #[cfg(test)]

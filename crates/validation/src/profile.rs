@@ -11,6 +11,7 @@ use ingest_domain::{
 use crate::infer::ColumnState;
 use crate::rejections::Budgeted;
 use crate::source::{Cell, ReadFailure, RowSource};
+use crate::stats::ColumnStatsState;
 use crate::timestamp::{self, TimeFormat};
 use crate::types::{self, Steering};
 use crate::{control::CHECK_EVERY_ROWS, Control, TIME_COLUMN};
@@ -71,6 +72,8 @@ pub struct TimePlan {
 pub struct Profile {
     pub columns: Vec<String>,
     pub states: Vec<ColumnState>,
+    /// Distinct estimate, top values, histogram: one per column, beside `states`.
+    pub stats: Vec<ColumnStatsState>,
     pub rows_in: u64,
     pub time: TimePlan,
     pub problems: Problems,
@@ -137,6 +140,8 @@ pub fn profile(
         .iter()
         .map(|name| steering.seed(&seed, name))
         .collect();
+    let comma = source.delimiter().is_some_and(|d| d != b',');
+    let mut stats = vec![ColumnStatsState::new(comma); source.columns().len()];
     let mut row: Vec<Cell> = Vec::new();
     let mut rows_in = 0u64;
     let mut budgeted = Budgeted::default();
@@ -158,6 +163,9 @@ pub fn profile(
             let name = &source.columns()[states.len()];
             let fresh = ColumnState::with_leading_nulls(rows_in - 1);
             states.push(steering.seed(&fresh, name));
+        }
+        while stats.len() < source.columns().len() {
+            stats.push(ColumnStatsState::with_leading_nulls(rows_in - 1, comma));
         }
         if let Some(defect) = source.row_defect() {
             budgeted.note(
@@ -187,6 +195,9 @@ pub fn profile(
         for (state, cell) in states.iter_mut().zip(&row) {
             state.observe_at(cell, meta.line);
         }
+        for (stat, cell) in stats.iter_mut().zip(&row) {
+            stat.observe(cell);
+        }
     }
     if rows_in == 0 && !problems.has_errors() {
         problems.error(
@@ -210,6 +221,7 @@ pub fn profile(
     let profile = Profile {
         columns,
         states,
+        stats,
         rows_in,
         time,
         problems,
@@ -470,6 +482,7 @@ impl Profile {
                     decimal_separator: comma.map(|_| ",".to_owned()),
                     thousands_separator: comma.and_then(|c| c.thousands).map(String::from),
                     type_reason: Some(decision.reason),
+                    stats: self.stats.get(index).map(|s| s.finish(column_type)),
                 }
             })
             .collect()

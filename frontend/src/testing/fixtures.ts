@@ -1,4 +1,4 @@
-import type { Task } from '@/lib/api/types';
+import type { Task, TaskSummary } from '@/lib/api/types';
 
 let n = 0;
 
@@ -53,5 +53,34 @@ export function makeTask(overrides: Partial<Task> = {}): Task {
     druid: { task_id: 'index_parallel_sales_1', status: 'SUCCESS', error: null, rows_in_druid: 990, processed: 990, unparseable: 0, thrown_away: 0 },
     error: null,
     ...overrides,
+  };
+}
+
+/** A task as `GET /api/ingest/tasks` lists it: the summary shape, without the validation report. */
+export function makeTaskSummary(overrides: Partial<Task> = {}): TaskSummary {
+  const task = makeTask(overrides);
+  return {
+    task_id: task.task_id,
+    datasource: task.datasource,
+    file_name: task.file_name,
+    size_bytes: task.size_bytes,
+    sha256: task.sha256,
+    format: task.format,
+    mode: task.mode,
+    status: task.status,
+    created_at: task.created_at,
+    updated_at: task.updated_at,
+    stages: task.stages,
+    rows_in: task.rows_in,
+    row_count: task.row_count,
+    rejected_row_count: task.rejected_row_count,
+    rows_accepted: task.validation?.rows_accepted ?? null,
+    error: task.error,
+    attempts: task.attempts,
+    retries: task.retries ?? 0,
+    created_by: task.created_by ?? null,
+    committed_at: task.committed_at ?? null,
+    schema_drifted: task.schema_drift ? task.schema_drift.drifted : null,
+    replace_effect: task.replace_effect ?? null,
   };
 }

@@ -73,6 +73,9 @@ pub async fn upload(args: UploadArgs) -> anyhow::Result<ExitCode> {
     if let Some(sheet) = &args.sheet {
         form = form.text("sheet", sheet.clone());
     }
+    if let Some(on_schema_change) = &args.on_schema_change {
+        form = form.text("on_schema_change", on_schema_change.clone());
+    }
     if args.yes {
         form = form.text("confirm", "true");
     }
@@ -246,6 +249,9 @@ fn report(task: &Task) -> ExitCode {
                     "  the rejected rows: ingest rejected {} -o rejected.csv",
                     task.task_id
                 );
+            }
+            if let Some(drift) = task.schema_drift.as_ref().filter(|d| d.drifted) {
+                println!("  schema changed: {}", drift.describe());
             }
             ExitCode::SUCCESS
         }

@@ -3,7 +3,7 @@ use axum::{
     http::StatusCode,
     Json,
 };
-use ingest_domain::{Task, TaskId, TaskStatus};
+use ingest_domain::{Task, TaskId, TaskStatus, TaskSummary};
 use ingest_storage::{TaskFilter, TaskOrder, TaskSortKey};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -256,9 +256,11 @@ impl ListQuery {
     }
 }
 
+/// A page of tasks in their summary shape (no validation report or column
+/// profiles: see `GET /api/ingest/status/{task_id}` for those).
 #[derive(Serialize, ToSchema)]
 pub struct TaskList {
-    tasks: Vec<Task>,
+    tasks: Vec<TaskSummary>,
     /// Tasks matching the filter, across all pages.
     total: u64,
     limit: u32,
@@ -304,7 +306,7 @@ pub async fn list(
     };
     let page = state.tasks.list(&filter).await?;
     Ok(Json(TaskList {
-        tasks: page.tasks,
+        tasks: page.tasks.into_iter().map(TaskSummary::from).collect(),
         total: page.total,
         limit,
         offset,

@@ -3,7 +3,7 @@
 //! is durable; only then does the client get 202.
 
 use axum::{extract::State, http::StatusCode, Json};
-use ingest_domain::{FileFormat, IngestMode, Task, TaskId, TaskStatus, Warning};
+use ingest_domain::{FileFormat, IngestMode, OnSchemaChange, Task, TaskId, TaskStatus, Warning};
 use serde::Serialize;
 use tracing::{info, instrument};
 use utoipa::ToSchema;
@@ -101,6 +101,11 @@ pub struct UploadFormDoc {
     /// The same as a share of the data rows, 0 to 1 (`0.01`: one in a
     /// hundred); with both fields, both limits apply.
     max_rejected_ratio: Option<f64>,
+    /// `allow` (default) or `fail`: whether a file whose schema differs from
+    /// the datasource's (columns added or missing, a type or the time column
+    /// changed; our validated types) is ingested, the differences reported
+    /// in `schema_drift`, or fails as `schema_drift`.
+    on_schema_change: Option<OnSchemaChange>,
 }
 
 /// Upload a file for validation and ingestion.

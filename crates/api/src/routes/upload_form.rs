@@ -19,8 +19,8 @@ use axum::{
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use ingest_domain::{
-    parse_column_types, ColumnType, DatasourceName, FileFormat, IngestMode, RejectionBudget,
-    ReplaceConsent, StoredUpload, Task, TaskId, UnknownValue, Warning,
+    parse_column_types, ColumnType, DatasourceName, FileFormat, IngestMode, OnSchemaChange,
+    RejectionBudget, ReplaceConsent, StoredUpload, Task, TaskId, UnknownValue, Warning,
 };
 use ingest_validation::{detect_format, DetectError, SNIFF_LEN};
 use serde_json::json;
@@ -61,6 +61,8 @@ pub struct UploadFields {
     pub max_rejected_rows: Option<u64>,
     /// The same as a share of the data rows, 0 to 1.
     pub max_rejected_ratio: Option<RejectedRatio>,
+    /// `fail`: a schema that differs from the datasource's fails the task.
+    pub on_schema_change: Option<OnSchemaChange>,
 }
 
 impl UploadFields {
@@ -79,6 +81,7 @@ impl UploadFields {
             "timestamp_format" => &mut self.timestamp_format,
             "max_rejected_rows" => &mut self.max_rejected_rows,
             "max_rejected_ratio" => &mut self.max_rejected_ratio,
+            "on_schema_change" => &mut self.on_schema_change,
             _ => return None,
         })
     }
@@ -236,7 +239,7 @@ macro_rules! named_values {
         }
     )*};
 }
-named_values!(IngestMode, FileFormat);
+named_values!(IngestMode, FileFormat, OnSchemaChange);
 
 fn named_value<T: FromStr<Err = UnknownValue>>(raw: &str) -> Result<T, ApiError> {
     raw.parse::<T>().map_err(|e| {
@@ -308,6 +311,7 @@ impl UploadForm {
             max_rows: self.fields.max_rejected_rows,
             max_ratio: self.fields.max_rejected_ratio.map(|r| r.0),
         };
+        task.on_schema_change = self.fields.on_schema_change.unwrap_or_default();
         if self.fields.confirm == Some(true) && task.mode == IngestMode::Replace {
             task.replace_consent = Some(ReplaceConsent::Upfront);
         }

@@ -7,6 +7,7 @@ mod broken_druid;
 mod column_types;
 mod commit;
 mod datasources;
+mod drift;
 mod druid;
 mod druid_faults;
 mod encodings;

@@ -174,6 +174,21 @@ pub trait TaskStore: Send + Sync + 'static {
         lease: &LeaseToken,
         retry_at: DateTime<Utc>,
     ) -> Result<bool>;
+    /// Moves a validated task on (`Task::pass_schema_gate`: `ingesting`,
+    /// or `failed` with `schema_drift`), comparing its schema with its
+    /// datasource's. The read and the write happen under a per-datasource
+    /// lock (Postgres: a transaction-scoped advisory lock; SQLite: the write
+    /// lock), so uploads to one datasource pass the gate one at a time,
+    /// each seeing the outcome of those before: two uploads with different
+    /// schemas cannot both pass as "no drift". The datasource's schema is
+    /// that of its newest other task that is ingesting or succeeded. Saved
+    /// fenced by `lease`; `None` when the lease no longer holds.
+    async fn pass_schema_gate(
+        &self,
+        task: &Task,
+        lease: &LeaseToken,
+        ttl: Duration,
+    ) -> Result<Option<Task>>;
     /// Gives a claimed task back for a server shutdown (`Task::hand_back`):
     /// saved as queued with no lease, so any worker claims it at once, and
     /// the attempt not counted. Fenced by the lease and refused (`false`)
@@ -288,6 +303,17 @@ macro_rules! sql_task_store {
                 retry_at: chrono::DateTime<chrono::Utc>,
             ) -> $crate::Result<bool> {
                 queries().release(&self.pool, task, lease, retry_at).await
+            }
+
+            async fn pass_schema_gate(
+                &self,
+                task: &ingest_domain::Task,
+                lease: &$crate::tasks::LeaseToken,
+                ttl: std::time::Duration,
+            ) -> $crate::Result<Option<ingest_domain::Task>> {
+                queries()
+                    .pass_schema_gate(&self.pool, task, lease, ttl)
+                    .await
             }
 
             async fn hand_back(

@@ -357,6 +357,52 @@ where
         })
     }
 
+    /// The schema gate (`TaskStore::pass_schema_gate`): under the
+    /// datasource's lock, reads the task holding its schema, lets the
+    /// domain decide, and saves the outcome fenced by `lease`, in one
+    /// transaction (through sqlx, so a dropped future rolls it back).
+    pub async fn pass_schema_gate(
+        &self,
+        pool: &Pool<DB>,
+        task: &Task,
+        lease: &LeaseToken,
+        ttl: Duration,
+    ) -> Result<Option<Task>> {
+        let mut tx = pool
+            .begin_with(self.sql.begin)
+            .await
+            .map_err(StorageError::db("begin"))?;
+        if !self.sql.schema_lock.is_empty() {
+            sqlx::query::<DB>(self.sql.schema_lock)
+                .bind(schema_lock_key(task.datasource.as_str()))
+                .execute(&mut *tx)
+                .await
+                .map_err(StorageError::db("lock the datasource's schema"))?;
+        }
+        let row = sqlx::query::<DB>(&self.sql.schema_holder)
+            .bind(task.datasource.as_str().to_owned())
+            .bind(task.task_id.to_string())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(StorageError::db("load the datasource's schema"))?;
+        let holder = row.as_ref().map(codec::decode).transpose()?;
+        let mut decided = task.clone();
+        decided.pass_schema_gate(holder.as_ref(), Utc::now())?;
+        let held = sqlx::query::<DB>(&self.sql.save)
+            .bind(decided.status().as_str().to_owned())
+            .bind(codec::millis(decided.updated_at))
+            .bind(codec::body_of(&decided)?)
+            .bind(decided.status().is_terminal())
+            .bind(codec::lease_until(ttl))
+            .bind(decided.task_id.to_string())
+            .bind(lease.to_string())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(StorageError::db("save task"))?;
+        tx.commit().await.map_err(StorageError::db("commit"))?;
+        Ok(held.map(|_| decided))
+    }
+
     pub async fn ping(&self, pool: &Pool<DB>) -> Result<()> {
         sqlx::query::<DB>("SELECT 1")
             .execute(pool)
@@ -379,4 +425,15 @@ fn contains_pattern(part: &str) -> String {
     }
     pattern.push('%');
     pattern
+}
+
+/// The advisory lock key of a datasource's schema: FNV-1a of its name,
+/// stable across processes and releases (a hash from std may change).
+fn schema_lock_key(datasource: &str) -> i64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in b"ingest-schema:".iter().chain(datasource.as_bytes()) {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash as i64
 }

@@ -25,6 +25,10 @@ pub(crate) struct Dialect {
     body_text: &'static str,
     /// A whole-number field of the body; `FIELD` stands for its name.
     body_number: &'static str,
+    /// Run first in the schema gate's transaction: holds the datasource's
+    /// lock ($1, a key derived from its name) until the transaction ends.
+    /// Empty for SQLite, whose `begin` already takes the one write lock.
+    schema_lock: &'static str,
 }
 
 impl Dialect {
@@ -39,6 +43,7 @@ impl Dialect {
         uncommitted: "body->>'committed_at' IS NULL",
         body_text: "body->>'FIELD'",
         body_number: "(body->>'FIELD')::bigint",
+        schema_lock: "SELECT pg_advisory_xact_lock($1)",
     };
     pub const SQLITE: Self = Self {
         columns: "id, status, object_key, attempts, body",
@@ -55,6 +60,7 @@ impl Dialect {
         uncommitted: "json_extract(body, '$.committed_at') IS NULL",
         body_text: "json_extract(body, '$.FIELD')",
         body_number: "json_extract(body, '$.FIELD')",
+        schema_lock: "",
     };
 }
 
@@ -108,6 +114,13 @@ pub(crate) struct Statements {
     pub key_complete: String,
     /// $1 key; forgets an in-flight reservation (its upload was rejected).
     pub key_forget: &'static str,
+    /// $1 datasource lock key (`schema_lock_key`); empty when the dialect
+    /// needs no statement for it.
+    pub schema_lock: &'static str,
+    /// $1 datasource, $2 id of the task asking: the task whose schema is the
+    /// datasource's, i.e. its newest other task that is ingesting or
+    /// succeeded (one that failed or was cancelled never reached it).
+    pub schema_holder: String,
 }
 
 impl Statements {
@@ -132,6 +145,7 @@ impl Statements {
             uncommitted,
             body_text,
             body_number,
+            schema_lock,
         } = d;
         let unfinished = sql_list(&TaskStatus::UNFINISHED);
         let terminal = sql_list(&TaskStatus::TERMINAL);
@@ -242,6 +256,13 @@ impl Statements {
                  WHERE key = $5"
             ),
             key_forget: "DELETE FROM idempotency_keys WHERE key = $1 AND task_id IS NULL",
+            schema_lock: *schema_lock,
+            schema_holder: format!(
+                "SELECT {columns} FROM tasks
+                 WHERE datasource = $1 AND id <> $2{id} AND status IN {holding}
+                 ORDER BY created_at DESC, id DESC LIMIT 1",
+                holding = sql_list(&[TaskStatus::Ingesting, TaskStatus::Succeeded])
+            ),
         }
     }
 }

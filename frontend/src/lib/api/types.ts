@@ -38,6 +38,9 @@ export type ColumnType = Schemas['ColumnType'];
 export type TextEncoding = Schemas['TextEncoding'];
 export type Compression = Schemas['Compression'];
 export type Sheet = Schemas['Sheet'];
+export type TaskSummary = Schemas['TaskSummary'];
+export type ColumnStats = Schemas['ColumnStats'];
+export type SchemaDrift = Schemas['SchemaDrift'];
 
 /** Every status the API reports, in lifecycle order. */
 export const TASK_STATUSES = [

@@ -2,12 +2,12 @@ import { QueryClientProvider } from '@tanstack/react-query';
 import { act, renderHook, waitFor } from '@testing-library/react';
 import type { ReactNode } from 'react';
 import type { TaskList } from '@/lib/api/types';
-import { makeTask } from '@/testing/fixtures';
+import { makeTaskSummary } from '@/testing/fixtures';
 import { makeTestQueryClient, stubFetch } from '@/testing/test-utils';
 import { ACTIVE_POLL_MS, IDLE_POLL_MS, tasksPollInterval, useTasks } from './get-tasks';
 
 const list = (...statuses: TaskList['tasks'][number]['status'][]): TaskList => ({
-  tasks: statuses.map((status) => makeTask({ status })),
+  tasks: statuses.map((status) => makeTaskSummary({ status })),
   total: statuses.length,
   limit: 50,
   offset: 0,

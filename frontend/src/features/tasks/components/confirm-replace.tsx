@@ -11,7 +11,7 @@ import Stack from '@mui/material/Stack';
 import Typography from '@mui/material/Typography';
 import { useState } from 'react';
 import { ErrorAlert } from '@/components/ui/error-alert';
-import type { Task } from '@/lib/api/types';
+import type { TaskSummary } from '@/lib/api/types';
 import { useCanWrite } from '@/lib/auth/whoami';
 import { formatNumber } from '@/lib/format';
 import { useCancelTask } from '../api/cancel-task';
@@ -21,7 +21,13 @@ import { useConfirmTask } from '../api/confirm-task';
  * A replace waiting in `awaiting_confirmation`: what it will drop, and a
  * dialog (focus-trapped, Escape closes it) to confirm or cancel it.
  */
-export function ConfirmReplace({ task, compact = false }: { task: Task; compact?: boolean }) {
+/** What it reads of a task: a list entry (`TaskSummary`) or a whole task (rows accepted from its report). */
+type ReplaceTask = Pick<TaskSummary, 'task_id' | 'status' | 'file_name' | 'datasource' | 'replace_effect'> & {
+  rows_accepted?: number | null;
+  validation?: { rows_accepted: number } | null;
+};
+
+export function ConfirmReplace({ task, compact = false }: { task: ReplaceTask; compact?: boolean }) {
   const [open, setOpen] = useState(false);
   const confirm = useConfirmTask();
   const cancel = useCancelTask();
@@ -55,7 +61,7 @@ export function ConfirmReplace({ task, compact = false }: { task: Task; compact?
         <DialogContent>
           <DialogContentText data-testid="confirm-effect">This {effect.summary}.</DialogContentText>
           <DialogContentText sx={{ mt: 1 }}>
-            {formatNumber(effect.replaced_rows)} rows will be dropped and replaced by the {formatNumber(task.validation?.rows_accepted)} rows of{' '}
+            {formatNumber(effect.replaced_rows)} rows will be dropped and replaced by the {formatNumber(task.validation?.rows_accepted ?? task.rows_accepted)} rows of{' '}
             {task.file_name}. Rows outside those {effect.window.granularity.toLowerCase()} chunks stay. If the datasource changes before the
             replace runs, it asks again.
           </DialogContentText>

@@ -31,6 +31,46 @@ describe('TaskDetail', () => {
     expect(screen.getByText('SUCCESS')).toBeInTheDocument();
   });
 
+  it('shows a refused schema drift next to the error, and the column profiles as small charts', async () => {
+    const base = makeTask();
+    const task = makeTask({
+      status: 'failed',
+      error: { code: 'schema_drift', message: 'the file’s schema differs', hint: 'Make the file match.' },
+      schema_drift: {
+        compared_with: base.task_id,
+        drifted: true,
+        added: [{ name: 'returned', type: 'boolean' }],
+        missing: [],
+        type_changed: [],
+        time_column_changed: null,
+        on_schema_change: 'fail',
+      },
+      validation: {
+        ...base.validation!,
+        columns: [
+          {
+            name: 'price',
+            type: 'double',
+            null_count: 3,
+            min: '1.5',
+            max: '99',
+            stats: { distinct_estimate: 42, null_ratio: 0.003, histogram: [{ lower: 0, upper: 100, count: 987 }] },
+          },
+        ],
+      },
+    });
+    stubFetch(() => ({ body: task }));
+    renderWithProviders(<TaskDetail taskId={task.task_id} />);
+
+    const drift = await screen.findByTestId('schema-drift');
+    expect(drift).toHaveTextContent('Refused: the schema differs');
+    expect(within(drift).getByTestId('drift-added')).toHaveTextContent('returned (boolean)');
+    const card = screen.getByTestId('column-stats');
+    expect(card).toHaveAttribute('data-column', 'price');
+    expect(within(card).getByRole('img', { name: /Histogram of price/ })).toBeInTheDocument();
+    expect(within(card).getByTestId('column-distinct')).toHaveTextContent('≈ 42 distinct');
+  });
+
   it('says a task past its commit point can no longer be cancelled, and offers no cancel', async () => {
     const task = makeTask({ status: 'ingesting', committed_at: '2024-01-01T00:49:05Z' });
     stubFetch(() => ({ body: task }));

@@ -25,6 +25,7 @@ import { CancelTaskButton } from './cancel-task-button';
 import { ConfirmReplace } from './confirm-replace';
 import { DownloadRejectedRowsButton } from './download-rejected-rows-button';
 import { RetryTaskButton } from './retry-task-button';
+import { SchemaDrift } from './schema-drift';
 import { StageTimeline } from './stage-timeline';
 import { TaskWarnings } from './task-warnings';
 import { ValidationReport } from './validation-report';
@@ -131,6 +132,7 @@ export function TaskDetail({ taskId }: { taskId: string }) {
       )}
 
       <TaskWarnings warnings={task.warnings} />
+      <SchemaDrift drift={task.schema_drift} datasource={task.datasource} />
 
       <Stack direction="row" spacing={2} useFlexGap sx={{ flexWrap: 'wrap' }}>
         <Stat label="Rows in file" value={formatNumber(task.rows_in)} testId="rows-in" />

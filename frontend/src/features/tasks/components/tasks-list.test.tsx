@@ -1,6 +1,6 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { makeTask } from '@/testing/fixtures';
+import { makeTask, makeTaskSummary } from '@/testing/fixtures';
 import { renderWithProviders, stubFetch } from '@/testing/test-utils';
 import { TasksList } from './tasks-list';
 
@@ -66,6 +66,18 @@ describe('TasksList', () => {
     await waitFor(() => expect(lastQuery().get('order')).toBe('asc'));
     await waitFor(() => expect(within(table).getAllByRole('link', { name: /\.csv$/ }).map((l) => l.textContent)).toEqual(['b.csv', 'a.csv']));
     expect(within(table).getByRole('columnheader', { name: 'Rows' })).toHaveAttribute('aria-sort', 'ascending');
+  });
+
+  it('marks the tasks whose schema differed from their datasource’s', async () => {
+    const tasks = [
+      { ...makeTaskSummary({ file_name: 'drifted.csv' }), schema_drifted: true },
+      { ...makeTaskSummary({ file_name: 'same.csv' }), schema_drifted: false },
+    ];
+    stubFetch(() => ({ body: { tasks, total: tasks.length, limit: 20, offset: 0 } }));
+    renderWithProviders(<TasksList />);
+    const rows = within(await screen.findByRole('table', { name: 'Tasks' })).getAllByTestId('task-row');
+    expect(within(rows[0]!).getByTestId('task-schema-drifted')).toHaveTextContent('schema changed');
+    expect(within(rows[1]!).queryByTestId('task-schema-drifted')).not.toBeInTheDocument();
   });
 
   it('links a datasource name to its page', async () => {

@@ -1,5 +1,6 @@
 import RefreshIcon from '@mui/icons-material/Refresh';
 import Box from '@mui/material/Box';
+import Chip from '@mui/material/Chip';
 import IconButton from '@mui/material/IconButton';
 import LinearProgress from '@mui/material/LinearProgress';
 import MenuItem from '@mui/material/MenuItem';
@@ -24,7 +25,7 @@ import { Loading } from '@/components/ui/loading';
 import { SortableHeadCell } from '@/components/ui/sortable-head-cell';
 import { StatusChip } from '@/components/ui/status-chip';
 import { paths } from '@/config/paths';
-import { TASK_STATUSES, type Task, type TaskStatus } from '@/lib/api/types';
+import { TASK_STATUSES, type TaskStatus, type TaskSummary } from '@/lib/api/types';
 import { formatBytes, formatDateTime, formatDuration, formatNumber, formatRelative } from '@/lib/format';
 import { nextSort, type Sort } from '@/lib/sort';
 import { useTimeZoneMode } from '@/lib/time-zone';
@@ -34,7 +35,7 @@ import { ConfirmReplace } from './confirm-replace';
 
 const hideOnPhone = { display: { xs: 'none', md: 'table-cell' } } as const;
 
-function RowsCell({ task }: { task: Task }) {
+function RowsCell({ task }: { task: TaskSummary }) {
   if (task.row_count === null) return <>—</>;
   return (
     <>
@@ -209,6 +210,9 @@ export function TasksList({ pageSize = 20 }: { pageSize?: number }) {
                         </Link>{' '}
                         · {formatRelative(task.created_at, now)}
                       </Typography>
+                      {task.schema_drifted ? (
+                        <Chip size="small" variant="outlined" color="warning" label="schema changed" data-testid="task-schema-drifted" sx={{ mt: 0.5 }} />
+                      ) : null}
                       <ConfirmReplace task={task} compact />
                     </TableCell>
                     <TableCell sx={hideOnPhone}>

@@ -14,6 +14,7 @@ import { FileFacts } from '@/components/ui/file-facts';
 import type { ValidationReport as Report } from '@/lib/api/types';
 import { formatDateTime, formatNumber, formatTimeRange } from '@/lib/format';
 import { type TimeZoneMode, useTimeZoneMode } from '@/lib/time-zone';
+import { ColumnStatsGrid } from './column-stats';
 
 /** A column's min or max: times (in the zone shown, labelled), anything else as the report has it. */
 function columnValue(type: string, value: string | null | undefined, zone: TimeZoneMode) {
@@ -112,6 +113,8 @@ export function ValidationReport({ report }: { report: Report }) {
           </Table>
         </TableContainer>
       </Box>
+
+      <ColumnStatsGrid columns={report.columns} />
 
       <Box>
         <Typography variant="subtitle2" component="h3" gutterBottom>

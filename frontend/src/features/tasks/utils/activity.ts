@@ -1,7 +1,10 @@
-import type { StageName, Task } from '@/lib/api/types';
+import type { StageName, TaskSummary } from '@/lib/api/types';
 import { addUnits, floorTime } from '@/lib/time-buckets';
 import type { TimeZoneMode } from '@/lib/time-zone';
 import { STAGE_ORDER, stageDurationMs } from './stages';
+
+/** What the charts read of a task: a list entry (`TaskSummary`) or a whole task. */
+export type ActivityTask = Pick<TaskSummary, 'status' | 'created_at' | 'row_count' | 'rejected_row_count' | 'rows_in' | 'stages'>;
 
 export type ActivityGranularity = 'hour' | 'day';
 
@@ -25,7 +28,7 @@ export const MAX_BUCKETS = 60;
  * as a line drawn across it), and only the latest MAX_BUCKETS buckets.
  */
 export function bucketActivity(
-  tasks: Task[],
+  tasks: ActivityTask[],
   zone: TimeZoneMode = 'utc',
 ): { granularity: ActivityGranularity; buckets: ActivityBucket[] } {
   const finished = tasks
@@ -60,7 +63,7 @@ export function bucketActivity(
 export type StageTime = { stage: StageName; count: number; averageMs: number; maxMs: number; totalMs: number };
 
 /** Average, max and total time spent in each stage, over finished stages of the given tasks. */
-export function stageTimes(tasks: Task[]): StageTime[] {
+export function stageTimes(tasks: ActivityTask[]): StageTime[] {
   const acc = new Map<StageName, number[]>();
   for (const task of tasks) {
     for (const stage of task.stages) {

@@ -20,7 +20,7 @@ export function stageDurationMs(stage: Stage, now: number = Date.now()): number 
 }
 
 /** Time from the first stage's start to the last stage's end (or now while running). */
-export function taskDurationMs(task: Task, now: number = Date.now()): number | null {
+export function taskDurationMs(task: Pick<Task, 'stages'>, now: number = Date.now()): number | null {
   if (task.stages.length === 0) return null;
   const starts = task.stages.map((s) => Date.parse(s.started_at)).filter((n) => !Number.isNaN(n));
   if (starts.length === 0) return null;
