@@ -467,7 +467,8 @@ impl Profile {
             .iter()
             .zip(&self.states)
             .zip(decisions)
-            .map(|((name, state), decision)| {
+            .enumerate()
+            .map(|(index, ((name, state), decision))| {
                 let column_type = decision.column_type;
                 let (min, max) = state.min_max(column_type);
                 let comma = state

@@ -373,6 +373,7 @@ export interface components {
             name: string;
             /** Format: int64 */
             null_count: number;
+            stats?: null | components["schemas"]["ColumnStats"];
             /** @description The thousands separator those numbers used (`"."` or `" "`), if any. */
             thousands_separator?: string | null;
             type: components["schemas"]["ColumnType"];
@@ -382,6 +383,37 @@ export interface components {
              *     \"007\") → string"; absent in reports made before reasons existed.
              */
             type_reason?: string | null;
+        };
+        /** @description What a column's values look like, for charts. */
+        ColumnStats: {
+            /**
+             * Format: int64
+             * @description Distinct non-null values: exact up to 1,024, then estimated
+             *     (HyperLogLog with 4,096 registers, about 1.6 % standard error).
+             */
+            distinct_estimate: number;
+            /**
+             * @description Long and double columns: counts in equal-width bars between the
+             *     smallest and largest value (at most 20 bars).
+             */
+            histogram?: components["schemas"]["HistogramBucket"][];
+            /**
+             * Format: double
+             * @description Share of the column's values that are null (empty, `NA`, `null`, …),
+             *     0 to 1.
+             */
+            null_ratio: number;
+            /**
+             * @description String and boolean columns: the most frequent values, most frequent
+             *     first (at most 10); once the column has more distinct values than
+             *     the sketch has counters, only values surely seen twice or more.
+             */
+            top_values?: components["schemas"]["ValueCount"][];
+            /**
+             * @description Whether `top_values`' counts are exact (the column has few enough
+             *     distinct values for the sketch to count them all); absent when not.
+             */
+            top_values_exact?: boolean;
         };
         /**
          * @description The type a column was inferred to hold.
@@ -557,6 +589,18 @@ export interface components {
             status: string;
         };
         /**
+         * @description One bar of a histogram: values `lower <= v < upper` (the last bar
+         *     includes its upper bound).
+         */
+        HistogramBucket: {
+            /** Format: int64 */
+            count: number;
+            /** Format: double */
+            lower: number;
+            /** Format: double */
+            upper: number;
+        };
+        /**
          * @description Whether an upload adds to a datasource or replaces what the data covers.
          * @enum {string}
          */
@@ -578,6 +622,11 @@ export interface components {
             /** @description `read`, `write` or `admin`. */
             scope: string;
         };
+        /**
+         * @description What an upload does when its schema differs from its datasource's.
+         * @enum {string}
+         */
+        OnSchemaChange: "allow" | "fail";
         PreviewAnswer: components["schemas"]["FilePreview"] & {
             /**
              * @description Parts of the form this server does not know (`unknown_field`), as
@@ -697,6 +746,28 @@ export interface components {
             /** Format: date-time */
             start: string;
         };
+        /** @description One column of a schema, with the type validation gave it. */
+        SchemaColumn: {
+            name: string;
+            type: components["schemas"]["ColumnType"];
+        };
+        /**
+         * @description How this upload's schema compares with its datasource's, decided right
+         *     before it ingests (under the datasource's schema lock).
+         */
+        SchemaDrift: {
+            /** @description Columns this upload has and the datasource does not. */
+            added: components["schemas"]["SchemaColumn"][];
+            compared_with?: null | components["schemas"]["TaskId"];
+            /** @description Whether anything below differs. */
+            drifted: boolean;
+            /** @description Columns the datasource has and this upload does not. */
+            missing: components["schemas"]["SchemaColumn"][];
+            /** @description What this upload asked for when it drifts. */
+            on_schema_change: components["schemas"]["OnSchemaChange"];
+            time_column_changed?: null | components["schemas"]["TimeColumnChange"];
+            type_changed: components["schemas"]["TypeChange"][];
+        };
         /**
          * @description What a token may do. Ordered: `admin` ⊃ `write` ⊃ `read`.
          * @enum {string}
@@ -777,6 +848,11 @@ export interface components {
             file_name: string;
             format: components["schemas"]["FileFormat"];
             mode: components["schemas"]["IngestMode"];
+            /**
+             * @description What the upload does when its schema differs from its datasource's
+             *     (`on_schema_change` field): `allow` (default) or `fail`.
+             */
+            on_schema_change?: components["schemas"]["OnSchemaChange"];
             /** Format: int64 */
             rejected_row_count?: number | null;
             rejected_rows?: null | components["schemas"]["RejectedRows"];
@@ -804,6 +880,7 @@ export interface components {
              * @description Data rows read from the file.
              */
             rows_in?: number | null;
+            schema_drift?: null | components["schemas"]["SchemaDrift"];
             sha256: string;
             /**
              * @description The XLSX sheet the uploader chose (`sheet` field): a name or a
@@ -846,12 +923,16 @@ export interface components {
          * @description Identifies one upload and everything that happens to it.
          */
         TaskId: string;
+        /**
+         * @description A page of tasks in their summary shape (no validation report or column
+         *     profiles: see `GET /api/ingest/status/{task_id}` for those).
+         */
         TaskList: {
             /** Format: int32 */
             limit: number;
             /** Format: int32 */
             offset: number;
-            tasks: components["schemas"]["Task"][];
+            tasks: components["schemas"]["TaskSummary"][];
             /**
              * Format: int64
              * @description Tasks matching the filter, across all pages.
@@ -860,6 +941,51 @@ export interface components {
         };
         /** @enum {string} */
         TaskStatus: "queued" | "validating" | "ingesting" | "awaiting_confirmation" | "succeeded" | "failed" | "cancelled";
+        /**
+         * @description A task in a list. `GET /api/ingest/status/{task_id}` has the whole task,
+         *     with its validation report and column profiles.
+         */
+        TaskSummary: {
+            /** Format: int32 */
+            attempts: number;
+            /** Format: date-time */
+            committed_at?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            created_by?: string | null;
+            datasource: string;
+            error?: null | components["schemas"]["TaskError"];
+            file_name: string;
+            format: components["schemas"]["FileFormat"];
+            mode: components["schemas"]["IngestMode"];
+            /** Format: int64 */
+            rejected_row_count?: number | null;
+            replace_effect?: null | components["schemas"]["ReplaceEffect"];
+            /** Format: int32 */
+            retries: number;
+            /** Format: int64 */
+            row_count?: number | null;
+            /**
+             * Format: int64
+             * @description Rows validation accepted (the report's `rows_accepted`).
+             */
+            rows_accepted?: number | null;
+            /** Format: int64 */
+            rows_in?: number | null;
+            /**
+             * @description Whether its schema differed from its datasource's (`null` until it
+             *     was compared, right before ingesting).
+             */
+            schema_drifted?: boolean | null;
+            sha256: string;
+            /** Format: int64 */
+            size_bytes: number;
+            stages: components["schemas"]["Stage"][];
+            status: components["schemas"]["TaskStatus"];
+            task_id: components["schemas"]["TaskId"];
+            /** Format: date-time */
+            updated_at: string;
+        };
         /** @description The character encoding a text file (CSV, NDJSON) was read in. */
         TextEncoding: {
             /**
@@ -875,6 +1001,11 @@ export interface components {
             /** @description One line saying why, e.g. "the file starts with a UTF-16LE byte order mark". */
             reason: string;
             source: components["schemas"]["EncodingSource"];
+        };
+        /** @description The time column changed (`None`: rows take the upload time). */
+        TimeColumnChange: {
+            now?: string | null;
+            was?: string | null;
         };
         /** @description Rows whose time falls in the bucket starting at `time`. */
         TimePoint: {
@@ -918,6 +1049,14 @@ export interface components {
         TokenList: {
             /** @description Every token, revoked and expired ones too, oldest first. */
             tokens: components["schemas"]["TokenInfo"][];
+        };
+        /** @description A column whose validated type differs from the datasource's. */
+        TypeChange: {
+            name: string;
+            /** @description The type this upload's values have. */
+            now: components["schemas"]["ColumnType"];
+            /** @description The type the datasource holds. */
+            was: components["schemas"]["ColumnType"];
         };
         UploadAccepted: {
             /**
@@ -1004,6 +1143,7 @@ export interface components {
              */
             max_rejected_rows?: number | null;
             mode?: null | components["schemas"]["IngestMode"];
+            on_schema_change?: null | components["schemas"]["OnSchemaChange"];
             /**
              * @description XLSX: the sheet to ingest, by name or 1-based number; the first
              *     non-empty sheet when omitted. The report lists every sheet.
@@ -1045,6 +1185,17 @@ export interface components {
             /** @description XLSX: every sheet of the workbook, the one read marked `chosen`. */
             sheets?: components["schemas"]["Sheet"][];
             timestamp: components["schemas"]["TimestampInfo"];
+        };
+        /** @description A value and how often it appears. */
+        ValueCount: {
+            /**
+             * Format: int64
+             * @description Rows holding it: exact when `top_values_exact`, else an upper bound
+             *     (the Space-Saving sketch over-counts by at most its `error`).
+             */
+            count: number;
+            /** @description The value as written (trimmed; cut at 200 characters, with `…`). */
+            value: string;
         };
         /**
          * @description Something worth a person's attention that did not stop the request or
