@@ -2,15 +2,15 @@
 //! code behind the edge only ever sees valid ones.
 
 mod auth;
-mod column_types;
 mod column_stats;
+mod column_types;
 mod datasets;
 mod datasource;
 mod drift;
 pub mod fault;
 mod format;
-mod rejection;
 mod preview;
+mod rejection;
 mod replace;
 mod report;
 mod task;
@@ -21,10 +21,10 @@ pub use auth::{
     parse_lifetime, ApiToken, InvalidLifetime, InvalidTokenName, Scope, TokenName, TokenUnusable,
     ENV_ADMIN_TOKEN_NAME, MAX_TOKEN_NAME_LEN,
 };
+pub use column_stats::{ColumnStats, HistogramBucket, ValueCount};
 pub use column_types::{
     parse_column_types, parse_override_type, InvalidColumnTypes, MAX_COLUMN_TYPES,
 };
-pub use column_stats::{ColumnStats, HistogramBucket, ValueCount};
 pub use datasets::{DatasourceColumn, DatasourceSummary, Granularity, TimePoint};
 pub use datasource::{DatasourceName, InvalidDatasourceName};
 pub use drift::{
@@ -33,8 +33,8 @@ pub use drift::{
 };
 pub use fault::Faults;
 pub use format::{FileFormat, IngestMode, UnknownValue};
-pub use rejection::{rejected_rows_key, RejectedRows, RejectionBudget, RejectionKind};
 pub use preview::{FilePreview, PreviewRow, PREVIEW_ROWS};
+pub use rejection::{rejected_rows_key, RejectedRows, RejectionBudget, RejectionKind};
 pub use replace::{ReplaceEffect, ReplaceWindow, SegmentGranularity};
 pub use report::{
     ColumnProfile, ColumnType, Compression, EncodingSource, Problem, Severity, Sheet, TextEncoding,

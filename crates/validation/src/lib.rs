@@ -39,11 +39,11 @@ pub use control::{Control, Limits, Pass, Progress};
 pub use detect::{detect_format, DetectError, SNIFF_LEN};
 pub use hints::hint_for;
 pub use normalize::{OutputFormat, TIME_COLUMN};
+pub use preview::preview;
 pub use quarantine::{
     HEADER as REJECTED_ROWS_HEADER, MAX_RECORD_BYTES as MAX_REJECTED_RECORD_BYTES,
 };
 pub use rejections::RejectedRowsOptions;
-pub use preview::preview;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ValidationError {
