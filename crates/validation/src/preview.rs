@@ -80,7 +80,7 @@ fn run(
         Err(OpenError::Content(failure)) => return Ok(unreadable(options, failure, truncated)),
     };
     let delimiter = source.delimiter();
-    let profiled = profile::profile(
+    let mut profiled = profile::profile(
         source.as_mut(),
         options.timestamp_column.as_deref(),
         options.fallback_time,
@@ -90,6 +90,13 @@ fn run(
     let text = source.text_info().cloned();
     let sheets = source.sheets().to_vec();
     drop(source);
+    // Unreadable rows beyond the budget are the file's errors, as in
+    // `validate` (a cut last line was already left out).
+    std::mem::take(&mut profiled.budgeted).settle(
+        &options.rejected_rows.budget,
+        profiled.rows_in,
+        &mut profiled.problems,
+    );
     if control.is_cancelled() {
         return Err(ValidationError::Cancelled);
     }

@@ -56,7 +56,8 @@ fn shows_types_the_time_column_and_the_first_rows_typed() {
         types,
         [
             ColumnType::Timestamp,
-            ColumnType::Long,
+            // Five-digit codes with leading zeros stay text (issue 10 §5).
+            ColumnType::String,
             ColumnType::Double,
             ColumnType::Boolean
         ]
@@ -70,7 +71,7 @@ fn shows_types_the_time_column_and_the_first_rows_typed() {
         second.values,
         [
             json!("2024-01-02T00:00:00.000Z"),
-            json!(1),
+            json!("00001"),
             json!(1.5),
             json!(true)
         ]
