@@ -98,7 +98,7 @@ cmd_e2e() {
   ensure_deps
   install_chromium
   cd "$FRONTEND"
-  local files=(e2e/dashboard.test.mjs e2e/docs.test.mjs e2e/datasources.test.mjs e2e/replace.test.mjs)
+  local files=(e2e/dashboard.test.mjs e2e/docs.test.mjs e2e/datasources.test.mjs e2e/replace.test.mjs e2e/preview.test.mjs)
   # With a server whose Druid is misconfigured (scripts/e2e.sh starts one when
   # the stack runs druid-broken), also what a person sees then.
   [[ -z ${E2E_MISCONFIGURED_URL:-} ]] || files+=(e2e/druid-misconfigured.test.mjs)
