@@ -3,7 +3,9 @@
 # built dashboard) on a free loopback port and runs the browser tests
 # against it. When the stack runs the misconfigured Druid (druid-broken, as
 # in scripts/test.sh), a second server uses Postgres + S3 + that Druid, and
-# the browser also checks what a person sees then. Expects frontend/dist.
+# the browser also checks what a person sees then; with the real Druid, a
+# third server ingests into it (the Druid variant of the replace test).
+# Expects frontend/dist.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -53,6 +55,17 @@ if [[ -n ${DRUID_URL_BROKEN_ENDPOINT:-} ]]; then
   export E2E_MISCONFIGURED_URL="http://127.0.0.1:$BROKEN_PORT"
 else
   echo "DRUID_URL_BROKEN_ENDPOINT is not set: the misconfigured-Druid browser test does not run" >&2
+fi
+
+# With the real Druid in the stack, a server whose sink is that Druid (its own
+# SQLite task store; the stack's S3, which Druid reads uploads from), for the
+# Druid variant of e2e/replace.test.mjs; Druid SQL is asked directly too.
+if [[ -n ${DRUID_URL:-} ]]; then
+  DRUID_PORT=$(free_port)
+  serve druid "$DRUID_PORT" -u DATABASE_URL
+  export E2E_DRUID_BASE_URL="http://127.0.0.1:$DRUID_PORT" E2E_DRUID_SQL_URL="$DRUID_URL"
+else
+  echo "DRUID_URL is not set: the Druid variant of the replace browser test does not run" >&2
 fi
 
 # A server that requires tokens (an admin token in the environment), with a read
