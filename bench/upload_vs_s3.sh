@@ -45,8 +45,10 @@ for _ in $(seq 1 300); do
 done
 
 rss_anon() { awk '/^RssAnon/ {print $2}' "/proc/$SERVER/status"; }
-peak=0
+# `ours` runs in a command substitution (a subshell): the peak goes through a file.
+echo 0 > "$WORK/peak"
 ours() {
+  local peak; peak=$(cat "$WORK/peak")
   local start end
   start=$(date +%s.%N)
   curl -fsS -o /dev/null -F "file=@$WORK/big.csv" -F datasource_name=bench \
@@ -58,6 +60,7 @@ ours() {
   done
   wait $curl_pid
   end=$(date +%s.%N)
+  echo "$peak" > "$WORK/peak"
   echo "$end - $start" | bc
 }
 boto() {
@@ -86,4 +89,4 @@ mo, mb = statistics.median(ours), statistics.median(boto)
 print(f"median: ours {mo:.2f} s ({size / mo:.0f} MiB/s), boto3 {mb:.2f} s ({size / mb:.0f} MiB/s)")
 print(f"throughput ratio ours/boto3: {mb / mo:.2f}")
 PY
-printf 'server RssAnon peak during our uploads: %d MiB\n' $((peak / 1024))
+printf 'server RssAnon peak during our uploads: %d MiB\n' $(($(cat "$WORK/peak") / 1024))
