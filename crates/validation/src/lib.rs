@@ -5,6 +5,7 @@
 
 mod control;
 mod detect;
+mod first_pass;
 mod hints;
 #[cfg(test)]
 mod hostile_tests;
@@ -170,44 +171,16 @@ fn run(
     output: Option<&Path>,
     control: &Control,
 ) -> Result<ValidationReport, ValidationError> {
-    let size = std::fs::metadata(path).map_or(0, |m| m.len());
-    control.start_pass(Pass::Profiling, size);
-    let steering = match steering(options) {
-        Ok(steering) => steering,
+    let first_pass::FirstPass {
+        mut profiled,
+        size,
+        delimiter,
+        text,
+        sheets,
+    } = match first_pass::first_pass(path, options, control)? {
+        Ok(pass) => pass,
         Err(failure) => return Ok(unreadable_report(options, failure)),
     };
-    let spec = source::SourceSpec {
-        format: options.format,
-        delimiter: options.delimiter,
-        encoding: options.encoding.as_deref(),
-        sheet: options.sheet.as_deref(),
-        checked: false,
-    };
-    let mut source = match source::open(path, spec, control) {
-        Ok(source) => source,
-        Err(source::OpenError::Io(error)) => return Err(error),
-        Err(source::OpenError::Content(failure)) => return Ok(unreadable_report(options, failure)),
-    };
-    // The second pass must split lines exactly as the first did.
-    let delimiter = source.delimiter();
-    let mut profiled = profile::profile(
-        source.as_mut(),
-        options.timestamp_column.as_deref(),
-        options.fallback_time,
-        &steering,
-        control,
-    );
-    let text = source.text_info().cloned();
-    let sheets = source.sheets().to_vec();
-    drop(source);
-    std::mem::take(&mut profiled.budgeted).settle(
-        &options.rejected_rows.budget,
-        profiled.rows_in,
-        &mut profiled.problems,
-    );
-    if control.is_cancelled() {
-        return Err(ValidationError::Cancelled);
-    }
 
     let (mut rows_accepted, mut rows_rejected) = (0, profiled.rows_in);
     if !profiled.problems.has_errors() {

@@ -14,11 +14,12 @@ use ingest_domain::{
 };
 use serde_json::Value;
 
+use crate::first_pass::{first_pass, FirstPass};
 use crate::normalize::{convert, time_of};
-use crate::profile::{self, Profile};
+use crate::profile::Profile;
 use crate::source::{self, Cell, OpenError, ReadFailure, RowSource, SourceSpec};
 use crate::timestamp::{in_range, millis_to_utc};
-use crate::{Control, Options, Pass, ValidationError};
+use crate::{Control, Options, ValidationError};
 
 mod cut;
 
@@ -60,53 +61,25 @@ fn run(
     } else {
         path.to_owned()
     };
-    let size = std::fs::metadata(&read_path).map_or(0, |m| m.len());
-    control.start_pass(Pass::Profiling, size);
-    let steering = match crate::steering(options) {
-        Ok(steering) => steering,
+    let FirstPass {
+        profiled,
+        delimiter,
+        text,
+        sheets,
+        ..
+    } = match first_pass(&read_path, options, control)? {
+        Ok(pass) => pass,
         Err(failure) => return Ok(unreadable(options, failure, truncated)),
     };
-    // As `validate`'s first pass reads it (keep the two alike).
-    let spec = SourceSpec {
-        format: options.format,
-        delimiter: options.delimiter,
-        encoding: options.encoding.as_deref(),
-        sheet: options.sheet.as_deref(),
-        checked: false,
-    };
-    let mut source = match source::open(&read_path, spec, control) {
-        Ok(source) => source,
-        Err(OpenError::Io(error)) => return Err(error),
-        Err(OpenError::Content(failure)) => return Ok(unreadable(options, failure, truncated)),
-    };
-    let delimiter = source.delimiter();
-    let mut profiled = profile::profile(
-        source.as_mut(),
-        options.timestamp_column.as_deref(),
-        options.fallback_time,
-        &steering,
-        control,
-    );
-    let text = source.text_info().cloned();
-    let sheets = source.sheets().to_vec();
-    drop(source);
-    // Unreadable rows beyond the budget are the file's errors, as in
-    // `validate` (a cut last line was already left out).
-    std::mem::take(&mut profiled.budgeted).settle(
-        &options.rejected_rows.budget,
-        profiled.rows_in,
-        &mut profiled.problems,
-    );
-    if control.is_cancelled() {
-        return Err(ValidationError::Cancelled);
-    }
 
     // Read again from the start for the first rows; a file that cannot be
     // reopened shows no rows, and its problems say why.
     let spec = SourceSpec {
+        format: options.format,
         delimiter,
+        encoding: options.encoding.as_deref(),
+        sheet: options.sheet.as_deref(),
         checked: true,
-        ..spec
     };
     let rows = match source::open(&read_path, spec, control) {
         Ok(mut again) => first_rows(again.as_mut(), &profiled),
