@@ -18,8 +18,12 @@ PAIRS=${2:-3}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/ingest/target}
 eval "$("$REPO/scripts/stack.sh" env)"
 : "${S3_ENDPOINT:?start the stack first: scripts/stack.sh up}"
-(cd "$REPO" && cargo build --release --workspace --all-targets) >&2
-BIN="$CARGO_TARGET_DIR/release/ingest"
+# INGEST_BIN: an already built binary (skips the build).
+BIN=${INGEST_BIN:-}
+if [[ -z $BIN ]]; then
+  (cd "$REPO" && cargo build --release --workspace --bins) >&2
+  BIN="$CARGO_TARGET_DIR/release/ingest"
+fi
 
 VENV=$HOME/.cache/ingest/bench-venv
 if [[ ! -x $VENV/bin/python ]] || ! "$VENV/bin/python" -c 'import boto3' 2>/dev/null; then

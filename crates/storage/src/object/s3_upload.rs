@@ -3,6 +3,12 @@
 //! time. Memory per upload is bounded: the part being filled plus
 //! `PARTS_IN_FLIGHT` parts on the wire. Any failure, and any upload dropped
 //! unfinished, aborts the multipart upload, so no parts are left behind.
+//!
+//! Part buffers are recycled within an upload (`PartPool`) instead of being
+//! allocated and freed for every part: glibc serves 8 MiB blocks from
+//! per-thread arenas once one has been freed, and with parts freed on
+//! whichever thread the SDK finishes them, one 1 GiB upload grew the
+//! server's RssAnon to 107–185 MiB (45 MiB with a fixed mmap threshold).
 
 use async_trait::async_trait;
 use aws_sdk_s3::{
@@ -10,7 +16,8 @@ use aws_sdk_s3::{
     types::{CompletedMultipartUpload, CompletedPart},
     Client,
 };
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
+use std::sync::{Arc, Mutex};
 use tokio::task::JoinSet;
 
 use super::UploadSink;
@@ -29,7 +36,9 @@ pub(super) struct S3Upload {
     client: Client,
     bucket: String,
     key: String,
-    buffer: BytesMut,
+    /// The part being filled; never holds more than `PART_SIZE` bytes.
+    buffer: Vec<u8>,
+    pool: PartPool,
     upload_id: Option<String>,
     /// Parts sent so far (the next part's number is this plus one).
     parts_sent: i32,
@@ -45,7 +54,8 @@ impl S3Upload {
             client,
             bucket,
             key,
-            buffer: BytesMut::with_capacity(PART_SIZE),
+            buffer: Vec::with_capacity(PART_SIZE),
+            pool: PartPool::default(),
             upload_id: None,
             parts_sent: 0,
             in_flight: JoinSet::new(),
@@ -162,6 +172,52 @@ impl S3Upload {
     }
 }
 
+/// Empty part buffers given back by parts the SDK has finished with.
+#[derive(Clone, Default)]
+struct PartPool(Arc<Mutex<Vec<Vec<u8>>>>);
+
+impl PartPool {
+    /// Turns the filled `buffer` into a part and leaves a recycled (or,
+    /// while fewer than `PARTS_IN_FLIGHT + 1` exist, a new) buffer in its
+    /// place.
+    fn part(&self, buffer: &mut Vec<u8>) -> Bytes {
+        let spare = self
+            .0
+            .lock()
+            .ok()
+            .and_then(|mut spares| spares.pop())
+            .unwrap_or_else(|| Vec::with_capacity(PART_SIZE));
+        let data = std::mem::replace(buffer, spare);
+        Bytes::from_owner(PooledPart {
+            data,
+            pool: self.clone(),
+        })
+    }
+}
+
+/// A part's bytes; dropping it (the SDK is done with the part) returns the
+/// buffer to its upload's pool.
+struct PooledPart {
+    data: Vec<u8>,
+    pool: PartPool,
+}
+
+impl AsRef<[u8]> for PooledPart {
+    fn as_ref(&self) -> &[u8] {
+        &self.data
+    }
+}
+
+impl Drop for PooledPart {
+    fn drop(&mut self) {
+        let mut data = std::mem::take(&mut self.data);
+        data.clear();
+        if let Ok(mut spares) = self.pool.0.lock() {
+            spares.push(data);
+        }
+    }
+}
+
 /// An abort that failed (typically the S3 server unreachable, which is
 /// also why the upload failed) is tried again in the background for about
 /// ten minutes, so a brief outage leaves no multipart upload behind; the
@@ -241,19 +297,25 @@ impl Drop for S3Upload {
 impl UploadSink for S3Upload {
     async fn write(&mut self, chunk: Bytes) -> Result<()> {
         self.written += chunk.len() as u64;
-        self.buffer.extend_from_slice(&chunk);
-        while self.buffer.len() >= PART_SIZE {
-            let part = self.buffer.split_to(PART_SIZE).freeze();
-            if let Err(e) = self.send_part(part).await {
-                self.abort_now().await.ok();
-                return Err(e);
+        let mut rest = &chunk[..];
+        while !rest.is_empty() {
+            let room = PART_SIZE - self.buffer.len();
+            let (now, later) = rest.split_at(room.min(rest.len()));
+            self.buffer.extend_from_slice(now);
+            rest = later;
+            if self.buffer.len() == PART_SIZE {
+                let part = self.pool.part(&mut self.buffer);
+                if let Err(e) = self.send_part(part).await {
+                    self.abort_now().await.ok();
+                    return Err(e);
+                }
             }
         }
         Ok(())
     }
 
     async fn finish(mut self: Box<Self>) -> Result<u64> {
-        let rest = self.buffer.split().freeze();
+        let rest = Bytes::from(std::mem::take(&mut self.buffer));
         if self.upload_id.is_none() {
             // Small object: one plain PUT is cheaper than a multipart upload.
             self.done = true;
