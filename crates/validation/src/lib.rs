@@ -4,6 +4,8 @@
 //! typed Parquet with Polars.
 
 mod control;
+#[cfg(test)]
+mod corpus_tests;
 mod detect;
 mod first_pass;
 mod hints;
