@@ -126,9 +126,16 @@ fn quoted(rows: usize) -> String {
 /// One time column written `format`, with an id and a count.
 fn times(format: &str, rows: usize) -> String {
     // Epoch numbers are times only in a column named like one.
-    let name = if format.starts_with("epoch") { "event_time" } else { "when" };
+    let name = if format.starts_with("epoch") {
+        "event_time"
+    } else {
+        "when"
+    };
     let mut text = format!("id,{name},count\n");
-    let start = Utc.with_ymd_and_hms(2023, 11, 5, 7, 30, 0).single().expect("time");
+    let start = Utc
+        .with_ymd_and_hms(2023, 11, 5, 7, 30, 0)
+        .single()
+        .expect("time");
     for i in 0..rows {
         let t = start + chrono::Duration::minutes(97 * i as i64);
         let when = match format {
@@ -359,7 +366,11 @@ pub(crate) fn cases(dir: &Path) -> Vec<Case> {
     budgeted.timestamp_column = Some("time");
     let mut typed = Case::new("column_types", "typed.csv", leading_zeros(300));
     typed.column_types = vec![("zip", ColumnType::Long), ("reading", ColumnType::Long)];
-    let mut named = Case::new("timestamp_format", "named.csv", times("%d-%m-%Y %H.%M", 250));
+    let mut named = Case::new(
+        "timestamp_format",
+        "named.csv",
+        times("%d-%m-%Y %H.%M", 250),
+    );
     named.timestamp_column = Some("when");
     named.timestamp_format = Some("%d-%m-%Y %H.%M");
     let mut forced = Case::new("latin1_named", "latin1.csv", latin.clone());
@@ -378,8 +389,16 @@ pub(crate) fn cases(dir: &Path) -> Vec<Case> {
         budgeted,
         Case::new("ragged_over_budget", "ragged.csv", ragged(400)).budget(3),
         Case::new("unreadable_times", "times.csv", unreadable_times(300)).budget(100),
-        Case::new("unreadable_times_no_budget", "times.csv", unreadable_times(300)),
-        Case::new("utf16", "utf16.tsv", utf16le(&quoted(200).replace(',', "\t"))),
+        Case::new(
+            "unreadable_times_no_budget",
+            "times.csv",
+            unreadable_times(300),
+        ),
+        Case::new(
+            "utf16",
+            "utf16.tsv",
+            utf16le(&quoted(200).replace(',', "\t")),
+        ),
         Case::new("latin1", "latin1.csv", latin),
         forced,
         Case::new("gzip", "quoted.csv.gz", gzip(quoted_text.as_bytes())),
@@ -419,7 +438,7 @@ pub(crate) fn outcome(case: &Case, dir: &Path, control: &Control) -> Value {
             .collect::<BTreeMap<_, _>>(),
         timestamp_format: case.timestamp_format.map(str::to_owned),
         rejected_rows: RejectedRowsOptions {
-            budget: case.budget.clone(),
+            budget: case.budget,
             quarantine: Some(dir.join("rejected.csv")),
         },
     };
@@ -434,7 +453,11 @@ pub(crate) fn outcome(case: &Case, dir: &Path, control: &Control) -> Value {
     let parquet_out = dir.join("out.parquet");
     let _ = std::fs::remove_file(&parquet_out);
     let again = validate(&path, &options, Some(&parquet_out), control).expect("runs");
-    assert_eq!(again, report, "{}: the same report for either output", case.name);
+    assert_eq!(
+        again, report,
+        "{}: the same report for either output",
+        case.name
+    );
     let parquet = parquet_out.exists().then(|| {
         let frame = ParquetReader::new(std::fs::File::open(&parquet_out).expect("output"))
             .finish()
@@ -502,9 +525,14 @@ pub(crate) fn check_corpus(control: impl Fn() -> Control, label: &str) {
         // the same bits it wrote.
         let expected = std::fs::read_to_string(&path).unwrap_or_default();
         if expected != text {
-            let actual_path = std::env::temp_dir().join(format!("corpus-{label}-{}.json", case.name));
+            let actual_path =
+                std::env::temp_dir().join(format!("corpus-{label}-{}.json", case.name));
             std::fs::write(&actual_path, text).expect("write actual");
-            differing.push(format!("{} (actual in {})", case.name, actual_path.display()));
+            differing.push(format!(
+                "{} (actual in {})",
+                case.name,
+                actual_path.display()
+            ));
         }
     }
     assert!(
@@ -519,14 +547,47 @@ fn corpus_reports_are_unchanged() {
     check_corpus(Control::default, "default");
 }
 
+/// Every file of the corpus read on several threads, however small: the
+/// reports and outputs are those of one thread, byte for byte.
+#[test]
+fn corpus_reports_are_the_same_on_several_threads() {
+    let dir = tempfile::tempdir().expect("dir");
+    let delimited = cases(dir.path())
+        .iter()
+        .filter(|c| c.file.contains(".csv") || c.file.ends_with(".tsv"))
+        .count() as u64;
+    for threads in [2, 3, 8] {
+        let before = crate::column_workers::STARTED.load(std::sync::atomic::Ordering::Relaxed);
+        check_corpus(
+            || {
+                Control::default().with_parallelism(crate::Parallelism {
+                    threads,
+                    min_bytes: 0,
+                })
+            },
+            &format!("{threads}-threads"),
+        );
+        let started =
+            crate::column_workers::STARTED.load(std::sync::atomic::Ordering::Relaxed) - before;
+        assert!(
+            started >= delimited,
+            "{threads} threads: {started} pools started for {delimited} delimited files"
+        );
+    }
+}
+
 #[test]
 fn corpus_formats_are_what_they_claim() {
     let dir = tempfile::tempdir().expect("dir");
     let formats: Vec<FileFormat> = cases(dir.path())
         .iter()
         .map(|c| {
-            detect_format(&c.bytes[..c.bytes.len().min(crate::SNIFF_LEN)], c.file, None)
-                .expect("a format")
+            detect_format(
+                &c.bytes[..c.bytes.len().min(crate::SNIFF_LEN)],
+                c.file,
+                None,
+            )
+            .expect("a format")
         })
         .collect();
     for format in [
