@@ -1,9 +1,17 @@
 #!/usr/bin/env bash
-# Speed of validation + conversion to Parquet, against DuckDB doing the same
-# job (read the CSV, infer types, write Parquet) on the same file, on this
-# machine, in this run. Prints both times and the ratio; asserts nothing.
+# Speed of validation against DuckDB doing the same job on the same file, on
+# this machine, in this run, alternating (issue 12 §1):
+#   1. `ingest validate FILE --json` (profile: types, min/max, nulls,
+#      distinct estimates, top values, histograms; then the second pass
+#      counting accepted rows) against DuckDB computing min, max, count and
+#      approx_count_distinct of every column over read_csv;
+#   2. `ingest validate FILE --output x.parquet` against DuckDB's
+#      COPY (SELECT * FROM read_csv(…)) TO '…parquet'.
+# Each of ours also on one core (taskset -c 0: validation then starts one
+# thread), with its peak anonymous memory (RssAnon). Prints times, ratios and
+# the load average; asserts nothing.
 #
-#   bench/vs_duckdb.sh [SIZE_BYTES]     (default 256 MiB)
+#   bench/vs_duckdb.sh [SIZE_BYTES]     (default 256 MiB; BENCH_NO_BUILD=1 skips the build)
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SIZE=${1:-$((256 << 20))}
@@ -12,20 +20,66 @@ VENV=${BENCH_VENV:-$HOME/.cache/ingest/bench-venv}
 [[ -x $VENV/bin/python ]] || python3 -m venv "$VENV"
 "$VENV/bin/python" -c 'import duckdb' 2>/dev/null || "$VENV/bin/pip" install -q duckdb
 # The same target set as the tests, so this reuses their build.
-(cd "$REPO" && cargo build --release --workspace --all-targets) >&2
+[[ -n ${BENCH_NO_BUILD:-} ]] || (cd "$REPO" && cargo build --release --workspace --all-targets) >&2
 BIN="$CARGO_TARGET_DIR/release/ingest"
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 ROWS=$(python3 "$REPO/bench/gen_csv.py" "$WORK/big.csv" "$SIZE")
+CORES=$(nproc)
 
-seconds() { local t0 t1; t0=$(date +%s.%N); "$@" >/dev/null || return 1; t1=$(date +%s.%N); echo "$t1 - $t0" | bc; }
-# A failed run must not be timed as if it had worked.
-ours=$(seconds "$BIN" validate "$WORK/big.csv" --output "$WORK/ours.parquet") || { echo "ingest validate failed" >&2; exit 1; }
-theirs=$(seconds "$VENV/bin/python" -c "
+# Runs "$@", printing "SECONDS PEAK_RSSANON_MIB"; fails if the command does.
+measure() {
+  local t0 t1 pid peak=0 kb
+  t0=$(date +%s.%N)
+  "$@" >/dev/null &
+  pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    kb=$(awk '/^RssAnon:/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
+    [[ -n $kb && $kb -gt $peak ]] && peak=$kb
+    sleep 0.05
+  done
+  wait "$pid" || return 1
+  t1=$(date +%s.%N)
+  echo "$(echo "$t1 - $t0" | bc) $((peak / 1024))"
+}
+
+duck() {
+  exec "$VENV/bin/python" -c "
 import duckdb, sys
-duckdb.sql(\"COPY (SELECT * FROM read_csv_auto('$WORK/big.csv')) TO '$WORK/duck.parquet' (FORMAT parquet)\")
-") || { echo "duckdb failed" >&2; exit 1; }
-printf 'file: %d MiB, %d rows\n' $((SIZE >> 20)) "$ROWS"
-printf 'ingest validate --output: %6.2f s\n' "$ours"
-printf 'duckdb COPY to parquet:   %6.2f s\n' "$theirs"
-printf 'ratio (ingest / duckdb):  %6.2f\n' "$(echo "$ours / $theirs" | bc -l)"
+f, mode, out = sys.argv[1], sys.argv[2], sys.argv[3]
+if mode == 'stats':
+    cols = [r[0] for r in duckdb.sql(f\"DESCRIBE SELECT * FROM read_csv('{f}')\").fetchall()]
+    exprs = ', '.join(f'min(\"{c}\"), max(\"{c}\"), count(\"{c}\"), approx_count_distinct(\"{c}\")' for c in cols)
+    duckdb.sql(f\"SELECT count(*), {exprs} FROM read_csv('{f}')\").fetchall()
+else:
+    duckdb.sql(f\"COPY (SELECT * FROM read_csv('{f}')) TO '{out}' (FORMAT parquet)\")
+" "$@"
+}
+
+row() { # label, "seconds mib", [duckdb seconds]
+  local s m
+  read -r s m <<<"$2"
+  if [[ -n ${3:-} ]]; then
+    printf '%-38s %7.2f s  RssAnon peak %5d MiB  ratio to DuckDB %5.2f\n' "$1" "$s" "$m" "$(echo "$s / $3" | bc -l)"
+  else
+    printf '%-38s %7.2f s  RssAnon peak %5d MiB\n' "$1" "$s" "$m"
+  fi
+}
+
+printf 'file: %d MiB, %d rows; %d cores; DuckDB %s; %s\n' $((SIZE >> 20)) "$ROWS" "$CORES" \
+  "$("$VENV/bin/python" -c 'import duckdb; print(duckdb.__version__)')" "$(date -u +%FT%TZ)"
+for pass in 1 2; do
+  echo "-- pass $pass (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
+  d_stats=$(measure duck "$WORK/big.csv" stats -) || { echo "duckdb failed" >&2; exit 1; }
+  o_json=$(measure "$BIN" validate "$WORK/big.csv" --json) || { echo "ingest validate failed" >&2; exit 1; }
+  o_json1=$(measure taskset -c 0 "$BIN" validate "$WORK/big.csv" --json) || exit 1
+  row "duckdb min/max/count/approx_distinct" "$d_stats"
+  row "ingest validate --json ($CORES cores)" "$o_json" "${d_stats% *}"
+  row "ingest validate --json (1 core)" "$o_json1" "${d_stats% *}"
+  d_copy=$(measure duck "$WORK/big.csv" copy "$WORK/duck.parquet") || { echo "duckdb failed" >&2; exit 1; }
+  o_out=$(measure "$BIN" validate "$WORK/big.csv" --output "$WORK/ours.parquet") || exit 1
+  o_out1=$(measure taskset -c 0 "$BIN" validate "$WORK/big.csv" --output "$WORK/ours.parquet") || exit 1
+  row "duckdb COPY to parquet" "$d_copy"
+  row "ingest validate --output ($CORES cores)" "$o_out" "${d_copy% *}"
+  row "ingest validate --output (1 core)" "$o_out1" "${d_copy% *}"
+done

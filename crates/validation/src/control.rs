@@ -81,9 +81,41 @@ pub struct Progress {
     pub rows: u64,
 }
 
+/// How many threads the first pass may use, and from what file size: a
+/// small file is read faster than threads start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parallelism {
+    /// Threads observing columns (besides the one reading); 1 reads alone.
+    pub threads: usize,
+    /// Files smaller than this (bytes on disk) are read on one thread.
+    pub min_bytes: u64,
+}
+
+impl Default for Parallelism {
+    /// Every core, for files from 8 MiB.
+    fn default() -> Self {
+        Self {
+            threads: std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+            min_bytes: 8 * MIB,
+        }
+    }
+}
+
+impl Parallelism {
+    /// Threads for a file of `size` bytes.
+    pub(crate) fn threads_for(&self, size: u64) -> usize {
+        if size >= self.min_bytes {
+            self.threads.max(1)
+        } else {
+            1
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 struct Inner {
     limits: Limits,
+    parallelism: Parallelism,
     cancelled: AtomicBool,
     pass: AtomicU8,
     bytes_read: AtomicU64,
@@ -113,6 +145,23 @@ impl Control {
 
     pub fn limits(&self) -> &Limits {
         &self.inner.limits
+    }
+
+    /// The same limits, read with `parallelism`; call it before sharing
+    /// the handle (a fresh one is made, its counters at zero).
+    #[must_use]
+    pub fn with_parallelism(self, parallelism: Parallelism) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                limits: self.inner.limits.clone(),
+                parallelism,
+                ..Inner::default()
+            }),
+        }
+    }
+
+    pub fn parallelism(&self) -> &Parallelism {
+        &self.inner.parallelism
     }
 
     /// Asks the validation to stop; it ends with `ValidationError::Cancelled`

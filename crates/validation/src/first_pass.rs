@@ -53,6 +53,7 @@ pub(crate) fn first_pass(
         options.fallback_time,
         &steering,
         control,
+        control.parallelism().threads_for(size),
     );
     let text = source.text_info().cloned();
     let sheets = source.sheets().to_vec();

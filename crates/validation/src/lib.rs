@@ -3,7 +3,10 @@
 //! the time column and problems; the second writes the accepted rows as
 //! typed Parquet with Polars.
 
+mod column_workers;
 mod control;
+#[cfg(test)]
+mod corpus_tests;
 mod detect;
 mod first_pass;
 mod hints;
@@ -36,7 +39,7 @@ use std::{
 use chrono::{DateTime, Utc};
 use ingest_domain::{ColumnType, FileFormat, Severity, ValidationReport};
 
-pub use control::{Control, Limits, Pass, Progress};
+pub use control::{Control, Limits, Parallelism, Pass, Progress};
 pub use detect::{detect_format, DetectError, SNIFF_LEN};
 pub use hints::hint_for;
 pub use normalize::{OutputFormat, TIME_COLUMN};

@@ -8,6 +8,7 @@ use ingest_domain::{
     ColumnProfile, ColumnType, Problem, RejectionKind, Severity, TimestampInfo, TimestampSource,
 };
 
+use crate::column_workers::Workers;
 use crate::infer::ColumnState;
 use crate::rejections::Budgeted;
 use crate::source::{Cell, ReadFailure, RowSource};
@@ -118,13 +119,15 @@ pub fn check_header(columns: &[String], problems: &mut Problems, header_line: u6
     }
 }
 
-/// Reads the whole source once.
+/// Reads the whole source once; delimited text with `threads` > 1 has its
+/// columns observed on that many threads (see `column_workers`).
 pub fn profile(
     source: &mut dyn RowSource,
     requested_time_column: Option<&str>,
     fallback: DateTime<Utc>,
     steering: &Steering,
     control: &Control,
+    threads: usize,
 ) -> Profile {
     let mut problems = Problems::default();
     check_header(source.columns(), &mut problems, source.header_line());
@@ -145,6 +148,19 @@ pub fn profile(
     let mut row: Vec<Cell> = Vec::new();
     let mut rows_in = 0u64;
     let mut budgeted = Budgeted::default();
+    // Only delimited text: its columns are fixed by the header, and its
+    // cells are all text (see `Workers::push`).
+    let mut workers = None;
+    if threads > 1 && source.delimiter().is_some() && states.len() > 1 {
+        match Workers::start(
+            threads,
+            std::mem::take(&mut states),
+            std::mem::take(&mut stats),
+        ) {
+            Ok(started) => workers = Some(started),
+            Err(back) => (states, stats) = back,
+        }
+    }
     loop {
         let meta = match source.next_row(&mut row) {
             Ok(Some(meta)) => meta,
@@ -159,12 +175,12 @@ pub fn profile(
             break;
         }
         // NDJSON learns columns as it goes; earlier rows lacked them.
-        while states.len() < source.columns().len() {
+        while workers.is_none() && states.len() < source.columns().len() {
             let name = &source.columns()[states.len()];
             let fresh = ColumnState::with_leading_nulls(rows_in - 1);
             states.push(steering.seed(&fresh, name));
         }
-        while stats.len() < source.columns().len() {
+        while workers.is_none() && stats.len() < source.columns().len() {
             stats.push(ColumnStatsState::with_leading_nulls(rows_in - 1, comma));
         }
         if let Some(defect) = source.row_defect() {
@@ -192,12 +208,19 @@ pub fn profile(
             );
             continue;
         }
+        if let Some(workers) = &mut workers {
+            workers.push(&row, meta.line);
+            continue;
+        }
         for (state, cell) in states.iter_mut().zip(&row) {
             state.observe_at(cell, meta.line);
         }
         for (stat, cell) in stats.iter_mut().zip(&row) {
             stat.observe(cell);
         }
+    }
+    if let Some(workers) = workers {
+        (states, stats) = workers.finish();
     }
     if rows_in == 0 && !problems.has_errors() {
         problems.error(

@@ -1,0 +1,225 @@
+//! The first pass on several cores, with a report exactly what one thread
+//! gives.
+//!
+//! Why columns and not byte ranges: several things the first pass learns
+//! depend on the order of a column's values, not only on the set of them —
+//! the Space-Saving top values once a column has more than 64 distinct
+//! values, the histogram's bar width (set by a column's first 256 numbers),
+//! the time formats tried (seeded by its first value), and the evidence
+//! counted until a column is "clearly text" (its first 100 non-numbers).
+//! Profiles of byte ranges cannot be merged into what one thread sees
+//! without replaying values in order. So the reading thread parses records
+//! (and settles everything about a *row*: its line, ragged or undecodable
+//! rows, the budget) while each worker owns a set of columns and observes
+//! their cells in file order, batch after batch: every column's state sees
+//! exactly the sequence it would see on one thread.
+//!
+//! Memory stays bounded: batches of at most `BATCH_BYTES` of cell text, at
+//! most `QUEUED_BATCHES` waiting per worker.
+
+use std::{
+    sync::{
+        mpsc::{self, Receiver, SyncSender},
+        Arc,
+    },
+    thread::{self, JoinHandle},
+};
+
+use crate::infer::ColumnState;
+use crate::source::Cell;
+use crate::stats::ColumnStatsState;
+
+/// Cell text in one batch, before it is handed to the workers.
+const BATCH_BYTES: usize = 512 * 1024;
+/// Rows in one batch at most (short rows would make byte-sized batches long).
+const BATCH_ROWS: usize = 8 * 1024;
+/// Batches queued per worker: the reader runs at most this far ahead.
+const QUEUED_BATCHES: usize = 4;
+/// A null cell's span.
+const NULL: (u32, u32) = (u32::MAX, u32::MAX);
+
+/// Rows read, their cells as spans of one text.
+#[derive(Default)]
+struct Batch {
+    text: String,
+    /// `width` spans per row; `NULL` for a `Cell::Null`.
+    spans: Vec<(u32, u32)>,
+    lines: Vec<u64>,
+}
+
+/// One column's state, owned by a worker while the pass runs.
+struct Owned {
+    index: usize,
+    state: ColumnState,
+    stats: ColumnStatsState,
+}
+
+pub struct Workers {
+    senders: Vec<SyncSender<Arc<Batch>>>,
+    handles: Vec<JoinHandle<Vec<Owned>>>,
+    batch: Batch,
+    width: usize,
+}
+
+fn work(batches: &Receiver<Arc<Batch>>, mut owned: Vec<Owned>, width: usize) -> Vec<Owned> {
+    // One cell reused: observing takes a `Cell`, and copying the text into
+    // it costs less than an allocation per cell.
+    let mut text = Cell::Text(String::new());
+    for batch in batches {
+        for column in &mut owned {
+            for (row, &line) in batch.lines.iter().enumerate() {
+                let (start, end) = batch.spans[row * width + column.index];
+                let cell = if (start, end) == NULL {
+                    &Cell::Null
+                } else {
+                    text.set_text(&batch.text[start as usize..end as usize]);
+                    &text
+                };
+                column.state.observe_at(cell, line);
+                column.stats.observe(cell);
+            }
+        }
+    }
+    owned
+}
+
+/// Pools started, for tests to tell that the threads were used.
+#[cfg(test)]
+pub static STARTED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+impl Workers {
+    /// Hands the columns to `threads` workers (no more than there are
+    /// columns); `Err` gives them back when threads cannot be started.
+    pub fn start(
+        threads: usize,
+        states: Vec<ColumnState>,
+        stats: Vec<ColumnStatsState>,
+    ) -> Result<Self, (Vec<ColumnState>, Vec<ColumnStatsState>)> {
+        let width = states.len();
+        let threads = threads.min(width).max(1);
+        let mut shares: Vec<Vec<Owned>> = (0..threads).map(|_| Vec::new()).collect();
+        for (index, (state, stats)) in states.into_iter().zip(stats).enumerate() {
+            shares[index % threads].push(Owned {
+                index,
+                state,
+                stats,
+            });
+        }
+        let mut senders = Vec::with_capacity(threads);
+        let mut handles = Vec::with_capacity(threads);
+        let mut unstarted = Vec::new();
+        for (n, share) in shares.into_iter().enumerate() {
+            if !unstarted.is_empty() {
+                unstarted.push(share);
+                continue;
+            }
+            let (sender, receiver) = mpsc::sync_channel(QUEUED_BATCHES);
+            // The share comes back if the thread cannot start.
+            let slot = Arc::new(std::sync::Mutex::new(Some(share)));
+            let theirs = slot.clone();
+            let spawned = thread::Builder::new()
+                .name(format!("validate-{n}"))
+                .spawn(move || {
+                    let share = theirs
+                        .lock()
+                        .map(|mut s| s.take().unwrap_or_default())
+                        .unwrap_or_default();
+                    work(&receiver, share, width)
+                });
+            match spawned {
+                Ok(handle) => {
+                    senders.push(sender);
+                    handles.push(handle);
+                }
+                Err(_) => unstarted.push(
+                    slot.lock()
+                        .ok()
+                        .and_then(|mut s| s.take())
+                        .unwrap_or_default(),
+                ),
+            }
+        }
+        let workers = Self {
+            senders,
+            handles,
+            batch: Batch::default(),
+            width,
+        };
+        if unstarted.is_empty() {
+            #[cfg(test)]
+            STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            return Ok(workers);
+        }
+        // Not every thread started: stop those that did and read on one.
+        let mut owned = workers.join();
+        owned.extend(unstarted.into_iter().flatten());
+        Err(split(owned, width))
+    }
+
+    /// Queues one row (fitted to the header) read on `line`.
+    pub fn push(&mut self, row: &[Cell], line: u64) {
+        for cell in row.iter().take(self.width) {
+            let span = match cell {
+                Cell::Text(text) => {
+                    let start = self.batch.text.len();
+                    self.batch.text.push_str(text);
+                    (start as u32, self.batch.text.len() as u32)
+                }
+                // Delimited text has only text and missing cells.
+                _ => NULL,
+            };
+            self.batch.spans.push(span);
+        }
+        for _ in row.len()..self.width {
+            self.batch.spans.push(NULL);
+        }
+        self.batch.lines.push(line);
+        if self.batch.text.len() >= BATCH_BYTES || self.batch.lines.len() >= BATCH_ROWS {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        if self.batch.lines.is_empty() {
+            return;
+        }
+        let batch = Arc::new(std::mem::replace(
+            &mut self.batch,
+            Batch {
+                text: String::with_capacity(BATCH_BYTES + BATCH_BYTES / 8),
+                spans: Vec::new(),
+                lines: Vec::new(),
+            },
+        ));
+        for sender in &self.senders {
+            // A worker that is gone panicked: `join` reports it.
+            let _ = sender.send(batch.clone());
+        }
+    }
+
+    /// Waits for the workers and gives back every column's state, in order.
+    pub fn finish(mut self) -> (Vec<ColumnState>, Vec<ColumnStatsState>) {
+        self.flush();
+        let width = self.width;
+        split(self.join(), width)
+    }
+
+    fn join(self) -> Vec<Owned> {
+        drop(self.senders);
+        let mut owned = Vec::new();
+        for handle in self.handles {
+            match handle.join() {
+                Ok(share) => owned.extend(share),
+                // A bug in observing a cell, not in the file: as on one thread.
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        owned
+    }
+}
+
+fn split(mut owned: Vec<Owned>, width: usize) -> (Vec<ColumnState>, Vec<ColumnStatsState>) {
+    debug_assert_eq!(owned.len(), width);
+    owned.sort_by_key(|o| o.index);
+    owned.into_iter().map(|o| (o.state, o.stats)).unzip()
+}
