@@ -412,8 +412,8 @@ pub struct ValidateArgs {
     pub sheet: Option<String>,
     /// Column types instead of inferred ones: a JSON object such as
     /// '{"zip":"string","amount":"double"}', or zip=string,amount=double.
-    /// Types: string, long, double, boolean. A value that does not fit is a
-    /// rejected row.
+    /// Types: string, long, double, boolean. A value that does not fit is
+    /// counted in --max-rejected-rows (by default it fails the file).
     #[arg(long)]
     pub column_types: Option<String>,
     /// How the time column's values are written: a strftime pattern such
@@ -423,8 +423,29 @@ pub struct ValidateArgs {
     /// Also write the accepted rows here as normalized Parquet.
     #[arg(long)]
     pub output: Option<PathBuf>,
+    /// Rows that cannot be read as they are (wrong number of fields, bytes
+    /// the encoding cannot decode, a value breaking --column-types) the
+    /// file may lose, as `ingest upload --max-rejected-rows`. Default 0:
+    /// one such row fails the file.
+    #[arg(long)]
+    pub max_rejected_rows: Option<u64>,
+    /// The same as a share of the data rows, 0 to 1 (0.01: one in a hundred).
+    #[arg(long, value_parser = rejected_ratio)]
+    pub max_rejected_ratio: Option<f64>,
+    /// Write every rejected row here (CSV: line, column, code, reason,
+    /// record), as the server keeps them for `ingest rejected`.
+    #[arg(long)]
+    pub rejected_output: Option<PathBuf>,
     #[command(flatten)]
     pub limits: ValidationLimits,
+}
+
+/// `--max-rejected-ratio`: a share from 0 to 1, as the upload field.
+fn rejected_ratio(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(ratio) if (0.0..=1.0).contains(&ratio) => Ok(ratio),
+        _ => Err("a number from 0 to 1 (e.g. 0.01 for one row in a hundred)".to_owned()),
+    }
 }
 
 #[derive(Debug, Args)]
@@ -481,8 +502,8 @@ pub struct UploadArgs {
     pub sheet: Option<String>,
     /// Column types instead of inferred ones: a JSON object such as
     /// '{"zip":"string","amount":"double"}', or zip=string,amount=double.
-    /// Types: string, long, double, boolean. A value that does not fit is a
-    /// rejected row.
+    /// Types: string, long, double, boolean. A value that does not fit is
+    /// counted in --max-rejected-rows (by default it fails the file).
     #[arg(long)]
     pub column_types: Option<String>,
     /// How the time column's values are written: a strftime pattern such
@@ -490,8 +511,8 @@ pub struct UploadArgs {
     #[arg(long)]
     pub timestamp_format: Option<String>,
     /// Rows that cannot be read as they are (wrong number of fields, bytes
-    /// the encoding cannot decode) the file may lose: they are rejected one
-    /// by one and can be downloaded with `ingest rejected`. Default 0: one
+    /// the encoding cannot decode, a value breaking --column-types) the
+    /// file may lose: they are rejected one by one and can be downloaded with `ingest rejected`. Default 0: one
     /// such row fails the file.
     #[arg(long)]
     pub max_rejected_rows: Option<u64>,

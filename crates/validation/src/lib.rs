@@ -210,11 +210,22 @@ fn run(
             &mut quarantine,
             control,
         )?;
-        quarantine.finish()?;
+        let within_budget = written.budgeted.settle_type_breaks(
+            &options.rejected_rows.budget,
+            profiled.rows_in,
+            &mut problems,
+        );
         profiled.problems = problems;
-        rows_accepted = written.rows_accepted;
-        rows_rejected = written.rows_rejected;
-        if rows_accepted == 0 {
+        if within_budget {
+            quarantine.finish()?;
+            rows_accepted = written.rows_accepted;
+            rows_rejected = written.rows_rejected;
+        } else {
+            // The file fails as a whole, as one failed by the first pass:
+            // no row was ingested, none was rejected one by one.
+            quarantine.discard()?;
+        }
+        if within_budget && rows_accepted == 0 {
             let message = if written.rows_rejected_budgeted > 0 {
                 "every row was rejected (see the problems listed and the rejected rows)"
             } else if written.rows_breaking_types > 0 {

@@ -14,6 +14,7 @@ use polars::prelude::*;
 use crate::infer::{is_null_text, parse_decimal_comma};
 use crate::profile::{Problems, Profile, MAX_LINES_PER_KIND};
 use crate::quarantine::{render_cells, Quarantine};
+use crate::rejections::Budgeted;
 use crate::source::{Cell, RowSource};
 use crate::timestamp::{in_range, TimeFormat};
 use crate::types::TypeBreak;
@@ -86,7 +87,7 @@ pub(crate) fn convert(cell: &Cell, column_type: ColumnType, decimal_comma: bool)
 }
 
 /// A cell as text, as a string column stores it.
-fn cell_text(cell: &Cell) -> String {
+pub(crate) fn cell_text(cell: &Cell) -> String {
     match cell {
         Cell::Text(t) => t.clone(),
         Cell::Long(x) => x.to_string(),
@@ -326,6 +327,9 @@ pub struct Written {
     pub rows_breaking_types: u64,
     /// Of `rows_rejected`, those of the budgeted kinds (ragged, undecodable).
     pub rows_rejected_budgeted: u64,
+    /// Every budgeted row of this pass, the type breaks listed with their
+    /// lines: to settle the budget with (`Budgeted::settle_type_breaks`).
+    pub budgeted: Budgeted,
 }
 
 /// The row just read as the file has it, for the rejected-rows file.
@@ -336,7 +340,9 @@ fn raw_of(source: &dyn RowSource, row: &[Cell]) -> String {
 /// Reads `source` again and writes accepted rows to `output` (or only
 /// counts them when `output` is `None`), and every rejected row to
 /// `quarantine`. Rows of the budgeted kinds were listed by the first pass
-/// (which found them within the budget, or this pass would not run).
+/// (which found them within the budget, or this pass would not run), but
+/// for values breaking `column_types`, met here only: they are returned in
+/// `Written::budgeted` for the caller to settle against the same budget.
 pub fn write(
     source: &mut dyn RowSource,
     profile: &Profile,
@@ -372,6 +378,7 @@ pub fn write(
 
     let (mut accepted, mut rejected, mut mistyped) = (0u64, 0u64, 0u64);
     let (mut without_time, mut breaking, mut budgeted) = (0u64, 0u64, 0u64);
+    let mut held = Budgeted::default();
     let mut row: Vec<Cell> = Vec::new();
     let mut rows = 0u64;
     while let Some(meta) = source
@@ -385,6 +392,7 @@ pub fn write(
         if let Some(defect) = source.row_defect() {
             rejected += 1;
             budgeted += 1;
+            held.count(RejectionKind::Undecodable);
             let raw = raw_of(source, &row);
             let reason = defect.message;
             quarantine.add(meta.line, None, RejectionKind::Undecodable, &reason, &raw)?;
@@ -393,6 +401,7 @@ pub fn write(
         if source.checks_field_count() && meta.field_count != profile.columns.len() {
             rejected += 1;
             budgeted += 1;
+            held.count(RejectionKind::Ragged);
             let reason = format!(
                 "{} fields but the header has {}",
                 meta.field_count,
@@ -494,15 +503,13 @@ pub fn write(
                 &message,
                 &raw,
             )?;
-            if breaking <= MAX_LINES_PER_KIND as u64 {
-                problems.push(
-                    Severity::Warning,
-                    TypeBreak::CODE,
-                    message,
-                    Some(meta.line),
-                    Some(broken.column),
-                );
-            }
+            held.note(
+                RejectionKind::TypeOverride,
+                TypeBreak::CODE,
+                message,
+                Some(meta.line),
+                Some(broken.column),
+            );
             continue;
         }
         sink.row(
@@ -524,15 +531,6 @@ pub fn write(
             None,
         );
     }
-    if breaking > MAX_LINES_PER_KIND as u64 {
-        problems.push(
-            Severity::Warning,
-            "values_breaking_column_types",
-            format!("{breaking} rows in all were rejected for a value that does not fit the type column_types gives its column"),
-            None,
-            None,
-        );
-    }
     // The first pass counted the same rows, or the file changed under us.
     if budgeted != profile.budgeted_rows {
         return Err(ValidationError::Changed(format!(
@@ -545,5 +543,6 @@ pub fn write(
         rows_rejected: rejected,
         rows_breaking_types: breaking,
         rows_rejected_budgeted: budgeted,
+        budgeted: held,
     })
 }

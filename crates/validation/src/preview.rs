@@ -15,10 +15,12 @@ use ingest_domain::{
 use serde_json::Value;
 
 use crate::first_pass::{first_pass, FirstPass};
-use crate::normalize::{convert, time_of};
-use crate::profile::Profile;
+use crate::normalize::{self, cell_text, convert, time_of};
+use crate::profile::{Problems, Profile};
+use crate::quarantine::Quarantine;
 use crate::source::{self, Cell, OpenError, ReadFailure, RowSource, SourceSpec};
 use crate::timestamp::{in_range, millis_to_utc};
+use crate::types::TypeBreak;
 use crate::{Control, Options, ValidationError};
 
 mod cut;
@@ -62,7 +64,7 @@ fn run(
         path.to_owned()
     };
     let FirstPass {
-        profiled,
+        mut profiled,
         delimiter,
         text,
         sheets,
@@ -81,6 +83,9 @@ fn run(
         sheet: options.sheet.as_deref(),
         checked: true,
     };
+    if !options.column_types.is_empty() && !profiled.problems.has_errors() {
+        settle_type_breaks(&read_path, spec, &mut profiled, options, control)?;
+    }
     let rows = match source::open(&read_path, spec, control) {
         Ok(mut again) => first_rows(again.as_mut(), &profiled),
         Err(OpenError::Io(error)) => return Err(error),
@@ -102,6 +107,41 @@ fn run(
     })
 }
 
+/// Values breaking `column_types` are met only by reading the rows again,
+/// as `validate`'s second pass does (a row without a time is rejected for
+/// that first; a column's decimal comma is known after the first pass):
+/// read them, counting only, and settle them against the upload's budget,
+/// so the preview says whether the upload would fail or reject those rows.
+fn settle_type_breaks(
+    path: &Path,
+    spec: SourceSpec<'_>,
+    profiled: &mut Profile,
+    options: &Options,
+    control: &Control,
+) -> Result<(), ValidationError> {
+    let mut again = match source::open(path, spec, control) {
+        Ok(again) => again,
+        Err(OpenError::Io(error)) => return Err(error),
+        Err(OpenError::Content(_)) => return Ok(()),
+    };
+    // The second pass's other warnings are not the preview's to give.
+    let mut unlisted = Problems::default();
+    let written = normalize::write(
+        again.as_mut(),
+        profiled,
+        None,
+        &mut unlisted,
+        &mut Quarantine::new(None),
+        control,
+    )?;
+    written.budgeted.settle_type_breaks(
+        &options.rejected_rows.budget,
+        profiled.rows_in,
+        &mut profiled.problems,
+    );
+    Ok(())
+}
+
 /// The first `PREVIEW_ROWS` rows, each value converted as the second pass
 /// of `validate` converts it.
 fn first_rows(source: &mut dyn RowSource, profile: &Profile) -> Vec<PreviewRow> {
@@ -121,6 +161,7 @@ fn first_rows(source: &mut dyn RowSource, profile: &Profile) -> Vec<PreviewRow> 
         };
         let mut values = Vec::with_capacity(columns.len());
         let mut mistyped = Vec::new();
+        let mut broken = None;
         for (index, (cell, column)) in row.iter().zip(&columns).enumerate() {
             if Some(index) == time_index {
                 let text = time
@@ -136,6 +177,17 @@ fn first_rows(source: &mut dyn RowSource, profile: &Profile) -> Vec<PreviewRow> 
                 None => {
                     values.push(Value::Null);
                     mistyped.push(column.name.clone());
+                    let overridden = profile.states[index].wanted().is_some();
+                    if overridden && broken.is_none() {
+                        broken = Some(
+                            TypeBreak {
+                                column: &column.name,
+                                value: cell_text(cell),
+                                wanted: column.column_type,
+                            }
+                            .reason(),
+                        );
+                    }
                 }
             }
         }
@@ -150,7 +202,7 @@ fn first_rows(source: &mut dyn RowSource, profile: &Profile) -> Vec<PreviewRow> 
                 "its {time_name:?} value is empty or not a readable time"
             ))
         } else {
-            None
+            broken
         };
         rows.push(PreviewRow {
             line: meta.line,

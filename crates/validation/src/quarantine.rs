@@ -5,6 +5,7 @@
 //! huge.
 
 use std::{
+    borrow::Cow,
     fs::File,
     io::{BufWriter, Write},
     path::{Path, PathBuf},
@@ -63,10 +64,10 @@ impl Quarantine {
             writer
                 .write_record([
                     line.as_str(),
-                    column.unwrap_or(""),
+                    &inert(column.unwrap_or("")),
                     kind.code(),
-                    reason,
-                    record.as_str(),
+                    &inert(reason),
+                    &inert(&record),
                 ])
                 .map_err(io)?;
         }
@@ -84,6 +85,34 @@ impl Quarantine {
                 .map_err(ValidationError::io(path))?;
         }
         Ok(self.rows)
+    }
+
+    /// Removes whatever was written: the file failed as a whole, so no row
+    /// was rejected one by one.
+    pub fn discard(self) -> Result<(), ValidationError> {
+        drop(self.writer);
+        let Some(path) = self.path else {
+            return Ok(());
+        };
+        match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                Err(ValidationError::io(&path)(e))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Spreadsheets read a cell beginning with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return as a formula, and the rejected-rows file is opened in
+/// them with text from the upload (CSV injection): such a text gets a
+/// leading `'`, as OWASP advises, so it shows as text. Nothing else in the
+/// file is changed; `line` and `code` are ours and never need it.
+fn inert(text: &str) -> Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        Cow::Owned(format!("'{text}"))
+    } else {
+        Cow::Borrowed(text)
     }
 }
 
@@ -164,6 +193,47 @@ mod tests {
         assert!(cut.len() < MAX_RECORD_BYTES + 64);
         assert!(cut.ends_with(&format!("[cut: {} bytes in all]", long.len())));
         assert_eq!(bounded("short"), "short");
+    }
+
+    #[test]
+    fn text_a_spreadsheet_would_run_as_a_formula_is_made_inert() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("rejected.csv");
+        let mut quarantine = Quarantine::new(Some(&path));
+        let records = [
+            "=HYPERLINK(\"http://x/\";\"click\"),1",
+            "+1+2,3",
+            "-2+3,4",
+            "@SUM(A1:A9),5",
+            "\t=1,6",
+            "\r=1,7",
+            "2024-01-01,=1",
+        ];
+        for (i, record) in records.iter().enumerate() {
+            let column = (i == 0).then_some("=cmd");
+            let reason = format!("{} fields but the header has 2", i + 3);
+            quarantine
+                .add(i as u64 + 2, column, RejectionKind::Ragged, &reason, record)
+                .expect("add");
+        }
+        quarantine.finish().expect("finish");
+        let mut reader = csv::Reader::from_path(&path).expect("read");
+        let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+        assert_eq!(rows.len(), records.len());
+        for (i, (row, record)) in rows.iter().zip(records).enumerate() {
+            // The line, the code and the reason exactly as they were.
+            assert_eq!(&row[0], (i + 2).to_string());
+            assert_eq!(&row[2], "ragged_row");
+            assert_eq!(&row[3], format!("{} fields but the header has 2", i + 3));
+            let expected = if record.starts_with("2024") {
+                record.to_owned()
+            } else {
+                format!("'{record}")
+            };
+            assert_eq!(&row[4], expected, "only a leading quote is added");
+        }
+        assert_eq!(&rows[0][1], "'=cmd", "a column name from the file too");
+        assert_eq!(&rows[1][1], "");
     }
 
     #[test]

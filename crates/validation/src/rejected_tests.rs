@@ -3,7 +3,7 @@
 //! within one, and every rejected row reaches the rejected-rows file.
 
 use chrono::Utc;
-use ingest_domain::{FileFormat, RejectionBudget, Severity, ValidationReport};
+use ingest_domain::{ColumnType, FileFormat, RejectionBudget, Severity, ValidationReport};
 
 use crate::{validate, Control, OutputFormat, RejectedRowsOptions};
 
@@ -20,6 +20,18 @@ fn run(
     budget: RejectionBudget,
     encoding: Option<&str>,
 ) -> Outcome {
+    run_typed(name, format, bytes, budget, encoding, &[])
+}
+
+/// `run`, with `column_types`.
+fn run_typed(
+    name: &str,
+    format: FileFormat,
+    bytes: &[u8],
+    budget: RejectionBudget,
+    encoding: Option<&str>,
+    column_types: &[(&str, ColumnType)],
+) -> Outcome {
     let dir = tempfile::tempdir().expect("dir");
     let path = dir.path().join(name);
     std::fs::write(&path, bytes).expect("write");
@@ -32,7 +44,10 @@ fn run(
         sheet: None,
         fallback_time: Utc::now(),
         output_format: OutputFormat::Parquet,
-        column_types: Default::default(),
+        column_types: column_types
+            .iter()
+            .map(|(name, t)| ((*name).to_owned(), *t))
+            .collect(),
         timestamp_format: None,
         rejected_rows: RejectedRowsOptions {
             budget,
@@ -279,4 +294,64 @@ fn ndjson_lines_that_are_not_objects_are_rejected_within_the_budget() {
     let lines: Vec<_> = rejected.iter().map(|r| r[0].as_str()).collect();
     assert_eq!(lines, ["2", "3"]);
     assert_eq!(rejected[1][4], "[1,2]");
+}
+
+#[test]
+fn values_breaking_column_types_share_the_budget_with_ragged_rows() {
+    // Line 3 is ragged, line 4 holds a `v` that is not a long.
+    let bytes = b"time,v\n2024-01-01,1\n2024-01-02,2,extra\n2024-01-03,x\n2024-01-04,4\n";
+    let types = [("v", ColumnType::Long)];
+    let none = RejectionBudget::default();
+    let strict = run_typed("b.csv", FileFormat::Csv, bytes, none, None, &types);
+    assert_eq!(first_error(&strict.report), Some("ragged_row"));
+
+    // Two allowed: both rows are rejected one by one, and kept.
+    let outcome = run_typed("b.csv", FileFormat::Csv, bytes, rows(2), None, &types);
+    let report = &outcome.report;
+    assert_eq!(first_error(report), None, "{:?}", report.problems);
+    assert_eq!(
+        (report.rows_in, report.rows_accepted, report.rows_rejected),
+        (4, 2, 2)
+    );
+    let summaries: Vec<_> = report
+        .problems
+        .iter()
+        .filter(|p| p.code == "rows_rejected_within_budget")
+        .collect();
+    assert_eq!(summaries.len(), 1, "one word on the one budget");
+    assert!(
+        summaries[0].message.starts_with("2 rows were rejected"),
+        "{}",
+        summaries[0].message
+    );
+    let rejected = outcome.rejected.expect("rejected rows written");
+    let kept: Vec<_> = rejected.iter().map(|r| r[..3].to_vec()).collect();
+    assert_eq!(
+        kept,
+        [
+            ["3", "", "ragged_row"],
+            ["4", "v", "value_breaks_column_type"]
+        ]
+    );
+    assert_eq!(rejected[1][4], "2024-01-03,x");
+
+    // One allowed: the two together are over it, and the file fails as a
+    // whole (no rejected rows kept).
+    let outcome = run_typed("b.csv", FileFormat::Csv, bytes, rows(1), None, &types);
+    let error = outcome.report.first_error().expect("fails");
+    assert_eq!(error.code, "too_many_rejected_rows");
+    assert!(
+        error.message.contains("2 of 4 rows")
+            && error
+                .message
+                .contains("1 have a different number of fields")
+            && error.message.contains("1 hold a value that does not fit"),
+        "{}",
+        error.message
+    );
+    assert_eq!(
+        (outcome.report.rows_accepted, outcome.report.rows_rejected),
+        (0, 4)
+    );
+    assert!(outcome.rejected.is_none(), "nothing kept for a failed file");
 }

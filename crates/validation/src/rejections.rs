@@ -46,15 +46,7 @@ impl Budgeted {
         line: Option<u64>,
         column: Option<&str>,
     ) {
-        let count = match self.counts.iter_mut().find(|(k, _)| *k == kind) {
-            Some((_, count)) => count,
-            None => {
-                self.counts.push((kind, 0));
-                &mut self.counts.last_mut().expect("just pushed").1
-            }
-        };
-        *count += 1;
-        if *count <= MAX_LINES_PER_KIND as u64 {
+        if self.bump(kind) <= MAX_LINES_PER_KIND as u64 {
             self.held.push(Held {
                 code: code.to_owned(),
                 message,
@@ -64,19 +56,86 @@ impl Budgeted {
         }
     }
 
+    /// Counts one row of `kind` without listing it again (the second pass
+    /// meets the rows the first pass listed).
+    pub fn count(&mut self, kind: RejectionKind) {
+        self.bump(kind);
+    }
+
+    fn bump(&mut self, kind: RejectionKind) -> u64 {
+        let count = match self.counts.iter_mut().find(|(k, _)| *k == kind) {
+            Some((_, count)) => count,
+            None => {
+                self.counts.push((kind, 0));
+                &mut self.counts.last_mut().expect("just pushed").1
+            }
+        };
+        *count += 1;
+        *count
+    }
+
+    fn count_of(&self, kind: RejectionKind) -> u64 {
+        self.counts
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map_or(0, |(_, n)| *n)
+    }
+
     pub fn total(&self) -> u64 {
         self.counts.iter().map(|(_, n)| n).sum()
+    }
+
+    /// Settles the budget once more after the second pass, which alone
+    /// meets the values breaking `column_types` (whether a row is rejected
+    /// for its time first, and whether a column's numbers have a decimal
+    /// comma, are known only after the first pass). `self` holds every
+    /// budgeted row of the second pass: the kinds the first pass listed and
+    /// settled (counted), and the type breaks (listed here). They share one
+    /// budget: the first pass's summary is replaced by one for all, and
+    /// beyond the budget the file fails. Returns whether they are within it.
+    pub fn settle_type_breaks(
+        self,
+        budget: &RejectionBudget,
+        rows_in: u64,
+        problems: &mut Problems,
+    ) -> bool {
+        let breaks = self.count_of(RejectionKind::TypeOverride);
+        if breaks == 0 {
+            return true;
+        }
+        let total = self.total();
+        let allowed = budget.allows(total, rows_in);
+        problems.listed.retain(|p| p.code != WITHIN_BUDGET);
+        // Rows of the other kinds, within the budget alone, were listed by
+        // the first pass as warnings; a failure's first error counts them.
+        self.report(allowed, budget, rows_in, problems, |kind| {
+            kind == RejectionKind::TypeOverride
+        });
+        allowed
     }
 
     /// Lists the rows met: as warnings when `budget` allows them out of
     /// `rows_in` (they will be rejected one by one), else as errors (the
     /// file fails), led by what the budget was when one was given.
     pub fn settle(self, budget: &RejectionBudget, rows_in: u64, problems: &mut Problems) {
-        let total = self.total();
-        if total == 0 {
+        if self.total() == 0 {
             return;
         }
-        let allowed = budget.allows(total, rows_in);
+        let allowed = budget.allows(self.total(), rows_in);
+        self.report(allowed, budget, rows_in, problems, |_| true);
+    }
+
+    /// Lists the rows held, the count of each kind `summarised` accepts
+    /// beyond the lines listed, and the verdict.
+    fn report(
+        self,
+        allowed: bool,
+        budget: &RejectionBudget,
+        rows_in: u64,
+        problems: &mut Problems,
+        summarised: impl Fn(RejectionKind) -> bool,
+    ) {
+        let total = self.total();
         let severity = if allowed {
             Severity::Warning
         } else {
@@ -104,7 +163,7 @@ impl Budgeted {
             );
         }
         for (kind, count) in &self.counts {
-            if *count > MAX_LINES_PER_KIND as u64 {
+            if *count > MAX_LINES_PER_KIND as u64 && summarised(*kind) {
                 let (code, what) = summary(*kind);
                 problems.push(
                     severity,
@@ -118,7 +177,7 @@ impl Budgeted {
         if allowed {
             problems.push(
                 Severity::Warning,
-                "rows_rejected_within_budget",
+                WITHIN_BUDGET,
                 format!(
                     "{total} rows were rejected one by one ({}), within what the upload allows ({}); download them from the task's rejected rows",
                     breakdown(&self.counts),
@@ -130,6 +189,9 @@ impl Budgeted {
         }
     }
 }
+
+/// The warning that rows were rejected one by one within the budget.
+const WITHIN_BUDGET: &str = "rows_rejected_within_budget";
 
 /// "2 have a different number …, 1 cannot be read …".
 fn breakdown(counts: &[(RejectionKind, u64)]) -> String {
@@ -149,7 +211,7 @@ fn summary(kind: RejectionKind) -> (&'static str, &'static str) {
         ),
         RejectionKind::Undecodable => ("undecodable_rows", "cannot be read (encoding or syntax)"),
         RejectionKind::TypeOverride => (
-            "values_break_column_types",
+            "values_breaking_column_types",
             "hold a value that does not fit the type chosen for its column",
         ),
         RejectionKind::NoTime | RejectionKind::TimeOutOfRange => {

@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 
 use chrono::Utc;
-use ingest_domain::{ColumnType, FileFormat, Severity, TimestampSource, ValidationReport};
+use ingest_domain::{
+    ColumnType, FileFormat, RejectionBudget, Severity, TimestampSource, ValidationReport,
+};
 use polars::prelude::*;
 
 use crate::{validate, Control, OutputFormat};
@@ -13,12 +15,15 @@ struct Steer<'a> {
     types: &'a [(&'a str, ColumnType)],
     column: Option<&'a str>,
     format: Option<&'a str>,
+    /// `max_rejected_rows`.
+    budget: Option<u64>,
 }
 
 const NONE: Steer<'static> = Steer {
     types: &[],
     column: None,
     format: None,
+    budget: None,
 };
 
 fn run(
@@ -44,7 +49,13 @@ fn run(
             .map(|(n, t)| ((*n).to_owned(), *t))
             .collect::<BTreeMap<_, _>>(),
         timestamp_format: steer.format.map(str::to_owned),
-        rejected_rows: Default::default(),
+        rejected_rows: crate::RejectedRowsOptions {
+            budget: RejectionBudget {
+                max_rows: steer.budget,
+                max_ratio: None,
+            },
+            quarantine: None,
+        },
     };
     let output = dir.path().join("out.parquet");
     let report = validate(&path, &options, Some(&output), &Control::default()).expect("runs");
@@ -80,10 +91,37 @@ fn counter_csv(rows: u64, odd_line: u64, odd: &str) -> String {
 }
 
 #[test]
-fn a_value_that_breaks_an_override_rejects_its_row_alone() {
+fn a_value_that_breaks_an_override_fails_the_file_without_a_budget() {
     let text = counter_csv(300, 77, "2.5");
     let steer = Steer {
         types: &[("n", ColumnType::Long)],
+        ..NONE
+    };
+    let (report, _) = run("n.csv", &text, FileFormat::Csv, steer);
+    let error = report.first_error().expect("the file fails");
+    assert_eq!(error.code, "value_breaks_column_type");
+    assert_eq!((error.line, error.column.as_deref()), (Some(77), Some("n")));
+    assert!(
+        error.message.contains("\"2.5\" is not a long"),
+        "{}",
+        error.message
+    );
+    assert!(crate::hint_for(&error.code).is_some());
+    // As a file failed by ragged rows: nothing ingested, nothing rejected
+    // one by one.
+    assert_eq!(
+        (report.rows_in, report.rows_accepted, report.rows_rejected),
+        (300, 0, 300)
+    );
+    assert!(!codes(&report, Severity::Warning).contains(&"rows_rejected_within_budget"));
+}
+
+#[test]
+fn within_a_budget_a_value_that_breaks_an_override_rejects_its_row_alone() {
+    let text = counter_csv(300, 77, "2.5");
+    let steer = Steer {
+        types: &[("n", ColumnType::Long)],
+        budget: Some(1),
         ..NONE
     };
     let (report, frame) = run("n.csv", &text, FileFormat::Csv, steer);
@@ -99,8 +137,12 @@ fn a_value_that_breaks_an_override_rejects_its_row_alone() {
         .collect();
     assert_eq!(broken.len(), 1);
     assert_eq!(
-        (broken[0].line, broken[0].column.as_deref()),
-        (Some(77), Some("n"))
+        (
+            broken[0].severity,
+            broken[0].line,
+            broken[0].column.as_deref()
+        ),
+        (Severity::Warning, Some(77), Some("n"))
     );
     assert!(
         broken[0].message.contains("\"2.5\" is not a long"),
@@ -133,6 +175,7 @@ fn many_broken_rows_are_listed_up_to_a_bound_then_counted() {
     }
     let steer = Steer {
         types: &[("flag", ColumnType::Boolean)],
+        budget: Some(50),
         ..NONE
     };
     let (report, _) = run("f.csv", &text, FileFormat::Csv, steer);
@@ -143,6 +186,22 @@ fn many_broken_rows_are_listed_up_to_a_bound_then_counted() {
         .count();
     assert_eq!(listed, crate::profile::MAX_LINES_PER_KIND);
     assert!(codes(&report, Severity::Warning).contains(&"values_breaking_column_types"));
+
+    // One row fewer allowed: the file fails, its first error the budget.
+    let steer = Steer {
+        types: &[("flag", ColumnType::Boolean)],
+        budget: Some(49),
+        ..NONE
+    };
+    let (report, _) = run("f.csv", &text, FileFormat::Csv, steer);
+    let error = report.first_error().expect("the file fails");
+    assert_eq!(error.code, "too_many_rejected_rows");
+    assert!(
+        error.message.contains("50 of 100 rows") && error.message.contains("max_rejected_rows=49"),
+        "{}",
+        error.message
+    );
+    assert_eq!(report.rows_accepted, 0);
 }
 
 #[test]
@@ -191,7 +250,7 @@ fn steering_that_cannot_apply_fails_the_file_with_a_code() {
             Steer {
                 types: &[("time", ColumnType::Long)],
                 column: Some("time"),
-                format: None,
+                ..NONE
             },
             "column_types_time_column",
         ),

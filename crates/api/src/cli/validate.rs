@@ -53,7 +53,13 @@ pub fn validate(args: ValidateArgs) -> anyhow::Result<ExitCode> {
         },
         column_types,
         timestamp_format: args.timestamp_format,
-        rejected_rows: Default::default(),
+        rejected_rows: ingest_validation::RejectedRowsOptions {
+            budget: ingest_domain::RejectionBudget {
+                max_rows: args.max_rejected_rows,
+                max_ratio: args.max_rejected_ratio,
+            },
+            quarantine: args.rejected_output.clone(),
+        },
     };
     let report = ingest_validation::validate(
         &args.file,
@@ -229,6 +235,42 @@ mod tests {
             validate_wide_file(&["--timestamp-format", "%d.%m.%Y"]),
             success
         );
+    }
+
+    #[test]
+    fn the_cli_takes_a_rejected_row_budget_and_writes_the_rejected_rows() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("ragged.csv");
+        std::fs::write(
+            &file,
+            "time,a\n2024-01-01,1\n2024-01-02,2,3\n2024-01-03,3\n",
+        )
+        .expect("write");
+        let rejected = dir.path().join("rejected.csv");
+        let run = |extra: &[&str]| {
+            let path = file.to_string_lossy().into_owned();
+            let mut argv = vec!["ingest", "validate", path.as_str(), "--json"];
+            argv.extend_from_slice(extra);
+            let Some(Command::Validate(args)) = Cli::parse_from(argv).command else {
+                panic!("parsed as validate");
+            };
+            format!("{:?}", super::validate(args).expect("validates"))
+        };
+        let success = format!("{:?}", std::process::ExitCode::SUCCESS);
+        assert_ne!(run(&[]), success, "one ragged row fails the file");
+        assert!(!rejected.exists());
+        let out = rejected.to_string_lossy().into_owned();
+        assert_eq!(
+            run(&["--max-rejected-rows", "1", "--rejected-output", &out]),
+            success
+        );
+        let text = std::fs::read_to_string(&rejected).expect("rejected rows written");
+        assert!(text.contains("3,,ragged_row,"), "{text}");
+        assert_eq!(run(&["--max-rejected-ratio", "0.34"]), success);
+        assert_ne!(run(&["--max-rejected-ratio", "0.3"]), success);
+        let refused =
+            Cli::try_parse_from(["ingest", "validate", "x.csv", "--max-rejected-ratio", "1.5"]);
+        assert!(refused.is_err(), "a ratio above 1 is refused");
     }
 
     #[test]

@@ -86,7 +86,9 @@ pub async fn describe(
 /// Deletes the datasource and all its rows (local sink: its files go at
 /// once, under the datasource's lock; Druid: its segments are marked unused
 /// and a kill task removes them from deep storage). Refused while an upload
-/// to it has not finished. The tasks that built it stay in the task list.
+/// to it has not finished. The tasks that built it stay in the task list,
+/// but no longer hold its schema: an upload to a datasource created again
+/// under the name shows no schema drift against the deleted one.
 #[utoipa::path(delete, path = "/api/datasources/{name}", tag = "datasources", operation_id = "delete_datasource",
     params(("name" = String, Path, description = "Datasource name")),
     responses(
@@ -115,6 +117,11 @@ pub async fn delete(
     if !state.sinks.ingest.delete_datasource(&name).await? {
         return Err(not_found(&name));
     }
+    // A datasource created again under this name starts a new schema.
+    state
+        .tasks
+        .reset_schema(name.as_str(), chrono::Utc::now())
+        .await?;
     tracing::info!(datasource = %name, "datasource deleted");
     Ok(StatusCode::NO_CONTENT)
 }

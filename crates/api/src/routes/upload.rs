@@ -80,9 +80,11 @@ pub struct UploadFormDoc {
     sheet: Option<String>,
     /// Column types instead of inferred ones: a JSON object of column
     /// names to `string`, `long`, `double` or `boolean`, e.g.
-    /// `{"zip":"string","amount":"double"}`. A row with a value that does
-    /// not fit is rejected (`value_breaks_column_type`); a name that is not
-    /// a column of the file fails the task (`column_types_unknown_column`).
+    /// `{"zip":"string","amount":"double"}`. A value that does not fit is
+    /// counted in `max_rejected_rows` (`value_breaks_column_type`): by
+    /// default it fails the task, within the budget its row alone is
+    /// rejected; a name that is not a column of the file fails the task
+    /// (`column_types_unknown_column`).
     column_types: Option<String>,
     /// How the time column's values are written: a chrono strftime pattern
     /// giving at least a date (`%d/%m/%Y %H:%M`, `%Y%m%d`; no offset field
@@ -91,7 +93,7 @@ pub struct UploadFormDoc {
     timestamp_format: Option<String>,
     /// Rows that cannot be read as they are (a wrong number of fields,
     /// bytes the encoding cannot decode, an NDJSON line that is not an
-    /// object) the file may lose: within it they are rejected one by one
+    /// object, a value that does not fit `column_types`) the file may lose: within it they are rejected one by one
     /// and the rest is ingested; beyond it the task fails
     /// (`too_many_rejected_rows`). Default 0: one such row fails the file.
     /// Rows without a readable time are rejected whatever this says.

@@ -387,7 +387,13 @@ pub(super) async fn read_form<F: ReceivedFile, T>(
         Err(error) => Err(error),
     };
     match (outcome, parts.file.take()) {
-        (Ok(checked), Some(file)) => Ok((checked, parts, file)),
+        (Ok(checked), Some(file)) => {
+            let format = file.format();
+            parts
+                .warnings
+                .extend(fields_not_applying(&parts.fields, format));
+            Ok((checked, parts, file))
+        }
         (outcome, file) => {
             // Nothing is kept for a refused form.
             discard(state, file).await;
@@ -503,6 +509,29 @@ fn unknown_part(name: &str) -> Warning {
         format!("the upload's `{name}` part is not a field this server knows; it was ignored"),
         json!({ "field": name, "hint": "Check the field's spelling; /api/docs lists the upload's fields." }),
     )
+}
+
+/// Fields given that mean nothing for a file of `format`: ignored, but said
+/// (an `encoding` for a workbook is a mistake worth seeing, not silence).
+fn fields_not_applying(fields: &UploadFields, format: FileFormat) -> Vec<Warning> {
+    let text = matches!(format, FileFormat::Csv | FileFormat::Ndjson);
+    let kind = format.to_string().to_uppercase();
+    let mut warnings = Vec::new();
+    if let Some(encoding) = fields.encoding.filter(|_| !text) {
+        warnings.push(Warning::new(
+            "field_not_used",
+            format!("the `encoding` field ({}) applies to text files (CSV, TSV, NDJSON); this file is {kind}, which records its own encoding, so it was ignored", encoding.0),
+            json!({ "field": "encoding", "format": format, "hint": "Leave `encoding` out for XLSX and Parquet files." }),
+        ));
+    }
+    if fields.sheet.is_some() && format != FileFormat::Xlsx {
+        warnings.push(Warning::new(
+            "field_not_used",
+            format!("the `sheet` field applies to XLSX workbooks; this file is {kind}, which has no sheets, so it was ignored"),
+            json!({ "field": "sheet", "format": format, "hint": "Leave `sheet` out for files other than XLSX." }),
+        ));
+    }
+    warnings
 }
 
 pub(super) fn multipart_error(error: MultipartError, limit: u64) -> ApiError {

@@ -9,6 +9,7 @@ use polars::prelude::*;
 use reqwest::multipart::{Form, Part};
 use serde_json::Value;
 
+use crate::faults::rows_in_sink;
 use crate::helpers::{assert_error, Backends, TestApp};
 
 /// Uploads `csv` with extra text fields, runs the workers, returns the task.
@@ -18,11 +19,7 @@ async fn upload(app: &TestApp, csv: &str, datasource: &str, fields: &[(&str, &st
             "file",
             Part::bytes(csv.as_bytes().to_vec()).file_name("steer.csv"),
         )
-        .text("datasource_name", datasource.to_owned())
-        // Rows breaking an override are rejected one by one; the budget
-        // field (issue 10 §6) lets them through where it exists and is
-        // reported as an unknown field where it does not.
-        .text("max_rejected_rows", "100");
+        .text("datasource_name", datasource.to_owned());
     for (name, value) in fields {
         form = form.text((*name).to_owned(), (*value).to_owned());
     }
@@ -67,20 +64,50 @@ fn problems<'a>(task: &'a Task, code: &str) -> Vec<&'a ingest_domain::Problem> {
     report.problems.iter().filter(|p| p.code == code).collect()
 }
 
-#[tokio::test]
-async fn column_types_set_types_and_reject_rows_whose_value_does_not_fit() {
-    let app = TestApp::spawn(Backends::Embedded).await;
-    let csv = "time,units,amount,store,zip\n\
+const STEERED_CSV: &str = "time,units,amount,store,zip\n\
                2024-01-01,1,1.5,001,12345\n\
                2024-01-02,2,2,002,90210\n\
                2024-01-03,3,n/a,003,10001\n\
                2024-01-04,4,abc,004,60601\n\
                2024-01-05,5,7.25,005,73301\n";
+const STEERED_TYPES: (&str, &str) = ("column_types", r#"{"units":"string","amount":"double"}"#);
+
+#[tokio::test]
+async fn without_a_budget_a_value_that_does_not_fit_fails_the_upload() {
+    let app = TestApp::spawn(Backends::Embedded).await;
+    let task = upload(&app, STEERED_CSV, "strict_types", &[STEERED_TYPES]).await;
+    assert_eq!(task.status(), TaskStatus::Failed);
+    // Like a ragged row: the file fails, its lines listed, nothing ingested
+    // and nothing kept as rejected rows.
+    let error = task.error.as_ref().expect("error");
+    assert_eq!(error.code, "value_breaks_column_type");
+    assert!(error.message.contains("line 5"), "{}", error.message);
+    assert!(error.hint.is_some());
+    let broken = problems(&task, "value_breaks_column_type");
+    assert_eq!(
+        broken
+            .iter()
+            .map(|p| (p.severity, p.line, p.column.as_deref()))
+            .collect::<Vec<_>>(),
+        [(Severity::Error, Some(5), Some("amount"))]
+    );
+    assert_eq!(
+        (task.rows_in, task.row_count, task.rejected_row_count),
+        (Some(5), None, Some(5))
+    );
+    assert!(task.rejected_rows.is_none());
+    assert_eq!(rows_in_sink(&app.client, &app.url, "strict_types").await, 0);
+}
+
+#[tokio::test]
+async fn column_types_set_types_and_reject_rows_whose_value_does_not_fit() {
+    let app = TestApp::spawn(Backends::Embedded).await;
     let task = upload(
         &app,
-        csv,
+        STEERED_CSV,
         "steered",
-        &[("column_types", r#"{"units":"string","amount":"double"}"#)],
+        // Within the budget (issue 10 §6) such rows are rejected one by one.
+        &[STEERED_TYPES, ("max_rejected_rows", "1")],
     )
     .await;
     assert_eq!(task.status(), TaskStatus::Succeeded, "{:?}", task.error);

@@ -155,6 +155,47 @@ async fn on_schema_change_fail_refuses_a_drifted_file_cleanly() {
     );
 }
 
+/// A datasource deleted and created again under its name starts a new
+/// schema: its earlier tasks no longer hold one, so a strict upload with
+/// other columns passes, compared with nothing; the next compares with it.
+async fn deleting_a_datasource_resets_its_schema(backends: Backends) {
+    let app = TestApp::spawn(backends).await;
+    let first = ingest(&app, FIRST, "reborn", None).await;
+    assert_eq!(first.status(), TaskStatus::Succeeded, "{:?}", first.error);
+    let deleted = app
+        .client
+        .delete(format!("{}/api/datasources/reborn", app.url))
+        .send()
+        .await
+        .expect("DELETE");
+    assert_eq!(deleted.status().as_u16(), 204);
+
+    let again = ingest(&app, DRIFTED, "reborn", Some("fail")).await;
+    assert_eq!(again.status(), TaskStatus::Succeeded, "{:?}", again.error);
+    let drift = again.schema_drift.expect("compared");
+    assert!(
+        !drift.drifted && drift.compared_with.is_none(),
+        "no drift against the deleted datasource: {drift:?}"
+    );
+    assert_eq!(rows_in(&app, "reborn").await, 1);
+
+    // The new datasource's own schema holds from now on.
+    let third = ingest(&app, FIRST, "reborn", Some("fail")).await;
+    assert_eq!(third.status(), TaskStatus::Failed);
+    let drift = third.schema_drift.expect("compared");
+    assert_eq!(drift.compared_with, Some(again.task_id));
+}
+
+#[tokio::test]
+async fn deleting_a_datasource_resets_its_schema_on_sqlite() {
+    deleting_a_datasource_resets_its_schema(Backends::Embedded).await;
+}
+
+#[tokio::test]
+async fn deleting_a_datasource_resets_its_schema_on_postgres() {
+    deleting_a_datasource_resets_its_schema(Backends::Real).await;
+}
+
 #[tokio::test]
 async fn an_unknown_on_schema_change_is_refused_at_upload() {
     let app = TestApp::spawn(Backends::Embedded).await;

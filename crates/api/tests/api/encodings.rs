@@ -121,3 +121,57 @@ async fn a_utf16_export_is_accepted_and_the_encoding_field_overrides_detection()
     let body = assert_error(app.post_form(form).await, 422, "invalid_field").await;
     assert_eq!(body["error"]["details"]["field"], "encoding");
 }
+
+/// The codes and fields of an accepted upload's warnings.
+async fn warned_fields(app: &TestApp, form: Form) -> Vec<(String, String)> {
+    let response = app.post_form(form).await;
+    assert_eq!(response.status().as_u16(), 202);
+    let body: Value = response.json().await.expect("JSON");
+    body["warnings"]
+        .as_array()
+        .expect("warnings")
+        .iter()
+        .map(|w| {
+            let field = w["details"]["field"].as_str().unwrap_or_default();
+            (
+                w["code"].as_str().unwrap_or_default().to_owned(),
+                field.to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn fields_that_mean_nothing_for_the_file_are_warned_about() {
+    let app = TestApp::spawn(Backends::Embedded).await;
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "city").expect("header");
+    sheet.write_string(1, 0, "Košice").expect("cell");
+    let xlsx = book.save_to_buffer().expect("xlsx");
+    let form = Form::new()
+        .part("file", Part::bytes(xlsx).file_name("book.xlsx"))
+        .text("datasource_name", "workbook")
+        .text("encoding", "latin2");
+    assert_eq!(
+        warned_fields(&app, form).await,
+        [("field_not_used".to_owned(), "encoding".to_owned())]
+    );
+
+    let csv = || Part::bytes(cities_csv().into_bytes()).file_name("c.csv");
+    let form = Form::new()
+        .part("file", csv())
+        .text("datasource_name", "text")
+        .text("sheet", "2");
+    assert_eq!(
+        warned_fields(&app, form).await,
+        [("field_not_used".to_owned(), "sheet".to_owned())]
+    );
+    // Where they apply, no word (another datasource: the same content
+    // again would be a `duplicate_upload`).
+    let form = Form::new()
+        .part("file", csv())
+        .text("datasource_name", "more_text")
+        .text("encoding", "utf-8");
+    assert_eq!(warned_fields(&app, form).await, []);
+}

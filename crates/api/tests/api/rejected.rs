@@ -239,3 +239,56 @@ async fn budget_fields_are_checked_and_missing_downloads_use_our_errors() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn downloaded_rows_cannot_run_as_spreadsheet_formulas() {
+    let app = TestApp::spawn(Backends::Embedded).await;
+    let mut text = "time,city,n\n".to_owned();
+    for day in 1..=20 {
+        text.push_str(&format!("2024-01-{day:02},Paris,{day}\n"));
+    }
+    // Ragged rows that a spreadsheet opening the download would run.
+    text.push_str("=1+2,Lyon,2,surplus\n@SUM(A1:A9),Metz\n-3+4,Caen,7,8\n");
+    let form = Form::new()
+        .part(
+            "file",
+            Part::bytes(text.into_bytes()).file_name("cities.csv"),
+        )
+        .text("datasource_name", "formulas")
+        .text("max_rejected_rows", "3");
+    let response = app.post_form(form).await;
+    assert_eq!(response.status().as_u16(), 202);
+    let body: Value = response.json().await.expect("JSON");
+    let id = body["task_id"].as_str().expect("task id").to_owned();
+    let task = run(&app, &id).await;
+    assert_eq!(task.status(), TaskStatus::Succeeded, "{:?}", task.error);
+    assert_eq!(task.rejected_row_count, Some(3));
+
+    // Each record gets a leading quote, and only that; the line, column,
+    // code and reason are exact.
+    let rows = download(&app, &id).await;
+    let expected: [[&str; 5]; 3] = [
+        [
+            "22",
+            "",
+            "ragged_row",
+            "4 fields but the header has 3",
+            "'=1+2,Lyon,2,surplus",
+        ],
+        [
+            "23",
+            "",
+            "ragged_row",
+            "2 fields but the header has 3",
+            "'@SUM(A1:A9),Metz",
+        ],
+        [
+            "24",
+            "",
+            "ragged_row",
+            "4 fields but the header has 3",
+            "'-3+4,Caen,7,8",
+        ],
+    ];
+    assert_eq!(rows, expected.map(|r| r.map(str::to_owned).to_vec()));
+}

@@ -189,6 +189,11 @@ pub trait TaskStore: Send + Sync + 'static {
         lease: &LeaseToken,
         ttl: Duration,
     ) -> Result<Option<Task>>;
+    /// Records that `datasource` was deleted at `at`: its tasks saved
+    /// before no longer hold its schema (`pass_schema_gate`), so a
+    /// datasource created again under that name shows no drift against the
+    /// deleted one.
+    async fn reset_schema(&self, datasource: &str, at: DateTime<Utc>) -> Result<()>;
     /// Gives a claimed task back for a server shutdown (`Task::hand_back`):
     /// saved as queued with no lease, so any worker claims it at once, and
     /// the attempt not counted. Fenced by the lease and refused (`false`)
@@ -368,6 +373,14 @@ macro_rules! sql_task_store {
                 key: &str,
             ) -> $crate::Result<()> {
                 queries().insert_keyed(&self.pool, task, key).await
+            }
+
+            async fn reset_schema(
+                &self,
+                datasource: &str,
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::Result<()> {
+                queries().reset_schema(&self.pool, datasource, at).await
             }
 
             async fn forget_key(&self, key: &str) -> $crate::Result<()> {

@@ -403,6 +403,21 @@ where
         Ok(held.map(|_| decided))
     }
 
+    pub async fn reset_schema(
+        &self,
+        pool: &Pool<DB>,
+        datasource: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        sqlx::query::<DB>(self.sql.schema_reset)
+            .bind(datasource.to_owned())
+            .bind(codec::millis(at))
+            .execute(pool)
+            .await
+            .map_err(StorageError::db("reset the datasource's schema"))?;
+        Ok(())
+    }
+
     pub async fn ping(&self, pool: &Pool<DB>) -> Result<()> {
         sqlx::query::<DB>("SELECT 1")
             .execute(pool)

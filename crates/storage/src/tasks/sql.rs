@@ -119,8 +119,12 @@ pub(crate) struct Statements {
     pub schema_lock: &'static str,
     /// $1 datasource, $2 id of the task asking: the task whose schema is the
     /// datasource's, i.e. its newest other task that is ingesting or
-    /// succeeded (one that failed or was cancelled never reached it).
+    /// succeeded (one that failed or was cancelled never reached it), last
+    /// saved after the datasource was last deleted (`schema_reset`).
     pub schema_holder: String,
+    /// $1 datasource, $2 when it was deleted: its earlier tasks no longer
+    /// hold its schema.
+    pub schema_reset: &'static str,
 }
 
 impl Statements {
@@ -260,9 +264,13 @@ impl Statements {
             schema_holder: format!(
                 "SELECT {columns} FROM tasks
                  WHERE datasource = $1 AND id <> $2{id} AND status IN {holding}
+                   AND updated_at > COALESCE(
+                       (SELECT reset_at FROM datasource_resets WHERE datasource = $1), -1)
                  ORDER BY created_at DESC, id DESC LIMIT 1",
                 holding = sql_list(&[TaskStatus::Ingesting, TaskStatus::Succeeded])
             ),
+            schema_reset: "INSERT INTO datasource_resets (datasource, reset_at) VALUES ($1, $2)
+                 ON CONFLICT (datasource) DO UPDATE SET reset_at = excluded.reset_at",
         }
     }
 }

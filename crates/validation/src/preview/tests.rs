@@ -159,3 +159,58 @@ fn the_truncated_flag_means_nothing_for_a_whole_format() {
         .iter()
         .any(|p| p.severity == Severity::Error));
 }
+
+/// Previews `bytes` (whole) with `amount` typed as `long` and `budget`.
+fn run_typed(bytes: &[u8], budget: Option<u64>) -> ingest_domain::FilePreview {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("sent");
+    std::fs::write(&path, bytes).expect("write");
+    let mut options = options(FileFormat::Csv);
+    options
+        .column_types
+        .insert("amount".to_owned(), ColumnType::Long);
+    options.rejected_rows.budget.max_rows = budget;
+    let preview =
+        preview(&path, &options, false, &Control::new(Limits::default())).expect("preview runs");
+    let left: Vec<_> = std::fs::read_dir(dir.path()).expect("dir").collect();
+    assert_eq!(left.len(), 1, "the preview wrote nothing else");
+    preview
+}
+
+#[test]
+fn a_value_breaking_a_chosen_type_is_a_problem_and_its_row_rejected() {
+    // `amount` is `1.5`, `2.5`, …: none is a long.
+    let text = csv(3);
+    let preview = run_typed(&text, None);
+    assert_eq!(preview.columns[2].column_type, ColumnType::Long);
+    let first = &preview.rows[0];
+    assert_eq!(first.mistyped, ["amount"]);
+    let reason = first.rejected.as_deref().expect("rejected");
+    assert!(reason.contains("\"0.5\" is not a long"), "{reason}");
+    // Without a budget the upload would fail, listing the lines.
+    let errors: Vec<_> = preview
+        .problems
+        .iter()
+        .filter(|p| p.severity == Severity::Error)
+        .map(|p| (p.code.as_str(), p.line))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            ("value_breaks_column_type", Some(2)),
+            ("value_breaks_column_type", Some(3)),
+            ("value_breaks_column_type", Some(4))
+        ]
+    );
+
+    // Within a budget they are warnings, and the preview says so.
+    let preview = run_typed(&text, Some(3));
+    assert!(preview
+        .problems
+        .iter()
+        .all(|p| p.severity != Severity::Error));
+    assert!(preview
+        .problems
+        .iter()
+        .any(|p| p.code == "rows_rejected_within_budget"));
+}

@@ -76,7 +76,9 @@ export interface paths {
          * Deletes the datasource and all its rows (local sink: its files go at
          *     once, under the datasource's lock; Druid: its segments are marked unused
          *     and a kill task removes them from deep storage). Refused while an upload
-         *     to it has not finished. The tasks that built it stay in the task list.
+         *     to it has not finished. The tasks that built it stay in the task list,
+         *     but no longer hold its schema: an upload to a datasource created again
+         *     under the name shows no schema drift against the deleted one.
          */
         delete: operations["delete_datasource"];
         options?: never;
@@ -1100,9 +1102,11 @@ export interface components {
             /**
              * @description Column types instead of inferred ones: a JSON object of column
              *     names to `string`, `long`, `double` or `boolean`, e.g.
-             *     `{"zip":"string","amount":"double"}`. A row with a value that does
-             *     not fit is rejected (`value_breaks_column_type`); a name that is not
-             *     a column of the file fails the task (`column_types_unknown_column`).
+             *     `{"zip":"string","amount":"double"}`. A value that does not fit is
+             *     counted in `max_rejected_rows` (`value_breaks_column_type`): by
+             *     default it fails the task, within the budget its row alone is
+             *     rejected; a name that is not a column of the file fails the task
+             *     (`column_types_unknown_column`).
              */
             column_types?: string | null;
             /**
@@ -1134,7 +1138,7 @@ export interface components {
              * Format: int64
              * @description Rows that cannot be read as they are (a wrong number of fields,
              *     bytes the encoding cannot decode, an NDJSON line that is not an
-             *     object) the file may lose: within it they are rejected one by one
+             *     object, a value that does not fit `column_types`) the file may lose: within it they are rejected one by one
              *     and the rest is ingested; beyond it the task fails
              *     (`too_many_rejected_rows`). Default 0: one such row fails the file.
              *     Rows without a readable time are rejected whatever this says.

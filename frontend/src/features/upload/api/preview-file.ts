@@ -1,6 +1,6 @@
 import { queryOptions, useQuery } from '@tanstack/react-query';
 import { ApiError, apiUrl, parseJson, toApiError } from '@/lib/api/client';
-import type { FilePreview } from '@/lib/api/types';
+import type { ColumnType, FilePreview } from '@/lib/api/types';
 import { getToken, reportUnauthorized } from '@/lib/auth/token';
 
 /** Bytes of a text file (CSV, NDJSON, plain or compressed) sent for a preview: its start is enough. */
@@ -31,6 +31,10 @@ export type PreviewParams = {
   file: File;
   sheet?: string | null;
   timestampColumn?: string | null;
+  /** `column_types` chosen in the preview: the rows and problems then show what those types do. */
+  columnTypes?: Record<string, ColumnType>;
+  /** `max_rejected_rows`: whether rows that cannot be ingested as they are fail the upload. */
+  maxRejectedRows?: number | null;
   signal?: AbortSignal;
 };
 
@@ -38,11 +42,13 @@ export type PreviewParams = {
  * POST /api/ingest/preview with the upload's form: the start of a text file (marked
  * `truncated=true` when cut) or a whole XLSX/Parquet file. Nothing is stored.
  */
-export async function previewFile({ file, sheet, timestampColumn, signal }: PreviewParams): Promise<FilePreview> {
+export async function previewFile({ file, sheet, timestampColumn, columnTypes, maxRejectedRows, signal }: PreviewParams): Promise<FilePreview> {
   const { part, cut } = previewPart(file);
   const form = new FormData();
   if (sheet) form.append('sheet', sheet);
   if (timestampColumn) form.append('timestamp_column', timestampColumn);
+  if (columnTypes && Object.keys(columnTypes).length > 0) form.append('column_types', JSON.stringify(columnTypes));
+  if (maxRejectedRows != null) form.append('max_rejected_rows', String(maxRejectedRows));
   form.append('file', part, file.name);
   const headers: Record<string, string> = { Accept: 'application/json' };
   const token = getToken();
@@ -75,10 +81,12 @@ export const fileKey = (f: File) => `${f.name}:${f.size}:${f.lastModified}`;
 
 const busy = (error: unknown) => error instanceof ApiError && error.status === 429;
 
-export function previewQueryOptions({ file, sheet = null, timestampColumn = null }: Omit<PreviewParams, 'signal'>) {
+export function previewQueryOptions({ file, sheet = null, timestampColumn = null, columnTypes = {}, maxRejectedRows = null }: Omit<PreviewParams, 'signal'>) {
+  // Sorted, so the same choices made in another order are the same preview.
+  const types = JSON.stringify(Object.entries(columnTypes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   return queryOptions({
-    queryKey: ['preview', fileKey(file), sheet, timestampColumn] as const,
-    queryFn: ({ signal }) => previewFile({ file, sheet, timestampColumn, signal }),
+    queryKey: ['preview', fileKey(file), sheet, timestampColumn, types, maxRejectedRows] as const,
+    queryFn: ({ signal }) => previewFile({ file, sheet, timestampColumn, columnTypes, maxRejectedRows, signal }),
     // A file does not change once chosen; nothing to refetch.
     staleTime: Infinity,
     // Several files dropped at once can find every preview slot busy: wait, as Retry-After says.

@@ -12,6 +12,8 @@ export type UploadChoices = {
   timestampColumn: string | null;
   /** `sheet` (XLSX), when chosen instead of the first non-empty one. */
   sheet: string | null;
+  /** `max_rejected_rows`: rows that cannot be ingested as they are, rejected one by one up to this many (none when unset). */
+  maxRejectedRows?: number | null;
 };
 
 /** Nothing chosen: every type and the time column as detected. */
@@ -36,7 +38,7 @@ export class UploadCancelledError extends Error {
 
 /**
  * POST /api/ingest/upload as multipart/form-data (parts `file`, `datasource_name`, `mode`, and the
- * preview's choices: `column_types`, `timestamp_column`, `sheet`).
+ * preview's choices: `column_types`, `timestamp_column`, `sheet`, `max_rejected_rows`).
  * Uses XMLHttpRequest rather than fetch because only XHR reports upload byte progress.
  * Resolves on 202 with the accepted task; rejects with ApiError or UploadCancelledError.
  */
@@ -117,4 +119,5 @@ export function appendChoices(form: FormData, choices: UploadChoices | undefined
   if (Object.keys(choices.columnTypes).length > 0) form.append('column_types', JSON.stringify(choices.columnTypes));
   if (choices.timestampColumn) form.append('timestamp_column', choices.timestampColumn);
   if (choices.sheet) form.append('sheet', choices.sheet);
+  if (choices.maxRejectedRows != null) form.append('max_rejected_rows', String(choices.maxRejectedRows));
 }

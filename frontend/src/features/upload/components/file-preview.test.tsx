@@ -89,6 +89,74 @@ describe('FilePreview in the upload panel', () => {
     expect(sent.get('timestamp_column')).toBeNull();
   });
 
+  it('reads the file again when a type is changed, so a value that breaks it shows as a problem before upload', async () => {
+    const user = userEvent.setup();
+    const breaks = 'its "zip" value "1001" is not a boolean, the type column_types gives that column';
+    // The server's answer with zip read as a boolean: the row is rejected, and without a budget the upload fails.
+    const steered: FilePreview = {
+      ...preview,
+      columns: preview.columns.map((c) => (c.name === 'zip' ? { ...c, type: 'boolean' } : c)),
+      rows: [{ line: 2, values: ['2024-01-01T00:00:00.000Z', null, 1.5], mistyped: ['zip'], rejected: breaks }, preview.rows[1]!],
+      problems: [{ severity: 'error', code: 'value_breaks_column_type', message: `line 2 was rejected: ${breaks}`, line: 2, column: 'zip' }],
+    };
+    const requests: Request[] = [];
+    stubFetch((url, request) => {
+      if (url.pathname !== '/api/ingest/preview') return undefined;
+      requests.push(request);
+      return { body: requests.length === 1 ? preview : steered };
+    });
+    renderWithProviders(<UploadPanel />);
+    await user.upload(screen.getByTestId('file-input'), csv());
+    await screen.findByTestId('preview-table');
+    expect(screen.queryByTestId('preview-errors')).not.toBeInTheDocument();
+
+    await user.selectOptions(screen.getByLabelText('Type of zip'), 'boolean');
+    expect(await screen.findByTestId('preview-errors')).toHaveTextContent('"1001" is not a boolean');
+    expect(requests).toHaveLength(2);
+    expect(JSON.parse((await requests[1]!.formData()).get('column_types') as string)).toEqual({ zip: 'boolean' });
+    const rows = within(screen.getByTestId('preview-table')).getAllByTestId('preview-row');
+    expect(rows[0]).toHaveTextContent('rejected: its "zip" value "1001" is not a boolean');
+    // The type detected stays marked as such, and choosing it again shows the file as detected (no new read).
+    const select = screen.getByLabelText('Type of zip');
+    expect(select).toHaveValue('boolean');
+    expect(within(select).getByRole('option', { name: 'long (detected)' })).toBeInTheDocument();
+    await user.selectOptions(select, 'long');
+    await waitFor(() => expect(screen.queryByTestId('preview-errors')).not.toBeInTheDocument());
+    expect(requests).toHaveLength(2);
+  });
+
+  it('sends the rejected rows allowed with the preview and the upload, and refuses what is not a whole number', async () => {
+    const user = userEvent.setup();
+    const requests = servePreview();
+    renderWithProviders(<UploadPanel />);
+    await user.upload(screen.getByTestId('file-input'), csv());
+    await screen.findByTestId('preview-table');
+    const field = screen.getByLabelText('Rejected rows allowed');
+
+    await user.type(field, '-1');
+    await user.click(screen.getByTestId('upload-button'));
+    expect(screen.getByText('A whole number, 0 or more.')).toBeInTheDocument();
+    expect(FakeXhr.instances).toHaveLength(0);
+
+    await user.clear(field);
+    await user.type(field, '25');
+    // The preview is read again with the budget, once the number stops changing.
+    await waitFor(() => expect(requests).toHaveLength(2));
+    expect((await requests[1]!.formData()).get('max_rejected_rows')).toBe('25');
+    await user.click(screen.getByTestId('upload-button'));
+    expect(FakeXhr.last().body!.get('max_rejected_rows')).toBe('25');
+  });
+
+  it('sends no budget when the field is left empty', async () => {
+    const user = userEvent.setup();
+    servePreview();
+    renderWithProviders(<UploadPanel />);
+    await user.upload(screen.getByTestId('file-input'), csv());
+    await screen.findByTestId('preview-table');
+    await user.click(screen.getByTestId('upload-button'));
+    expect(FakeXhr.last().body!.get('max_rejected_rows')).toBeNull();
+  });
+
   it('sends only the start of a large text file, marked as cut', async () => {
     const user = userEvent.setup();
     const requests = servePreview();

@@ -33,6 +33,8 @@ type Props = {
   existing: readonly Datasource[];
   choices: PreviewChoices;
   onChange: (choices: PreviewChoices) => void;
+  /** The upload form's "rejected rows allowed" (`max_rejected_rows`), so the preview says what the upload would do. */
+  maxRejectedRows?: number | null;
 };
 
 function cellText(value: unknown): string {
@@ -42,9 +44,14 @@ function cellText(value: unknown): string {
 }
 
 /** The preview of one chosen file: how it will be read, its first rows, a type per column, the time column. */
-export function FilePreview({ file, datasource, existing, choices, onChange }: Props) {
+export function FilePreview({ file, datasource, existing, choices, onChange, maxRejectedRows = null }: Props) {
   const unavailable = previewUnavailable(file);
-  const query = usePreview({ file, sheet: choices.sheet, timestampColumn: choices.timestampColumn }, unavailable === null);
+  const read = { file, sheet: choices.sheet, timestampColumn: choices.timestampColumn };
+  // The file as detected (its types are the "detected" ones) and, once types or a budget are chosen, read
+  // again with them: values that break a chosen type then show as rejected rows and problems before upload.
+  const query = usePreview(read, unavailable === null);
+  const steered = Object.keys(choices.columnTypes).length > 0 || maxRejectedRows != null;
+  const again = usePreview({ ...read, columnTypes: choices.columnTypes, maxRejectedRows }, unavailable === null && steered && query.isSuccess);
 
   let body: React.ReactNode;
   if (unavailable) {
@@ -68,7 +75,19 @@ export function FilePreview({ file, datasource, existing, choices, onChange }: P
       </Alert>
     );
   } else {
-    body = <PreviewBody preview={query.data} file={file} datasource={datasource} existing={existing} choices={choices} onChange={onChange} />;
+    body = (
+      <PreviewBody
+        preview={steered && again.data ? again.data : query.data}
+        detected={query.data}
+        checking={steered && again.isFetching}
+        failed={steered && again.isError ? again.error : null}
+        file={file}
+        datasource={datasource}
+        existing={existing}
+        choices={choices}
+        onChange={onChange}
+      />
+    );
   }
   return (
     <Box data-testid="file-preview" data-file={file.name} sx={{ border: 1, borderColor: 'divider', borderRadius: 1, p: 1.5 }}>
@@ -80,9 +99,21 @@ export function FilePreview({ file, datasource, existing, choices, onChange }: P
   );
 }
 
-function PreviewBody({ preview, file, datasource, existing, choices, onChange }: Props & { preview: Preview }) {
+type BodyProps = Props & {
+  /** What is shown: the file read with the choices when that read is done. */
+  preview: Preview;
+  /** The file read as detected: its column types are the detected ones. */
+  detected: Preview;
+  /** The file is being read again with the choices. */
+  checking: boolean;
+  failed: Error | null;
+};
+
+function PreviewBody({ preview, detected: asDetected, checking, failed, file, datasource, existing, choices, onChange }: BodyProps) {
   const ids = useId();
   const timeColumn = preview.timestamp.column ?? null;
+  const detectedTypes = new Map(asDetected.columns.map((c) => [c.name, c.type]));
+  const detectedOf = (name: string, shown: ColumnType) => detectedTypes.get(name) ?? shown;
   const typeOf = (name: string, detected: ColumnType) => choices.columnTypes[name] ?? detected;
   const setType = (name: string, detected: ColumnType, chosen: ColumnType) => {
     const columnTypes = { ...choices.columnTypes };
@@ -93,7 +124,7 @@ function PreviewBody({ preview, file, datasource, existing, choices, onChange }:
   const errors = preview.problems.filter((p) => p.severity === 'error');
   const warnings = preview.problems.filter((p) => p.severity === 'warning');
   const target = existing.find((d) => d.name === datasource);
-  const effective = preview.columns.map((c) => ({ name: c.name, type: typeOf(c.name, c.type) }));
+  const effective = preview.columns.map((c) => ({ name: c.name, type: typeOf(c.name, detectedOf(c.name, c.type)) }));
 
   return (
     <Stack spacing={1.5}>
@@ -143,6 +174,20 @@ function PreviewBody({ preview, file, datasource, existing, choices, onChange }:
         </Box>
       </Stack>
 
+      {checking && (
+        <Box aria-busy="true" data-testid="preview-checking">
+          <Typography variant="caption" color="text.secondary">
+            Reading the file again with the chosen types…
+          </Typography>
+          <LinearProgress aria-label={`Checking the chosen types of ${file.name}`} />
+        </Box>
+      )}
+      {failed && (
+        <Alert severity="warning" data-testid="preview-recheck-error">
+          The file could not be read again with the chosen types ({failed.message}); the rows below are as detected.
+        </Alert>
+      )}
+
       {target && <DriftNotice datasource={target} columns={effective} timeColumn={timeColumn} />}
 
       {errors.length > 0 && (
@@ -169,19 +214,7 @@ function PreviewBody({ preview, file, datasource, existing, choices, onChange }:
                     {c.name === timeColumn ? (
                       <Chip size="small" color="primary" label="time" />
                     ) : (
-                      <NativeSelect
-                        value={typeOf(c.name, c.type)}
-                        onChange={(e) => setType(c.name, c.type, e.target.value as ColumnType)}
-                        inputProps={{ 'aria-label': `Type of ${c.name}` }}
-                        sx={{ fontSize: 13 }}
-                      >
-                        {(CHOOSABLE.includes(c.type) ? CHOOSABLE : [c.type, ...CHOOSABLE]).map((t) => (
-                          <option key={t} value={t}>
-                            {t}
-                            {t === c.type ? ' (detected)' : ''}
-                          </option>
-                        ))}
-                      </NativeSelect>
+                      <TypeSelect name={c.name} detected={detectedOf(c.name, c.type)} value={typeOf(c.name, detectedOf(c.name, c.type))} onPick={setType} />
                     )}
                   </Box>
                 </TableCell>
@@ -206,7 +239,7 @@ function PreviewBody({ preview, file, datasource, existing, choices, onChange }:
                     <TableCell
                       key={name || i}
                       sx={{ maxWidth: 240, overflowWrap: 'anywhere', color: v === null ? 'text.disabled' : undefined, bgcolor: mistyped ? 'warning.light' : undefined }}
-                      title={mistyped ? 'Does not fit the column’s type: stored as null' : undefined}
+                      title={mistyped ? (name in choices.columnTypes ? 'Does not fit the chosen type: the row is rejected' : 'Does not fit the column’s type: stored as null') : undefined}
                     >
                       {cellText(v)}
                     </TableCell>
@@ -223,5 +256,31 @@ function PreviewBody({ preview, file, datasource, existing, choices, onChange }:
         </Typography>
       )}
     </Stack>
+  );
+}
+
+type TypeSelectProps = {
+  name: string;
+  detected: ColumnType;
+  value: ColumnType;
+  onPick: (name: string, detected: ColumnType, chosen: ColumnType) => void;
+};
+
+/** A column's type: the detected one, or one the person chose. */
+function TypeSelect({ name, detected, value, onPick }: TypeSelectProps) {
+  return (
+    <NativeSelect
+      value={value}
+      onChange={(e) => onPick(name, detected, e.target.value as ColumnType)}
+      inputProps={{ 'aria-label': `Type of ${name}` }}
+      sx={{ fontSize: 13 }}
+    >
+      {(CHOOSABLE.includes(detected) ? CHOOSABLE : [detected, ...CHOOSABLE]).map((t) => (
+        <option key={t} value={t}>
+          {t}
+          {t === detected ? ' (detected)' : ''}
+        </option>
+      ))}
+    </NativeSelect>
   );
 }

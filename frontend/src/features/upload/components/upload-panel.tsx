@@ -11,7 +11,7 @@ import TextField from '@mui/material/TextField';
 import ToggleButton from '@mui/material/ToggleButton';
 import ToggleButtonGroup from '@mui/material/ToggleButtonGroup';
 import Typography from '@mui/material/Typography';
-import { useId, useRef, useState, type DragEvent, type FormEvent, type KeyboardEvent, type ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type DragEvent, type FormEvent, type KeyboardEvent, type ReactNode } from 'react';
 import type { Datasource, IngestMode } from '@/lib/api/types';
 import { datasourceNameProblem, suggestDatasourceName } from '@/lib/datasource-name';
 import { formatBytes, formatNumber, formatTimeRange } from '@/lib/format';
@@ -19,6 +19,7 @@ import { useUploadQueue } from '../hooks/use-upload-queue';
 import { DatasourceCue } from './datasource-cue';
 import { NO_CHOICES } from '../api/upload-file';
 import { FilePreview, type PreviewChoices } from './file-preview';
+import { parseRejectedAllowed } from '../utils/rejected-allowed';
 import { UploadItem } from './upload-item';
 
 const ACCEPTED_EXTENSIONS = ['.csv', '.tsv', '.txt', '.xlsx', '.parquet', '.ndjson', '.jsonl', '.json', '.gz', '.zst'];
@@ -35,6 +36,16 @@ type Staged = { key: string; file: File; datasource: string; choices: PreviewCho
 
 const keyOf = (f: File) => `${f.name}:${f.size}:${f.lastModified}`;
 
+/** `value`, once it has stayed the same for `ms` (so typing a number does not read the file at each key). */
+function useSettled<T>(value: T, ms: number): T {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const timer = setTimeout(() => setSettled(value), ms);
+    return () => clearTimeout(timer);
+  }, [value, ms]);
+  return settled;
+}
+
 export function UploadPanel({ renderAccepted, existing = [] }: Props) {
   // The name typed before any file is chosen; the next single file takes it.
   const [draft, setDraft] = useState('');
@@ -43,6 +54,9 @@ export function UploadPanel({ renderAccepted, existing = [] }: Props) {
   const [files, setFiles] = useState<Staged[]>([]);
   const [dragOver, setDragOver] = useState(false);
   const [submitted, setSubmitted] = useState(false);
+  const [rejectedAllowed, setRejectedAllowed] = useState('');
+  const budget = parseRejectedAllowed(rejectedAllowed);
+  const previewBudget = useSettled(budget.value, 400);
   const inputRef = useRef<HTMLInputElement>(null);
   const ids = useId();
   const queue = useUploadQueue();
@@ -84,9 +98,9 @@ export function UploadPanel({ renderAccepted, existing = [] }: Props) {
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
     setSubmitted(true);
-    if (anyNameProblem || files.length === 0) return;
+    if (anyNameProblem || files.length === 0 || budget.problem) return;
     queue.upload(
-      files.map((f) => ({ file: f.file, datasource: f.datasource, choices: f.choices })),
+      files.map((f) => ({ file: f.file, datasource: f.datasource, choices: { ...f.choices, maxRejectedRows: budget.value } })),
       mode,
     );
     // Nothing of this batch sticks to the next file.
@@ -150,7 +164,14 @@ export function UploadPanel({ renderAccepted, existing = [] }: Props) {
                         <DeleteOutlineIcon />
                       </IconButton>
                     </Stack>
-                    <FilePreview file={f.file} datasource={f.datasource} existing={existing} choices={f.choices} onChange={(c) => choose(f.key, c)} />
+                    <FilePreview
+                      file={f.file}
+                      datasource={f.datasource}
+                      existing={existing}
+                      choices={f.choices}
+                      onChange={(c) => choose(f.key, c)}
+                      maxRejectedRows={budget.problem ? null : previewBudget}
+                    />
                     </Stack>
                   );
                 })}
@@ -182,6 +203,22 @@ export function UploadPanel({ renderAccepted, existing = [] }: Props) {
                   : 'Drops the datasource’s rows in the whole UTC days the file covers (months if it spans over 92 days, years over five years) and adds the file’s; rows outside stay. You confirm the exact effect after validation.'}
               </FormHelperText>
             </FormControl>
+            <TextField
+              id={`${ids}-rejected`}
+              size="small"
+              label="Rejected rows allowed"
+              value={rejectedAllowed}
+              onChange={(e) => setRejectedAllowed(e.target.value)}
+              error={budget.problem !== null}
+              helperText={
+                budget.problem ??
+                'Rows with the wrong number of fields, unreadable bytes or a value that breaks a chosen type: up to this many are left out (and can be downloaded), the rest is ingested. Empty: one such row fails the file.'
+              }
+              placeholder="0"
+              autoComplete="off"
+              slotProps={{ htmlInput: { inputMode: 'numeric', 'data-testid': 'rejected-allowed-input' } }}
+              sx={{ flex: 1, minWidth: 200 }}
+            />
           </Stack>
 
           <Box
