@@ -38,10 +38,7 @@ fn shown(progress: &TaskProgress) -> Option<Shown> {
                 unit: Unit::Bytes,
                 length: total * 2,
                 position: done + read.min(total),
-                message: format!(
-                    "validating ({step}, {} rows)",
-                    progress.rows.unwrap_or(0)
-                ),
+                message: format!("validating ({step}, {} rows)", progress.rows.unwrap_or(0)),
             })
         }
         _ => match (progress.rows, progress.rows_total) {

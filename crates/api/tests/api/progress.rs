@@ -48,7 +48,10 @@ async fn a_validating_task_shows_bytes_and_rows_rising_and_none_once_it_ended() 
         assert_eq!(status, 200);
         let progress = &task["progress"];
         if !progress.is_null() {
-            assert_eq!(task["status"], "validating", "progress only while validating: {task}");
+            assert_eq!(
+                task["status"], "validating",
+                "progress only while validating: {task}"
+            );
             if seen.last() != Some(progress) {
                 seen.push(progress.clone());
             }
@@ -68,7 +71,10 @@ async fn a_validating_task_shows_bytes_and_rows_rising_and_none_once_it_ended() 
         assert!(progress["updated_at"].is_string());
         if let Some(before) = previous {
             let percent = |p: &Value| p["percent"].as_f64().expect("percent");
-            assert!(percent(progress) >= percent(before), "{before} → {progress}");
+            assert!(
+                percent(progress) >= percent(before),
+                "{before} → {progress}"
+            );
             if progress["pass"] == before["pass"] {
                 assert!(read >= number(before, "bytes_read").expect("bytes"));
                 assert!(number(progress, "rows") >= number(before, "rows"));
