@@ -115,6 +115,10 @@ pub struct Settings {
     /// with each attempt (with jitter), at most a minute.
     #[arg(long, env = "INGEST_TASK_RETRY_BASE_MS", default_value_t = 1000)]
     pub task_retry_base_ms: u64,
+    /// Milliseconds between two publications of a running task's progress
+    /// (bytes and rows read, Druid's row counters) to the task store.
+    #[arg(long, env = "INGEST_PROGRESS_INTERVAL_MS", default_value_t = 1000)]
+    pub progress_interval_ms: u64,
     /// Test aid: `point:action[,point:action]` makes this process panic or
     /// abort at a named point (see `ingest_domain::fault`). Never set it in
     /// production.

@@ -51,6 +51,7 @@ impl Application {
         config.lease = Duration::from_secs(settings.task_lease_secs.max(1));
         config.max_attempts = settings.task_max_attempts.max(1);
         config.retry_base = Duration::from_millis(settings.task_retry_base_ms);
+        config.progress_interval = Duration::from_millis(settings.progress_interval_ms.max(50));
         config.faults = settings.fault.clone().unwrap_or_default();
         config.limits = (&settings.validation).into();
         if !config.faults.to_string().is_empty() {

@@ -10,6 +10,7 @@ mod drift;
 pub mod fault;
 mod format;
 mod preview;
+mod progress;
 mod rejection;
 mod replace;
 mod report;
@@ -34,6 +35,7 @@ pub use drift::{
 pub use fault::Faults;
 pub use format::{FileFormat, IngestMode, UnknownValue};
 pub use preview::{FilePreview, PreviewRow, PREVIEW_ROWS};
+pub use progress::{TaskProgress, ValidationPass};
 pub use rejection::{rejected_rows_key, RejectedRows, RejectionBudget, RejectionKind};
 pub use replace::{ReplaceEffect, ReplaceWindow, SegmentGranularity};
 pub use report::{

@@ -7,7 +7,8 @@ use uuid::Uuid;
 
 use crate::{
     ColumnType, DatasourceName, FileFormat, IngestMode, OnSchemaChange, RejectedRows,
-    RejectionBudget, ReplaceEffect, SchemaDrift, UnknownValue, ValidationReport, Warning,
+    RejectionBudget, ReplaceEffect, SchemaDrift, TaskProgress, UnknownValue, ValidationReport,
+    Warning,
 };
 
 /// Identifies one upload and everything that happens to it.
@@ -275,6 +276,11 @@ pub struct Task {
     /// right before ingesting; `null` until then.
     #[serde(default)]
     pub schema_drift: Option<SchemaDrift>,
+    /// How far the running stage has got (validating or ingesting), as its
+    /// worker last published it; absent otherwise. Stored apart from the
+    /// task's body (see `TaskProgress`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub progress: Option<TaskProgress>,
 }
 
 fn is_unset(budget: &RejectionBudget) -> bool {
@@ -366,6 +372,7 @@ impl Task {
             rejected_rows: None,
             on_schema_change: OnSchemaChange::default(),
             schema_drift: None,
+            progress: None,
         };
         task.enter_stage(Some(StageName::Queued), now);
         task

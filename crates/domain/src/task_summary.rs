@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use crate::{
     DatasourceName, FileFormat, IngestMode, ReplaceEffect, Stage, Task, TaskError, TaskId,
-    TaskStatus,
+    TaskProgress, TaskStatus,
 };
 
 /// A task in a list. `GET /api/ingest/status/{task_id}` has the whole task,
@@ -42,6 +42,9 @@ pub struct TaskSummary {
     pub schema_drifted: Option<bool>,
     /// A replace: what it drops, so a list can offer its confirmation.
     pub replace_effect: Option<ReplaceEffect>,
+    /// How far the running stage has got (see the task's `progress`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub progress: Option<TaskProgress>,
 }
 
 impl From<Task> for TaskSummary {
@@ -51,6 +54,7 @@ impl From<Task> for TaskSummary {
             schema_drifted: task.schema_drift.as_ref().map(|d| d.drifted),
             rows_accepted: task.validation.as_ref().map(|v| v.rows_accepted),
             replace_effect: task.replace_effect,
+            progress: task.progress,
             task_id: task.task_id,
             datasource: task.datasource,
             file_name: task.file_name,

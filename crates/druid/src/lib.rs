@@ -7,8 +7,8 @@ mod spec;
 mod urls;
 
 pub use client::{
-    timestamp, varchar, Credentials, DruidClient, IngestionStats, SamplerOutcome, TaskReport,
-    TaskState, TaskStatusCode,
+    timestamp, varchar, Credentials, DruidClient, IngestionStats, LiveRows, SamplerOutcome,
+    TaskReport, TaskState, TaskStatusCode,
 };
 pub use error::DruidError;
 pub use spec::{DimensionType, IngestionPlan, SegmentGranularity, SpecColumn, LINEAGE_COLUMN};

@@ -525,6 +525,13 @@ impl DruidSink {
                     ));
                 }
             }
+            if status.code == TaskStatusCode::Running {
+                // Best effort: a report Druid does not have yet (or cannot
+                // give now) leaves the progress as it was.
+                if let Ok(live) = self.client.live_rows(&plan.druid_task_id).await {
+                    progress.rows(live.processed, live.phase).await;
+                }
+            }
             match status.code {
                 TaskStatusCode::Success => {
                     hit_off_runtime(faults, "druid_success").await;

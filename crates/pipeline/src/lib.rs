@@ -7,6 +7,7 @@ mod error;
 mod handover;
 mod local_sink;
 pub mod metrics;
+mod progress;
 mod reaper;
 mod sink;
 mod worker;

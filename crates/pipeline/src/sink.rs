@@ -50,6 +50,10 @@ pub trait DruidProgress: Send {
     async fn external(&mut self) -> bool {
         true
     }
+    /// Row counters of the outside work while it runs (Druid's live report:
+    /// rows processed so far, its phase), published as the task's progress
+    /// at most once per progress interval. Best effort.
+    async fn rows(&mut self, _processed: Option<u64>, _phase: Option<String>) {}
 }
 
 /// What a sink found when asked to stop its outside work before a cancel.

@@ -58,6 +58,8 @@ pub struct PipelineConfig {
     pub faults: Faults,
     /// What one file may make validation read or allocate.
     pub limits: ingest_validation::Limits,
+    /// How often a running task's progress is published to the store.
+    pub progress_interval: Duration,
 }
 
 impl PipelineConfig {
@@ -72,6 +74,7 @@ impl PipelineConfig {
             retry_max: Duration::from_secs(60),
             faults: Faults::none(),
             limits: ingest_validation::Limits::default(),
+            progress_interval: Duration::from_secs(1),
         }
     }
 
@@ -440,6 +443,17 @@ struct Attempt<'a> {
 }
 
 impl Attempt<'_> {
+    /// Publishes this attempt's progress on `task` (see `crate::progress`).
+    fn publisher(&self, task: &Task) -> crate::progress::Publisher {
+        let p = self.pipeline;
+        crate::progress::Publisher::new(
+            Arc::clone(&p.tasks),
+            task.task_id,
+            self.lease.clone(),
+            p.config.progress_interval,
+        )
+    }
+
     async fn save(&self, task: Task) -> Result<Task, Stopped> {
         let p = self.pipeline;
         if p.tasks.save(&task, self.lease, p.config.lease).await? {
@@ -525,15 +539,25 @@ impl Attempt<'_> {
                 quarantine: Some(rejected.clone()),
             },
         };
+        let control = ingest_validation::Control::new(p.config.limits.clone());
+        // Stopped (dropped) as soon as validation returns, before the task
+        // is saved on; a late save would change nothing anyway (fenced to
+        // the `validating` status).
+        let publisher = AbortOnDrop(crate::progress::publish_validation(
+            self.publisher(&task),
+            control.clone(),
+            task.format,
+        ));
         let report = validate_off_runtime(
             input.clone(),
             options,
             normalized.clone(),
-            p.config.limits.clone(),
+            control,
             p.config.faults.clone(),
             self.stop.clone(),
         )
         .await?;
+        drop(publisher);
         // The original is in the object store; the scratch copy can go now.
         tokio::fs::remove_file(&input).await.ok();
 
@@ -581,6 +605,7 @@ impl Attempt<'_> {
             attempt: self,
             task: task.clone(),
             lost: false,
+            publisher: self.publisher(&task),
         };
         let job = SinkJob {
             task: &task,
@@ -654,11 +679,10 @@ async fn validate_off_runtime(
     input: PathBuf,
     options: ingest_validation::Options,
     output: PathBuf,
-    limits: ingest_validation::Limits,
+    control: ingest_validation::Control,
     faults: Faults,
     stop: CancellationToken,
 ) -> Result<ingest_domain::ValidationReport, PipelineError> {
-    let control = ingest_validation::Control::new(limits);
     let on_stop = control.clone();
     let watcher = tokio::spawn(async move {
         stop.cancelled().await;
@@ -682,6 +706,8 @@ struct TaskProgress<'a> {
     attempt: &'a Attempt<'a>,
     task: Task,
     lost: bool,
+    /// Druid's row counters while its task runs (`DruidProgress::rows`).
+    publisher: crate::progress::Publisher,
 }
 
 #[async_trait]
@@ -708,6 +734,14 @@ impl DruidProgress for TaskProgress<'_> {
 
     async fn external(&mut self) -> bool {
         self.attempt.gate.pass()
+    }
+
+    async fn rows(&mut self, processed: Option<u64>, phase: Option<String>) {
+        let accepted = self.task.validation.as_ref().map_or(0, |v| v.rows_accepted);
+        let progress =
+            ingest_domain::TaskProgress::ingestion(processed, accepted, phase, Utc::now());
+        // A refusal (lease gone) is the heartbeat's to act on.
+        self.publisher.publish(progress).await;
     }
 
     async fn commit(&mut self) -> bool {

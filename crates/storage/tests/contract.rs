@@ -262,6 +262,10 @@ object_contract!(object_s3, s3_store());
 #[path = "contract/tokens.rs"]
 mod tokens;
 
+#[path = "contract/progress.rs"]
+mod progress;
+use progress::progress_saves_are_fenced_and_cleared_when_the_stage_ends;
+
 // ---------- task stores ----------
 
 async fn sqlite_store() -> (Arc<dyn TaskStore>, Option<tempfile::TempDir>) {
@@ -908,7 +912,8 @@ macro_rules! task_contract {
                 a_committed_task_cannot_be_cancelled,
                 datasource_filter_matches_part_of_a_name_in_any_case,
                 handed_back_tasks_are_claimable_at_once_unless_committed,
-                earlier_uploads_of_the_same_content_are_found);
+                earlier_uploads_of_the_same_content_are_found,
+                progress_saves_are_fenced_and_cleared_when_the_stage_ends);
         }
     };
     (@tests $make:expr; $($name:ident),*) => {

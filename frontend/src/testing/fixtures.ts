@@ -82,5 +82,6 @@ export function makeTaskSummary(overrides: Partial<Task> = {}): TaskSummary {
     committed_at: task.committed_at ?? null,
     schema_drifted: task.schema_drift ? task.schema_drift.drifted : null,
     replace_effect: task.replace_effect ?? null,
+    ...(task.progress ? { progress: task.progress } : {}),
   };
 }

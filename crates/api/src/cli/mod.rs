@@ -4,6 +4,7 @@
 mod column_types;
 mod doctor;
 mod rejected;
+mod task_bar;
 mod token;
 mod upload;
 mod validate;

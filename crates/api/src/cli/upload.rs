@@ -173,8 +173,7 @@ pub(super) fn refused(
 }
 
 async fn follow(client: &reqwest::Client, server: &str, task_id: &str) -> anyhow::Result<ExitCode> {
-    let spinner = ProgressBar::new_spinner();
-    spinner.enable_steady_tick(Duration::from_millis(120));
+    let mut spinner = super::task_bar::TaskBar::new();
     let mut last = None;
     loop {
         let task: Task = client
@@ -189,7 +188,7 @@ async fn follow(client: &reqwest::Client, server: &str, task_id: &str) -> anyhow
             spinner.println(format!("  {}", task.status()));
             last = Some(task.status());
         }
-        spinner.set_message(task.status().to_string());
+        spinner.show(&task);
         if task.status().is_terminal() {
             spinner.finish_and_clear();
             return Ok(report(&task));

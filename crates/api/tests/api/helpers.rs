@@ -85,6 +85,7 @@ pub fn settings(backends: Backends, data_dir: &std::path::Path) -> Settings {
         task_lease_secs: 60,
         task_max_attempts: 5,
         task_retry_base_ms: 200,
+        progress_interval_ms: 1000,
         fault: None,
         frontend_dir: data_dir.join("no-frontend"),
         auth: Default::default(),

@@ -22,6 +22,7 @@ mod metrics;
 mod openapi;
 mod pipeline;
 mod preview;
+mod progress;
 mod real_backends;
 mod reaper;
 mod rejected;

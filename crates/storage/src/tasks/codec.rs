@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use ingest_domain::{IllegalTransition, Task, TaskStatus};
+use ingest_domain::{IllegalTransition, Task, TaskId, TaskProgress, TaskStatus};
 
 use crate::{Result, StorageError};
 
@@ -14,6 +14,8 @@ pub(crate) struct TaskRow {
     pub object_key: String,
     pub attempts: i32,
     pub body: String,
+    /// The running stage's progress (JSON), if published.
+    pub progress: Option<String>,
 }
 
 /// Decodes a row selected with the dialect's columns (see `sql.rs`).
@@ -23,6 +25,7 @@ where
     &'static str: sqlx::ColumnIndex<R>,
     for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
     for<'r> i32: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
 {
     let get = |e| StorageError::db("decode task row")(e);
     TaskRow {
@@ -31,6 +34,7 @@ where
         object_key: row.try_get("object_key").map_err(get)?,
         attempts: row.try_get("attempts").map_err(get)?,
         body: row.try_get("body").map_err(get)?,
+        progress: row.try_get("progress").map_err(get)?,
     }
     .into_task()
 }
@@ -56,11 +60,28 @@ impl TaskRow {
         let mut task: Task = serde_json::from_value(body).map_err(|e| corrupt(e.to_string()))?;
         task.object_key = self.object_key;
         task.attempts = u32::try_from(self.attempts).unwrap_or(0);
+        // Shown only while the task is in the stage it belongs to; progress
+        // that cannot be read is left out rather than failing the task.
+        task.progress = self
+            .progress
+            .as_deref()
+            .and_then(|json| serde_json::from_str::<TaskProgress>(json).ok())
+            .filter(|p| p.status() == status);
         Ok(task)
     }
 }
 
+/// The body stored for a task: everything but its progress, which has a
+/// column of its own (written only by `save_progress`).
 pub(crate) fn body_of(task: &Task) -> Result<String> {
+    let mut without_progress;
+    let task = if task.progress.is_some() {
+        without_progress = task.clone();
+        without_progress.progress = None;
+        &without_progress
+    } else {
+        task
+    };
     serde_json::to_string(task).map_err(|e| StorageError::CorruptTask {
         id: task.task_id.to_string(),
         reason: e.to_string(),
@@ -124,6 +145,13 @@ pub(crate) fn requeue_by(
     task.requeue(now)?;
     task.retried_by = by.map(str::to_owned);
     Ok(())
+}
+
+pub(crate) fn progress_of(id: TaskId, progress: &TaskProgress) -> Result<String> {
+    serde_json::to_string(progress).map_err(|e| StorageError::CorruptTask {
+        id: id.to_string(),
+        reason: e.to_string(),
+    })
 }
 
 pub(crate) fn attempts_of(task: &Task) -> i32 {

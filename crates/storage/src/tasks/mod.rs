@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use ingest_domain::{Task, TaskId, TaskStatus};
+use ingest_domain::{Task, TaskId, TaskProgress, TaskStatus};
 
 pub use postgres::PostgresTaskStore;
 pub use sqlite::SqliteTaskStore;
@@ -166,6 +166,17 @@ pub trait TaskStore: Send + Sync + 'static {
     async fn save(&self, task: &Task, lease: &LeaseToken, ttl: Duration) -> Result<bool>;
     /// Extends a lease that still holds; `false` as for `save`.
     async fn renew(&self, id: TaskId, lease: &LeaseToken, ttl: Duration) -> Result<bool>;
+    /// Publishes how far the running stage has got, without touching the
+    /// task itself. Fenced like `save` (`false`: the lease no longer holds),
+    /// and only while the task is in the stage's status: once it moved on,
+    /// a late publication changes nothing. A save that changes the status
+    /// clears it.
+    async fn save_progress(
+        &self,
+        id: TaskId,
+        lease: &LeaseToken,
+        progress: &TaskProgress,
+    ) -> Result<bool>;
     /// Saves the task (e.g. with its last error) and lets go of the lease;
     /// any worker may claim it again from `retry_at`. `false` as for `save`.
     async fn release(
@@ -299,6 +310,17 @@ macro_rules! sql_task_store {
                 ttl: std::time::Duration,
             ) -> $crate::Result<bool> {
                 queries().renew(&self.pool, id, lease, ttl).await
+            }
+
+            async fn save_progress(
+                &self,
+                id: ingest_domain::TaskId,
+                lease: &$crate::tasks::LeaseToken,
+                progress: &ingest_domain::TaskProgress,
+            ) -> $crate::Result<bool> {
+                queries()
+                    .save_progress(&self.pool, id, lease, progress)
+                    .await
             }
 
             async fn release(

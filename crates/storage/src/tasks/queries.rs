@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use ingest_domain::{Task, TaskId};
+use ingest_domain::{Task, TaskId, TaskProgress};
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Row, Type};
 
 use super::codec::{self, Transition};
@@ -166,6 +166,24 @@ where
             .fetch_optional(pool)
             .await
             .map_err(StorageError::db("renew lease"))?;
+        Ok(held.is_some())
+    }
+
+    pub async fn save_progress(
+        &self,
+        pool: &Pool<DB>,
+        id: TaskId,
+        lease: &LeaseToken,
+        progress: &TaskProgress,
+    ) -> Result<bool> {
+        let held = sqlx::query::<DB>(&self.sql.save_progress)
+            .bind(codec::progress_of(id, progress)?)
+            .bind(id.to_string())
+            .bind(lease.to_string())
+            .bind(progress.status().as_str().to_owned())
+            .fetch_optional(pool)
+            .await
+            .map_err(StorageError::db("save task progress"))?;
         Ok(held.is_some())
     }
 

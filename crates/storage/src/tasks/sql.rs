@@ -33,7 +33,7 @@ pub(crate) struct Dialect {
 
 impl Dialect {
     pub const POSTGRES: Self = Self {
-        columns: "id::text AS id, status, object_key, attempts, body::text AS body",
+        columns: "id::text AS id, status, object_key, attempts, body::text AS body, progress::text AS progress",
         id: "::uuid",
         json: "::jsonb",
         text: "::text",
@@ -46,7 +46,7 @@ impl Dialect {
         schema_lock: "SELECT pg_advisory_xact_lock($1)",
     };
     pub const SQLITE: Self = Self {
-        columns: "id, status, object_key, attempts, body",
+        columns: "id, status, object_key, attempts, body, progress",
         id: "",
         json: "",
         text: "",
@@ -90,6 +90,10 @@ pub(crate) struct Statements {
     pub save: String,
     /// $1 lease expiry, $2 id, $3 lease token; returns a row as `save` does.
     pub renew: String,
+    /// Publishes a running stage's progress without touching the task:
+    /// $1 progress (JSON), $2 id, $3 lease token, $4 the status the stage
+    /// runs in; returns a row when that lease still held the task in it.
+    pub save_progress: String,
     /// Saves and lets go of the lease, claimable again from $4:
     /// $1 status, $2 updated, $3 body, $4 retry at, $5 id, $6 lease token.
     pub release: String,
@@ -216,6 +220,7 @@ impl Statements {
             ),
             save: format!(
                 "UPDATE tasks SET status = $1, updated_at = $2, body = $3{json},
+                     progress = CASE WHEN status = $1 THEN progress ELSE NULL END,
                      lease_owner = CASE WHEN $4 THEN NULL ELSE lease_owner END,
                      lease_token = CASE WHEN $4 THEN NULL ELSE lease_token END,
                      lease_expires_at = CASE WHEN $4 THEN NULL ELSE $5 END
@@ -226,20 +231,24 @@ impl Statements {
                 "UPDATE tasks SET lease_expires_at = $1 WHERE {} RETURNING status",
                 fenced(2, 3)
             ),
+            save_progress: format!(
+                "UPDATE tasks SET progress = $1{json} WHERE {} AND status = $4 RETURNING status",
+                fenced(2, 3)
+            ),
             release: format!(
                 "UPDATE tasks SET status = $1, updated_at = $2, body = $3{json},
-                     lease_owner = NULL, lease_token = NULL, lease_expires_at = $4
+                     progress = NULL, lease_owner = NULL, lease_token = NULL, lease_expires_at = $4
                  WHERE {} RETURNING status",
                 fenced(5, 6)
             ),
             hand_back: format!(
-                "UPDATE tasks SET status = $1, updated_at = $2, body = $3{json}, attempts = $4,
+                "UPDATE tasks SET status = $1, updated_at = $2, body = $3{json}, attempts = $4, progress = NULL,
                      lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
                  WHERE {} AND {uncommitted} RETURNING status",
                 fenced(5, 6)
             ),
             overwrite: format!(
-                "UPDATE tasks SET status = $1, updated_at = $2, body = $3{json}, attempts = $4,
+                "UPDATE tasks SET status = $1, updated_at = $2, body = $3{json}, attempts = $4, progress = NULL,
                      lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
                  WHERE id = $5{id}"
             ),

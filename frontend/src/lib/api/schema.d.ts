@@ -855,6 +855,7 @@ export interface components {
              *     (`on_schema_change` field): `allow` (default) or `fail`.
              */
             on_schema_change?: components["schemas"]["OnSchemaChange"];
+            progress?: null | components["schemas"]["TaskProgress"];
             /** Format: int64 */
             rejected_row_count?: number | null;
             rejected_rows?: null | components["schemas"]["RejectedRows"];
@@ -941,6 +942,55 @@ export interface components {
              */
             total: number;
         };
+        /**
+         * @description Progress within the running stage (`validation` or `ingestion`). Counts
+         *     are of the current pass during validation (they start again at 0 for the
+         *     second read); `percent` covers the whole stage and never goes back.
+         */
+        TaskProgress: {
+            /**
+             * Format: int64
+             * @description Validation of a text format (CSV, NDJSON): bytes of the stored file
+             *     read in this pass (compressed bytes for a compressed file); `null`
+             *     for XLSX and Parquet, which count rows only.
+             */
+            bytes_read?: number | null;
+            /**
+             * Format: int64
+             * @description The stored file's size.
+             */
+            bytes_total?: number | null;
+            pass?: null | components["schemas"]["ValidationPass"];
+            /**
+             * Format: double
+             * @description 0–100 over the whole stage, when it can be computed (validation:
+             *     the first read is the first half).
+             */
+            percent?: number | null;
+            /**
+             * @description Ingestion into Druid: Druid's own phase (`DETERMINE_PARTITIONS`,
+             *     `BUILD_SEGMENTS`, `COMPLETED`), when its live report has one.
+             */
+            phase?: string | null;
+            /**
+             * Format: int64
+             * @description Rows read in this pass (validation) or processed by Druid so far
+             *     (ingestion; `null` while Druid reports none).
+             */
+            rows?: number | null;
+            /**
+             * Format: int64
+             * @description Ingestion: the rows validation accepted, which Druid should process.
+             */
+            rows_total?: number | null;
+            /** @description The stage this is the progress of. */
+            stage: components["schemas"]["StageName"];
+            /**
+             * Format: date-time
+             * @description When the worker published it.
+             */
+            updated_at: string;
+        };
         /** @enum {string} */
         TaskStatus: "queued" | "validating" | "ingesting" | "awaiting_confirmation" | "succeeded" | "failed" | "cancelled";
         /**
@@ -960,6 +1010,7 @@ export interface components {
             file_name: string;
             format: components["schemas"]["FileFormat"];
             mode: components["schemas"]["IngestMode"];
+            progress?: null | components["schemas"]["TaskProgress"];
             /** Format: int64 */
             rejected_row_count?: number | null;
             replace_effect?: null | components["schemas"]["ReplaceEffect"];
@@ -1163,6 +1214,11 @@ export interface components {
              */
             timestamp_format?: string | null;
         };
+        /**
+         * @description Which read of the file a validation is in: it reads the file twice.
+         * @enum {string}
+         */
+        ValidationPass: "profiling" | "writing";
         /** @description The full profile of a file, stored with its task. */
         ValidationReport: {
             columns: components["schemas"]["ColumnProfile"][];

@@ -59,3 +59,5 @@ export const FINISHED_STATUSES: readonly TaskStatus[] = ['succeeded', 'failed', 
 export function isActiveStatus(status: TaskStatus): boolean {
   return !FINISHED_STATUSES.includes(status);
 }
+// Progress within a running task's stage (its `progress` field).
+export type StageProgress = Schemas['TaskProgress'];

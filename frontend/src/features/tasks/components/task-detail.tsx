@@ -29,6 +29,7 @@ import { SchemaDrift } from './schema-drift';
 import { StageTimeline } from './stage-timeline';
 import { TaskWarnings } from './task-warnings';
 import { ValidationReport } from './validation-report';
+import { StageProgress } from './stage-progress';
 
 function Stat({ label, value, testId }: { label: string; value: ReactNode; testId?: string }) {
   return (
@@ -105,6 +106,8 @@ export function TaskDetail({ taskId }: { taskId: string }) {
           </Box>
         </Stack>
       </Stack>
+
+      <StageProgress status={task.status} progress={task.progress} />
 
       {error && <ErrorAlert error={error} title="Refresh failed; showing the last known state" />}
 

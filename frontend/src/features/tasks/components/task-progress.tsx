@@ -11,6 +11,7 @@ import type { Task, TaskStatus } from '@/lib/api/types';
 import { formatNumber } from '@/lib/format';
 import { useTask } from '../api/get-task';
 import { ConfirmReplace } from './confirm-replace';
+import { StageProgress } from './stage-progress';
 
 const STEPS = ['uploaded', 'queued', 'validating', 'ingesting', 'done'] as const;
 
@@ -72,6 +73,7 @@ export function TaskProgress({ taskId }: { taskId: string }) {
         </Link>
       </Stack>
       {task && <ConfirmReplace task={task} compact />}
+      {task && <StageProgress status={task.status} progress={task.progress} />}
       <Stepper activeStep={step} alternativeLabel sx={{ display: { xs: 'none', sm: 'flex' } }} aria-label="Processing stages">
         {STEPS.map((label, i) => (
           <Step key={label} completed={failedAt === null ? i < step : i < failedAt}>

@@ -32,6 +32,7 @@ import { useTimeZoneMode } from '@/lib/time-zone';
 import { TASK_SORT_KEYS, useTasks, type TaskSortKey } from '../api/get-tasks';
 import { taskDurationMs } from '../utils/stages';
 import { ConfirmReplace } from './confirm-replace';
+import { StageProgress } from './stage-progress';
 
 const hideOnPhone = { display: { xs: 'none', md: 'table-cell' } } as const;
 
@@ -214,6 +215,7 @@ export function TasksList({ pageSize = 20 }: { pageSize?: number }) {
                         <Chip size="small" variant="outlined" color="warning" label="schema changed" data-testid="task-schema-drifted" sx={{ mt: 0.5 }} />
                       ) : null}
                       <ConfirmReplace task={task} compact />
+                      <StageProgress status={task.status} progress={task.progress} compact />
                     </TableCell>
                     <TableCell sx={hideOnPhone}>
                       <Link to={paths.datasource.href(task.datasource)} title={`Datasource ${task.datasource}`}>
