@@ -11,8 +11,8 @@
 # (default 256 MiB) and INGEST_DRUID_MAX_SUBTASKS (default 2) from the
 # environment. Prints:
 #   upload     curl sends the file -> 202
-#   validate   the task's `validating` stage
-#   s3+submit  `ingesting` starts -> Druid task created (parts put to S3,
+#   validate   the task's `validation` stage
+#   s3+submit  `ingestion` starts -> Druid task created (parts put to S3,
 #              sampler preflight, submit)
 #   druid      Druid's own duration of the task
 #   load       Druid's end -> our task `succeeded` (segments loaded, broker
@@ -94,8 +94,8 @@ done = time.time()
 if task["status"] != "succeeded":
     sys.exit(f"task {task_id} {task['status']}: {task.get('error')}")
 stages = {s["name"]: s for s in task["stages"]}
-validate = stages["validating"]["duration_ms"] / 1000
-ingest_start = epoch(stages["ingesting"]["started_at"])
+validate = stages["validation"]["duration_ms"] / 1000
+ingest_start = epoch(stages["ingestion"]["started_at"])
 druid_id = task["druid"]["task_id"]
 status = druid_status(druid_id)
 created = epoch(status["createdTime"])
