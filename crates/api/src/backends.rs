@@ -171,6 +171,9 @@ pub fn druid_sink_config(settings: &Settings) -> DruidSinkConfig {
             bucket,
             prefix: settings.s3_prefix.clone(),
         }),
+        part_bytes: settings.druid.part_bytes,
+        max_subtasks: settings.druid.max_subtasks,
+        max_concurrent_tasks: settings.druid.max_concurrent_tasks as usize,
         ..DruidSinkConfig::default()
     }
 }

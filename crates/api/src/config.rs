@@ -137,6 +137,8 @@ pub struct Settings {
     pub lifecycle: Lifecycle,
     #[command(flatten)]
     pub database: DatabaseLimits,
+    #[command(flatten)]
+    pub druid: DruidParallelism,
 }
 
 /// Bounds on every call to the task database.
@@ -370,6 +372,40 @@ impl Default for Lifecycle {
     }
 }
 
+/// How a big file is ingested into Druid in parallel, and how many Druid
+/// tasks one server runs at once (see druid/README.md, "Parallel ingestion").
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
+pub struct DruidParallelism {
+    /// Bytes of each part the normalized file is cut into (whole lines, at
+    /// least 1 MiB); each part is its own S3 object, read by its own Druid
+    /// subtask.
+    #[arg(long, env = "INGEST_DRUID_PART_BYTES", default_value_t = 256 * MIB,
+          value_parser = clap::value_parser!(u64).range(MIB..))]
+    pub part_bytes: u64,
+    /// Parts one Druid task reads at once (`maxNumConcurrentSubTasks`);
+    /// each running subtask holds a Druid worker slot.
+    #[arg(long, env = "INGEST_DRUID_MAX_SUBTASKS", default_value_t = 2,
+          value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub max_subtasks: u32,
+    /// Druid tasks this server runs at once; more wait their turn. Druid's
+    /// worker capacity must be at least (this × servers) × (1 +
+    /// INGEST_DRUID_MAX_SUBTASKS), or parallel tasks can wait on each other
+    /// for ever.
+    #[arg(long, env = "INGEST_DRUID_MAX_CONCURRENT_TASKS", default_value_t = 2,
+          value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub max_concurrent_tasks: u32,
+}
+
+impl Default for DruidParallelism {
+    fn default() -> Self {
+        Self {
+            part_bytes: 256 * MIB,
+            max_subtasks: 2,
+            max_concurrent_tasks: 2,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum AuthMode {
     #[default]
@@ -577,6 +613,7 @@ mod tests {
         assert_eq!(settings.validation, ValidationLimits::default());
         assert_eq!(settings.http, HttpLimits::default());
         assert_eq!(settings.lifecycle, Lifecycle::default());
+        assert_eq!(settings.druid, DruidParallelism::default());
         let limits: ingest_validation::Limits = (&settings.validation).into();
         assert_eq!(limits, ingest_validation::Limits::default());
 
@@ -595,5 +632,19 @@ mod tests {
         .settings;
         assert_eq!(parsed.validation.max_columns, 3);
         assert_eq!(parsed.http.upload_idle_timeout_secs, 2);
+    }
+
+    #[test]
+    fn druid_parts_are_never_tiny() {
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            settings: Settings,
+        }
+        let parse = |bytes: &str| Only::try_parse_from(["ingest", "--part-bytes", bytes]);
+        assert!(parse("1000").is_err(), "a part below 1 MiB is refused");
+        let parsed = parse("1048576").expect("1 MiB parts").settings;
+        assert_eq!(parsed.druid.part_bytes, MIB);
+        assert!(Only::try_parse_from(["ingest", "--max-subtasks", "0"]).is_err());
     }
 }

@@ -285,6 +285,25 @@ impl DruidClient {
             .unwrap_or_default())
     }
 
+    /// Task slots of all the workers (Indexers, middleManagers) the
+    /// Overlord knows (`GET /druid/indexer/v1/workers`).
+    pub async fn worker_capacity(&self) -> Result<u64, DruidError> {
+        let workers: Value = Self::parse(
+            "the workers",
+            &self
+                .get("the workers", Process::Overlord, "/druid/indexer/v1/workers")
+                .await?,
+        )?;
+        Ok(workers
+            .as_array()
+            .map(|all| {
+                all.iter()
+                    .filter_map(|w| w["worker"]["capacity"].as_u64())
+                    .sum()
+            })
+            .unwrap_or(0))
+    }
+
     /// Submits a task; a task with the same id already there counts as
     /// submitted (a retry after a lost answer).
     pub async fn submit(&self, task: &Value) -> Result<String, DruidError> {

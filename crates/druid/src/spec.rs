@@ -30,7 +30,12 @@ pub struct IngestionPlan {
     pub druid_task_id: String,
     pub datasource: String,
     pub bucket: String,
-    pub key: String,
+    /// The normalized file's objects ("parts", each a whole number of
+    /// lines), in order; Druid reads each as its own split.
+    pub keys: Vec<String>,
+    /// Most parts read at once, each by a subtask holding a worker slot
+    /// (besides the slot of the task itself).
+    pub max_subtasks: u32,
     /// Column holding epoch milliseconds (the normalized file's `__time`).
     pub time_column: String,
     pub dimensions: Vec<SpecColumn>,
@@ -59,11 +64,29 @@ impl IngestionPlan {
         )
     }
 
-    fn input_source(&self) -> Value {
-        json!({
-            "type": "s3",
-            "objects": [{ "bucket": self.bucket, "path": self.key }]
-        })
+    /// Parallel subtasks this task runs: one per part, at most
+    /// `max_subtasks`; `1` means the task reads everything itself (no
+    /// subtasks), the quickest way for a file of one part.
+    pub fn subtasks(&self) -> u32 {
+        let parts = u32::try_from(self.keys.len()).unwrap_or(u32::MAX);
+        parts.min(self.max_subtasks).max(1)
+    }
+
+    /// Druid worker slots the task holds at most: its own, and one per
+    /// subtask running at once.
+    pub fn worker_slots(&self) -> u32 {
+        match self.subtasks() {
+            1 => 1,
+            n => 1 + n,
+        }
+    }
+
+    fn input_source(&self, keys: &[String]) -> Value {
+        let objects: Vec<Value> = keys
+            .iter()
+            .map(|key| json!({ "bucket": self.bucket, "path": key }))
+            .collect();
+        json!({ "type": "s3", "objects": objects })
     }
 
     fn data_schema(&self) -> Value {
@@ -96,10 +119,10 @@ impl IngestionPlan {
         })
     }
 
-    fn io_config(&self) -> Value {
+    fn io_config(&self, keys: &[String]) -> Value {
         json!({
             "type": "index_parallel",
-            "inputSource": self.input_source(),
+            "inputSource": self.input_source(keys),
             // The validator's normalized JSON lines: typed values, `__time` in ms.
             "inputFormat": { "type": "json" },
             "appendToExisting": self.append,
@@ -117,13 +140,17 @@ impl IngestionPlan {
             "id": self.druid_task_id,
             "spec": {
                 "dataSchema": self.data_schema(),
-                "ioConfig": self.io_config(),
+                "ioConfig": self.io_config(&self.keys),
                 "tuningConfig": {
                     "type": "index_parallel",
                     // A row Druid cannot parse fails the task instead of vanishing.
                     "maxParseExceptions": 0,
                     "logParseExceptions": true,
-                    "maxNumConcurrentSubTasks": 1,
+                    "maxNumConcurrentSubTasks": self.subtasks(),
+                    // One part per subtask: Druid's default groups objects
+                    // into splits of up to 1 GiB, which would hand several
+                    // of our parts to one subtask.
+                    "splitHintSpec": { "type": "maxSize", "maxNumFiles": 1 },
                     "partitionsSpec": { "type": "dynamic" }
                 }
             },
@@ -131,10 +158,11 @@ impl IngestionPlan {
         })
     }
 
-    /// The same read, for `POST /druid/indexer/v1/sampler`. Druid 25's
-    /// sampler takes only the `index` task type, with the same input.
+    /// The same read of the first part, for `POST /druid/indexer/v1/sampler`
+    /// (it proves Druid can read our objects; the other parts are written
+    /// the same way). Druid 25's sampler takes only the `index` task type.
     pub fn sampler(&self, rows: u32) -> Value {
-        let mut io_config = self.io_config();
+        let mut io_config = self.io_config(&self.keys[..self.keys.len().min(1)]);
         io_config["type"] = json!("index");
         json!({
             "type": "index",
@@ -175,7 +203,8 @@ mod tests {
             druid_task_id: "ingest-0190".into(),
             datasource: "sales".into(),
             bucket: "ingest".into(),
-            key: "normalized/x.json".into(),
+            keys: vec!["normalized/x.json".into()],
+            max_subtasks: 4,
             time_column: "__time".into(),
             dimensions: vec![
                 SpecColumn {
@@ -211,6 +240,10 @@ mod tests {
         assert!(task["spec"]["ioConfig"]["inputSource"]
             .get("prefixes")
             .is_none());
+        assert_eq!(
+            task["spec"]["tuningConfig"]["maxNumConcurrentSubTasks"], 1,
+            "one part: no subtasks"
+        );
         assert_eq!(task["spec"]["tuningConfig"]["maxParseExceptions"], 0);
         assert_eq!(task["spec"]["ioConfig"]["appendToExisting"], false);
         assert_eq!(
@@ -226,6 +259,43 @@ mod tests {
             !text.contains("accessKey") && !text.contains("secretKey"),
             "no credentials in specs"
         );
+    }
+
+    #[test]
+    fn parts_are_the_objects_of_one_task_read_in_parallel() {
+        let keys: Vec<String> = (1..=6)
+            .map(|n| format!("normalized/x.part{n:04}.json"))
+            .collect();
+        let plan = IngestionPlan {
+            keys: keys.clone(),
+            ..plan()
+        };
+        let task = plan.task();
+        let objects = task["spec"]["ioConfig"]["inputSource"]["objects"]
+            .as_array()
+            .expect("objects");
+        let paths: Vec<&str> = objects.iter().filter_map(|o| o["path"].as_str()).collect();
+        assert_eq!(paths, keys);
+        assert!(objects.iter().all(|o| o["bucket"] == "ingest"));
+        let tuning = &task["spec"]["tuningConfig"];
+        assert_eq!(
+            tuning["maxNumConcurrentSubTasks"], 4,
+            "capped by max_subtasks"
+        );
+        assert_eq!(tuning["splitHintSpec"]["maxNumFiles"], 1);
+        assert_eq!(plan.worker_slots(), 5);
+
+        let two = IngestionPlan {
+            keys: keys[..2].to_vec(),
+            ..plan.clone()
+        };
+        assert_eq!(two.subtasks(), 2, "never more subtasks than parts");
+        // The sampler proves Druid reads the first part.
+        let sampler = plan.sampler(5);
+        let sampled = &sampler["spec"]["ioConfig"]["inputSource"]["objects"];
+        assert_eq!(sampled.as_array().map(Vec::len), Some(1));
+        assert_eq!(sampled[0]["path"], keys[0].as_str());
+        assert_eq!(sampler["spec"]["ioConfig"]["type"], "index");
     }
 
     #[test]

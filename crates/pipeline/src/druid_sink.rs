@@ -15,7 +15,7 @@ use ingest_druid::{
     TaskStatusCode, LINEAGE_COLUMN,
 };
 use ingest_storage::{
-    object::{s3_location, upload_file},
+    object::{s3_location, upload_file, upload_file_range},
     ObjectStore, S3Location,
 };
 use ingest_validation::{OutputFormat, TIME_COLUMN};
@@ -27,6 +27,7 @@ use crate::sink::{
     CancelCheck, DatasourceQuery, DruidProgress, IngestSink, Row, SinkJob, SinkOutcome, SinkProbe,
 };
 
+pub(crate) mod parts;
 mod reruns;
 use crate::{SinkError, SinkErrorKind};
 
@@ -47,6 +48,16 @@ pub struct DruidSinkConfig {
     /// object store writes to (`S3_BUCKET`, `S3_PREFIX`). `None` when the
     /// uploads are kept in a local folder, which Druid cannot read.
     pub input: Option<DruidInput>,
+    /// Size of each part the normalized file is cut into (whole lines), each
+    /// its own object read by its own Druid subtask.
+    pub part_bytes: u64,
+    /// Most parts one Druid task reads at once (`maxNumConcurrentSubTasks`).
+    pub max_subtasks: u32,
+    /// Most Druid tasks this server has running at once. A task with
+    /// subtasks holds a worker slot while its subtasks wait for slots, so
+    /// Druid's capacity must exceed the tasks submitted at once (see
+    /// druid/README.md, "Parallel ingestion").
+    pub max_concurrent_tasks: usize,
 }
 
 /// The S3 settings Druid is given to read our normalized files.
@@ -70,6 +81,9 @@ impl Default for DruidSinkConfig {
             load_timeout: Duration::from_secs(300),
             task_timeout: Duration::from_secs(3600),
             input: None,
+            part_bytes: 256 * 1024 * 1024,
+            max_subtasks: 2,
+            max_concurrent_tasks: 2,
         }
     }
 }
@@ -89,6 +103,9 @@ pub struct DruidSink {
     config: DruidSinkConfig,
     /// The last read-probe verdict and when it was reached.
     read_probe: tokio::sync::Mutex<Option<(tokio::time::Instant, Result<(), SinkError>)>>,
+    /// One permit per Druid task this server may have running
+    /// (`max_concurrent_tasks`), held from submit to Druid's verdict.
+    submissions: tokio::sync::Semaphore,
 }
 
 /// What to tell a person about a Druid error message.
@@ -293,6 +310,7 @@ impl DruidSink {
         Self {
             client,
             objects,
+            submissions: tokio::sync::Semaphore::new(config.max_concurrent_tasks.max(1)),
             config,
             read_probe: tokio::sync::Mutex::new(None),
         }
@@ -342,7 +360,7 @@ impl DruidSink {
         &self.client
     }
 
-    fn plan(&self, job: &SinkJob<'_>, bucket: String, key: String) -> IngestionPlan {
+    fn plan(&self, job: &SinkJob<'_>, bucket: String, keys: Vec<String>) -> IngestionPlan {
         let report = job.report;
         let time_column = report.timestamp.column.as_deref();
         let dimensions = report
@@ -360,7 +378,8 @@ impl DruidSink {
             druid_task_id: druid_task_id(job.task),
             datasource: job.task.datasource.to_string(),
             bucket,
-            key,
+            keys,
+            max_subtasks: self.config.max_subtasks.max(1),
             time_column: TIME_COLUMN.to_owned(),
             dimensions,
             min_time: min,
@@ -429,10 +448,62 @@ impl DruidSink {
             faults: &faults,
         };
         let outcome = self
-            .preflight(&self.plan(&job, location.bucket, location.key))
+            .preflight(&self.plan(&job, location.bucket, vec![location.key]))
             .await;
         self.objects.delete(&key).await.ok();
         outcome
+    }
+
+    /// Stores the normalized file as parts of `part_bytes` (one object when
+    /// it is smaller); returns the bucket and the keys Druid reads them at.
+    async fn store_parts(&self, job: &SinkJob<'_>) -> Result<(String, Vec<String>), SinkError> {
+        let stored = |e: String| {
+            SinkError::new(
+                "object_store_failed",
+                format!("could not store the normalized file: {e}"),
+                None,
+            )
+            .retryable()
+        };
+        let (path, part_bytes) = (job.normalized.to_owned(), self.config.part_bytes);
+        let ranges = tokio::task::spawn_blocking(move || parts::line_ranges(&path, part_bytes))
+            .await
+            .map_err(|e| stored(e.to_string()))?
+            .map_err(|e| stored(e.to_string()))?;
+        let extension = self.normalized_format().extension();
+        let (mut bucket, mut keys) = (String::new(), Vec::with_capacity(ranges.len()));
+        for (index, range) in ranges.iter().enumerate() {
+            let key = parts::normalized_key(job.task.task_id, index, ranges.len(), extension);
+            let location = self.input_location(&key)?;
+            upload_file_range(self.objects.as_ref(), &key, job.normalized, range.clone())
+                .await
+                .map_err(|e| stored(e.to_string()))?;
+            bucket = location.bucket;
+            keys.push(location.key);
+        }
+        if keys.len() > 1 {
+            info!(
+                parts = keys.len(),
+                part_bytes, "normalized file stored in parts"
+            );
+        }
+        Ok((bucket, keys))
+    }
+
+    /// Waits until this server may run one more Druid task
+    /// (`max_concurrent_tasks`): a task that runs subtasks holds a worker
+    /// slot while they wait for slots, so unbounded submissions could fill
+    /// every slot with tasks waiting for each other.
+    async fn submission_slot(&self, plan: &IngestionPlan) -> tokio::sync::SemaphorePermit<'_> {
+        if let Ok(permit) = self.submissions.try_acquire() {
+            return permit;
+        }
+        info!(druid_task_id = %plan.druid_task_id, limit = self.config.max_concurrent_tasks, "waiting for one of this server's Druid tasks to end before submitting");
+        // Never closed: the semaphore lives as long as the sink.
+        self.submissions
+            .acquire()
+            .await
+            .expect("the submission semaphore is never closed")
     }
 
     /// Fails fast, with Druid's words, when Druid cannot read the object.
@@ -708,23 +779,8 @@ impl DruidSink {
         job: SinkJob<'_>,
         progress: &mut dyn DruidProgress,
     ) -> Result<SinkOutcome, SinkError> {
-        let key = format!(
-            "normalized/{}.{}",
-            job.task.task_id,
-            self.normalized_format().extension()
-        );
-        let location = self.input_location(&key)?;
-        upload_file(self.objects.as_ref(), &key, job.normalized)
-            .await
-            .map_err(|e| {
-                SinkError::new(
-                    "object_store_failed",
-                    format!("could not store the normalized file: {e}"),
-                    None,
-                )
-                .retryable()
-            })?;
-        let plan = self.plan(&job, location.bucket, location.key);
+        let (bucket, keys) = self.store_parts(&job).await?;
+        let plan = self.plan(&job, bucket, keys);
         let preflight = self.preflight(&plan).await;
         // Druid reading (or refusing to read) S3 says something about its
         // settings; a transient error or one odd file does not.
@@ -744,6 +800,7 @@ impl DruidSink {
             }
             self.ensure_not_ingested_before(&plan).await?;
         }
+        let slot = self.submission_slot(&plan).await;
         if !progress.external().await {
             return Err(SinkError::new(
                 "shutting_down",
@@ -770,8 +827,10 @@ impl DruidSink {
             ..DruidState::default()
         };
         let followed = self.follow(&plan, &mut state, progress, job.faults).await;
-        // Druid's verdict (or our shutdown) is in: nothing left to stop.
+        // Druid's verdict (or our shutdown) is in: nothing left to stop, and
+        // the task's worker slots are free for the next submission.
         unless_followed.druid_task_id = None;
+        drop(slot);
         if let Ok(report) = self.client.report(&plan.druid_task_id).await {
             if let Some(stats) = report.stats {
                 state.processed = Some(stats.processed);

@@ -12,6 +12,8 @@ mod reaper;
 mod sink;
 mod worker;
 
+/// Where a task's normalized file (or each of its parts) is stored.
+pub use druid_sink::parts::normalized_key;
 pub use druid_sink::{druid_hint, DruidInput, DruidSink, DruidSinkConfig};
 pub use error::{PipelineError, SinkError, SinkErrorKind};
 pub use local_sink::LocalParquetSink;

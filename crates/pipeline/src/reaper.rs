@@ -33,7 +33,7 @@ use tracing::{info, warn};
 
 /// Key prefixes this service writes; the reaper looks nowhere else.
 const UPLOADS: &str = "uploads/";
-const NORMALIZED: &str = "normalized/";
+use crate::druid_sink::parts::{task_of_normalized_key, NORMALIZED};
 
 /// Leftovers of a finished task wait this long, so a request that just
 /// queued it again is not raced.
@@ -287,18 +287,18 @@ impl Pass<'_> {
         Ok(())
     }
 
-    /// `normalized/{task id}.{ext}` (what Druid read) of a finished task.
+    /// `normalized/{task id}.{ext}` and `normalized/{task id}.partNNNN.{ext}`
+    /// (what Druid read) of a finished task.
     async fn normalized_objects(&mut self) -> Result<(), StepError> {
         let (finished, absent) = (
             self.before(FINISHED_GRACE),
             self.before(self.reaper.config.min_age),
         );
         for object in self.reaper.objects.list_aged(NORMALIZED).await? {
-            let id = object.key[NORMALIZED.len()..]
-                .split('.')
-                .next()
-                .and_then(|id| id.parse::<TaskId>().ok());
-            let Some(id) = id else { continue };
+            // The whole file, or one of its parts (every part names its task).
+            let Some(id) = task_of_normalized_key(&object.key) else {
+                continue;
+            };
             let remove = match self.owner(id).await? {
                 Owner::Unfinished => false,
                 Owner::Finished => object.modified < finished,

@@ -115,7 +115,48 @@ async fn druid_checks(settings: &Settings, client: &DruidClient) -> bool {
             line(false, "druid reads our bucket", &message);
         }
     }
+    ok &= task_slots(settings, &client).await;
     ok
+}
+
+/// Druid has worker slots for this server's Druid tasks and their subtasks
+/// (druid/README.md, "Parallel ingestion"). Too few to run them at full
+/// speed is said; as few as the tasks themselves can deadlock: a failure.
+async fn task_slots(settings: &Settings, client: &DruidClient) -> bool {
+    let slots = match client.worker_capacity().await {
+        Ok(slots) => slots,
+        Err(e) => {
+            line(false, "druid task slots", &e.to_string());
+            return false;
+        }
+    };
+    let (tasks, subtasks) = (
+        u64::from(settings.druid.max_concurrent_tasks),
+        u64::from(settings.druid.max_subtasks),
+    );
+    let full = tasks * (1 + subtasks);
+    let need = format!(
+        "INGEST_DRUID_MAX_CONCURRENT_TASKS={tasks} × (1 + INGEST_DRUID_MAX_SUBTASKS={subtasks}) = {full}"
+    );
+    let fix = "raise druid_worker_capacity or lower those (druid/README.md, \"Parallel ingestion\")";
+    if slots >= full {
+        line(true, "druid task slots", &format!("{slots}, at least {need}"));
+        true
+    } else if slots > tasks {
+        line(
+            true,
+            "druid task slots",
+            &format!("{slots}, fewer than {need}: big uploads read fewer parts at once; {fix}"),
+        );
+        true
+    } else {
+        line(
+            false,
+            "druid task slots",
+            &format!("{slots}: this server's Druid tasks can hold every slot while their subtasks wait for one, for ever; {need} are needed; {fix}"),
+        );
+        false
+    }
 }
 
 /// Writes a tiny normalized file to the bucket and asks Druid's sampler to

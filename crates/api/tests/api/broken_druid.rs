@@ -139,6 +139,7 @@ async fn doctor_is_green_against_the_real_druid_and_names_the_broken_setting() {
     );
     assert!(!out.contains('✗'), "{out}");
     assert!(out.contains("✓ druid reads our bucket"), "{out}");
+    assert!(out.contains("✓ druid task slots"), "{out}");
 
     for broken in &BROKEN {
         let bad = doctor(&database_url, Some(&required_env(broken.url_env)));

@@ -93,6 +93,7 @@ pub fn settings(backends: Backends, data_dir: &std::path::Path) -> Settings {
         http: Default::default(),
         lifecycle: Default::default(),
         database: Default::default(),
+        druid: Default::default(),
     };
     if backends != Backends::Embedded {
         settings.s3_bucket = Some(required_env("S3_BUCKET"));

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use bytes::Bytes;
 use chrono::Utc;
 use ingest_domain::{rejected_rows_key, TaskId, TaskStatus};
-use ingest_pipeline::Removed;
+use ingest_pipeline::{normalized_key, Removed};
 use ingest_storage::ObjectStore;
 use serde_json::Value;
 
@@ -83,6 +83,12 @@ async fn one_pass_removes_exactly_the_leftovers(backends: Backends) {
         &format!("normalized/{}.json", queued.task_id),
     )
     .await;
+    // A big file's normalized parts (each read by its own Druid subtask):
+    // those of the finished task go, that of the queued one stays.
+    for part in 0..2 {
+        put(objects.as_ref(), &normalized_key(done.task_id, part, 2, "json")).await;
+    }
+    put(objects.as_ref(), &normalized_key(queued.task_id, 1, 2, "json")).await;
     let work = data_dir.join("work");
     touch(&work.join(format!("task-{}-a1/input", done.task_id)));
     touch(&work.join(format!("task-{absent}-b2/input")));
@@ -115,7 +121,7 @@ async fn one_pass_removes_exactly_the_leftovers(backends: Backends) {
         Removed {
             stale_uploads: 1,
             orphan_objects: 2,
-            normalized_objects: 1,
+            normalized_objects: 3,
             work_dirs: 0,
             staging_files: 1,
         }
@@ -145,6 +151,7 @@ async fn one_pass_removes_exactly_the_leftovers(backends: Backends) {
         format!("uploads/{}/data.csv", done.task_id),
         format!("uploads/{}/data.csv", queued.task_id),
         format!("normalized/{}.json", queued.task_id),
+        normalized_key(queued.task_id, 1, 2, "json"),
         rejected_rows_key(done.task_id),
     ];
     kept.sort();

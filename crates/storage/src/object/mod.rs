@@ -82,10 +82,27 @@ pub trait ObjectStore: Send + Sync + 'static {
 
 /// Streams a local file into the store.
 pub async fn upload_file(store: &dyn ObjectStore, key: &str, path: &Path) -> Result<u64> {
-    use tokio::io::AsyncReadExt;
+    upload_file_range(store, key, path, 0..u64::MAX).await
+}
+
+/// Streams bytes `range` of a local file (to its end at most) into the
+/// store as one object: a part of a file too big for one reader.
+pub async fn upload_file_range(
+    store: &dyn ObjectStore,
+    key: &str,
+    path: &Path,
+    range: std::ops::Range<u64>,
+) -> Result<u64> {
+    use tokio::io::{AsyncReadExt, AsyncSeekExt};
     let mut file = tokio::fs::File::open(path)
         .await
         .map_err(crate::StorageError::io(format!("open {}", path.display())))?;
+    if range.start > 0 {
+        file.seek(std::io::SeekFrom::Start(range.start))
+            .await
+            .map_err(crate::StorageError::io(format!("seek {}", path.display())))?;
+    }
+    let mut file = file.take(range.end.saturating_sub(range.start));
     let mut sink = store.begin_upload(key).await?;
     let mut buf = vec![0u8; 1 << 20];
     loop {

@@ -1,0 +1,162 @@
+//! Big files in parallel (issue 12 §3), against the real Druid: the
+//! normalized file is cut into parts, all read by one `index_parallel` task
+//! as its `objects`, in subtasks; and uploads at once never fill Druid's
+//! worker slots with tasks waiting for each other (the server caps its
+//! running Druid tasks, the stack's capacity fits them and their subtasks).
+
+use chrono::{DateTime, Utc};
+use ingest_domain::{Task, TaskStatus};
+use ingest_druid::varchar;
+use serde_json::Value;
+
+use crate::druid::{druid, unique};
+use crate::helpers::{required_env, Backends, TestApp};
+
+const MIB: u64 = 1024 * 1024;
+
+/// A CSV of `rows` rows over ten days whose normalized JSON lines come to
+/// about 140 bytes each: 30,000 rows make ~4 MiB, four parts of 1 MiB.
+fn big_csv(rows: u32, seed: u32) -> Vec<u8> {
+    let mut out = String::from("time,store,units,price,note\n");
+    for n in 0..rows {
+        let day = 1 + n % 10;
+        let (hour, minute) = ((n / 10) % 24, (n / 240) % 60);
+        out.push_str(&format!(
+            "2024-03-{day:02}T{hour:02}:{minute:02}:00Z,store-{:04},{},{}.{:02},padding so that a part holds fewer rows {seed}\n",
+            (n * 7 + seed) % 500,
+            n % 97,
+            n % 50,
+            n % 100
+        ));
+    }
+    out.into_bytes()
+}
+
+/// The task as the Overlord keeps it (`payload` is the spec we submitted).
+async fn overlord_task(id: &str) -> Value {
+    let base = std::env::var("DRUID_OVERLORD_URL").unwrap_or_else(|_| required_env("DRUID_URL"));
+    let url = format!("{}/druid/indexer/v1/task/{id}", base.trim_end_matches('/'));
+    let response = reqwest::get(&url).await.expect("Overlord answers");
+    assert!(response.status().is_success(), "{url}: {}", response.status());
+    response.json().await.expect("task JSON")
+}
+
+/// When Druid started and ended a task, by its own clock.
+async fn druid_run(id: &str) -> (DateTime<Utc>, DateTime<Utc>) {
+    let base = std::env::var("DRUID_OVERLORD_URL").unwrap_or_else(|_| required_env("DRUID_URL"));
+    let url = format!(
+        "{}/druid/indexer/v1/task/{id}/status",
+        base.trim_end_matches('/')
+    );
+    let body: Value = reqwest::get(&url)
+        .await
+        .expect("Overlord answers")
+        .json()
+        .await
+        .expect("status JSON");
+    let status = &body["status"];
+    let created: DateTime<Utc> = status["createdTime"]
+        .as_str()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or_else(|| panic!("createdTime in {body}"));
+    let millis = status["duration"].as_i64().expect("duration");
+    (created, created + chrono::Duration::milliseconds(millis))
+}
+
+async fn rows_in_druid(datasource: &str, task: &Task) -> u64 {
+    let rows = druid()
+        .sql(
+            &format!(
+                r#"SELECT COUNT(*) AS "n" FROM "{datasource}" WHERE "ingest_task_id" = ?"#
+            ),
+            &[varchar(&task.task_id.to_string())],
+        )
+        .await
+        .expect("Druid SQL");
+    rows[0]["n"].as_u64().unwrap_or(0)
+}
+
+/// Succeeded with every validated row in Druid (SQL), read by one Druid
+/// task from several parts; returns that task's id.
+async fn assert_ingested_in_parts(app: &TestApp, task: &Task, datasource: &str, rows: u64) -> String {
+    assert_eq!(task.status(), TaskStatus::Succeeded, "{:?}", task.error);
+    let report = task.validation.as_ref().expect("report");
+    assert_eq!(report.rows_accepted, rows);
+    assert_eq!(rows_in_druid(datasource, task).await, rows);
+    let state = task.druid.as_ref().expect("Druid state");
+    assert_eq!(state.rows_in_druid, Some(rows));
+
+    let submitted = &overlord_task(&state.task_id).await["payload"]["spec"];
+    let objects = submitted["ioConfig"]["inputSource"]["objects"]
+        .as_array()
+        .expect("objects");
+    assert!(objects.len() >= 3, "several parts: {objects:?}");
+    assert_eq!(submitted["tuningConfig"]["maxNumConcurrentSubTasks"], 2);
+    // Each listed object is one of the parts the server stored, in order.
+    let stored = app
+        .objects()
+        .list(&format!("normalized/{}", task.task_id))
+        .await
+        .expect("list");
+    assert_eq!(stored.len(), objects.len(), "{stored:?}");
+    for (object, key) in objects.iter().zip(&stored) {
+        let path = object["path"].as_str().expect("path");
+        assert!(path.ends_with(key.as_str()), "{path} is {key}");
+    }
+    state.task_id.clone()
+}
+
+#[tokio::test]
+async fn a_big_file_is_read_by_one_druid_task_from_several_parts() {
+    let app = TestApp::spawn_with(Backends::Druid, |s| {
+        s.druid.part_bytes = MIB;
+        s.druid.max_subtasks = 2;
+    })
+    .await;
+    let datasource = unique("parts");
+    let task = app.ingest("big.csv", big_csv(30_000, 0), &datasource).await;
+    assert_ingested_in_parts(&app, &task, &datasource, 30_000).await;
+}
+
+/// Three uploads at once on a server that runs two Druid tasks at once,
+/// each task with two subtasks: all three succeed (no task waits for ever
+/// for a slot another holds), and never more than two of the server's
+/// Druid tasks ran at the same time (by Druid's own clock).
+#[tokio::test]
+async fn big_uploads_at_once_all_finish_within_the_servers_druid_task_cap() {
+    let app = TestApp::spawn_with(Backends::Druid, |s| {
+        s.druid.part_bytes = MIB;
+        s.druid.max_subtasks = 2;
+        s.druid.max_concurrent_tasks = 2;
+    })
+    .await;
+    let mut uploads = Vec::new();
+    for seed in 0..3 {
+        let datasource = unique("parts_at_once");
+        let response = app
+            .upload_bytes("big.csv", big_csv(30_000, seed), &datasource)
+            .await;
+        assert_eq!(response.status().as_u16(), 202);
+        let body: Value = response.json().await.expect("JSON");
+        uploads.push((body["task_id"].as_str().expect("id").to_owned(), datasource));
+    }
+    let pipeline = &app.state.pipeline;
+    let (a, b, c) = tokio::join!(pipeline.run_next(), pipeline.run_next(), pipeline.run_next());
+    for ran in [a, b, c] {
+        assert!(ran.expect("claims").is_some(), "each worker ran a task");
+    }
+
+    let mut runs = Vec::new();
+    for (id, datasource) in &uploads {
+        let task = app.task(id).await;
+        let druid_task = assert_ingested_in_parts(&app, &task, datasource, 30_000).await;
+        runs.push(druid_run(&druid_task).await);
+    }
+    for (start, _) in &runs {
+        let running = runs
+            .iter()
+            .filter(|(s, e)| s <= start && start < e)
+            .count();
+        assert!(running <= 2, "at most 2 Druid tasks at once: {runs:?}");
+    }
+}
