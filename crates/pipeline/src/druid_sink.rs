@@ -205,21 +205,6 @@ fn rejection_kind(status: u16, message: &str) -> SinkErrorKind {
     }
 }
 
-/// Deterministic, so a resubmitted attempt never makes a second Druid task;
-/// a new one for each time a person runs the task again (Druid keeps the id
-/// of a failed task).
-fn druid_task_id(task: &Task) -> String {
-    run_id(task.task_id, task.retries)
-}
-
-/// The Druid task id of run `retries` of a task (0: the first run).
-fn run_id(task_id: TaskId, retries: u32) -> String {
-    match retries {
-        0 => format!("ingest-{task_id}"),
-        n => format!("ingest-{task_id}-retry{n}"),
-    }
-}
-
 /// Druid's `errorMsg` for a task stopped through the shutdown API.
 const SHUT_DOWN_BY_REQUEST: &str = "Shutdown request";
 
@@ -357,7 +342,9 @@ impl DruidSink {
         let min = report.timestamp.min.unwrap_or(job.task.created_at);
         let max = report.timestamp.max.unwrap_or(min);
         IngestionPlan {
-            druid_task_id: druid_task_id(job.task),
+            // The first Druid task of this run; an attempt settles on its
+            // own id once it has looked at the earlier ones (`reruns`).
+            druid_task_id: reruns::druid_task_id(job.task.task_id, job.task.retries, 0),
             datasource: job.task.datasource.to_string(),
             bucket,
             key,
@@ -542,14 +529,16 @@ impl DruidSink {
                         .is_some_and(|e| e.contains(SHUT_DOWN_BY_REQUEST)) =>
                 {
                     // Stopped from outside this attempt: by a cancel (which
-                    // shuts the Druid task down before it saves), or by hand.
-                    // Not a verdict on the file: the cancel lands on a task
-                    // let go for a retry; a retry follows the same id and ends
-                    // here again until the attempts run out.
+                    // shuts the Druid task down before it saves), a server
+                    // handing the task back, or by hand in the Druid console.
+                    // Not a verdict on the file: a cancel lands on a task let
+                    // go for a retry; otherwise the next attempt finds this
+                    // Druid task FAILED and submits one under a new id
+                    // (`reruns`), within the attempt budget.
                     return Err(SinkError::new(
                         "druid_task_shut_down",
-                        format!("Druid task {} was shut down before it finished (a cancel, or by hand in Druid)", plan.druid_task_id),
-                        Some("Run the task again to ingest the file with a new Druid task."),
+                        format!("Druid task {} was shut down before it finished (a cancel, a server stopping, or by hand in Druid)", plan.druid_task_id),
+                        Some("The task is retried with a new Druid task; if it keeps being shut down, look for who stops it in the Druid console, then run the task again."),
                     )
                     .retryable());
                 }
@@ -717,7 +706,7 @@ impl DruidSink {
                 )
                 .retryable()
             })?;
-        let plan = self.plan(&job, location.bucket, location.key);
+        let mut plan = self.plan(&job, location.bucket, location.key);
         let preflight = self.preflight(&plan).await;
         // Druid reading (or refusing to read) S3 says something about its
         // settings; a transient error or one odd file does not.
@@ -729,13 +718,17 @@ impl DruidSink {
             Err(_) => {}
         }
         preflight?;
-        if job.task.retries > 0 {
-            if let Some(earlier) = self.settle_earlier_runs(job.task).await? {
-                if let Some(outcome) = self.adopt(&job, &plan, earlier, progress).await? {
+        let earlier = self.settle_earlier_runs(job.task).await?;
+        plan.druid_task_id = earlier.id.clone();
+        if !earlier.follow {
+            if let Some(succeeded) = earlier.succeeded {
+                if let Some(outcome) = self.adopt(&job, &plan, succeeded, progress).await? {
                     return Ok(outcome);
                 }
             }
-            self.ensure_not_ingested_before(&plan).await?;
+            if earlier.any || job.task.retries > 0 {
+                self.ensure_not_ingested_before(&plan).await?;
+            }
         }
         if !progress.external().await {
             return Err(SinkError::new(
@@ -746,12 +739,16 @@ impl DruidSink {
             .retryable());
         }
 
-        let druid_task_id = self
-            .client
-            .submit(&plan.task())
-            .await
-            .druid_call("submit")
-            .map_err(|e| druid_failure("druid_submit_failed", &e))?;
+        let druid_task_id = if earlier.follow {
+            info!(druid_task_id = %plan.druid_task_id, "an earlier attempt's Druid task is still running: followed again");
+            plan.druid_task_id.clone()
+        } else {
+            self.client
+                .submit(&plan.task())
+                .await
+                .druid_call("submit")
+                .map_err(|e| druid_failure("druid_submit_failed", &e))?
+        };
         info!(%druid_task_id, "submitted to Druid");
         let mut unless_followed = ShutdownOnDrop {
             client: self.client.clone(),

@@ -10,6 +10,7 @@ mod datasources;
 mod drift;
 mod druid;
 mod druid_faults;
+mod druid_races;
 mod encodings;
 mod faults;
 mod forwarder;
