@@ -27,6 +27,7 @@ use crate::sink::{
     CancelCheck, DatasourceQuery, DruidProgress, IngestSink, Row, SinkJob, SinkOutcome, SinkProbe,
 };
 
+mod order;
 mod reruns;
 use crate::{SinkError, SinkErrorKind};
 
@@ -89,6 +90,8 @@ pub struct DruidSink {
     config: DruidSinkConfig,
     /// The last read-probe verdict and when it was reached.
     read_probe: tokio::sync::Mutex<Option<(tokio::time::Instant, Result<(), SinkError>)>>,
+    /// Appends and replaces of one datasource in a serial order (`order`).
+    order: order::DatasourceOrder,
 }
 
 /// What to tell a person about a Druid error message.
@@ -280,6 +283,7 @@ impl DruidSink {
             objects,
             config,
             read_probe: tokio::sync::Mutex::new(None),
+            order: Default::default(),
         }
     }
 
@@ -718,6 +722,8 @@ impl DruidSink {
             Err(_) => {}
         }
         preflight?;
+        // Held until this upload's rows are counted (dropped on return).
+        let _turn = self.order.turn(&plan.datasource, plan.append).await;
         let earlier = self.settle_earlier_runs(job.task).await?;
         plan.druid_task_id = earlier.id.clone();
         if !earlier.follow {
