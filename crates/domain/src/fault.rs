@@ -5,13 +5,17 @@
 //! `cfg(test)`: the tests start the release binary itself. A third part
 //! `:once` fires the fault at the first hit only (e.g.
 //! `validation:panic:once`: the next task of the same server runs normally).
-//! The action `sleep=MS` holds the work at the point for MS milliseconds,
-//! so a test can act inside a window (e.g. cancel right after the commit
-//! point); it blocks its thread, and the points it is meant for run on
-//! blocking threads (`validation`, `before_publish`, `after_publish`).
+//! The action `pause=PATH` holds the work at the point until the file PATH
+//! exists, then removes it: one release per hit, so a test acts inside the
+//! window (e.g. cancel right after the commit point) and then lets the work
+//! go on by creating the file, instead of racing a fixed pause. `sleep=MS`
+//! holds it for MS milliseconds. Both block their thread, and the points
+//! they are meant for run on blocking threads (`validation`,
+//! `before_publish`, `after_publish`, `druid_success`).
 
 use std::{
     fmt,
+    path::PathBuf,
     str::FromStr,
     sync::{
         atomic::{AtomicBool, Ordering},
@@ -35,7 +39,7 @@ pub const POINTS: [&str; 6] = [
     "druid_success",
 ];
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FaultAction {
     /// `panic!` (unwinds: the task must end `failed`, the worker live on).
     Panic,
@@ -43,6 +47,31 @@ pub enum FaultAction {
     Abort,
     /// Holds the calling thread this many milliseconds, then goes on.
     Sleep(u64),
+    /// Holds the calling thread until this file exists (at most
+    /// `PAUSE_LIMIT`), removes it and goes on.
+    Pause(PathBuf),
+}
+
+/// A paused point goes on by itself after this long: a test that never
+/// releases it fails on its own assertions instead of hanging a worker.
+const PAUSE_LIMIT: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Waits until `release` exists, then removes it for the next hit.
+fn pause_until_released(point: &str, release: &std::path::Path) {
+    eprintln!(
+        "injected fault at {point}: paused until {} exists (INGEST_FAULT)",
+        release.display()
+    );
+    let started = std::time::Instant::now();
+    // A file is the one signal both an in-process test and a test driving a
+    // separate `ingest serve` can give; looking every 20 ms costs nothing.
+    while std::fs::remove_file(release).is_err() {
+        if started.elapsed() > PAUSE_LIMIT {
+            eprintln!("injected fault at {point}: never released, going on");
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 }
 
 #[derive(Debug)]
@@ -74,7 +103,7 @@ impl Faults {
                 return;
             }
         }
-        match fault.action {
+        match &fault.action {
             FaultAction::Panic => panic!("injected fault at {point} (INGEST_FAULT)"),
             FaultAction::Abort => {
                 eprintln!("injected fault at {point}: aborting (INGEST_FAULT)");
@@ -82,15 +111,16 @@ impl Faults {
             }
             FaultAction::Sleep(ms) => {
                 eprintln!("injected fault at {point}: pausing {ms} ms (INGEST_FAULT)");
-                std::thread::sleep(std::time::Duration::from_millis(ms));
+                std::thread::sleep(std::time::Duration::from_millis(*ms));
             }
+            FaultAction::Pause(release) => pause_until_released(point, release),
         }
     }
 }
 
 /// `INGEST_FAULT` is malformed: a typo must not silently disable a test.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("INGEST_FAULT: {0:?} is not point:action[:once] with point one of {POINTS:?} and action panic, abort or sleep=MS")]
+#[error("INGEST_FAULT: {0:?} is not point:action[:once] with point one of {POINTS:?} and action panic, abort, sleep=MS or pause=PATH")]
 pub struct BadFault(String);
 
 impl FromStr for Faults {
@@ -102,7 +132,11 @@ impl FromStr for Faults {
             let action = match action {
                 "panic" => FaultAction::Panic,
                 "abort" => FaultAction::Abort,
-                other => FaultAction::Sleep(other.strip_prefix("sleep=")?.parse().ok()?),
+                other => match other.strip_prefix("pause=") {
+                    Some(path) if !path.is_empty() => FaultAction::Pause(path.into()),
+                    Some(_) => return None,
+                    None => FaultAction::Sleep(other.strip_prefix("sleep=")?.parse().ok()?),
+                },
             };
             let fired = match once {
                 None => None,
@@ -130,8 +164,9 @@ impl fmt::Display for Faults {
             .iter()
             .map(|f| {
                 let once = if f.fired.is_some() { ":once" } else { "" };
-                let action = match f.action {
+                let action = match &f.action {
                     FaultAction::Sleep(ms) => format!("sleep={ms}"),
+                    FaultAction::Pause(path) => format!("pause={}", path.display()),
                     other => format!("{other:?}").to_lowercase(),
                 };
                 format!("{}:{action}{once}", f.point)
@@ -160,6 +195,34 @@ mod tests {
         assert_eq!(sleep.to_string(), "after_publish:sleep=5");
         sleep.hit("after_publish"); // returns after the pause
         assert!("after_publish:sleep=soon".parse::<Faults>().is_err());
+    }
+
+    #[test]
+    fn a_paused_point_goes_on_once_per_release() {
+        let release =
+            std::env::temp_dir().join(format!("ingest-fault-release-{}", uuid::Uuid::new_v4()));
+        let spec = format!("druid_success:pause={}", release.display());
+        let faults: Faults = spec.parse().expect("parse");
+        assert_eq!(faults.to_string(), spec);
+        assert!("druid_success:pause=".parse::<Faults>().is_err());
+        let (reached, held) = std::sync::mpsc::channel();
+        let worker = {
+            let faults = faults.clone();
+            std::thread::spawn(move || {
+                for _ in 0..2 {
+                    faults.hit("druid_success");
+                    reached.send(()).expect("send");
+                }
+            })
+        };
+        for _ in 0..2 {
+            // Held until released: nothing arrives while the file is absent.
+            assert!(held.try_recv().is_err());
+            std::fs::write(&release, b"").expect("release");
+            held.recv().expect("went on after the release");
+        }
+        worker.join().expect("joined");
+        assert!(!release.exists(), "each release is used up by one hit");
     }
 
     #[test]

@@ -27,6 +27,7 @@ use crate::sink::{
     CancelCheck, DatasourceQuery, DruidProgress, IngestSink, Row, SinkJob, SinkOutcome, SinkProbe,
 };
 
+mod order;
 pub(crate) mod parts;
 mod reruns;
 use crate::{SinkError, SinkErrorKind};
@@ -106,6 +107,8 @@ pub struct DruidSink {
     /// One permit per Druid task this server may have running
     /// (`max_concurrent_tasks`), held from submit to Druid's verdict.
     submissions: tokio::sync::Semaphore,
+    /// Appends and replaces of one datasource in a serial order (`order`).
+    order: order::DatasourceOrder,
 }
 
 /// What to tell a person about a Druid error message.
@@ -222,21 +225,6 @@ fn rejection_kind(status: u16, message: &str) -> SinkErrorKind {
     }
 }
 
-/// Deterministic, so a resubmitted attempt never makes a second Druid task;
-/// a new one for each time a person runs the task again (Druid keeps the id
-/// of a failed task).
-fn druid_task_id(task: &Task) -> String {
-    run_id(task.task_id, task.retries)
-}
-
-/// The Druid task id of run `retries` of a task (0: the first run).
-fn run_id(task_id: TaskId, retries: u32) -> String {
-    match retries {
-        0 => format!("ingest-{task_id}"),
-        n => format!("ingest-{task_id}-retry{n}"),
-    }
-}
-
 /// Druid's `errorMsg` for a task stopped through the shutdown API.
 const SHUT_DOWN_BY_REQUEST: &str = "Shutdown request";
 
@@ -313,6 +301,7 @@ impl DruidSink {
             submissions: tokio::sync::Semaphore::new(config.max_concurrent_tasks.max(1)),
             config,
             read_probe: tokio::sync::Mutex::new(None),
+            order: Default::default(),
         }
     }
 
@@ -375,7 +364,9 @@ impl DruidSink {
         let min = report.timestamp.min.unwrap_or(job.task.created_at);
         let max = report.timestamp.max.unwrap_or(min);
         IngestionPlan {
-            druid_task_id: druid_task_id(job.task),
+            // The first Druid task of this run; an attempt settles on its
+            // own id once it has looked at the earlier ones (`reruns`).
+            druid_task_id: reruns::druid_task_id(job.task.task_id, job.task.retries, 0),
             datasource: job.task.datasource.to_string(),
             bucket,
             keys,
@@ -620,14 +611,16 @@ impl DruidSink {
                         .is_some_and(|e| e.contains(SHUT_DOWN_BY_REQUEST)) =>
                 {
                     // Stopped from outside this attempt: by a cancel (which
-                    // shuts the Druid task down before it saves), or by hand.
-                    // Not a verdict on the file: the cancel lands on a task
-                    // let go for a retry; a retry follows the same id and ends
-                    // here again until the attempts run out.
+                    // shuts the Druid task down before it saves), a server
+                    // handing the task back, or by hand in the Druid console.
+                    // Not a verdict on the file: a cancel lands on a task let
+                    // go for a retry; otherwise the next attempt finds this
+                    // Druid task FAILED and submits one under a new id
+                    // (`reruns`), within the attempt budget.
                     return Err(SinkError::new(
                         "druid_task_shut_down",
-                        format!("Druid task {} was shut down before it finished (a cancel, or by hand in Druid)", plan.druid_task_id),
-                        Some("Run the task again to ingest the file with a new Druid task."),
+                        format!("Druid task {} was shut down before it finished (a cancel, a server stopping, or by hand in Druid)", plan.druid_task_id),
+                        Some("The task is retried with a new Druid task; if it keeps being shut down, look for who stops it in the Druid console, then run the task again."),
                     )
                     .retryable());
                 }
@@ -780,7 +773,7 @@ impl DruidSink {
         progress: &mut dyn DruidProgress,
     ) -> Result<SinkOutcome, SinkError> {
         let (bucket, keys) = self.store_parts(&job).await?;
-        let plan = self.plan(&job, bucket, keys);
+        let mut plan = self.plan(&job, bucket, keys);
         let preflight = self.preflight(&plan).await;
         // Druid reading (or refusing to read) S3 says something about its
         // settings; a transient error or one odd file does not.
@@ -792,13 +785,19 @@ impl DruidSink {
             Err(_) => {}
         }
         preflight?;
-        if job.task.retries > 0 {
-            if let Some(earlier) = self.settle_earlier_runs(job.task).await? {
-                if let Some(outcome) = self.adopt(&job, &plan, earlier, progress).await? {
+        // Held until this upload's rows are counted (dropped on return).
+        let _turn = self.order.turn(&plan.datasource, plan.append).await;
+        let earlier = self.settle_earlier_runs(job.task).await?;
+        plan.druid_task_id = earlier.id.clone();
+        if !earlier.follow {
+            if let Some(succeeded) = earlier.succeeded {
+                if let Some(outcome) = self.adopt(&job, &plan, succeeded, progress).await? {
                     return Ok(outcome);
                 }
             }
-            self.ensure_not_ingested_before(&plan).await?;
+            if earlier.any || job.task.retries > 0 {
+                self.ensure_not_ingested_before(&plan).await?;
+            }
         }
         let slot = self.submission_slot(&plan).await;
         if !progress.external().await {
@@ -810,12 +809,16 @@ impl DruidSink {
             .retryable());
         }
 
-        let druid_task_id = self
-            .client
-            .submit(&plan.task())
-            .await
-            .druid_call("submit")
-            .map_err(|e| druid_failure("druid_submit_failed", &e))?;
+        let druid_task_id = if earlier.follow {
+            info!(druid_task_id = %plan.druid_task_id, "an earlier attempt's Druid task is still running: followed again");
+            plan.druid_task_id.clone()
+        } else {
+            self.client
+                .submit(&plan.task())
+                .await
+                .druid_call("submit")
+                .map_err(|e| druid_failure("druid_submit_failed", &e))?
+        };
         info!(%druid_task_id, "submitted to Druid");
         let mut unless_followed = ShutdownOnDrop {
             client: self.client.clone(),

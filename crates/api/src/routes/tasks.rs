@@ -55,6 +55,12 @@ pub async fn status(
 /// stops and nothing of the upload is visible. A finished task, or one past
 /// its commit point (still `ingesting`, `committed_at` set, about to be
 /// `succeeded`), is left as it is: 409 `task_finished`.
+///
+/// Cancelling an `ingesting` task whose sink is Druid first shuts its Druid
+/// task down and waits for Druid's last word on it, for up to 30 s, so this
+/// answer can take that long: Druid reporting `SUCCESS` (its commit point)
+/// makes it a 409; Druid not answering within that time lets the cancel go
+/// ahead.
 #[utoipa::path(
     post,
     path = "/api/ingest/tasks/{task_id}/cancel",

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use ingest_domain::{Task, TaskStatus};
 
-use crate::faults::{rows_in_sink, upload, wait_until_finished};
+use crate::faults::{rows_in_sink, upload, wait_until_finished, Pause};
 use crate::helpers::{assert_error, csv_data_rows, data_csv, Backends, TestApp};
 
 /// Polls the task until `ready` holds (bounded: a hung task fails the test).
@@ -26,11 +26,12 @@ async fn wait_for(app: &TestApp, id: &str, ready: impl Fn(&Task) -> bool) -> Tas
 
 #[tokio::test]
 async fn cancel_after_the_commit_point_is_refused_and_the_task_succeeds_once() {
-    // The pause after the manifest switch is the window a cancel used to
-    // slip into (rows visible, task "cancelled").
+    // Held after the manifest switch: the window a cancel used to slip into
+    // (rows visible, task "cancelled").
+    let pause = Pause::new();
     let app = TestApp::spawn_with(Backends::Embedded, |s| {
         s.workers = 1;
-        s.fault = Some("after_publish:sleep=3000:once".parse().expect("fault"));
+        s.fault = Some(pause.at("after_publish", ":once"));
     })
     .await;
     let csv = data_csv();
@@ -55,6 +56,7 @@ async fn cancel_after_the_commit_point_is_refused_and_the_task_succeeds_once() {
         "{body}"
     );
 
+    pause.release();
     let task = wait_until_finished(&app.client, &app.url, &id).await;
     assert_eq!(task.status(), TaskStatus::Succeeded, "{:?}", task.error);
     assert_eq!(task.cancelled_by, None);
@@ -66,9 +68,10 @@ async fn cancel_after_the_commit_point_is_refused_and_the_task_succeeds_once() {
 #[tokio::test]
 async fn cancel_before_the_commit_point_stops_the_work_and_shows_nothing() {
     // Held inside validation, well before the commit point.
+    let pause = Pause::new();
     let app = TestApp::spawn_with(Backends::Embedded, |s| {
         s.workers = 1;
-        s.fault = Some("validation:sleep=2000:once".parse().expect("fault"));
+        s.fault = Some(pause.at("validation", ":once"));
     })
     .await;
     let id = upload(&app.client, &app.url, data_csv(), "uncommitted", "append").await;
@@ -78,6 +81,7 @@ async fn cancel_before_the_commit_point_stops_the_work_and_shows_nothing() {
     assert_eq!(cancel.status().as_u16(), 200);
     let cancelled: Task = cancel.json().await.expect("task JSON");
     assert_eq!(cancelled.status(), TaskStatus::Cancelled);
+    pause.release();
 
     // The only worker takes the next upload once the cancelled attempt has
     // stopped: after that, nothing of the cancelled one may be visible.

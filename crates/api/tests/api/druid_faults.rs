@@ -10,7 +10,7 @@ use ingest_domain::{Task, TaskStatus};
 use ingest_druid::{varchar, DruidClient, DruidError, TaskStatusCode};
 
 use crate::druid::{druid, unique};
-use crate::faults::upload;
+use crate::faults::{upload, Pause};
 use crate::forwarder::{host_port, Forwarder};
 use crate::helpers::{assert_error, csv_data_rows, data_csv, required_env, Backends, TestApp};
 
@@ -65,10 +65,12 @@ fn assert_once_in_druid(task: &Task, in_druid: u64) {
 // The fault hook holds a worker thread; the server needs others meanwhile.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn druid_success_wins_over_a_cancel_and_a_lost_commit_is_adopted_on_run_again() {
+    // Held between Druid's SUCCESS and the save of `committed_at`, once
+    // per upload, until released.
+    let pause = Pause::new();
     let app = TestApp::spawn_with(Backends::Druid, |s| {
         s.workers = 1;
-        // Between Druid's SUCCESS and the save of `committed_at`.
-        s.fault = Some("druid_success:sleep=3000".parse().expect("fault"));
+        s.fault = Some(pause.at("druid_success", ""));
     })
     .await;
     let datasource = unique("druid_commit");
@@ -82,6 +84,7 @@ async fn druid_success_wins_over_a_cancel_and_a_lost_commit_is_adopted_on_run_ag
     assert_eq!(held.status(), TaskStatus::Ingesting, "{:?}", held.error);
     let cancel = app.post(&format!("/api/ingest/tasks/{first}/cancel")).await;
     assert_error(cancel, 409, "task_finished").await;
+    pause.release();
     let task = finished(&app, &first).await;
     assert_once_in_druid(&task, rows_of_upload(&datasource, &first).await);
 
@@ -103,6 +106,7 @@ async fn druid_success_wins_over_a_cancel_and_a_lost_commit_is_adopted_on_run_ag
         .expect("store")
         .expect("task");
     assert_eq!(cancelled.status(), TaskStatus::Cancelled);
+    pause.release();
     let retry = app.post(&format!("/api/ingest/tasks/{second}/retry")).await;
     assert_eq!(retry.status().as_u16(), 202);
     let task = finished(&app, &second).await;
@@ -274,4 +278,52 @@ async fn druid_unreachable_while_its_task_runs_ends_once_with_every_row() {
         Some(format!("ingest-{id}")),
         "the same Druid task, followed again"
     );
+}
+
+/// Someone shuts the running Druid task down in the Druid console (here:
+/// through the Overlord API). Each attempt has its own Druid task id, so the
+/// next attempt does not find that FAILED task again: it submits
+/// `ingest-<id>-a2`, and the upload ends with every row, once.
+#[tokio::test]
+async fn a_druid_task_shut_down_from_outside_is_replaced_by_a_new_one() {
+    let app = TestApp::spawn_with(Backends::Druid, |s| s.workers = 1).await;
+    let datasource = unique("druid_shut");
+    let rows = 200_000;
+    let id = upload(&app.client, &app.url, big_csv(rows), &datasource, "append").await;
+    let running = wait_for(&app, &id, |t| t.druid.is_some() || t.status().is_terminal()).await;
+    assert_eq!(
+        running.status(),
+        TaskStatus::Ingesting,
+        "{:?}",
+        running.error
+    );
+    let first = format!("ingest-{id}");
+    assert_eq!(
+        running.druid.as_ref().map(|d| d.task_id.as_str()),
+        Some(first.as_str())
+    );
+    overlord().shutdown(&first).await.expect("shutdown");
+
+    let task = finished(&app, &id).await;
+    assert_eq!(task.status(), TaskStatus::Succeeded, "{:?}", task.error);
+    assert_eq!(task.attempts, 2, "one more attempt, not the whole budget");
+    assert_eq!(
+        task.druid.as_ref().map(|d| d.task_id.clone()),
+        Some(format!("ingest-{id}-a2")),
+        "a Druid task of its own for the second attempt"
+    );
+    let shut = overlord().status(&first).await.expect("status");
+    assert_eq!(shut.code, TaskStatusCode::Failed, "{:?}", shut.error);
+    assert_eq!(task.rows_in, Some(u64::from(rows)));
+    assert_eq!(task.row_count, Some(u64::from(rows)));
+    let in_druid = rows_of_upload(&datasource, &id).await;
+    assert_eq!(in_druid, u64::from(rows), "every row, once");
+    let all = druid()
+        .sql(
+            &format!(r#"SELECT COUNT(*) AS "n" FROM "{datasource}""#),
+            &[],
+        )
+        .await
+        .expect("SQL");
+    assert_eq!(all[0]["n"].as_u64(), Some(in_druid), "nothing else either");
 }

@@ -30,6 +30,37 @@ pub(crate) async fn wait_until_finished(client: &reqwest::Client, base: &str, id
     panic!("task {id} did not finish within a minute");
 }
 
+/// A fault point held with the hook's `pause=PATH` action: the work waits
+/// there until the test calls `release` (once per hit), so a test acts
+/// inside the window and then lets the work go on, instead of racing a sleep.
+pub(crate) struct Pause {
+    dir: tempfile::TempDir,
+}
+
+impl Pause {
+    pub(crate) fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    fn file(&self) -> std::path::PathBuf {
+        self.dir.path().join("release")
+    }
+
+    /// The `INGEST_FAULT` value holding `point` (`suffix`: "" or ":once").
+    pub(crate) fn at(&self, point: &str, suffix: &str) -> ingest_domain::Faults {
+        format!("{point}:pause={}{suffix}", self.file().display())
+            .parse()
+            .expect("fault")
+    }
+
+    /// Lets one held hit go on.
+    pub(crate) fn release(&self) {
+        std::fs::write(self.file(), b"").expect("release file");
+    }
+}
+
 pub(crate) async fn upload(
     client: &reqwest::Client,
     base: &str,
@@ -253,7 +284,7 @@ async fn cancel_then_run_again_in_a_loop_leaves_one_copy() {
     );
 }
 
-fn numbered_csv(first: u32, count: u32) -> Vec<u8> {
+pub(crate) fn numbered_csv(first: u32, count: u32) -> Vec<u8> {
     let mut csv = String::from("time,n\n");
     for n in first..first + count {
         csv.push_str(&format!("2024-01-{:02}T00:00:00Z,{n}\n", 1 + n % 28));

@@ -194,6 +194,11 @@ export interface paths {
          *     stops and nothing of the upload is visible. A finished task, or one past
          *     its commit point (still `ingesting`, `committed_at` set, about to be
          *     `succeeded`), is left as it is: 409 `task_finished`.
+         * @description Cancelling an `ingesting` task whose sink is Druid first shuts its Druid
+         *     task down and waits for Druid's last word on it, for up to 30 s, so this
+         *     answer can take that long: Druid reporting `SUCCESS` (its commit point)
+         *     makes it a 409; Druid not answering within that time lets the cancel go
+         *     ahead.
          */
         post: operations["cancel"];
         delete?: never;

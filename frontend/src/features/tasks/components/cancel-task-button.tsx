@@ -14,7 +14,8 @@ import { useCancelTask } from '../api/cancel-task';
 /**
  * Asks for confirmation, then cancels a task that has not reached its sink's commit point.
  * Past it (`committed_at` set) the rows are in the sink and the server answers 409, so the
- * button is not offered.
+ * button is not offered. While ingesting into Druid the server waits up to 30 s for Druid to confirm
+ * that its task ended before it answers, so the dialog says so and shows the wait.
  */
 export function CancelTaskButton({ task, size = 'small' }: { task: Task; size?: 'small' | 'medium' }) {
   const [open, setOpen] = useState(false);
@@ -34,6 +35,13 @@ export function CancelTaskButton({ task, size = 'small' }: { task: Task; size?: 
             {task.file_name} will not be ingested into {task.datasource}: its work stops and none of its rows become
             visible. If it reaches its commit point first, the cancel is refused and the task finishes.
           </DialogContentText>
+          {task.status === 'ingesting' && (
+            <DialogContentText sx={{ mt: 1 }} data-testid="cancel-druid-wait">
+              When the sink is Druid, the cancel first stops the Druid task and waits for Druid to confirm it ended:
+              this can take up to 30 seconds.
+            </DialogContentText>
+          )}
+          {cancel.isPending && <DialogContentText sx={{ mt: 1 }}>Stopping the task…</DialogContentText>}
           {cancel.isError && <ErrorAlert error={cancel.error} title="Could not cancel" />}
         </DialogContent>
         <DialogActions>

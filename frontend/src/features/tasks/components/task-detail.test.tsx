@@ -91,6 +91,17 @@ describe('TaskDetail', () => {
     expect(screen.queryByTestId('task-committed')).not.toBeInTheDocument();
   });
 
+  it('says that cancelling an ingesting task may wait up to 30 s for Druid', async () => {
+    const { default: userEvent } = await import('@testing-library/user-event');
+    const task = makeTask({ status: 'ingesting', committed_at: null });
+    stubFetch(() => ({ body: task }));
+    const user = userEvent.setup();
+    renderWithProviders(<TaskDetail taskId={task.task_id} />);
+    await user.click(await screen.findByRole('button', { name: 'Cancel task' }));
+    const dialog = await screen.findByRole('dialog');
+    expect(within(dialog).getByTestId('cancel-druid-wait')).toHaveTextContent('up to 30 seconds');
+  });
+
   it('shows the task error with its hint', async () => {
     const task = makeTask({
       status: 'failed',
