@@ -291,7 +291,11 @@ impl DruidClient {
         let workers: Value = Self::parse(
             "the workers",
             &self
-                .get("the workers", Process::Overlord, "/druid/indexer/v1/workers")
+                .get(
+                    "the workers",
+                    Process::Overlord,
+                    "/druid/indexer/v1/workers",
+                )
                 .await?,
         )?;
         Ok(workers

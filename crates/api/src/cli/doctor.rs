@@ -138,9 +138,14 @@ async fn task_slots(settings: &Settings, client: &DruidClient) -> bool {
     let need = format!(
         "INGEST_DRUID_MAX_CONCURRENT_TASKS={tasks} × (1 + INGEST_DRUID_MAX_SUBTASKS={subtasks}) = {full}"
     );
-    let fix = "raise druid_worker_capacity or lower those (druid/README.md, \"Parallel ingestion\")";
+    let fix =
+        "raise druid_worker_capacity or lower those (druid/README.md, \"Parallel ingestion\")";
     if slots >= full {
-        line(true, "druid task slots", &format!("{slots}, at least {need}"));
+        line(
+            true,
+            "druid task slots",
+            &format!("{slots}, at least {need}"),
+        );
         true
     } else if slots > tasks {
         line(

@@ -37,7 +37,11 @@ async fn overlord_task(id: &str) -> Value {
     let base = std::env::var("DRUID_OVERLORD_URL").unwrap_or_else(|_| required_env("DRUID_URL"));
     let url = format!("{}/druid/indexer/v1/task/{id}", base.trim_end_matches('/'));
     let response = reqwest::get(&url).await.expect("Overlord answers");
-    assert!(response.status().is_success(), "{url}: {}", response.status());
+    assert!(
+        response.status().is_success(),
+        "{url}: {}",
+        response.status()
+    );
     response.json().await.expect("task JSON")
 }
 
@@ -66,9 +70,7 @@ async fn druid_run(id: &str) -> (DateTime<Utc>, DateTime<Utc>) {
 async fn rows_in_druid(datasource: &str, task: &Task) -> u64 {
     let rows = druid()
         .sql(
-            &format!(
-                r#"SELECT COUNT(*) AS "n" FROM "{datasource}" WHERE "ingest_task_id" = ?"#
-            ),
+            &format!(r#"SELECT COUNT(*) AS "n" FROM "{datasource}" WHERE "ingest_task_id" = ?"#),
             &[varchar(&task.task_id.to_string())],
         )
         .await
@@ -78,7 +80,12 @@ async fn rows_in_druid(datasource: &str, task: &Task) -> u64 {
 
 /// Succeeded with every validated row in Druid (SQL), read by one Druid
 /// task from several parts; returns that task's id.
-async fn assert_ingested_in_parts(app: &TestApp, task: &Task, datasource: &str, rows: u64) -> String {
+async fn assert_ingested_in_parts(
+    app: &TestApp,
+    task: &Task,
+    datasource: &str,
+    rows: u64,
+) -> String {
     assert_eq!(task.status(), TaskStatus::Succeeded, "{:?}", task.error);
     let report = task.validation.as_ref().expect("report");
     assert_eq!(report.rows_accepted, rows);
@@ -141,7 +148,11 @@ async fn big_uploads_at_once_all_finish_within_the_servers_druid_task_cap() {
         uploads.push((body["task_id"].as_str().expect("id").to_owned(), datasource));
     }
     let pipeline = &app.state.pipeline;
-    let (a, b, c) = tokio::join!(pipeline.run_next(), pipeline.run_next(), pipeline.run_next());
+    let (a, b, c) = tokio::join!(
+        pipeline.run_next(),
+        pipeline.run_next(),
+        pipeline.run_next()
+    );
     for ran in [a, b, c] {
         assert!(ran.expect("claims").is_some(), "each worker ran a task");
     }
@@ -153,10 +164,7 @@ async fn big_uploads_at_once_all_finish_within_the_servers_druid_task_cap() {
         runs.push(druid_run(&druid_task).await);
     }
     for (start, _) in &runs {
-        let running = runs
-            .iter()
-            .filter(|(s, e)| s <= start && start < e)
-            .count();
+        let running = runs.iter().filter(|(s, e)| s <= start && start < e).count();
         assert!(running <= 2, "at most 2 Druid tasks at once: {runs:?}");
     }
 }

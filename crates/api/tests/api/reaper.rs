@@ -86,9 +86,17 @@ async fn one_pass_removes_exactly_the_leftovers(backends: Backends) {
     // A big file's normalized parts (each read by its own Druid subtask):
     // those of the finished task go, that of the queued one stays.
     for part in 0..2 {
-        put(objects.as_ref(), &normalized_key(done.task_id, part, 2, "json")).await;
+        put(
+            objects.as_ref(),
+            &normalized_key(done.task_id, part, 2, "json"),
+        )
+        .await;
     }
-    put(objects.as_ref(), &normalized_key(queued.task_id, 1, 2, "json")).await;
+    put(
+        objects.as_ref(),
+        &normalized_key(queued.task_id, 1, 2, "json"),
+    )
+    .await;
     let work = data_dir.join("work");
     touch(&work.join(format!("task-{}-a1/input", done.task_id)));
     touch(&work.join(format!("task-{absent}-b2/input")));
