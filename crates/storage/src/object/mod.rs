@@ -43,6 +43,13 @@ pub type ObjectStream =
 #[async_trait]
 pub trait UploadSink: Send {
     async fn write(&mut self, chunk: Bytes) -> Result<()>;
+    /// Waits until everything written so far that the store has been sent
+    /// is stored (S3: the parts in flight); a crash after this leaves an
+    /// unfinished upload holding those parts. Tests use it to make such a
+    /// leftover without racing a part still on the wire.
+    async fn flush(&mut self) -> Result<()> {
+        Ok(())
+    }
     /// Makes the object durable and visible; returns its size.
     async fn finish(self: Box<Self>) -> Result<u64>;
     /// Abandons the upload now, waiting until it is cleaned up.

@@ -314,6 +314,13 @@ impl UploadSink for S3Upload {
         Ok(())
     }
 
+    async fn flush(&mut self) -> Result<()> {
+        while !self.in_flight.is_empty() {
+            self.collect_one().await?;
+        }
+        Ok(())
+    }
+
     async fn finish(mut self: Box<Self>) -> Result<u64> {
         let rest = Bytes::from(std::mem::take(&mut self.buffer));
         if self.upload_id.is_none() {
