@@ -200,10 +200,8 @@ mod tests {
 
     use crate::{Cli, Command};
 
-    fn validate_wide_file(extra: &[&str]) -> String {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let file = dir.path().join("wide.csv");
-        std::fs::write(&file, "time,a,b,c\n2024-01-01T00:00:00Z,1,2,3\n").expect("write");
+    /// `ingest validate FILE --json EXTRA…`, its exit code as text.
+    fn validate_file(file: &std::path::Path, extra: &[&str]) -> String {
         let path = file.to_string_lossy().into_owned();
         let mut argv = vec!["ingest", "validate", path.as_str(), "--json"];
         argv.extend_from_slice(extra);
@@ -211,6 +209,13 @@ mod tests {
             panic!("parsed as validate");
         };
         format!("{:?}", super::validate(args).expect("validates"))
+    }
+
+    fn validate_wide_file(extra: &[&str]) -> String {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("wide.csv");
+        std::fs::write(&file, "time,a,b,c\n2024-01-01T00:00:00Z,1,2,3\n").expect("write");
+        validate_file(&file, extra)
     }
 
     #[test]
@@ -247,15 +252,7 @@ mod tests {
         )
         .expect("write");
         let rejected = dir.path().join("rejected.csv");
-        let run = |extra: &[&str]| {
-            let path = file.to_string_lossy().into_owned();
-            let mut argv = vec!["ingest", "validate", path.as_str(), "--json"];
-            argv.extend_from_slice(extra);
-            let Some(Command::Validate(args)) = Cli::parse_from(argv).command else {
-                panic!("parsed as validate");
-            };
-            format!("{:?}", super::validate(args).expect("validates"))
-        };
+        let run = |extra: &[&str]| validate_file(&file, extra);
         let success = format!("{:?}", std::process::ExitCode::SUCCESS);
         assert_ne!(run(&[]), success, "one ragged row fails the file");
         assert!(!rejected.exists());
