@@ -22,6 +22,24 @@ pub(crate) fn unique(prefix: &str) -> String {
     )
 }
 
+/// Rows in `datasource` carrying upload `id` as their lineage
+/// (`ingest_task_id`); 0 while the datasource does not exist yet.
+pub(crate) async fn rows_of_upload(datasource: &str, id: &str) -> u64 {
+    let query = format!(r#"SELECT COUNT(*) AS "n" FROM "{datasource}" WHERE "ingest_task_id" = ?"#);
+    match druid().sql(&query, &[varchar(id)]).await {
+        Ok(rows) => rows[0]["n"].as_u64().unwrap_or(0),
+        Err(e) if e.to_string().contains("not found") => 0,
+        Err(e) => panic!("Druid SQL: {e}"),
+    }
+}
+
+/// Every row of `datasource`, whatever upload it came from.
+pub(crate) async fn rows_in_datasource(datasource: &str) -> u64 {
+    let query = format!(r#"SELECT COUNT(*) AS "n" FROM "{datasource}""#);
+    let rows = druid().sql(&query, &[]).await.expect("Druid SQL");
+    rows[0]["n"].as_u64().expect("a count")
+}
+
 /// COUNT(*), MIN(__time), MAX(__time) of a datasource, from Druid SQL.
 async fn druid_stats(datasource: &str) -> (u64, Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
     let rows = druid()
@@ -227,14 +245,11 @@ async fn append_then_replace_in_druid() {
         ],
         "the window's days hold the file's rows (July 2 is emptied); July 5 stays"
     );
-    let rows = druid()
-        .sql(
-            &format!(r#"SELECT COUNT(*) AS "n" FROM "{datasource}" WHERE "ingest_task_id" = ?"#),
-            &[varchar(&replaced.task_id.to_string())],
-        )
-        .await
-        .expect("SQL");
-    assert_eq!(rows[0]["n"], 2, "rows carry the upload they came from");
+    assert_eq!(
+        rows_of_upload(&datasource, &replaced.task_id.to_string()).await,
+        2,
+        "rows carry the upload they came from"
+    );
 }
 
 #[tokio::test]

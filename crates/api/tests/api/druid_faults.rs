@@ -7,9 +7,9 @@
 use std::time::Duration;
 
 use ingest_domain::{Task, TaskStatus};
-use ingest_druid::{varchar, DruidClient, DruidError, TaskStatusCode};
+use ingest_druid::{DruidClient, DruidError, TaskStatusCode};
 
-use crate::druid::{druid, unique};
+use crate::druid::{rows_in_datasource, rows_of_upload, unique};
 use crate::faults::{upload, Pause};
 use crate::forwarder::{host_port, Forwarder};
 use crate::helpers::{assert_error, csv_data_rows, data_csv, required_env, Backends, TestApp};
@@ -43,15 +43,6 @@ fn druid_status(task: &Task) -> Option<&str> {
 
 /// Rows of upload `id` in `datasource`, by Druid SQL on the lineage column
 /// (0 while the datasource does not exist).
-async fn rows_of_upload(datasource: &str, id: &str) -> u64 {
-    let query = format!(r#"SELECT COUNT(*) AS "n" FROM "{datasource}" WHERE "ingest_task_id" = ?"#);
-    match druid().sql(&query, &[varchar(id)]).await {
-        Ok(rows) => rows[0]["n"].as_u64().unwrap_or(0),
-        Err(e) if e.to_string().contains("not found") => 0,
-        Err(e) => panic!("Druid SQL: {e}"),
-    }
-}
-
 fn assert_once_in_druid(task: &Task, in_druid: u64) {
     assert_eq!(task.status(), TaskStatus::Succeeded, "{:?}", task.error);
     assert_eq!(task.rows_in, Some(csv_data_rows(&data_csv())));
@@ -149,14 +140,11 @@ async fn cancel_then_run_again_with_druid_leaves_one_copy() {
     }
     let in_druid = rows_of_upload(&datasource, &id).await;
     assert_once_in_druid(&task, in_druid);
-    let all = druid()
-        .sql(
-            &format!(r#"SELECT COUNT(*) AS "n" FROM "{datasource}""#),
-            &[],
-        )
-        .await
-        .expect("SQL");
-    assert_eq!(all[0]["n"].as_u64(), Some(in_druid), "nothing else either");
+    assert_eq!(
+        rows_in_datasource(&datasource).await,
+        in_druid,
+        "nothing else either"
+    );
 }
 
 /// A CSV big enough that Druid works on it for a while.
@@ -318,12 +306,9 @@ async fn a_druid_task_shut_down_from_outside_is_replaced_by_a_new_one() {
     assert_eq!(task.row_count, Some(u64::from(rows)));
     let in_druid = rows_of_upload(&datasource, &id).await;
     assert_eq!(in_druid, u64::from(rows), "every row, once");
-    let all = druid()
-        .sql(
-            &format!(r#"SELECT COUNT(*) AS "n" FROM "{datasource}""#),
-            &[],
-        )
-        .await
-        .expect("SQL");
-    assert_eq!(all[0]["n"].as_u64(), Some(in_druid), "nothing else either");
+    assert_eq!(
+        rows_in_datasource(&datasource).await,
+        in_druid,
+        "nothing else either"
+    );
 }

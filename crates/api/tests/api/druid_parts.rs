@@ -6,10 +6,9 @@
 
 use chrono::{DateTime, Utc};
 use ingest_domain::{Task, TaskStatus};
-use ingest_druid::varchar;
 use serde_json::Value;
 
-use crate::druid::{druid, unique};
+use crate::druid::{rows_of_upload, unique};
 use crate::helpers::{required_env, Backends, TestApp};
 
 const MIB: u64 = 1024 * 1024;
@@ -67,17 +66,6 @@ async fn druid_run(id: &str) -> (DateTime<Utc>, DateTime<Utc>) {
     (created, created + chrono::Duration::milliseconds(millis))
 }
 
-async fn rows_in_druid(datasource: &str, task: &Task) -> u64 {
-    let rows = druid()
-        .sql(
-            &format!(r#"SELECT COUNT(*) AS "n" FROM "{datasource}" WHERE "ingest_task_id" = ?"#),
-            &[varchar(&task.task_id.to_string())],
-        )
-        .await
-        .expect("Druid SQL");
-    rows[0]["n"].as_u64().unwrap_or(0)
-}
-
 /// Succeeded with every validated row in Druid (SQL), read by one Druid
 /// task from several parts; returns that task's id.
 async fn assert_ingested_in_parts(
@@ -89,7 +77,10 @@ async fn assert_ingested_in_parts(
     assert_eq!(task.status(), TaskStatus::Succeeded, "{:?}", task.error);
     let report = task.validation.as_ref().expect("report");
     assert_eq!(report.rows_accepted, rows);
-    assert_eq!(rows_in_druid(datasource, task).await, rows);
+    assert_eq!(
+        rows_of_upload(datasource, &task.task_id.to_string()).await,
+        rows
+    );
     let state = task.druid.as_ref().expect("Druid state");
     assert_eq!(state.rows_in_druid, Some(rows));
 
