@@ -128,10 +128,16 @@ impl S3Upload {
         Ok(())
     }
 
-    async fn complete(&mut self) -> Result<()> {
+    /// Waits for every part in flight to finish.
+    async fn collect_all(&mut self) -> Result<()> {
         while !self.in_flight.is_empty() {
             self.collect_one().await?;
         }
+        Ok(())
+    }
+
+    async fn complete(&mut self) -> Result<()> {
+        self.collect_all().await?;
         // S3 wants the parts in ascending order; they finish in any order.
         let mut parts = std::mem::take(&mut self.completed);
         parts.sort_by_key(|p| p.part_number());
@@ -315,10 +321,7 @@ impl UploadSink for S3Upload {
     }
 
     async fn flush(&mut self) -> Result<()> {
-        while !self.in_flight.is_empty() {
-            self.collect_one().await?;
-        }
-        Ok(())
+        self.collect_all().await
     }
 
     async fn finish(mut self: Box<Self>) -> Result<u64> {
