@@ -26,29 +26,14 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SIZE_MIB=${1:-256}
 : "${DRUID_URL:?run eval \"\$(scripts/stack.sh env)\" first}" "${S3_BUCKET:?}" "${DATABASE_URL:?}"
 OVERLORD=${DRUID_OVERLORD_URL:-$DRUID_URL}
-if [[ -z ${INGEST_BIN:-} ]]; then
-  export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/ingest/target}
-  # The same target set as the tests, so this reuses their build.
-  (cd "$REPO" && cargo build --release --workspace --all-targets) >&2
-  INGEST_BIN="$CARGO_TARGET_DIR/release/ingest"
-fi
+source "$REPO/bench/lib.sh"
+bench_binary
 DATA=${INGEST_CACHE_DIR:-$HOME/.cache/ingest}/bench
 mkdir -p "$DATA"
 FILE="$DATA/big_${SIZE_MIB}mib.csv"
 [[ -s $FILE ]] || python3 "$REPO/bench/gen_csv.py" "$FILE" $((SIZE_MIB * 1024 * 1024))
 
-WORK=$(mktemp -d)
-SERVER=
-trap '[[ -n $SERVER ]] && kill $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-INGEST_LISTEN="127.0.0.1:$PORT" INGEST_AUTH=off INGEST_DATA_DIR="$WORK/data" INGEST_REAPER_INTERVAL_SECS=0 \
-  "$INGEST_BIN" serve >"$WORK/server.log" 2>&1 &
-SERVER=$!
-for _ in $(seq 1 300); do
-  curl -fsS "http://127.0.0.1:$PORT/" >/dev/null 2>&1 && break
-  kill -0 $SERVER 2>/dev/null || { cat "$WORK/server.log"; exit 1; }
-  sleep 0.1
-done
+bench_serve INGEST_AUTH=off INGEST_DATA_DIR="$WORK/data" INGEST_REAPER_INTERVAL_SECS=0
 
 echo "file $FILE ($(du -m "$FILE" | cut -f1) MiB), part bytes ${INGEST_DRUID_PART_BYTES:-268435456}, subtasks ${INGEST_DRUID_MAX_SUBTASKS:-2}"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -22,25 +22,10 @@ RUNS=${1:-5}
 FILE=${2:-$REPO/data.csv}
 : "${DRUID_URL:?run eval \"\$(scripts/stack.sh env)\" first}" "${S3_BUCKET:?}" "${DATABASE_URL:?}"
 OVERLORD=${DRUID_OVERLORD_URL:-$DRUID_URL}
-if [[ -z ${INGEST_BIN:-} ]]; then
-  export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/ingest/target}
-  # The same target set as the tests, so this reuses their build.
-  (cd "$REPO" && cargo build --release --workspace --all-targets) >&2
-  INGEST_BIN="$CARGO_TARGET_DIR/release/ingest"
-fi
-WORK=$(mktemp -d)
-SERVER=
-trap '[[ -n $SERVER ]] && kill $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
+source "$REPO/bench/lib.sh"
+bench_binary
 
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-INGEST_LISTEN="127.0.0.1:$PORT" INGEST_AUTH=off INGEST_DATA_DIR="$WORK/data" \
-  "$INGEST_BIN" serve >"$WORK/server.log" 2>&1 &
-SERVER=$!
-for _ in $(seq 1 300); do
-  curl -fsS "http://127.0.0.1:$PORT/" >/dev/null 2>&1 && break
-  kill -0 $SERVER 2>/dev/null || { cat "$WORK/server.log"; exit 1; }
-  sleep 0.1
-done
+bench_serve INGEST_AUTH=off INGEST_DATA_DIR="$WORK/data"
 
 python3 - "http://127.0.0.1:$PORT" "$OVERLORD" "$FILE" "$RUNS" <<'PY'
 import json, statistics, subprocess, sys, time, uuid

@@ -13,37 +13,19 @@ UPLOADS=${1:-50}
 SIZE=${2:-$((10 << 20))}
 RATE=${3:-500}
 SECONDS_=${4:-60}
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/ingest/target}
-# INGEST_BIN: an already built binary; otherwise build the same target set
-# as the tests, so this reuses their build.
-BIN=${INGEST_BIN:-}
-if [[ -z $BIN ]]; then
-  (cd "$REPO" && cargo build --release --workspace --all-targets) >&2
-  BIN="$CARGO_TARGET_DIR/release/ingest"
-fi
-WORK=$(mktemp -d)
-SERVER=
-SAMPLER=
-trap '[[ -n $SAMPLER ]] && kill $SAMPLER 2>/dev/null; [[ -n $SERVER ]] && kill $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
+source "$REPO/bench/lib.sh"
+bench_binary
 
 python3 "$REPO/bench/gen_csv.py" "$WORK/load.csv" "$SIZE" >/dev/null
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 # Up to UPLOADS uploads at once (the default cap is lower: this measures
 # the server under all of them, not the cap's 503s).
-env -u DATABASE_URL -u S3_BUCKET -u S3_ENDPOINT -u DRUID_URL INGEST_LISTEN="127.0.0.1:$PORT" \
-  INGEST_DATA_DIR="$WORK/data" INGEST_MAX_CONCURRENT_UPLOADS="$UPLOADS" \
-  RUST_LOG=warn "$BIN" serve >"$WORK/server.log" 2>&1 &
-SERVER=$!
-for _ in $(seq 1 300); do
-  curl -fsS "http://127.0.0.1:$PORT/" >/dev/null 2>&1 && break
-  kill -0 $SERVER 2>/dev/null || { cat "$WORK/server.log"; exit 1; }
-  sleep 0.1
-done
+bench_serve -u DATABASE_URL -u S3_BUCKET -u S3_ENDPOINT -u DRUID_URL \
+  INGEST_DATA_DIR="$WORK/data" INGEST_MAX_CONCURRENT_UPLOADS="$UPLOADS" RUST_LOG=warn
 
-baseline=$(awk '/^RssAnon/ {print $2}' "/proc/$SERVER/status")
+baseline=$(rss_anon "$SERVER")
 ( peak=0
   while kill -0 $SERVER 2>/dev/null; do
-    now=$(awk '/^RssAnon/ {print $2}' "/proc/$SERVER/status" 2>/dev/null || echo 0)
+    now=$(rss_anon "$SERVER"); now=${now:-0}
     (( now > peak )) && { peak=$now; echo "$peak" > "$WORK/peak"; }
     sleep 0.1
   done ) &

@@ -8,36 +8,23 @@
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SIZE=${1:-$((1 << 30))}
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/ingest/target}
-# The same target set as the tests, so this reuses their build.
-(cd "$REPO" && cargo build --release --workspace --all-targets) >&2
-BIN="$CARGO_TARGET_DIR/release/ingest"
-WORK=$(mktemp -d)
-SERVER=
-trap '[[ -n $SERVER ]] && kill $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
+source "$REPO/bench/lib.sh"
+bench_binary
 
 echo "generating a $SIZE-byte CSV…" >&2
 ROWS=$(python3 "$REPO/bench/gen_csv.py" "$WORK/big.csv" "$SIZE")
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-env -u DATABASE_URL -u S3_BUCKET -u S3_ENDPOINT -u DRUID_URL INGEST_LISTEN="127.0.0.1:$PORT" \
-  INGEST_DATA_DIR="$WORK/data" INGEST_WORKERS=1 "$BIN" serve >"$WORK/server.log" 2>&1 &
-SERVER=$!
-for _ in $(seq 1 300); do
-  curl -fsS "http://127.0.0.1:$PORT/" >/dev/null 2>&1 && break
-  kill -0 $SERVER 2>/dev/null || { cat "$WORK/server.log"; exit 1; }
-  sleep 0.1
-done
+bench_serve -u DATABASE_URL -u S3_BUCKET -u S3_ENDPOINT -u DRUID_URL \
+  INGEST_DATA_DIR="$WORK/data" INGEST_WORKERS=1
 
-rss_anon() { awk '/^RssAnon/ {print $2}' "/proc/$SERVER/status"; }
 peak=0
 sample_until() { # $1: a command that succeeds when the phase is over
   while ! eval "$1"; do
-    local now; now=$(rss_anon); (( now > peak )) && peak=$now
+    local now; now=$(rss_anon "$SERVER"); (( now > peak )) && peak=$now
     sleep 0.05
   done
 }
 
-baseline=$(rss_anon)
+baseline=$(rss_anon "$SERVER")
 start=$(date +%s.%N)
 curl -sS -o "$WORK/answer.json" -F "file=@$WORK/big.csv" -F datasource_name=bench \
   "http://127.0.0.1:$PORT/api/ingest/upload" &

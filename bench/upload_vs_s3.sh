@@ -19,11 +19,8 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/ingest/target}
 eval "$("$REPO/scripts/stack.sh" env)"
 : "${S3_ENDPOINT:?start the stack first: scripts/stack.sh up}"
 # INGEST_BIN: an already built binary (skips the build).
-BIN=${INGEST_BIN:-}
-if [[ -z $BIN ]]; then
-  (cd "$REPO" && cargo build --release --workspace --bins) >&2
-  BIN="$CARGO_TARGET_DIR/release/ingest"
-fi
+source "$REPO/bench/lib.sh"
+bench_binary
 
 VENV=$HOME/.cache/ingest/bench-venv
 if [[ ! -x $VENV/bin/python ]] || ! "$VENV/bin/python" -c 'import boto3' 2>/dev/null; then
@@ -31,24 +28,12 @@ if [[ ! -x $VENV/bin/python ]] || ! "$VENV/bin/python" -c 'import boto3' 2>/dev/
   "$VENV/bin/pip" install --quiet 'boto3==1.*' >&2
 fi
 
-WORK=$(mktemp -d)
-SERVER=
-trap '[[ -n $SERVER ]] && kill $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
 echo "generating a $SIZE-byte CSV…" >&2
 python3 "$REPO/bench/gen_csv.py" "$WORK/big.csv" "$SIZE" >/dev/null
 
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-env -u DATABASE_URL -u DRUID_URL INGEST_LISTEN="127.0.0.1:$PORT" INGEST_AUTH=off \
-  S3_PREFIX="bench-upload/" INGEST_DATA_DIR="$WORK/data" INGEST_WORKERS=0 \
-  "$BIN" serve >"$WORK/server.log" 2>&1 &
-SERVER=$!
-for _ in $(seq 1 300); do
-  curl -fsS "http://127.0.0.1:$PORT/" >/dev/null 2>&1 && break
-  kill -0 $SERVER 2>/dev/null || { cat "$WORK/server.log"; exit 1; }
-  sleep 0.1
-done
+bench_serve -u DATABASE_URL -u DRUID_URL INGEST_AUTH=off \
+  S3_PREFIX="bench-upload/" INGEST_DATA_DIR="$WORK/data" INGEST_WORKERS=0
 
-rss_anon() { awk '/^RssAnon/ {print $2}' "/proc/$SERVER/status"; }
 # `ours` runs in a command substitution (a subshell): the peak goes through a file.
 echo 0 > "$WORK/peak"
 ours() {
@@ -59,7 +44,7 @@ ours() {
     "http://127.0.0.1:$PORT/api/ingest/upload" &
   local curl_pid=$!
   while kill -0 $curl_pid 2>/dev/null; do
-    local now; now=$(rss_anon); (( now > peak )) && peak=$now
+    local now; now=$(rss_anon "$SERVER"); (( now > peak )) && peak=$now
     sleep 0.05
   done
   wait $curl_pid

@@ -15,33 +15,13 @@
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SIZE=${1:-$((256 << 20))}
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/ingest/target}
 VENV=${BENCH_VENV:-$HOME/.cache/ingest/bench-venv}
 [[ -x $VENV/bin/python ]] || python3 -m venv "$VENV"
 "$VENV/bin/python" -c 'import duckdb' 2>/dev/null || "$VENV/bin/pip" install -q duckdb
-# The same target set as the tests, so this reuses their build.
-[[ -n ${BENCH_NO_BUILD:-} ]] || (cd "$REPO" && cargo build --release --workspace --all-targets) >&2
-BIN="$CARGO_TARGET_DIR/release/ingest"
-WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
+source "$REPO/bench/lib.sh"
+bench_binary
 ROWS=$(python3 "$REPO/bench/gen_csv.py" "$WORK/big.csv" "$SIZE")
 CORES=$(nproc)
-
-# Runs "$@", printing "SECONDS PEAK_RSSANON_MIB"; fails if the command does.
-measure() {
-  local t0 t1 pid peak=0 kb
-  t0=$(date +%s.%N)
-  "$@" >/dev/null &
-  pid=$!
-  while kill -0 "$pid" 2>/dev/null; do
-    kb=$(awk '/^RssAnon:/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
-    [[ -n $kb && $kb -gt $peak ]] && peak=$kb
-    sleep 0.05
-  done
-  wait "$pid" || return 1
-  t1=$(date +%s.%N)
-  echo "$(echo "$t1 - $t0" | bc) $((peak / 1024))"
-}
 
 duck() {
   exec "$VENV/bin/python" -c "
@@ -70,15 +50,15 @@ printf 'file: %d MiB, %d rows; %d cores; DuckDB %s; %s\n' $((SIZE >> 20)) "$ROWS
   "$("$VENV/bin/python" -c 'import duckdb; print(duckdb.__version__)')" "$(date -u +%FT%TZ)"
 for pass in 1 2; do
   echo "-- pass $pass (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
-  d_stats=$(measure duck "$WORK/big.csv" stats -) || { echo "duckdb failed" >&2; exit 1; }
-  o_json=$(measure "$BIN" validate "$WORK/big.csv" --json) || { echo "ingest validate failed" >&2; exit 1; }
-  o_json1=$(measure taskset -c 0 "$BIN" validate "$WORK/big.csv" --json) || exit 1
+  d_stats=$(bench_measure duck "$WORK/big.csv" stats -) || { echo "duckdb failed" >&2; exit 1; }
+  o_json=$(bench_measure "$BIN" validate "$WORK/big.csv" --json) || { echo "ingest validate failed" >&2; exit 1; }
+  o_json1=$(bench_measure taskset -c 0 "$BIN" validate "$WORK/big.csv" --json) || exit 1
   row "duckdb min/max/count/approx_distinct" "$d_stats"
   row "ingest validate --json ($CORES cores)" "$o_json" "${d_stats% *}"
   row "ingest validate --json (1 core)" "$o_json1" "${d_stats% *}"
-  d_copy=$(measure duck "$WORK/big.csv" copy "$WORK/duck.parquet") || { echo "duckdb failed" >&2; exit 1; }
-  o_out=$(measure "$BIN" validate "$WORK/big.csv" --output "$WORK/ours.parquet") || exit 1
-  o_out1=$(measure taskset -c 0 "$BIN" validate "$WORK/big.csv" --output "$WORK/ours.parquet") || exit 1
+  d_copy=$(bench_measure duck "$WORK/big.csv" copy "$WORK/duck.parquet") || { echo "duckdb failed" >&2; exit 1; }
+  o_out=$(bench_measure "$BIN" validate "$WORK/big.csv" --output "$WORK/ours.parquet") || exit 1
+  o_out1=$(bench_measure taskset -c 0 "$BIN" validate "$WORK/big.csv" --output "$WORK/ours.parquet") || exit 1
   row "duckdb COPY to parquet" "$d_copy"
   row "ingest validate --output ($CORES cores)" "$o_out" "${d_copy% *}"
   row "ingest validate --output (1 core)" "$o_out1" "${d_copy% *}"
