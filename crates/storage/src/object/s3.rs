@@ -8,6 +8,7 @@ use aws_sdk_s3::{
     config::{Credentials, Region},
     Client,
 };
+use aws_smithy_http_client::tls;
 use tokio::io::AsyncWriteExt;
 
 use chrono::{DateTime, Utc};
@@ -69,7 +70,14 @@ pub struct S3ObjectStore {
 
 impl S3ObjectStore {
     pub async fn connect(config: S3Config) -> Result<Self> {
+        // HTTPS (for a real S3) with rustls on ring; plain HTTP works too.
+        let http = aws_smithy_http_client::Builder::new()
+            .tls_provider(tls::Provider::Rustls(
+                tls::rustls_provider::CryptoMode::Ring,
+            ))
+            .build_https();
         let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .http_client(http)
             .region(Region::new(config.region.clone()));
         if let Some((key, secret)) = &config.credentials {
             loader = loader.credentials_provider(Credentials::new(
