@@ -13,7 +13,7 @@
 use std::{sync::Arc, time::Duration};
 
 use async_trait::async_trait;
-use ingest_domain::{DatasourceName, DruidState, Task};
+use ingest_domain::{DatasourceName, DruidState, IngestionWait, Task};
 use ingest_druid::DruidClient;
 use ingest_storage::ObjectStore;
 use ingest_validation::OutputFormat;
@@ -159,7 +159,16 @@ impl DruidSink {
         }
         preflight?;
         // Held until this upload's rows are counted (dropped on return).
-        let _turn = self.order.turn(&plan.datasource, plan.append).await;
+        let _turn = match self.order.try_turn(&plan.datasource, plan.append) {
+            Some(turn) => turn,
+            None => {
+                let wait = IngestionWait::datasource(&plan.datasource);
+                progress.waiting(Some(wait)).await;
+                let turn = self.order.turn(&plan.datasource, plan.append).await;
+                progress.waiting(None).await;
+                turn
+            }
+        };
         let earlier = self.settle_earlier_runs(job.task).await?;
         plan.druid_task_id = earlier.id.clone();
         if !earlier.follow {
@@ -172,7 +181,10 @@ impl DruidSink {
                 self.ensure_not_ingested_before(&plan).await?;
             }
         }
-        let slot = self.submissions.acquire(&plan).await;
+        let slot = self
+            .submissions
+            .acquire(&plan, progress, self.config.poll_interval)
+            .await;
         if !progress.external().await {
             return Err(SinkError::new(
                 "shutting_down",

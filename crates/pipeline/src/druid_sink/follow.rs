@@ -159,6 +159,11 @@ impl DruidSink {
             }
             match status.code {
                 TaskStatusCode::Success => {
+                    // Druid's counters at its verdict (its report now holds
+                    // the final ones), shown while the rows become queryable.
+                    if let Ok(last) = self.client.live_rows(&plan.druid_task_id).await {
+                        progress.final_rows(last.processed, last.phase).await;
+                    }
                     hit_off_runtime(faults, "druid_success").await;
                     // Druid's commit point: the rows are published. Record it
                     // so a cancel from now on is refused (409).
