@@ -35,7 +35,7 @@ pub use drift::{
 pub use fault::Faults;
 pub use format::{FileFormat, IngestMode, UnknownValue};
 pub use preview::{FilePreview, PreviewRow, PREVIEW_ROWS};
-pub use progress::{TaskProgress, ValidationPass};
+pub use progress::{IngestionWait, TaskProgress, ValidationPass, WaitReason};
 pub use rejection::{rejected_rows_key, RejectedRows, RejectionBudget, RejectionKind};
 pub use replace::{ReplaceEffect, ReplaceWindow, SegmentGranularity};
 pub use report::{

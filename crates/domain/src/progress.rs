@@ -52,6 +52,64 @@ pub struct TaskProgress {
     pub phase: Option<String>,
     /// When the worker published it.
     pub updated_at: DateTime<Utc>,
+    /// Ingestion into Druid: what the upload waits for before Druid is
+    /// asked to run it (`null` once it runs). Without it, a queued upload
+    /// would look as if it were ingesting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting: Option<IngestionWait>,
+}
+
+/// Why an upload has not reached Druid yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum WaitReason {
+    /// This server runs at most `INGEST_DRUID_MAX_CONCURRENT_TASKS` Druid
+    /// tasks at once, and all of them are taken.
+    DruidTaskSlot,
+    /// Another upload to the same datasource is in Druid (a replace runs
+    /// alone; appends wait for it, and it for them).
+    Datasource,
+}
+
+/// What an upload waits for before Druid runs it, and where it stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct IngestionWait {
+    pub reason: WaitReason,
+    /// `druid_task_slot`: uploads of this server waiting before this one
+    /// (first come, first served).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ahead: Option<u32>,
+    /// `druid_task_slot`: this server's cap on running Druid tasks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    /// The sentence to show, e.g. "waiting for a Druid task slot (2 ahead;
+    /// this server runs at most 2 Druid tasks at once)".
+    pub message: String,
+}
+
+impl IngestionWait {
+    /// Waiting for one of this server's `limit` Druid task slots.
+    pub fn druid_task_slot(ahead: u32, limit: u32) -> Self {
+        let tasks = if limit == 1 { "task" } else { "tasks" };
+        Self {
+            reason: WaitReason::DruidTaskSlot,
+            ahead: Some(ahead),
+            limit: Some(limit),
+            message: format!(
+                "waiting for a Druid task slot ({ahead} ahead; this server runs at most {limit} Druid {tasks} at once)"
+            ),
+        }
+    }
+
+    /// Waiting for another upload to `datasource` to end in Druid.
+    pub fn datasource(datasource: &str) -> Self {
+        Self {
+            reason: WaitReason::Datasource,
+            ahead: None,
+            limit: None,
+            message: format!("waiting for another upload to {datasource} to finish in Druid"),
+        }
+    }
 }
 
 impl TaskProgress {
@@ -83,6 +141,16 @@ impl TaskProgress {
             percent: percent.map(round_tenth),
             phase: None,
             updated_at: now,
+            waiting: None,
+        }
+    }
+
+    /// An ingestion that waits before Druid runs it (`wait`), of
+    /// `rows_total` accepted rows.
+    pub fn ingestion_waiting(wait: IngestionWait, rows_total: u64, now: DateTime<Utc>) -> Self {
+        Self {
+            waiting: Some(wait),
+            ..Self::ingestion(None, rows_total, None, now)
         }
     }
 
@@ -107,6 +175,7 @@ impl TaskProgress {
             percent,
             phase,
             updated_at: now,
+            waiting: None,
         }
     }
 
@@ -166,5 +235,24 @@ mod tests {
             None,
             now + chrono::Duration::seconds(1)
         )));
+    }
+
+    #[test]
+    fn a_waiting_ingestion_says_what_it_waits_for_and_is_not_the_same_as_running() {
+        let now = Utc::now();
+        let slot = TaskProgress::ingestion_waiting(IngestionWait::druid_task_slot(2, 1), 80, now);
+        assert_eq!(slot.status(), TaskStatus::Ingesting);
+        let wait = slot.waiting.as_ref().expect("waiting");
+        assert_eq!(
+            wait.message,
+            "waiting for a Druid task slot (2 ahead; this server runs at most 1 Druid task at once)"
+        );
+        let json = serde_json::to_value(&slot).expect("json");
+        assert_eq!(json["waiting"]["reason"], "druid_task_slot");
+        assert_eq!(json["waiting"]["ahead"], 2);
+        assert!(!slot.same_as(&TaskProgress::ingestion(None, 80, None, now)));
+        let turn = IngestionWait::datasource("sales");
+        assert_eq!(turn.reason, WaitReason::Datasource);
+        assert!(turn.message.contains("sales"), "{}", turn.message);
     }
 }

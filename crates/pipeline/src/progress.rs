@@ -37,8 +37,19 @@ impl Publisher {
     /// gone, or the task left the stage (the heartbeat stops the attempt).
     /// A store error is logged and the next publication tries again.
     pub async fn publish(&mut self, progress: TaskProgress) -> bool {
+        self.save(progress, true).await
+    }
+
+    /// Like `publish`, without waiting for `every` since the last save: for
+    /// a change a person must see (an upload starts or stops waiting, Druid
+    /// reached its verdict).
+    pub async fn publish_now(&mut self, progress: TaskProgress) -> bool {
+        self.save(progress, false).await
+    }
+
+    async fn save(&mut self, progress: TaskProgress, throttled: bool) -> bool {
         if let Some((last, at)) = &self.last {
-            if last.same_as(&progress) || at.elapsed() < self.every {
+            if last.same_as(&progress) || throttled && at.elapsed() < self.every {
                 return true;
             }
         }

@@ -54,6 +54,16 @@ pub trait DruidProgress: Send {
     /// rows processed so far, its phase), published as the task's progress
     /// at most once per progress interval. Best effort.
     async fn rows(&mut self, _processed: Option<u64>, _phase: Option<String>) {}
+    /// Druid's counters at its verdict (`SUCCESS`), published at once, not
+    /// held back by the progress interval: the bar ends where Druid ended
+    /// while the rows become queryable, and a test can see that the
+    /// counters were read. Best effort.
+    async fn final_rows(&mut self, _processed: Option<u64>, _phase: Option<String>) {}
+    /// The upload waits before Druid runs it (`Some`: for a Druid task slot
+    /// of this server, or for another upload to its datasource), or no
+    /// longer (`None`); published at once, so that a queued upload does not
+    /// look as if Druid were ingesting it. Best effort.
+    async fn waiting(&mut self, _wait: Option<ingest_domain::IngestionWait>) {}
 }
 
 /// What a sink found when asked to stop its outside work before a cancel.

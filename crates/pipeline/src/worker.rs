@@ -744,6 +744,23 @@ impl DruidProgress for TaskProgress<'_> {
         self.publisher.publish(progress).await;
     }
 
+    async fn final_rows(&mut self, processed: Option<u64>, phase: Option<String>) {
+        let accepted = self.task.validation.as_ref().map_or(0, |v| v.rows_accepted);
+        let progress =
+            ingest_domain::TaskProgress::ingestion(processed, accepted, phase, Utc::now());
+        self.publisher.publish_now(progress).await;
+    }
+
+    async fn waiting(&mut self, wait: Option<ingest_domain::IngestionWait>) {
+        let accepted = self.task.validation.as_ref().map_or(0, |v| v.rows_accepted);
+        let now = Utc::now();
+        let progress = match wait {
+            Some(wait) => ingest_domain::TaskProgress::ingestion_waiting(wait, accepted, now),
+            None => ingest_domain::TaskProgress::ingestion(None, accepted, None, now),
+        };
+        self.publisher.publish_now(progress).await;
+    }
+
     async fn commit(&mut self) -> bool {
         if !self.attempt.gate.pass() {
             return false;

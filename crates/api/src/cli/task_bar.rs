@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use ingest_domain::{Task, TaskProgress, ValidationPass};
+use ingest_domain::{Task, TaskProgress, TaskStatus, ValidationPass};
 
 /// What the bar counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +28,9 @@ struct Shown {
 /// file twice, so its bar spans twice the file: the first read is its first
 /// half, and the ETA covers both.
 fn shown(progress: &TaskProgress) -> Option<Shown> {
+    if progress.waiting.is_some() {
+        return None; // nothing runs yet: the spinner with what it waits for
+    }
     match (progress.pass, progress.bytes_read, progress.bytes_total) {
         (Some(pass), Some(read), Some(total)) if total > 0 => {
             let (done, step) = match pass {
@@ -53,6 +56,15 @@ fn shown(progress: &TaskProgress) -> Option<Shown> {
             }),
             _ => None,
         },
+    }
+}
+
+/// The spinner's words: what the task waits for (a Druid task slot, its
+/// datasource's turn), else its status.
+fn spinner_message(status: TaskStatus, progress: Option<&TaskProgress>) -> String {
+    match progress.and_then(|p| p.waiting.as_ref()) {
+        Some(wait) => format!("{status}: {}", wait.message),
+        None => status.to_string(),
     }
 }
 
@@ -103,7 +115,8 @@ impl TaskBar {
             if self.unit.take().is_some() {
                 self.bar.set_style(style(None));
             }
-            self.bar.set_message(task.status().to_string());
+            self.bar
+                .set_message(spinner_message(task.status(), progress));
             return;
         };
         let stage = progress.map(|p| p.stage);
@@ -149,5 +162,16 @@ mod tests {
         let rows_only = TaskProgress::validation(ValidationPass::Profiling, None, 100, 5, now);
         assert_eq!(shown(&rows_only), None);
         assert_eq!(shown(&TaskProgress::ingestion(None, 80, None, now)), None);
+    }
+
+    #[test]
+    fn an_upload_waiting_for_druid_says_what_for() {
+        let wait = ingest_domain::IngestionWait::druid_task_slot(2, 1);
+        let progress = TaskProgress::ingestion_waiting(wait, 80, Utc::now());
+        assert_eq!(shown(&progress), None, "nothing to count yet");
+        assert_eq!(
+            spinner_message(TaskStatus::Ingesting, Some(&progress)),
+            "ingesting: waiting for a Druid task slot (2 ahead; this server runs at most 1 Druid task at once)"
+        );
     }
 }

@@ -11,6 +11,7 @@ mod drift;
 mod druid;
 mod druid_faults;
 mod druid_parts;
+mod druid_progress;
 mod druid_races;
 mod encodings;
 mod faults;

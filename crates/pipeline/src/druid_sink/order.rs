@@ -28,12 +28,31 @@ pub(super) struct Turn {
 }
 
 impl DatasourceOrder {
+    fn lock(&self, datasource: &str) -> Arc<RwLock<()>> {
+        let mut locks = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        locks.entry(datasource.to_owned()).or_default().clone()
+    }
+
+    /// This ingest's turn if it is free now (`None`: another upload to the
+    /// datasource is in Druid, and the caller says that it waits).
+    pub(super) fn try_turn(&self, datasource: &str, append: bool) -> Option<Turn> {
+        let lock = self.lock(datasource);
+        if append {
+            Some(Turn {
+                _shared: Some(lock.try_read_owned().ok()?),
+                _alone: None,
+            })
+        } else {
+            Some(Turn {
+                _shared: None,
+                _alone: Some(lock.try_write_owned().ok()?),
+            })
+        }
+    }
+
     /// Waits for this ingest's turn: appends together, a replace alone.
     pub(super) async fn turn(&self, datasource: &str, append: bool) -> Turn {
-        let lock = {
-            let mut locks = self.0.lock().unwrap_or_else(|p| p.into_inner());
-            locks.entry(datasource.to_owned()).or_default().clone()
-        };
+        let lock = self.lock(datasource);
         if append {
             Turn {
                 _shared: Some(lock.read_owned().await),
@@ -58,6 +77,8 @@ mod tests {
         let first = order.turn("sales", true).await;
         let second = order.turn("sales", true).await;
         let _other = order.turn("other", false).await;
+        assert!(order.try_turn("sales", true).is_some());
+        assert!(order.try_turn("sales", false).is_none(), "appends hold it");
         let replace = order.turn("sales", false);
         tokio::pin!(replace);
         assert!(futures::poll!(replace.as_mut()).is_pending());

@@ -612,6 +612,26 @@ export interface components {
          * @enum {string}
          */
         IngestMode: "append" | "replace";
+        /** @description What an upload waits for before Druid runs it, and where it stands. */
+        IngestionWait: {
+            /**
+             * Format: int32
+             * @description `druid_task_slot`: uploads of this server waiting before this one
+             *     (first come, first served).
+             */
+            ahead?: number | null;
+            /**
+             * Format: int32
+             * @description `druid_task_slot`: this server's cap on running Druid tasks.
+             */
+            limit?: number | null;
+            /**
+             * @description The sentence to show, e.g. "waiting for a Druid task slot (2 ahead;
+             *     this server runs at most 2 Druid tasks at once)".
+             */
+            message: string;
+            reason: components["schemas"]["WaitReason"];
+        };
         Liveness: {
             /** @description Always `ok` when the process answers. */
             status: string;
@@ -995,6 +1015,7 @@ export interface components {
              * @description When the worker published it.
              */
             updated_at: string;
+            waiting?: null | components["schemas"]["IngestionWait"];
         };
         /** @enum {string} */
         TaskStatus: "queued" | "validating" | "ingesting" | "awaiting_confirmation" | "succeeded" | "failed" | "cancelled";
@@ -1262,6 +1283,11 @@ export interface components {
             /** @description The value as written (trimmed; cut at 200 characters, with `…`). */
             value: string;
         };
+        /**
+         * @description Why an upload has not reached Druid yet.
+         * @enum {string}
+         */
+        WaitReason: "druid_task_slot" | "datasource";
         /**
          * @description Something worth a person's attention that did not stop the request or
          *     the task (an ignored upload field, a file uploaded twice).

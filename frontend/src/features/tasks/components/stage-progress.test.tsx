@@ -44,6 +44,30 @@ describe('StageProgress', () => {
     expect(screen.getByRole('progressbar', { name: 'Ingestion progress' })).not.toHaveAttribute('aria-valuenow');
   });
 
+  it('says what an upload waits for before Druid runs it, without a moving bar', () => {
+    const waiting: Progress = {
+      stage: 'ingestion',
+      rows: null,
+      rows_total: 2000,
+      percent: null,
+      bytes_read: null,
+      bytes_total: null,
+      updated_at: '2024-05-01T10:00:05Z',
+      waiting: {
+        reason: 'druid_task_slot',
+        ahead: 2,
+        limit: 1,
+        message: 'waiting for a Druid task slot (2 ahead; this server runs at most 1 Druid task at once)',
+      },
+    };
+    renderWithProviders(<StageProgress status="ingesting" progress={waiting} compact />);
+    expect(screen.queryByRole('progressbar')).toBeNull();
+    expect(screen.getByTestId('stage-progress')).toHaveAttribute('data-waiting', 'druid_task_slot');
+    expect(screen.getByTestId('stage-progress-text')).toHaveTextContent(
+      'waiting for a Druid task slot (2 ahead; this server runs at most 1 Druid task at once)',
+    );
+  });
+
   it('shows nothing once the task is no longer running', () => {
     renderWithProviders(<StageProgress status="succeeded" progress={validating} />);
     expect(screen.queryByTestId('stage-progress')).toBeNull();

@@ -7,6 +7,8 @@ import { formatBytes, formatNumber } from '@/lib/format';
  * the second read while the percent (over both) goes on.
  */
 export function describeProgress(progress: Progress, { bytes = true }: { bytes?: boolean } = {}): string {
+  // Nothing runs yet: what it waits for is all there is to say.
+  if (progress.waiting) return progress.waiting.message;
   const parts: string[] = [];
   if (progress.percent != null) parts.push(`${Math.floor(progress.percent)}%`);
   if (progress.rows != null) {
