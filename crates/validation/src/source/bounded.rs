@@ -74,29 +74,74 @@ impl<R: Read> BoundedRecords<R> {
         self.record_line = self.line;
     }
 
-    fn scan(&mut self, bytes: &[u8]) -> io::Result<()> {
-        for &byte in bytes {
-            if byte == b'\n' {
-                self.line += 1;
+    /// Adds `n` bytes to the current record, failing past the limit.
+    fn grow(&mut self, n: usize) -> io::Result<()> {
+        self.in_record += n as u64;
+        if self.in_record > self.limit {
+            return Err(io::Error::other(RecordTooLarge {
+                line: self.record_line,
+                limit: self.limit,
+            }));
+        }
+        Ok(())
+    }
+
+    /// One byte through the state machine (the csv crate's quoting rules).
+    fn step(&mut self, byte: u8) -> io::Result<()> {
+        if byte == b'\n' {
+            self.line += 1;
+        }
+        self.state = match (self.state, byte) {
+            (State::InQuotes, b'"') => State::QuoteInQuotes,
+            (State::InQuotes, _) => State::InQuotes,
+            (State::QuoteInQuotes, b'"') | (State::FieldStart, b'"') => State::InQuotes,
+            (_, b) if b == self.delimiter => State::FieldStart,
+            (_, b'\n' | b'\r') => {
+                self.end_record();
+                return Ok(());
             }
-            let ends_line = byte == b'\n' || byte == b'\r';
-            self.state = match (self.state, byte) {
-                (State::InQuotes, b'"') => State::QuoteInQuotes,
-                (State::InQuotes, _) => State::InQuotes,
-                (State::QuoteInQuotes, b'"') | (State::FieldStart, b'"') => State::InQuotes,
-                (_, b) if b == self.delimiter => State::FieldStart,
-                (_, _) if ends_line => {
-                    self.end_record();
-                    continue;
+            _ => State::InField,
+        };
+        self.grow(1)
+    }
+
+    /// What `step` over every byte does, skipping the runs of bytes that
+    /// cannot change the state with `memchr` (this runs over every byte of
+    /// the file): inside quotes only a quote matters; elsewhere a quote or
+    /// a line break (a delimiter only decides whether a quote that follows
+    /// it opens a quoted field: the byte before the quote tells).
+    fn scan(&mut self, bytes: &[u8]) -> io::Result<()> {
+        if matches!(self.delimiter, b'"' | b'\n' | b'\r') {
+            // Not a delimiter the skipping above can assume: byte by byte.
+            return bytes.iter().try_for_each(|&b| self.step(b));
+        }
+        let mut at = 0;
+        while at < bytes.len() {
+            let rest = &bytes[at..];
+            match self.state {
+                State::InQuotes => {
+                    let run = memchr::memchr(b'"', rest).unwrap_or(rest.len());
+                    self.line += memchr::memchr_iter(b'\n', &rest[..run]).count() as u64;
+                    self.grow(run)?;
+                    at += run;
                 }
-                _ => State::InField,
-            };
-            self.in_record += 1;
-            if self.in_record > self.limit {
-                return Err(io::Error::other(RecordTooLarge {
-                    line: self.record_line,
-                    limit: self.limit,
-                }));
+                State::FieldStart | State::InField => {
+                    let run = memchr::memchr3(b'"', b'\n', b'\r', rest).unwrap_or(rest.len());
+                    if let Some(&last) = rest[..run].last() {
+                        self.state = if last == self.delimiter {
+                            State::FieldStart
+                        } else {
+                            State::InField
+                        };
+                        self.grow(run)?;
+                    }
+                    at += run;
+                }
+                State::QuoteInQuotes => {}
+            }
+            if let Some(&byte) = bytes.get(at) {
+                self.step(byte)?;
+                at += 1;
             }
         }
         Ok(())
@@ -139,5 +184,49 @@ mod tests {
         assert!(read_all(b"ab\"c\nd\ne\nf\n", 4).is_ok());
         // A doubled quote inside quotes does not end the field.
         assert!(read_all(b"\"a\"\"\nb\"\n", 4).is_err());
+    }
+
+    /// The line and record length after feeding `text` in `chunk`-byte
+    /// reads, or the error; `step` alone is the reference.
+    fn outcome(text: &[u8], limit: u64, chunk: usize, fast: bool) -> Result<(u64, u64), u64> {
+        let mut r = BoundedRecords::new(&b""[..], b',', limit);
+        for piece in text.chunks(chunk.max(1)) {
+            let result = if fast {
+                r.scan(piece)
+            } else {
+                piece.iter().try_for_each(|&b| r.step(b))
+            };
+            if let Err(e) = result {
+                return Err(RecordTooLarge::from_io(&e).expect("limit").line);
+            }
+        }
+        Ok((r.line, r.in_record))
+    }
+
+    #[test]
+    fn skipping_runs_gives_what_stepping_every_byte_gives() {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let alphabet = b"ab,\"\"\n\r ,x";
+        for case in 0..3000u64 {
+            let len = (case % 60) as usize;
+            let text: Vec<u8> = (0..len)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    alphabet[(state % alphabet.len() as u64) as usize]
+                })
+                .collect();
+            for limit in [3, 8, 100] {
+                for chunk in [1, 3, 64] {
+                    assert_eq!(
+                        outcome(&text, limit, chunk, true),
+                        outcome(&text, limit, chunk, false),
+                        "{:?} limit {limit} chunk {chunk}",
+                        String::from_utf8_lossy(&text)
+                    );
+                }
+            }
+        }
     }
 }

@@ -210,25 +210,37 @@ fn check_fields(record: &csv::ByteRecord, limit: u64) -> Result<(), ReadFailure>
     }
 }
 
+/// The record as one text, when every field of it is UTF-8: one check of
+/// the record's bytes instead of one per field (and per use). Fields are
+/// ranges of that text, so each is UTF-8 exactly when the whole is and each
+/// field starts on a character boundary (a field ending mid-character next
+/// to one starting with the rest of it would make a valid whole of two
+/// invalid fields).
+fn record_text(record: &csv::ByteRecord) -> Option<&str> {
+    let text = std::str::from_utf8(record.as_slice()).ok()?;
+    (0..record.len())
+        .all(|i| {
+            record
+                .range(i)
+                .is_some_and(|r| text.is_char_boundary(r.start))
+        })
+        .then_some(text)
+}
+
 impl CsvSource {
     /// Whether the record just read, starting on `line`, holds bytes that
-    /// are not UTF-8 (a file read as UTF-8) or that the transcoder could
-    /// not decode (it marked their line).
-    fn defect_of(&self, line: u64) -> Option<ReadFailure> {
-        let embedded: usize = self
-            .record
-            .iter()
-            .map(|field| field.iter().filter(|&&b| b == b'\n').count())
-            .sum();
-        let last = line + embedded as u64;
-        if self.text.malformed.take_through(line, last) {
-            return Some(text::undecodable(&self.text.encoding.name, line));
+    /// are not UTF-8 (a file read as UTF-8; `utf8` says whether every field
+    /// is) or that the transcoder could not decode (it marked their line).
+    fn defect_of(&self, line: u64, utf8: bool) -> Option<ReadFailure> {
+        // Most files have no marks at all: no need to count the record's lines.
+        if self.text.malformed.any() {
+            let embedded = memchr::memchr_iter(b'\n', self.record.as_slice()).count();
+            let last = line + embedded as u64;
+            if self.text.malformed.take_through(line, last) {
+                return Some(text::undecodable(&self.text.encoding.name, line));
+            }
         }
-        let not_utf8 = self
-            .record
-            .iter()
-            .any(|field| std::str::from_utf8(field).is_err());
-        not_utf8.then(|| ReadFailure {
+        (!utf8).then(|| ReadFailure {
             code: "invalid_utf8",
             message: format!(
                 "line {line} is not valid UTF-8, although the start of the file is (so it was read as UTF-8)"
@@ -265,10 +277,16 @@ impl RowSource for CsvSource {
         }
         check_fields(&self.record, self.max_field_bytes)?;
         let line = self.record.position().map_or(0, |p| p.line());
-        self.defect = self.defect_of(line);
+        let whole = record_text(&self.record);
+        self.defect = self.defect_of(line, whole.is_some());
         row.resize(self.columns.len(), Cell::Null);
         for (index, cell) in row.iter_mut().enumerate() {
-            match self.record.get(index).map(std::str::from_utf8) {
+            let field = match whole {
+                Some(text) => self.record.range(index).map(|r| Ok(&text[r])),
+                // Some field is not UTF-8: each on its own (the others are kept).
+                None => self.record.get(index).map(std::str::from_utf8),
+            };
+            match field {
                 Some(Ok(text)) => cell.set_text(text),
                 Some(Err(_)) | None => *cell = Cell::Null,
             }
@@ -303,5 +321,32 @@ mod tests {
         assert_eq!(sniff_delimiter(b"a|b|c\n1|2|3\n"), b'|');
         assert_eq!(sniff_delimiter(b"\"x,y\";b\n\"1,2\";3\n\"3,4\";5\n"), b';');
         assert_eq!(sniff_delimiter(b"single\n1\n2\n"), b',');
+    }
+
+    #[test]
+    fn fields_are_checked_for_utf8_each_even_when_the_record_is_valid() {
+        let mut record = csv::ByteRecord::new();
+        // "é" is C3 A9: split between two fields, the bytes of the record
+        // together are UTF-8 but neither field is.
+        for fields in [
+            vec![&b"ab"[..], &b"\xc3\xa9"[..], b""],
+            vec![&b"ab\xc3"[..], &b"\xa9"[..]],
+            vec![&b"\xff"[..], b"x"],
+            vec![&b""[..]],
+        ] {
+            record.clear();
+            for field in &fields {
+                record.push_field(field);
+            }
+            let text = record_text(&record);
+            if let Some(text) = text {
+                let ranges: Vec<&str> = (0..record.len())
+                    .filter_map(|i| record.range(i).map(|r| &text[r]))
+                    .collect();
+                assert_eq!(ranges.concat().as_bytes(), record.as_slice());
+            }
+            let each = record.iter().all(|f| std::str::from_utf8(f).is_ok());
+            assert_eq!(text.is_some(), each, "{fields:?}");
+        }
     }
 }

@@ -149,6 +149,12 @@ impl MalformedLines {
         }
     }
 
+    /// Whether any line is marked (not yet taken): when none is, a row
+    /// need not count the lines it spans to ask `take_through`.
+    pub fn any(&self) -> bool {
+        self.0.lock().is_ok_and(|lines| !lines.is_empty())
+    }
+
     /// Whether a line from `first` to `last` was marked; forgets every
     /// mark up to `last` (rows are read in order).
     pub fn take_through(&self, first: u64, last: u64) -> bool {
