@@ -223,7 +223,10 @@ fn cancelling_stops_the_pass_on_any_number_of_threads() {
         control.cancel();
         let outcome = second_pass(
             dir.path(),
-            RejectionBudget::default(),
+            RejectionBudget {
+                max_rows: Some(1_000),
+                max_ratio: None,
+            },
             OutputFormat::Parquet,
             threads,
             SMALL,

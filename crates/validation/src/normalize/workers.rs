@@ -35,8 +35,9 @@ pub static STARTED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64:
 
 /// A batch's number in file order, and the batch.
 type Job = (u64, RawBatch);
-/// A converted batch, or the panic converting it.
-type Done = (u64, thread::Result<Converted>);
+/// A converted batch, or the panic converting it; `None`: skipped, the
+/// validation being cancelled.
+type Done = (u64, Option<thread::Result<Converted>>);
 
 /// Why the writer stopped before the last batch.
 enum Stop {
@@ -164,11 +165,10 @@ fn convert_jobs(
         let Ok((seq, batch)) = job else {
             return;
         };
-        if stop.load(Ordering::Relaxed) || control.is_cancelled() {
-            // The writer applies nothing more: skip the work.
-            continue;
-        }
-        let converted = panic::catch_unwind(AssertUnwindSafe(|| batch.convert(plan)));
+        // Once cancelled the writer applies nothing more: skip the work,
+        // but say so, for the writer to stop and the reader's tickets to end.
+        let converted = (!stop.load(Ordering::Relaxed) && !control.is_cancelled())
+            .then(|| panic::catch_unwind(AssertUnwindSafe(|| batch.convert(plan))));
         if done.send((seq, converted)).is_err() {
             return;
         }
@@ -184,23 +184,19 @@ fn apply_in_order(
     plan: &Plan<'_>,
     control: &Control,
 ) -> Result<(), Stop> {
-    let mut waiting: BTreeMap<u64, thread::Result<Converted>> = BTreeMap::new();
+    let mut waiting: BTreeMap<u64, Option<thread::Result<Converted>>> = BTreeMap::new();
     let mut next = 0;
     for (seq, converted) in finished {
         waiting.insert(seq, converted);
         while let Some(converted) = waiting.remove(&next) {
             next += 1;
-            if control.is_cancelled() {
+            let Some(converted) = converted.filter(|_| !control.is_cancelled()) else {
                 return Err(Stop::Failed(ValidationError::Cancelled));
-            }
+            };
             let converted = converted.map_err(Stop::Panicked)?;
             ordered.apply(converted, plan).map_err(Stop::Failed)?;
             let _ = give_back.send(());
         }
-    }
-    // Batches are skipped (left out of `finished`) only once cancelled.
-    if control.is_cancelled() {
-        return Err(Stop::Failed(ValidationError::Cancelled));
     }
     Ok(())
 }
