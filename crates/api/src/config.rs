@@ -139,6 +139,8 @@ pub struct Settings {
     pub database: DatabaseLimits,
     #[command(flatten)]
     pub druid: DruidParallelism,
+    #[command(flatten)]
+    pub validation_threads: ValidationThreads,
 }
 
 /// Bounds on every call to the task database.
@@ -273,6 +275,29 @@ impl From<&ValidationLimits> for ingest_validation::Limits {
             parquet_max_row_groups: l.parquet_max_row_groups,
             max_compression_ratio: l.max_compression_ratio,
         }
+    }
+}
+
+/// How many threads validating one file may use (both passes; files under
+/// `ingest_validation::Parallelism::default().min_bytes` use one).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Args)]
+pub struct ValidationThreads {
+    /// Threads for validating one large file; 0: every core.
+    #[arg(
+        long = "validation-threads",
+        env = "INGEST_VALIDATION_THREADS",
+        default_value_t = 0
+    )]
+    pub threads: usize,
+}
+
+impl ValidationThreads {
+    pub fn parallelism(&self) -> ingest_validation::Parallelism {
+        let mut parallelism = ingest_validation::Parallelism::default();
+        if self.threads > 0 {
+            parallelism.threads = self.threads;
+        }
+        parallelism
     }
 }
 
@@ -478,6 +503,8 @@ pub struct ValidateArgs {
     pub rejected_output: Option<PathBuf>,
     #[command(flatten)]
     pub limits: ValidationLimits,
+    #[command(flatten)]
+    pub threads: ValidationThreads,
 }
 
 /// `--max-rejected-ratio`: a share from 0 to 1, as the upload field.
@@ -632,6 +659,23 @@ mod tests {
         .settings;
         assert_eq!(parsed.validation.max_columns, 3);
         assert_eq!(parsed.http.upload_idle_timeout_secs, 2);
+    }
+
+    #[test]
+    fn validation_threads_default_to_every_core() {
+        let every_core = ValidationThreads { threads: 0 }.parallelism();
+        assert_eq!(every_core, ingest_validation::Parallelism::default());
+        let three = ValidationThreads { threads: 3 }.parallelism();
+        assert_eq!(three.threads, 3);
+        assert_eq!(three.min_bytes, every_core.min_bytes);
+
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            settings: Settings,
+        }
+        let parsed = Only::parse_from(["ingest", "--validation-threads", "1"]).settings;
+        assert_eq!(parsed.validation_threads.parallelism().threads, 1);
     }
 
     #[test]

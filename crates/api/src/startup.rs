@@ -54,6 +54,7 @@ impl Application {
         config.progress_interval = Duration::from_millis(settings.progress_interval_ms.max(50));
         config.faults = settings.fault.clone().unwrap_or_default();
         config.limits = (&settings.validation).into();
+        config.validation_parallelism = settings.validation_threads.parallelism();
         if !config.faults.to_string().is_empty() {
             tracing::warn!(faults = %config.faults, "INGEST_FAULT is set: this process will panic or abort on purpose (a test aid)");
         }

@@ -60,6 +60,8 @@ pub struct PipelineConfig {
     pub limits: ingest_validation::Limits,
     /// How often a running task's progress is published to the store.
     pub progress_interval: Duration,
+    /// Threads validating one file (`INGEST_VALIDATION_THREADS`).
+    pub validation_parallelism: ingest_validation::Parallelism,
 }
 
 impl PipelineConfig {
@@ -75,6 +77,7 @@ impl PipelineConfig {
             faults: Faults::none(),
             limits: ingest_validation::Limits::default(),
             progress_interval: Duration::from_secs(1),
+            validation_parallelism: ingest_validation::Parallelism::default(),
         }
     }
 
@@ -539,7 +542,8 @@ impl Attempt<'_> {
                 quarantine: Some(rejected.clone()),
             },
         };
-        let control = ingest_validation::Control::new(p.config.limits.clone());
+        let control = ingest_validation::Control::new(p.config.limits.clone())
+            .with_parallelism(p.config.validation_parallelism.clone());
         // Stopped (dropped) as soon as validation returns, before the task
         // is saved on; a late save would change nothing anyway (fenced to
         // the `validating` status).

@@ -547,8 +547,9 @@ fn corpus_reports_are_unchanged() {
     check_corpus(Control::default, "default");
 }
 
-/// Every file of the corpus read on several threads, however small: the
-/// reports and outputs are those of one thread, byte for byte.
+/// Every file of the corpus read on several threads, however small, in
+/// both passes (the profile and the typed output): the reports and outputs
+/// are those of one thread, byte for byte.
 #[test]
 fn corpus_reports_are_the_same_on_several_threads() {
     let dir = tempfile::tempdir().expect("dir");
@@ -556,8 +557,21 @@ fn corpus_reports_are_the_same_on_several_threads() {
         .iter()
         .filter(|c| c.file.contains(".csv") || c.file.ends_with(".tsv"))
         .count() as u64;
-    for threads in [2, 3, 8] {
+    // Cases whose rows reach the second pass (validated twice: NDJSON and
+    // Parquet output), which runs on the same threads.
+    let written = cases(dir.path())
+        .iter()
+        .filter(|c| {
+            let expected = std::fs::read_to_string(expected_path(c.name)).unwrap_or_default();
+            serde_json::from_str::<Value>(&expected)
+                .is_ok_and(|v| v["report"]["rows_accepted"].as_u64().unwrap_or(0) > 0)
+        })
+        .count() as u64
+        * 2;
+    for threads in [1, 2, 3, 8] {
         let before = crate::column_workers::STARTED.load(std::sync::atomic::Ordering::Relaxed);
+        let second_before =
+            crate::normalize::WORKERS_STARTED.load(std::sync::atomic::Ordering::Relaxed);
         check_corpus(
             || {
                 Control::default().with_parallelism(crate::Parallelism {
@@ -569,9 +583,19 @@ fn corpus_reports_are_the_same_on_several_threads() {
         );
         let started =
             crate::column_workers::STARTED.load(std::sync::atomic::Ordering::Relaxed) - before;
+        if threads == 1 {
+            // (The counters are shared with tests running alongside.)
+            continue;
+        }
         assert!(
             started >= delimited,
             "{threads} threads: {started} pools started for {delimited} delimited files"
+        );
+        let second = crate::normalize::WORKERS_STARTED.load(std::sync::atomic::Ordering::Relaxed)
+            - second_before;
+        assert!(
+            second >= written,
+            "{threads} threads: the second pass ran on workers {second} times for {written} outputs"
         );
     }
 }

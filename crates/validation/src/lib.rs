@@ -209,6 +209,7 @@ fn run(
             &mut problems,
             &mut quarantine,
             control,
+            control.parallelism().threads_for(size),
         )?;
         let within_budget = written.budgeted.settle_type_breaks(
             &options.rejected_rows.budget,

@@ -1,28 +1,41 @@
 //! Second pass: read the rows again and write the accepted ones, typed, in
 //! bounded batches — as Parquet (Polars) or NDJSON. `__time` (epoch
 //! milliseconds) comes first and replaces the time column, as in Druid.
+//!
+//! The types are settled by now, so rows are independent: the reading
+//! thread parses records into batches of raw cells (`batch`), workers
+//! convert whole batches (`workers`), and everything that depends on the
+//! order of rows — the rejected-row counts, the first lines listed per
+//! kind, the quarantine file, the budgeted type breaks, the Parquet row
+//! groups — is applied to batches strictly in file order (`Ordered`), so
+//! the output and the report are one thread's on any number of threads.
 
-use std::{
-    fs::File,
-    io::{BufWriter, Write},
-    path::Path,
-};
+use std::path::Path;
 
 use ingest_domain::{ColumnType, RejectionKind, Severity};
-use polars::prelude::*;
 
 use crate::infer::{is_null_text, parse_decimal_comma};
 use crate::profile::{Problems, Profile, MAX_LINES_PER_KIND};
-use crate::quarantine::{render_cells, Quarantine};
+use crate::quarantine::Quarantine;
 use crate::rejections::Budgeted;
 use crate::source::{Cell, RowSource};
-use crate::timestamp::{in_range, TimeFormat};
+use crate::timestamp::TimeFormat;
 use crate::types::TypeBreak;
-use crate::{control::CHECK_EVERY_ROWS, Control, ValidationError};
+use crate::{Control, ValidationError};
+
+mod batch;
+mod sink;
+#[cfg(test)]
+mod tests;
+mod workers;
+
+use batch::{Converted, Event, NoTime, Reader};
+use sink::Sink;
+#[cfg(test)]
+pub(crate) use workers::STARTED as WORKERS_STARTED;
 
 /// Name of the row-time column in normalized files, as Druid names it.
 pub const TIME_COLUMN: &str = "__time";
-const BATCH_ROWS: usize = 65_536;
 
 /// The layout of the normalized file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -53,50 +66,97 @@ pub(crate) enum Typed {
     Text(String),
 }
 
+/// A cell of a row, its text borrowed (from a `Cell` or a batch).
+#[derive(Clone, Copy)]
+pub(crate) enum CellRef<'a> {
+    Null,
+    Text(&'a str),
+    Long(i64),
+    Double(f64),
+    Bool(bool),
+    Time(i64),
+}
+
+impl<'a> From<&'a Cell> for CellRef<'a> {
+    fn from(cell: &'a Cell) -> Self {
+        match cell {
+            Cell::Null => Self::Null,
+            Cell::Text(t) => Self::Text(t),
+            Cell::Long(x) => Self::Long(*x),
+            Cell::Double(x) => Self::Double(*x),
+            Cell::Bool(x) => Self::Bool(*x),
+            Cell::Time(x) => Self::Time(*x),
+        }
+    }
+}
+
+impl CellRef<'_> {
+    fn to_cell(self) -> Cell {
+        match self {
+            Self::Null => Cell::Null,
+            Self::Text(t) => Cell::Text(t.to_owned()),
+            Self::Long(x) => Cell::Long(x),
+            Self::Double(x) => Cell::Double(x),
+            Self::Bool(x) => Cell::Bool(x),
+            Self::Time(x) => Cell::Time(x),
+        }
+    }
+}
+
 /// Converts a cell; `None` when it does not fit the type. `decimal_comma`:
 /// the column's numbers are written like `1.234,5`.
 pub(crate) fn convert(cell: &Cell, column_type: ColumnType, decimal_comma: bool) -> Option<Typed> {
-    if matches!(cell, Cell::Null) || matches!(cell, Cell::Text(t) if is_null_text(t)) {
+    convert_ref(cell.into(), column_type, decimal_comma)
+}
+
+fn convert_ref(cell: CellRef<'_>, column_type: ColumnType, decimal_comma: bool) -> Option<Typed> {
+    if matches!(cell, CellRef::Null) || matches!(cell, CellRef::Text(t) if is_null_text(t)) {
         return Some(Typed::Null);
     }
     match column_type {
         ColumnType::Long => match cell {
-            Cell::Long(x) => Some(Typed::Long(*x)),
+            CellRef::Long(x) => Some(Typed::Long(x)),
             // Spreadsheets store whole numbers as floats.
-            Cell::Double(x) if x.fract() == 0.0 && x.abs() < 9.0e15 => Some(Typed::Long(*x as i64)),
-            Cell::Text(t) => t.trim().parse().ok().map(Typed::Long),
+            CellRef::Double(x) if x.fract() == 0.0 && x.abs() < 9.0e15 => {
+                Some(Typed::Long(x as i64))
+            }
+            CellRef::Text(t) => t.trim().parse().ok().map(Typed::Long),
             _ => None,
         },
         ColumnType::Double => match cell {
-            Cell::Long(x) => Some(Typed::Double(*x as f64)),
-            Cell::Double(x) => Some(Typed::Double(*x)),
-            Cell::Text(t) if decimal_comma => {
+            CellRef::Long(x) => Some(Typed::Double(x as f64)),
+            CellRef::Double(x) => Some(Typed::Double(x)),
+            CellRef::Text(t) if decimal_comma => {
                 parse_decimal_comma(t).map(|n| Typed::Double(n.value))
             }
-            Cell::Text(t) => t.trim().parse().ok().map(Typed::Double),
+            CellRef::Text(t) => t.trim().parse().ok().map(Typed::Double),
             _ => None,
         },
         ColumnType::Boolean => match cell {
-            Cell::Bool(b) => Some(Typed::Bool(*b)),
-            Cell::Text(t) if t.trim().eq_ignore_ascii_case("true") => Some(Typed::Bool(true)),
-            Cell::Text(t) if t.trim().eq_ignore_ascii_case("false") => Some(Typed::Bool(false)),
+            CellRef::Bool(b) => Some(Typed::Bool(b)),
+            CellRef::Text(t) if t.trim().eq_ignore_ascii_case("true") => Some(Typed::Bool(true)),
+            CellRef::Text(t) if t.trim().eq_ignore_ascii_case("false") => Some(Typed::Bool(false)),
             _ => None,
         },
-        ColumnType::Timestamp | ColumnType::String => Some(Typed::Text(cell_text(cell))),
+        ColumnType::Timestamp | ColumnType::String => Some(Typed::Text(text_of(cell))),
     }
 }
 
 /// A cell as text, as a string column stores it.
 pub(crate) fn cell_text(cell: &Cell) -> String {
+    text_of(cell.into())
+}
+
+fn text_of(cell: CellRef<'_>) -> String {
     match cell {
-        Cell::Text(t) => t.clone(),
-        Cell::Long(x) => x.to_string(),
-        Cell::Double(x) => x.to_string(),
-        Cell::Bool(b) => b.to_string(),
-        Cell::Time(t) => {
-            crate::timestamp::millis_to_utc(*t).map_or_else(|| t.to_string(), |t| t.to_rfc3339())
+        CellRef::Text(t) => t.to_owned(),
+        CellRef::Long(x) => x.to_string(),
+        CellRef::Double(x) => x.to_string(),
+        CellRef::Bool(b) => b.to_string(),
+        CellRef::Time(t) => {
+            crate::timestamp::millis_to_utc(t).map_or_else(|| t.to_string(), |t| t.to_rfc3339())
         }
-        Cell::Null => String::new(),
+        CellRef::Null => String::new(),
     }
 }
 
@@ -113,70 +173,6 @@ impl Typed {
     }
 }
 
-/// One column of a Parquet batch.
-enum Builder {
-    Long(Vec<Option<i64>>),
-    Double(Vec<Option<f64>>),
-    Bool(Vec<Option<bool>>),
-    Text(Vec<Option<String>>),
-}
-
-impl Builder {
-    fn for_type(column_type: ColumnType) -> Self {
-        match column_type {
-            ColumnType::Long => Self::Long(Vec::with_capacity(BATCH_ROWS)),
-            ColumnType::Double => Self::Double(Vec::with_capacity(BATCH_ROWS)),
-            ColumnType::Boolean => Self::Bool(Vec::with_capacity(BATCH_ROWS)),
-            ColumnType::Timestamp | ColumnType::String => {
-                Self::Text(Vec::with_capacity(BATCH_ROWS))
-            }
-        }
-    }
-
-    fn dtype(&self) -> DataType {
-        match self {
-            Self::Long(_) => DataType::Int64,
-            Self::Double(_) => DataType::Float64,
-            Self::Bool(_) => DataType::Boolean,
-            Self::Text(_) => DataType::String,
-        }
-    }
-
-    fn push(&mut self, value: Typed) {
-        match (self, value) {
-            (Self::Long(v), Typed::Long(x)) => v.push(Some(x)),
-            (Self::Double(v), Typed::Double(x)) => v.push(Some(x)),
-            (Self::Bool(v), Typed::Bool(x)) => v.push(Some(x)),
-            (Self::Text(v), Typed::Text(x)) => v.push(Some(x)),
-            (Self::Long(v), _) => v.push(None),
-            (Self::Double(v), _) => v.push(None),
-            (Self::Bool(v), _) => v.push(None),
-            (Self::Text(v), _) => v.push(None),
-        }
-    }
-
-    fn take_column(&mut self, name: &str) -> Column {
-        let name = PlSmallStr::from(name);
-        match self {
-            Self::Long(v) => Column::new(name, std::mem::take(v)),
-            Self::Double(v) => Column::new(name, std::mem::take(v)),
-            Self::Bool(v) => Column::new(name, std::mem::take(v)),
-            Self::Text(v) => Column::new(name, std::mem::take(v)),
-        }
-    }
-}
-
-/// Where accepted rows go, batch by batch.
-enum Sink {
-    Count,
-    Parquet {
-        writer: Box<polars::io::parquet::write::BatchedWriter<File>>,
-        times: Vec<i64>,
-        builders: Vec<Builder>,
-    },
-    Ndjson(BufWriter<File>),
-}
-
 /// The columns written besides `__time`, in file order.
 struct Layout<'a> {
     names: Vec<&'a str>,
@@ -190,133 +186,19 @@ struct Layout<'a> {
     overridden: Vec<bool>,
 }
 
-impl Sink {
-    fn open(
-        output: Option<(&Path, OutputFormat)>,
-        layout: &Layout<'_>,
-    ) -> Result<Self, ValidationError> {
-        let Some((path, format)) = output else {
-            return Ok(Self::Count);
-        };
-        let file = File::create(path).map_err(ValidationError::io(path))?;
-        match format {
-            OutputFormat::Ndjson => Ok(Self::Ndjson(BufWriter::with_capacity(1 << 20, file))),
-            OutputFormat::Parquet => {
-                let builders: Vec<Builder> =
-                    layout.types.iter().map(|t| Builder::for_type(*t)).collect();
-                let mut fields = vec![Field::new(TIME_COLUMN.into(), DataType::Int64)];
-                fields.extend(
-                    layout
-                        .names
-                        .iter()
-                        .zip(&builders)
-                        .map(|(n, b)| Field::new((*n).into(), b.dtype())),
-                );
-                let writer = ParquetWriter::new(file)
-                    .with_compression(ParquetCompression::Snappy)
-                    .batched(&Schema::from_iter(fields))
-                    .map_err(ValidationError::polars("start Parquet output"))?;
-                Ok(Self::Parquet {
-                    writer: Box::new(writer),
-                    times: Vec::with_capacity(BATCH_ROWS),
-                    builders,
-                })
-            }
-        }
-    }
-
-    fn row(
-        &mut self,
-        time: i64,
-        values: Vec<Typed>,
-        layout: &Layout<'_>,
-        path: &Path,
-    ) -> Result<(), ValidationError> {
-        match self {
-            Self::Count => Ok(()),
-            Self::Ndjson(out) => {
-                let mut object = serde_json::Map::with_capacity(values.len() + 1);
-                object.insert(TIME_COLUMN.to_owned(), time.into());
-                for (name, value) in layout.names.iter().zip(values) {
-                    object.insert((*name).to_owned(), value.into_json());
-                }
-                serde_json::to_writer(&mut *out, &object)
-                    .map_err(|e| ValidationError::io(path)(e.into()))?;
-                out.write_all(b"\n").map_err(ValidationError::io(path))
-            }
-            Self::Parquet {
-                times, builders, ..
-            } => {
-                times.push(time);
-                for (builder, value) in builders.iter_mut().zip(values) {
-                    builder.push(value);
-                }
-                if times.len() >= BATCH_ROWS {
-                    self.flush(layout)?;
-                }
-                Ok(())
-            }
-        }
-    }
-
-    fn flush(&mut self, layout: &Layout<'_>) -> Result<(), ValidationError> {
-        if let Self::Parquet {
-            writer,
-            times,
-            builders,
-        } = self
-        {
-            let height = times.len();
-            let mut columns = vec![Column::new(TIME_COLUMN.into(), std::mem::take(times))];
-            columns.extend(
-                layout
-                    .names
-                    .iter()
-                    .zip(builders.iter_mut())
-                    .map(|(n, b)| b.take_column(n)),
-            );
-            let frame = DataFrame::new(height, columns)
-                .map_err(ValidationError::polars("assemble batch"))?;
-            writer
-                .write_batch(&frame)
-                .map_err(ValidationError::polars("write Parquet batch"))?;
-        }
-        Ok(())
-    }
-
-    fn finish(mut self, layout: &Layout<'_>, path: Option<&Path>) -> Result<(), ValidationError> {
-        let has_rows = matches!(&self, Self::Parquet { times, .. } if !times.is_empty());
-        if has_rows {
-            self.flush(layout)?;
-        }
-        match self {
-            Self::Count => Ok(()),
-            Self::Parquet { writer, .. } => writer
-                .finish()
-                .map(|_| ())
-                .map_err(ValidationError::polars("finish Parquet output")),
-            Self::Ndjson(mut out) => out.flush().map_err(ValidationError::io(
-                path.unwrap_or_else(|| Path::new("output")),
-            )),
-        }
-    }
-}
-
 /// Milliseconds for a time cell under the plan's format, in or out of the
 /// accepted range.
 pub(crate) fn time_of(cell: &Cell, format: &TimeFormat) -> Option<i64> {
-    match cell {
-        Cell::Time(t) => Some(*t),
-        Cell::Text(t) if !is_null_text(t) => format.parse_any(t),
-        Cell::Long(v) => format.parse_any(&v.to_string()),
-        _ => None,
-    }
+    time_of_ref(cell.into(), format)
 }
 
-/// Why a row has no usable time, for its rejection.
-enum NoTime {
-    Unreadable,
-    OutOfRange(i64),
+fn time_of_ref(cell: CellRef<'_>, format: &TimeFormat) -> Option<i64> {
+    match cell {
+        CellRef::Time(t) => Some(t),
+        CellRef::Text(t) if !is_null_text(t) => format.parse_any(t),
+        CellRef::Long(v) => format.parse_any(&v.to_string()),
+        _ => None,
+    }
 }
 
 pub struct Written {
@@ -332,16 +214,25 @@ pub struct Written {
     pub budgeted: Budgeted,
 }
 
-/// The row just read as the file has it, for the rejected-rows file.
-fn raw_of(source: &dyn RowSource, row: &[Cell]) -> String {
-    source.raw_row().unwrap_or_else(|| render_cells(row))
+/// What converting a batch needs to know, shared by every worker.
+struct Plan<'a> {
+    layout: Layout<'a>,
+    /// Cells in a row (the header's width).
+    width: usize,
+    time: Option<(usize, &'a TimeFormat)>,
+    /// Every row's time when there is no time column.
+    constant: i64,
+    output: Option<OutputFormat>,
+    /// Whether rejected rows' text is kept (the quarantine has a file).
+    keep_raw: bool,
 }
 
 /// Reads `source` again and writes accepted rows to `output` (or only
 /// counts them when `output` is `None`), and every rejected row to
-/// `quarantine`. Rows of the budgeted kinds were listed by the first pass
-/// (which found them within the budget, or this pass would not run), but
-/// for values breaking `column_types`, met here only: they are returned in
+/// `quarantine`, converting rows on `threads` threads (1: on this one).
+/// Rows of the budgeted kinds were listed by the first pass (which found
+/// them within the budget, or this pass would not run), but for values
+/// breaking `column_types`, met here only: they are returned in
 /// `Written::budgeted` for the caller to settle against the same budget.
 pub fn write(
     source: &mut dyn RowSource,
@@ -350,6 +241,30 @@ pub fn write(
     problems: &mut Problems,
     quarantine: &mut Quarantine,
     control: &Control,
+    threads: usize,
+) -> Result<Written, ValidationError> {
+    write_batched(
+        source,
+        profile,
+        output,
+        problems,
+        quarantine,
+        control,
+        threads,
+        batch::Size::default(),
+    )
+}
+
+#[allow(clippy::too_many_arguments)] // `write`'s, plus the batch size tests choose
+fn write_batched(
+    source: &mut dyn RowSource,
+    profile: &Profile,
+    output: Option<(&Path, OutputFormat)>,
+    problems: &mut Problems,
+    quarantine: &mut Quarantine,
+    control: &Control,
+    threads: usize,
+    size: batch::Size,
 ) -> Result<Written, ValidationError> {
     let profiles = profile.column_profiles();
     let types: Vec<ColumnType> = profiles.iter().map(|c| c.column_type).collect();
@@ -373,176 +288,213 @@ pub fn write(
             .collect(),
         indices,
     };
-    let out_path = output.map(|(p, _)| p);
-    let mut sink = Sink::open(output, &layout)?;
-
-    let (mut accepted, mut rejected, mut mistyped) = (0u64, 0u64, 0u64);
-    let (mut without_time, mut breaking, mut budgeted) = (0u64, 0u64, 0u64);
-    let mut held = Budgeted::default();
-    let mut row: Vec<Cell> = Vec::new();
-    let mut rows = 0u64;
-    while let Some(meta) = source
-        .next_row(&mut row)
-        .map_err(|f| ValidationError::Changed(f.message))?
-    {
-        rows += 1;
-        if rows.is_multiple_of(CHECK_EVERY_ROWS) && control.rows_read(rows) {
-            return Err(ValidationError::Cancelled);
-        }
-        if let Some(defect) = source.row_defect() {
-            rejected += 1;
-            budgeted += 1;
-            held.count(RejectionKind::Undecodable);
-            let raw = raw_of(source, &row);
-            let reason = defect.message;
-            quarantine.add(meta.line, None, RejectionKind::Undecodable, &reason, &raw)?;
-            continue;
-        }
-        if source.checks_field_count() && meta.field_count != profile.columns.len() {
-            rejected += 1;
-            budgeted += 1;
-            held.count(RejectionKind::Ragged);
-            let reason = format!(
-                "{} fields but the header has {}",
-                meta.field_count,
-                profile.columns.len()
-            );
-            let raw = raw_of(source, &row);
-            quarantine.add(meta.line, None, RejectionKind::Ragged, &reason, &raw)?;
-            continue;
-        }
-        row.resize(profile.columns.len(), Cell::Null);
-        let time = match &profile.time.column {
-            Some((index, format)) => time_of(&row[*index], format).ok_or(NoTime::Unreadable),
-            None => Ok(profile.time.constant),
-        }
-        .and_then(|t| {
-            if in_range(t) {
-                Ok(t)
-            } else {
-                Err(NoTime::OutOfRange(t))
-            }
-        });
-        let time = match time {
-            Ok(time) => time,
-            Err(why) => {
-                rejected += 1;
-                without_time += 1;
-                let column = time_index.map_or("", |i| profile.columns[i].as_str());
-                let (kind, reason) = match why {
-                    NoTime::Unreadable => (
-                        RejectionKind::NoTime,
-                        "is empty or not a readable time".to_owned(),
-                    ),
-                    NoTime::OutOfRange(millis) => (
-                        RejectionKind::TimeOutOfRange,
-                        format!("({millis} ms since 1970) is outside the years 0001 to 9999"),
-                    ),
-                };
-                let message = format!(
-                    "line {} was rejected: its {column:?} value {reason}",
-                    meta.line
-                );
-                let raw = raw_of(source, &row);
-                quarantine.add(meta.line, Some(column), kind, &message, &raw)?;
-                if without_time <= MAX_LINES_PER_KIND as u64 {
-                    problems.push(
-                        Severity::Warning,
-                        kind.code(),
-                        message,
-                        Some(meta.line),
-                        Some(column),
-                    );
-                }
-                continue;
-            }
-        };
-        let mut values = Vec::with_capacity(layout.indices.len());
-        let mut broken = None;
-        for (((&i, &column_type), &comma), &overridden) in layout
-            .indices
-            .iter()
-            .zip(&layout.types)
-            .zip(&layout.decimal_commas)
-            .zip(&layout.overridden)
-        {
-            match convert(&row[i], column_type, comma) {
-                Some(value) => values.push(value),
-                None if overridden => {
-                    broken = Some(TypeBreak {
-                        column: &profile.columns[i],
-                        value: cell_text(&row[i]),
-                        wanted: column_type,
-                    });
-                    break;
-                }
-                None => {
-                    values.push(Typed::Null);
-                    mistyped += 1;
-                    if mistyped <= MAX_LINES_PER_KIND as u64 {
-                        problems.push(
-                            Severity::Warning,
-                            "value_not_of_column_type",
-                            format!("line {}: value does not fit the column's type and was stored as null", meta.line),
-                            Some(meta.line),
-                            Some(&profile.columns[i]),
-                        );
-                    }
-                }
-            }
-        }
-        if let Some(broken) = broken {
-            rejected += 1;
-            breaking += 1;
-            let message = format!("line {} was rejected: {}", meta.line, broken.reason());
-            let raw = raw_of(source, &row);
-            quarantine.add(
-                meta.line,
-                Some(broken.column),
-                RejectionKind::TypeOverride,
-                &message,
-                &raw,
-            )?;
-            held.note(
-                RejectionKind::TypeOverride,
-                TypeBreak::CODE,
-                message,
-                Some(meta.line),
-                Some(broken.column),
-            );
-            continue;
-        }
-        sink.row(
-            time,
-            values,
-            &layout,
-            out_path.unwrap_or_else(|| Path::new("output")),
-        )?;
-        accepted += 1;
-    }
-    control.rows_read(rows);
-    sink.finish(&layout, out_path)?;
-    if without_time > MAX_LINES_PER_KIND as u64 {
+    let plan = Plan {
+        layout,
+        width: profile.columns.len(),
+        time: profile.time.column.as_ref().map(|(i, f)| (*i, f)),
+        constant: profile.time.constant,
+        output: output.map(|(_, format)| format),
+        keep_raw: quarantine.keeps_rows(),
+    };
+    let out_path = output.map_or_else(|| Path::new("output"), |(p, _)| p);
+    let mut ordered = Ordered {
+        sink: Sink::open(output, &plan.layout)?,
+        path: out_path,
+        profile,
+        problems,
+        quarantine,
+        held: Budgeted::default(),
+        counts: Counts::default(),
+    };
+    let mut reader = Reader::new(&plan, size);
+    let read = if threads > 1 {
+        workers::run(threads, source, &mut reader, &plan, &mut ordered, control)
+    } else {
+        on_this_thread(source, &mut reader, &plan, &mut ordered, control)
+    };
+    read?;
+    control.rows_read(reader.rows());
+    let Ordered {
+        sink,
+        problems,
+        held,
+        counts,
+        ..
+    } = ordered;
+    sink.finish(&plan.layout, output.map(|(p, _)| p))?;
+    if counts.without_time > MAX_LINES_PER_KIND as u64 {
         problems.push(
             Severity::Warning,
             "rows_without_time",
-            format!("{without_time} rows in all were rejected for an empty, unreadable or out-of-range time"),
+            format!(
+                "{} rows in all were rejected for an empty, unreadable or out-of-range time",
+                counts.without_time
+            ),
             None,
             None,
         );
     }
     // The first pass counted the same rows, or the file changed under us.
-    if budgeted != profile.budgeted_rows {
+    if counts.budgeted != profile.budgeted_rows {
         return Err(ValidationError::Changed(format!(
-            "{budgeted} rows could not be read as they are, {} the first time",
-            profile.budgeted_rows
+            "{} rows could not be read as they are, {} the first time",
+            counts.budgeted, profile.budgeted_rows
         )));
     }
     Ok(Written {
-        rows_accepted: accepted,
-        rows_rejected: rejected,
-        rows_breaking_types: breaking,
-        rows_rejected_budgeted: budgeted,
+        rows_accepted: counts.accepted,
+        rows_rejected: counts.rejected,
+        rows_breaking_types: counts.breaking,
+        rows_rejected_budgeted: counts.budgeted,
         budgeted: held,
     })
+}
+
+/// Reads, converts and applies batch after batch on the calling thread.
+fn on_this_thread(
+    source: &mut dyn RowSource,
+    reader: &mut Reader,
+    plan: &Plan<'_>,
+    ordered: &mut Ordered<'_>,
+    control: &Control,
+) -> Result<(), ValidationError> {
+    loop {
+        let (batch, failure) = reader.read(source, control);
+        if let Some(batch) = batch {
+            ordered.apply(batch.convert(plan), plan)?;
+        }
+        match failure {
+            Some(failure) => return Err(failure),
+            None if reader.done() => return Ok(()),
+            None => {}
+        }
+    }
+}
+
+#[derive(Default)]
+struct Counts {
+    accepted: u64,
+    rejected: u64,
+    /// Values stored as null (the column's type is inferred, not given).
+    mistyped: u64,
+    without_time: u64,
+    breaking: u64,
+    budgeted: u64,
+}
+
+/// Everything the pass produces that depends on the order of rows: fed
+/// converted batches strictly in file order.
+struct Ordered<'a> {
+    sink: Sink,
+    path: &'a Path,
+    profile: &'a Profile,
+    problems: &'a mut Problems,
+    quarantine: &'a mut Quarantine,
+    held: Budgeted,
+    counts: Counts,
+}
+
+impl Ordered<'_> {
+    /// Applies the next batch: its rejected rows and warnings, in the order
+    /// of their rows, then its accepted rows.
+    fn apply(&mut self, converted: Converted, plan: &Plan<'_>) -> Result<(), ValidationError> {
+        let columns = &self.profile.columns;
+        let counts = &mut self.counts;
+        for event in converted.events {
+            match event {
+                Event::Undecodable { line, reason, raw } => {
+                    counts.rejected += 1;
+                    counts.budgeted += 1;
+                    self.held.count(RejectionKind::Undecodable);
+                    self.quarantine
+                        .add(line, None, RejectionKind::Undecodable, &reason, &raw)?;
+                }
+                Event::Ragged {
+                    line,
+                    field_count,
+                    raw,
+                } => {
+                    counts.rejected += 1;
+                    counts.budgeted += 1;
+                    self.held.count(RejectionKind::Ragged);
+                    let reason =
+                        format!("{field_count} fields but the header has {}", columns.len());
+                    self.quarantine
+                        .add(line, None, RejectionKind::Ragged, &reason, &raw)?;
+                }
+                Event::NoTime { line, why, raw } => {
+                    counts.rejected += 1;
+                    counts.without_time += 1;
+                    let column = plan.time.map_or("", |(i, _)| columns[i].as_str());
+                    let (kind, reason) = match why {
+                        NoTime::Unreadable => (
+                            RejectionKind::NoTime,
+                            "is empty or not a readable time".to_owned(),
+                        ),
+                        NoTime::OutOfRange(millis) => (
+                            RejectionKind::TimeOutOfRange,
+                            format!("({millis} ms since 1970) is outside the years 0001 to 9999"),
+                        ),
+                    };
+                    let message =
+                        format!("line {line} was rejected: its {column:?} value {reason}");
+                    self.quarantine
+                        .add(line, Some(column), kind, &message, &raw)?;
+                    if counts.without_time <= MAX_LINES_PER_KIND as u64 {
+                        self.problems.push(
+                            Severity::Warning,
+                            kind.code(),
+                            message,
+                            Some(line),
+                            Some(column),
+                        );
+                    }
+                }
+                Event::Mistyped { line, column } => {
+                    counts.mistyped += 1;
+                    if counts.mistyped <= MAX_LINES_PER_KIND as u64 {
+                        self.problems.push(
+                            Severity::Warning,
+                            "value_not_of_column_type",
+                            format!("line {line}: value does not fit the column's type and was stored as null"),
+                            Some(line),
+                            Some(&columns[column]),
+                        );
+                    }
+                }
+                Event::Broken {
+                    line,
+                    column,
+                    value,
+                    wanted,
+                    raw,
+                } => {
+                    counts.rejected += 1;
+                    counts.breaking += 1;
+                    let broken = TypeBreak {
+                        column: &columns[column],
+                        value,
+                        wanted,
+                    };
+                    let message = format!("line {line} was rejected: {}", broken.reason());
+                    self.quarantine.add(
+                        line,
+                        Some(broken.column),
+                        RejectionKind::TypeOverride,
+                        &message,
+                        &raw,
+                    )?;
+                    self.held.note(
+                        RejectionKind::TypeOverride,
+                        TypeBreak::CODE,
+                        message,
+                        Some(line),
+                        Some(broken.column),
+                    );
+                }
+            }
+        }
+        counts.accepted += converted.accepted;
+        self.sink.append(converted.rows, &plan.layout, self.path)
+    }
 }

@@ -133,6 +133,9 @@ fn settle_type_breaks(
         &mut unlisted,
         &mut Quarantine::new(None),
         control,
+        control
+            .parallelism()
+            .threads_for(std::fs::metadata(path).map_or(0, |m| m.len())),
     )?;
     written.budgeted.settle_type_breaks(
         &options.rejected_rows.budget,

@@ -38,6 +38,11 @@ impl Quarantine {
         }
     }
 
+    /// Whether rejected rows' text is written (not only counted).
+    pub fn keeps_rows(&self) -> bool {
+        self.path.is_some()
+    }
+
     /// Adds one rejected row.
     pub fn add(
         &mut self,

@@ -65,7 +65,8 @@ pub fn validate(args: ValidateArgs) -> anyhow::Result<ExitCode> {
         &args.file,
         &options,
         args.output.as_deref(),
-        &ingest_validation::Control::new((&args.limits).into()),
+        &ingest_validation::Control::new((&args.limits).into())
+            .with_parallelism(args.threads.parallelism()),
     )
     .with_context(|| format!("cannot validate {}", args.file.display()))?;
     if args.json {

@@ -94,6 +94,7 @@ pub fn settings(backends: Backends, data_dir: &std::path::Path) -> Settings {
         lifecycle: Default::default(),
         database: Default::default(),
         druid: Default::default(),
+        validation_threads: Default::default(),
     };
     if backends != Backends::Embedded {
         settings.s3_bucket = Some(required_env("S3_BUCKET"));

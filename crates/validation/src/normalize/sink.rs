@@ -1,0 +1,278 @@
+//! Where accepted rows go: Parquet row groups of `ROW_GROUP_ROWS` rows
+//! (Polars, Snappy), NDJSON lines, or nowhere (only counted). Rows arrive
+//! already converted, a batch at a time and in file order, so the row groups
+//! are cut at the same rows whatever the number of threads.
+
+use std::{
+    fs::File,
+    io::{BufWriter, Write},
+    path::Path,
+};
+
+use ingest_domain::ColumnType;
+use polars::prelude::*;
+
+use super::{Layout, OutputFormat, Typed, TIME_COLUMN};
+use crate::ValidationError;
+
+/// Rows in one Parquet row group.
+pub(super) const ROW_GROUP_ROWS: usize = 65_536;
+
+/// One column of rows, typed.
+pub(super) enum Builder {
+    Long(Vec<Option<i64>>),
+    Double(Vec<Option<f64>>),
+    Bool(Vec<Option<bool>>),
+    Text(Vec<Option<String>>),
+}
+
+impl Builder {
+    pub(super) fn for_type(column_type: ColumnType, capacity: usize) -> Self {
+        match column_type {
+            ColumnType::Long => Self::Long(Vec::with_capacity(capacity)),
+            ColumnType::Double => Self::Double(Vec::with_capacity(capacity)),
+            ColumnType::Boolean => Self::Bool(Vec::with_capacity(capacity)),
+            ColumnType::Timestamp | ColumnType::String => Self::Text(Vec::with_capacity(capacity)),
+        }
+    }
+
+    fn dtype(&self) -> DataType {
+        match self {
+            Self::Long(_) => DataType::Int64,
+            Self::Double(_) => DataType::Float64,
+            Self::Bool(_) => DataType::Boolean,
+            Self::Text(_) => DataType::String,
+        }
+    }
+
+    pub(super) fn push(&mut self, value: Typed) {
+        match (self, value) {
+            (Self::Long(v), Typed::Long(x)) => v.push(Some(x)),
+            (Self::Double(v), Typed::Double(x)) => v.push(Some(x)),
+            (Self::Bool(v), Typed::Bool(x)) => v.push(Some(x)),
+            (Self::Text(v), Typed::Text(x)) => v.push(Some(x)),
+            (Self::Long(v), _) => v.push(None),
+            (Self::Double(v), _) => v.push(None),
+            (Self::Bool(v), _) => v.push(None),
+            (Self::Text(v), _) => v.push(None),
+        }
+    }
+
+    /// Moves the first `n` values of `from` (a column of the same type) to
+    /// the end of this one.
+    fn take_front(&mut self, from: &mut Self, n: usize) {
+        match (self, from) {
+            (Self::Long(to), Self::Long(from)) => to.extend(from.drain(..n)),
+            (Self::Double(to), Self::Double(from)) => to.extend(from.drain(..n)),
+            (Self::Bool(to), Self::Bool(from)) => to.extend(from.drain(..n)),
+            (Self::Text(to), Self::Text(from)) => to.extend(from.drain(..n)),
+            // Both come from the same layout's types.
+            _ => unreachable!("columns of one layout have one type each"),
+        }
+    }
+
+    fn take_column(&mut self, name: &str) -> Column {
+        let name = PlSmallStr::from(name);
+        match self {
+            Self::Long(v) => Column::new(name, std::mem::take(v)),
+            Self::Double(v) => Column::new(name, std::mem::take(v)),
+            Self::Bool(v) => Column::new(name, std::mem::take(v)),
+            Self::Text(v) => Column::new(name, std::mem::take(v)),
+        }
+    }
+}
+
+/// Accepted rows of one batch, converted: what a `Sink` appends.
+pub(super) enum Rows {
+    Count,
+    Parquet {
+        times: Vec<i64>,
+        columns: Vec<Builder>,
+    },
+    /// Complete lines.
+    Ndjson(Vec<u8>),
+}
+
+impl Rows {
+    pub(super) fn new(output: Option<OutputFormat>, layout: &Layout<'_>, capacity: usize) -> Self {
+        match output {
+            None => Self::Count,
+            Some(OutputFormat::Ndjson) => Self::Ndjson(Vec::new()),
+            Some(OutputFormat::Parquet) => Self::Parquet {
+                times: Vec::with_capacity(capacity),
+                columns: layout
+                    .types
+                    .iter()
+                    .map(|t| Builder::for_type(*t, capacity))
+                    .collect(),
+            },
+        }
+    }
+
+    /// Adds one accepted row; `values` is left empty.
+    pub(super) fn push(&mut self, time: i64, values: &mut Vec<Typed>, layout: &Layout<'_>) {
+        match self {
+            Self::Count => values.clear(),
+            Self::Ndjson(out) => {
+                let mut object = serde_json::Map::with_capacity(values.len() + 1);
+                object.insert(TIME_COLUMN.to_owned(), time.into());
+                for (name, value) in layout.names.iter().zip(values.drain(..)) {
+                    object.insert((*name).to_owned(), value.into_json());
+                }
+                // Writing a map of strings to JSON values into memory
+                // cannot fail.
+                let _ = serde_json::to_writer(&mut *out, &object);
+                out.push(b'\n');
+            }
+            Self::Parquet { times, columns } => {
+                times.push(time);
+                for (column, value) in columns.iter_mut().zip(values.drain(..)) {
+                    column.push(value);
+                }
+            }
+        }
+    }
+}
+
+/// Where accepted rows go, batch by batch.
+pub(super) enum Sink {
+    Count,
+    Parquet {
+        writer: Box<polars::io::parquet::write::BatchedWriter<File>>,
+        times: Vec<i64>,
+        builders: Vec<Builder>,
+    },
+    Ndjson(BufWriter<File>),
+}
+
+impl Sink {
+    pub(super) fn open(
+        output: Option<(&Path, OutputFormat)>,
+        layout: &Layout<'_>,
+    ) -> Result<Self, ValidationError> {
+        let Some((path, format)) = output else {
+            return Ok(Self::Count);
+        };
+        let file = File::create(path).map_err(ValidationError::io(path))?;
+        match format {
+            OutputFormat::Ndjson => Ok(Self::Ndjson(BufWriter::with_capacity(1 << 20, file))),
+            OutputFormat::Parquet => {
+                let builders: Vec<Builder> = layout
+                    .types
+                    .iter()
+                    .map(|t| Builder::for_type(*t, ROW_GROUP_ROWS))
+                    .collect();
+                let mut fields = vec![Field::new(TIME_COLUMN.into(), DataType::Int64)];
+                fields.extend(
+                    layout
+                        .names
+                        .iter()
+                        .zip(&builders)
+                        .map(|(n, b)| Field::new((*n).into(), b.dtype())),
+                );
+                let writer = ParquetWriter::new(file)
+                    .with_compression(ParquetCompression::Snappy)
+                    // Polars' default, said here because it was measured
+                    // (BENCHMARKS.md, "Second pass on every core"): a row
+                    // group's columns are encoded on Polars' thread pool.
+                    .set_parallel(true)
+                    .batched(&Schema::from_iter(fields))
+                    .map_err(ValidationError::polars("start Parquet output"))?;
+                Ok(Self::Parquet {
+                    writer: Box::new(writer),
+                    times: Vec::with_capacity(ROW_GROUP_ROWS),
+                    builders,
+                })
+            }
+        }
+    }
+
+    /// Appends a batch's accepted rows, writing a row group each time
+    /// `ROW_GROUP_ROWS` rows are held.
+    pub(super) fn append(
+        &mut self,
+        rows: Rows,
+        layout: &Layout<'_>,
+        path: &Path,
+    ) -> Result<(), ValidationError> {
+        match (self, rows) {
+            (Self::Ndjson(out), Rows::Ndjson(lines)) => {
+                out.write_all(&lines).map_err(ValidationError::io(path))
+            }
+            (
+                Self::Parquet {
+                    writer,
+                    times,
+                    builders,
+                },
+                Rows::Parquet {
+                    times: mut more,
+                    mut columns,
+                },
+            ) => {
+                while !more.is_empty() {
+                    let n = (ROW_GROUP_ROWS - times.len()).min(more.len());
+                    times.extend(more.drain(..n));
+                    for (builder, column) in builders.iter_mut().zip(&mut columns) {
+                        builder.take_front(column, n);
+                    }
+                    if times.len() >= ROW_GROUP_ROWS {
+                        write_group(writer, times, builders, layout)?;
+                    }
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    pub(super) fn finish(
+        mut self,
+        layout: &Layout<'_>,
+        path: Option<&Path>,
+    ) -> Result<(), ValidationError> {
+        if let Self::Parquet {
+            writer,
+            times,
+            builders,
+        } = &mut self
+        {
+            if !times.is_empty() {
+                write_group(writer, times, builders, layout)?;
+            }
+        }
+        match self {
+            Self::Count => Ok(()),
+            Self::Parquet { writer, .. } => writer
+                .finish()
+                .map(|_| ())
+                .map_err(ValidationError::polars("finish Parquet output")),
+            Self::Ndjson(mut out) => out.flush().map_err(ValidationError::io(
+                path.unwrap_or_else(|| Path::new("output")),
+            )),
+        }
+    }
+}
+
+/// Writes the rows held as one row group.
+fn write_group(
+    writer: &mut polars::io::parquet::write::BatchedWriter<File>,
+    times: &mut Vec<i64>,
+    builders: &mut [Builder],
+    layout: &Layout<'_>,
+) -> Result<(), ValidationError> {
+    let height = times.len();
+    let mut columns = vec![Column::new(TIME_COLUMN.into(), std::mem::take(times))];
+    columns.extend(
+        layout
+            .names
+            .iter()
+            .zip(builders.iter_mut())
+            .map(|(n, b)| b.take_column(n)),
+    );
+    let frame =
+        DataFrame::new(height, columns).map_err(ValidationError::polars("assemble batch"))?;
+    writer
+        .write_batch(&frame)
+        .map_err(ValidationError::polars("write Parquet batch"))
+}
