@@ -31,12 +31,18 @@ fn time_of(value: &Value) -> Option<DateTime<Utc>> {
 }
 
 impl DruidSink {
+    /// One Druid SQL read for these pages, failing in our error shape.
+    async fn read_sql(&self, query: &str, parameters: &[Value]) -> Result<Vec<Value>, SinkError> {
+        self.client
+            .sql(query, parameters)
+            .await
+            .map_err(|e| druid_failure("druid_sql_failed", &e))
+    }
+
     async fn datasources(&self) -> Result<Vec<DatasourceSummary>, SinkError> {
         let rows = self
-            .client
-            .sql("SELECT TABLE_NAME AS \"name\" FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = 'druid' ORDER BY 1", &[])
-            .await
-            .map_err(|e| druid_failure("druid_sql_failed", &e))?;
+            .read_sql("SELECT TABLE_NAME AS \"name\" FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = 'druid' ORDER BY 1", &[])
+            .await?;
         let mut out = Vec::new();
         for row in rows {
             let Some(name) = row["name"]
@@ -57,14 +63,12 @@ impl DruidSink {
         name: &DatasourceName,
     ) -> Result<Option<DatasourceSummary>, SinkError> {
         let columns = self
-            .client
-            .sql(
+            .read_sql(
                 "SELECT COLUMN_NAME AS \"name\", DATA_TYPE AS \"type\" FROM INFORMATION_SCHEMA.COLUMNS \
                  WHERE TABLE_SCHEMA = 'druid' AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION",
                 &[varchar(name.as_str())],
             )
-            .await
-            .map_err(|e| druid_failure("druid_sql_failed", &e))?;
+            .await?;
         if columns.is_empty() {
             return Ok(None);
         }
@@ -73,11 +77,7 @@ impl DruidSink {
         let query = format!(
             r#"SELECT COUNT(*) AS "rows", MIN(__time) AS "min", MAX(__time) AS "max" FROM "{name}""#
         );
-        let stats = self
-            .client
-            .sql(&query, &[])
-            .await
-            .map_err(|e| druid_failure("druid_sql_failed", &e))?;
+        let stats = self.read_sql(&query, &[]).await?;
         let first = stats.first().cloned().unwrap_or(Value::Null);
         Ok(Some(DatasourceSummary {
             name: name.to_string(),
@@ -108,11 +108,7 @@ impl DruidSink {
         );
         let (start, end) = window.millis();
         let bigint = |v: i64| serde_json::json!({ "type": "BIGINT", "value": v });
-        let rows = self
-            .client
-            .sql(&query, &[bigint(start), bigint(end)])
-            .await
-            .map_err(|e| druid_failure("druid_sql_failed", &e))?;
+        let rows = self.read_sql(&query, &[bigint(start), bigint(end)]).await?;
         Ok(rows.first().and_then(|r| r["rows"].as_u64()).unwrap_or(0))
     }
 
@@ -128,11 +124,7 @@ impl DruidSink {
             r#"SELECT TIME_FLOOR(__time, '{}') AS "time", COUNT(*) AS "rows" FROM "{name}" GROUP BY 1 ORDER BY 1"#,
             period(granularity)
         );
-        let rows = self
-            .client
-            .sql(&query, &[])
-            .await
-            .map_err(|e| druid_failure("druid_sql_failed", &e))?;
+        let rows = self.read_sql(&query, &[]).await?;
         Ok(Some(
             rows.iter()
                 .filter_map(|r| {
@@ -216,11 +208,7 @@ impl DatasourceQuery for DruidSink {
         }
         // The name is a DatasourceName, safe inside a quoted identifier.
         let query = format!(r#"SELECT * FROM "{name}" ORDER BY __time LIMIT {limit}"#);
-        let rows = self
-            .client
-            .sql(&query, &[])
-            .await
-            .map_err(|e| druid_failure("druid_sql_failed", &e))?;
+        let rows = self.read_sql(&query, &[]).await?;
         Ok(Some(
             rows.into_iter()
                 .filter_map(|row| match row {
@@ -233,14 +221,12 @@ impl DatasourceQuery for DruidSink {
 
     async fn size_bytes(&self, name: &DatasourceName) -> Result<Option<u64>, SinkError> {
         let rows = self
-            .client
-            .sql(
+            .read_sql(
                 "SELECT SUM(\"size\") AS \"bytes\" FROM sys.segments \
                  WHERE \"datasource\" = ? AND is_published = 1 AND is_overshadowed = 0",
                 &[varchar(name.as_str())],
             )
-            .await
-            .map_err(|e| druid_failure("druid_sql_failed", &e))?;
+            .await?;
         Ok(rows.first().and_then(|r| r["bytes"].as_u64()))
     }
 }
