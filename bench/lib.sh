@@ -5,7 +5,11 @@
 WORK=$(mktemp -d)
 SERVER=
 SAMPLER=
+# A script may name a function here to run first on exit (e.g. deleting
+# what it stored in the stack's S3 server).
+BENCH_EXIT_HOOK=
 bench_cleanup() {
+  [[ -n $BENCH_EXIT_HOOK ]] && "$BENCH_EXIT_HOOK"
   [[ -n $SAMPLER ]] && kill "$SAMPLER" 2>/dev/null
   [[ -n $SERVER ]] && kill "$SERVER" 2>/dev/null
   rm -rf "$WORK"

@@ -62,11 +62,26 @@ print(f"{time.monotonic() - start:.3f}")
 PY
 }
 
+# Every upload stays in the stack's S3 server (1 GiB each, both ways):
+# deleted after each pair and on exit, so a run does not fill the disk.
+forget_uploads() {
+  "$VENV/bin/python" - <<'PY'
+import os, boto3
+s3 = boto3.client("s3", endpoint_url=os.environ["S3_ENDPOINT"], region_name=os.environ["S3_REGION"])
+bucket = os.environ["S3_BUCKET"]
+for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix="bench-upload/"):
+    for obj in page.get("Contents", []):
+        s3.delete_object(Bucket=bucket, Key=obj["Key"])
+PY
+}
+BENCH_EXIT_HOOK=forget_uploads
+
 declare -a OURS BOTO
 for i in $(seq 1 "$PAIRS"); do
   # Alternate which goes first, so neither always gets a warm cache.
   if (( i % 2 )); then o=$(ours); b=$(boto); else b=$(boto); o=$(ours); fi
   OURS+=("$o"); BOTO+=("$b")
+  forget_uploads
   printf 'pair %d: ours %.2f s, boto3 %.2f s\n' "$i" "$o" "$b"
 done
 python3 - "$SIZE" "${OURS[*]}" "${BOTO[*]}" <<'PY'
