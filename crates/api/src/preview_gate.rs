@@ -23,6 +23,9 @@ pub struct PreviewGate {
     pub timeout: Duration,
     /// The same limits as a task's validation.
     pub limits: ingest_validation::Limits,
+    /// The same threads as a task's validation (`INGEST_VALIDATION_THREADS`):
+    /// a server told to validate on one core previews on one too.
+    pub parallelism: ingest_validation::Parallelism,
 }
 
 impl PreviewGate {
@@ -35,6 +38,7 @@ impl PreviewGate {
             max_bytes: preview.max_preview_bytes,
             timeout: Duration::from_secs(preview.preview_timeout_secs.max(1)),
             limits: (&settings.validation).into(),
+            parallelism: settings.validation_threads.parallelism(),
         }
     }
 }

@@ -154,7 +154,7 @@ impl PreviewForm {
             timestamp_format: self.fields.timestamp_format.as_ref().map(|f| f.0.clone()),
             rejected_rows: Default::default(),
         };
-        let control = Control::new(gate.limits.clone());
+        let control = Control::new(gate.limits.clone()).with_parallelism(gate.parallelism.clone());
         let cancel = CancelOnDrop(control.clone());
         let file = self.file;
         let job = tokio::task::spawn_blocking(move || {
