@@ -84,16 +84,24 @@ impl LiveRows {
     /// subtasks'), found on the local stack.
     pub fn of_report(body: &Value) -> Self {
         let payload = &body["ingestionStatsAndErrors"]["payload"];
-        let stats = &payload["rowStats"];
-        let build = if stats["totals"].is_object() {
-            &stats["totals"]["buildSegments"]
-        } else {
-            &stats["buildSegments"]
-        };
+        let build = build_segments_stats(payload);
         Self {
             processed: build["processed"].as_u64(),
             phase: payload["ingestionState"].as_str().map(str::to_owned),
         }
+    }
+}
+
+/// The `buildSegments` row counters of a report's payload: under
+/// `rowStats.totals` in a running task's live report and in the final
+/// report of an `index_parallel` task that ran subtasks (several parts),
+/// directly under `rowStats` in the final report of one that did not.
+fn build_segments_stats(payload: &Value) -> &Value {
+    let stats = &payload["rowStats"];
+    if stats["totals"].is_object() {
+        &stats["totals"]["buildSegments"]
+    } else {
+        &stats["buildSegments"]
     }
 }
 
@@ -103,6 +111,40 @@ pub struct TaskReport {
     pub error: Option<String>,
     /// Messages of rows Druid could not parse, if it logged any.
     pub parse_errors: Vec<String>,
+}
+
+impl TaskReport {
+    /// Reads a finished task's report body.
+    pub fn of_report(body: &Value) -> Self {
+        let payload = &body["ingestionStatsAndErrors"]["payload"];
+        let build = build_segments_stats(payload);
+        let count = |k: &str| build[k].as_u64().unwrap_or(0);
+        let stats = build.is_object().then(|| IngestionStats {
+            processed: count("processed"),
+            processed_with_error: count("processedWithError"),
+            unparseable: count("unparseable"),
+            thrown_away: count("thrownAway"),
+        });
+        let parse_errors = payload["unparseableEvents"]["buildSegments"]
+            .as_array()
+            .map(|events| {
+                events
+                    .iter()
+                    .filter_map(|e| {
+                        e["details"]["message"]
+                            .as_str()
+                            .or_else(|| e["message"].as_str())
+                            .map(str::to_owned)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        TaskReport {
+            stats,
+            error: payload["errorMsg"].as_str().map(str::to_owned),
+            parse_errors,
+        }
+    }
 }
 
 /// What the sampler made of the input.
@@ -358,34 +400,7 @@ impl DruidClient {
                 .get("the task report", Process::Overlord, &path)
                 .await?,
         )?;
-        let payload = &body["ingestionStatsAndErrors"]["payload"];
-        let build = &payload["rowStats"]["buildSegments"];
-        let count = |k: &str| build[k].as_u64().unwrap_or(0);
-        let stats = build.is_object().then(|| IngestionStats {
-            processed: count("processed"),
-            processed_with_error: count("processedWithError"),
-            unparseable: count("unparseable"),
-            thrown_away: count("thrownAway"),
-        });
-        let parse_errors = payload["unparseableEvents"]["buildSegments"]
-            .as_array()
-            .map(|events| {
-                events
-                    .iter()
-                    .filter_map(|e| {
-                        e["details"]["message"]
-                            .as_str()
-                            .or_else(|| e["message"].as_str())
-                            .map(str::to_owned)
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        Ok(TaskReport {
-            stats,
-            error: payload["errorMsg"].as_str().map(str::to_owned),
-            parse_errors,
-        })
+        Ok(TaskReport::of_report(&body))
     }
 
     /// The row counters of a task while it runs (`/reports` answers a
@@ -540,5 +555,20 @@ mod live_rows_tests {
             "ingestionState": "DETERMINE_PARTITIONS",
             "rowStats": {"totals": {"determinePartitions": {"processed": 5}}}}}});
         assert_eq!(LiveRows::of_report(&partitions).processed, None);
+    }
+
+    #[test]
+    fn a_finished_parallel_report_keeps_its_counters_under_totals() {
+        // Druid 25's final report of an `index_parallel` task that read
+        // four parts in subtasks (local stack).
+        let finished = serde_json::json!({"ingestionStatsAndErrors": {"payload": {
+            "ingestionState": "COMPLETED",
+            "unparseableEvents": {"buildSegments": []},
+            "rowStats": {"totals": {"buildSegments": {"processed": 24000,
+                "processedWithError": 0, "thrownAway": 0, "unparseable": 0}}},
+            "errorMsg": null}}});
+        let stats = TaskReport::of_report(&finished).stats.expect("stats");
+        assert_eq!((stats.processed, stats.unparseable), (24000, 0));
+        assert_eq!(LiveRows::of_report(&finished).processed, Some(24000));
     }
 }
