@@ -69,7 +69,7 @@ pub fn describe() {
     );
     describe_counter!(
         DRUID_CALLS,
-        "Calls to Druid while ingesting, by call (sample, submit, status, sql, load_status) and outcome (ok, error)."
+        "Calls to Druid, by call (while ingesting: sample, submit, status, shutdown, load_status, sql; the datasource pages' reads: sql; deleting a datasource: mark_unused, kill) and outcome (ok, error)."
     );
     describe_gauge!(
         LIVE_WORKERS,

@@ -7,8 +7,9 @@ use std::collections::BTreeMap;
 use ingest_domain::TaskStatus;
 
 use crate::{
+    druid::unique,
     faults::{serve_with, upload, wait_until_finished},
-    helpers::data_csv,
+    helpers::{data_csv, required_env},
 };
 
 /// One scrape, parsed.
@@ -154,3 +155,63 @@ async fn counters_move_by_what_one_upload_does() {
         assert!(text.contains(&format!("# HELP {name} ")), "help for {name}");
     }
 }
+
+/// The Druid calls of one upload into the real Druid, and the datasource
+/// page's Druid SQL reads, counted by call and outcome.
+#[tokio::test]
+async fn druid_calls_are_counted_while_ingesting_and_for_the_datasource_pages() {
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let client = reqwest::Client::new();
+    let prefix = format!("test-{}", uuid::Uuid::new_v4().simple());
+    let mut env = vec![("S3_PREFIX", prefix.clone())];
+    for name in [
+        "S3_BUCKET",
+        "S3_ENDPOINT",
+        "S3_REGION",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "DRUID_URL",
+    ] {
+        env.push((name, required_env(name)));
+    }
+    for optional in ["DRUID_OVERLORD_URL", "DRUID_COORDINATOR_URL"] {
+        if let Ok(url) = std::env::var(optional) {
+            env.push((optional, url));
+        }
+    }
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let server = serve_with(data_dir.path(), None, &env).await;
+    let datasource = unique("metered_druid");
+
+    let (_, before) = scrape(&client, &server.url).await;
+    let id = upload(&client, &server.url, data_csv(), &datasource, "append").await;
+    let done = wait_until_finished(&client, &server.url, &id).await;
+    assert_eq!(done.status(), TaskStatus::Succeeded, "{:?}", done.error);
+    let (_, ingested) = scrape(&client, &server.url).await;
+    let moved = |call: &str, outcome: &str| {
+        let labels = [("call", call), ("outcome", outcome)];
+        ingested.value(DRUID_CALLS, &labels) - before.value(DRUID_CALLS, &labels)
+    };
+    assert_eq!(moved("sample", "ok"), 1.0, "the preflight");
+    assert_eq!(moved("submit", "ok"), 1.0);
+    assert!(moved("status", "ok") >= 1.0);
+    assert!(moved("sql", "ok") >= 1.0, "the count of the upload's rows");
+
+    let page = client
+        .get(format!("{}/api/datasources/{datasource}", server.url))
+        .send()
+        .await
+        .expect("datasource page");
+    assert_eq!(page.status().as_u16(), 200);
+    let (_, paged) = scrape(&client, &server.url).await;
+    let sql = |scrape: &Scrape, outcome: &str| {
+        scrape.value(DRUID_CALLS, &[("call", "sql"), ("outcome", outcome)])
+    };
+    assert!(
+        sql(&paged, "ok") > sql(&ingested, "ok"),
+        "the page's Druid SQL reads are counted"
+    );
+    assert_eq!(sql(&paged, "error"), sql(&before, "error"));
+}
+
+const DRUID_CALLS: &str = "ingest_druid_calls_total";

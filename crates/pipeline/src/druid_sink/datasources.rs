@@ -13,6 +13,7 @@ use serde_json::Value;
 use tracing::info;
 
 use super::{druid_failure, DruidSink};
+use crate::metrics::DruidCall;
 use crate::sink::{DatasourceQuery, Row};
 use crate::SinkError;
 
@@ -31,11 +32,14 @@ fn time_of(value: &Value) -> Option<DateTime<Utc>> {
 }
 
 impl DruidSink {
-    /// One Druid SQL read for these pages, failing in our error shape.
+    /// One Druid SQL read for these pages, counted like the ingest path's
+    /// SQL (`ingest_druid_calls_total{call="sql"}`), failing in our error
+    /// shape.
     async fn read_sql(&self, query: &str, parameters: &[Value]) -> Result<Vec<Value>, SinkError> {
         self.client
             .sql(query, parameters)
             .await
+            .druid_call("sql")
             .map_err(|e| druid_failure("druid_sql_failed", &e))
     }
 
@@ -147,11 +151,13 @@ impl DruidSink {
         self.client
             .mark_unused(name.as_str())
             .await
+            .druid_call("mark_unused")
             .map_err(|e| druid_failure("druid_delete_failed", &e))?;
         let kill = self
             .client
             .submit(&kill_task(name))
             .await
+            .druid_call("kill")
             .map_err(|e| druid_failure("druid_delete_failed", &e))?;
         info!(datasource = %name, kill_task = %kill, "datasource marked unused; kill task submitted");
         Ok(true)
