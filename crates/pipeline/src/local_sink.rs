@@ -538,66 +538,6 @@ impl LocalParquetSink {
         })
         .await
     }
-
-    async fn datasources(&self) -> Result<Vec<DatasourceSummary>, SinkError> {
-        let root = self.root.clone();
-        Self::blocking("list datasources", move || {
-            let mut names: Vec<String> = match std::fs::read_dir(&root) {
-                Ok(entries) => entries
-                    .filter_map(|e| e.ok())
-                    .filter(|e| e.path().is_dir())
-                    .map(|e| e.file_name().to_string_lossy().into_owned())
-                    .collect(),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-                Err(e) => return Err(internal("list datasources", e)),
-            };
-            names.sort();
-            let mut out = Vec::new();
-            for name in names {
-                if let Some(summary) = summarize(&name, &root.join(&name))? {
-                    out.push(summary);
-                }
-            }
-            Ok(out)
-        })
-        .await
-    }
-
-    async fn datasource(
-        &self,
-        name: &DatasourceName,
-    ) -> Result<Option<DatasourceSummary>, SinkError> {
-        let (name, dir) = (name.to_string(), self.dir_of(name.as_str()));
-        Self::blocking("describe the datasource", move || summarize(&name, &dir)).await
-    }
-
-    async fn rows_between(
-        &self,
-        name: &DatasourceName,
-        window: ReplaceWindow,
-    ) -> Result<u64, SinkError> {
-        let dir = self.dir_of(name.as_str());
-        Self::blocking("count rows in a time range", move || {
-            let mut rows = 0;
-            for file in Self::files_of(&dir)?.unwrap_or_default() {
-                rows += count_between(&file, window)?;
-            }
-            Ok(rows)
-        })
-        .await
-    }
-
-    async fn timeseries(
-        &self,
-        name: &DatasourceName,
-        granularity: Granularity,
-    ) -> Result<Option<Vec<TimePoint>>, SinkError> {
-        let dir = self.dir_of(name.as_str());
-        Self::blocking("build the time series", move || {
-            bucket_counts(&dir, granularity.millis())
-        })
-        .await
-    }
 }
 
 /// Empties the datasource at once for readers: under its lock, the manifest
@@ -713,23 +653,52 @@ impl IngestSink for LocalParquetSink {
 
 #[async_trait]
 impl DatasourceQuery for LocalParquetSink {
-    async fn rows_between(
-        &self,
-        name: &DatasourceName,
-        window: ReplaceWindow,
-    ) -> Result<u64, SinkError> {
-        Self::rows_between(self, name, window).await
-    }
-
     async fn datasources(&self) -> Result<Vec<DatasourceSummary>, SinkError> {
-        Self::datasources(self).await
+        let root = self.root.clone();
+        Self::blocking("list datasources", move || {
+            let mut names: Vec<String> = match std::fs::read_dir(&root) {
+                Ok(entries) => entries
+                    .filter_map(|e| e.ok())
+                    .filter(|e| e.path().is_dir())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect(),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+                Err(e) => return Err(internal("list datasources", e)),
+            };
+            names.sort();
+            let mut out = Vec::new();
+            for name in names {
+                if let Some(summary) = summarize(&name, &root.join(&name))? {
+                    out.push(summary);
+                }
+            }
+            Ok(out)
+        })
+        .await
     }
 
     async fn datasource(
         &self,
         name: &DatasourceName,
     ) -> Result<Option<DatasourceSummary>, SinkError> {
-        Self::datasource(self, name).await
+        let (name, dir) = (name.to_string(), self.dir_of(name.as_str()));
+        Self::blocking("describe the datasource", move || summarize(&name, &dir)).await
+    }
+
+    async fn rows_between(
+        &self,
+        name: &DatasourceName,
+        window: ReplaceWindow,
+    ) -> Result<u64, SinkError> {
+        let dir = self.dir_of(name.as_str());
+        Self::blocking("count rows in a time range", move || {
+            let mut rows = 0;
+            for file in Self::files_of(&dir)?.unwrap_or_default() {
+                rows += count_between(&file, window)?;
+            }
+            Ok(rows)
+        })
+        .await
     }
 
     async fn timeseries(
@@ -737,7 +706,11 @@ impl DatasourceQuery for LocalParquetSink {
         name: &DatasourceName,
         granularity: Granularity,
     ) -> Result<Option<Vec<TimePoint>>, SinkError> {
-        Self::timeseries(self, name, granularity).await
+        let dir = self.dir_of(name.as_str());
+        Self::blocking("build the time series", move || {
+            bucket_counts(&dir, granularity.millis())
+        })
+        .await
     }
 
     async fn sample(

@@ -43,6 +43,42 @@ impl DruidSink {
             .map_err(|e| druid_failure("druid_sql_failed", &e))
     }
 
+    /// Marks the segments unused (the rows leave queries as soon as the
+    /// Historicals drop them), then a kill task removes them from deep
+    /// storage and the metadata store.
+    pub(super) async fn delete(&self, name: &DatasourceName) -> Result<bool, SinkError> {
+        if self.datasource(name).await?.is_none() {
+            return Ok(false);
+        }
+        self.client
+            .mark_unused(name.as_str())
+            .await
+            .druid_call("mark_unused")
+            .map_err(|e| druid_failure("druid_delete_failed", &e))?;
+        let kill = self
+            .client
+            .submit(&kill_task(name))
+            .await
+            .druid_call("kill")
+            .map_err(|e| druid_failure("druid_delete_failed", &e))?;
+        info!(datasource = %name, kill_task = %kill, "datasource marked unused; kill task submitted");
+        Ok(true)
+    }
+}
+
+/// A kill task for every unused segment of the datasource, whatever its
+/// time: after `mark_unused`, that is all of them.
+fn kill_task(datasource: &DatasourceName) -> Value {
+    serde_json::json!({
+        "type": "kill",
+        "id": format!("ingest-kill-{datasource}-{}", uuid::Uuid::new_v4()),
+        "dataSource": datasource.as_str(),
+        "interval": "1000-01-01T00:00:00Z/3000-01-01T00:00:00Z",
+    })
+}
+
+#[async_trait]
+impl DatasourceQuery for DruidSink {
     async fn datasources(&self) -> Result<Vec<DatasourceSummary>, SinkError> {
         let rows = self
             .read_sql("SELECT TABLE_NAME AS \"name\" FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = 'druid' ORDER BY 1", &[])
@@ -141,75 +177,12 @@ impl DruidSink {
         ))
     }
 
-    /// Marks the segments unused (the rows leave queries as soon as the
-    /// Historicals drop them), then a kill task removes them from deep
-    /// storage and the metadata store.
-    pub(super) async fn delete(&self, name: &DatasourceName) -> Result<bool, SinkError> {
-        if self.datasource(name).await?.is_none() {
-            return Ok(false);
-        }
-        self.client
-            .mark_unused(name.as_str())
-            .await
-            .druid_call("mark_unused")
-            .map_err(|e| druid_failure("druid_delete_failed", &e))?;
-        let kill = self
-            .client
-            .submit(&kill_task(name))
-            .await
-            .druid_call("kill")
-            .map_err(|e| druid_failure("druid_delete_failed", &e))?;
-        info!(datasource = %name, kill_task = %kill, "datasource marked unused; kill task submitted");
-        Ok(true)
-    }
-}
-
-/// A kill task for every unused segment of the datasource, whatever its
-/// time: after `mark_unused`, that is all of them.
-fn kill_task(datasource: &DatasourceName) -> Value {
-    serde_json::json!({
-        "type": "kill",
-        "id": format!("ingest-kill-{datasource}-{}", uuid::Uuid::new_v4()),
-        "dataSource": datasource.as_str(),
-        "interval": "1000-01-01T00:00:00Z/3000-01-01T00:00:00Z",
-    })
-}
-
-#[async_trait]
-impl DatasourceQuery for DruidSink {
-    async fn rows_between(
-        &self,
-        name: &DatasourceName,
-        window: ReplaceWindow,
-    ) -> Result<u64, SinkError> {
-        Self::rows_between(self, name, window).await
-    }
-
-    async fn datasources(&self) -> Result<Vec<DatasourceSummary>, SinkError> {
-        Self::datasources(self).await
-    }
-
-    async fn datasource(
-        &self,
-        name: &DatasourceName,
-    ) -> Result<Option<DatasourceSummary>, SinkError> {
-        Self::datasource(self, name).await
-    }
-
-    async fn timeseries(
-        &self,
-        name: &DatasourceName,
-        granularity: Granularity,
-    ) -> Result<Option<Vec<TimePoint>>, SinkError> {
-        Self::timeseries(self, name, granularity).await
-    }
-
     async fn sample(
         &self,
         name: &DatasourceName,
         limit: usize,
     ) -> Result<Option<Vec<Row>>, SinkError> {
-        if Self::datasource(self, name).await?.is_none() {
+        if self.datasource(name).await?.is_none() {
             return Ok(None);
         }
         // The name is a DatasourceName, safe inside a quoted identifier.
