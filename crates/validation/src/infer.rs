@@ -193,6 +193,8 @@ pub struct ColumnState {
     wanted: Option<ColumnType>,
     /// `times` holds only the uploader's `timestamp_format`.
     forced_time: bool,
+    /// A boolean or time cell was seen (typed sources only): no number.
+    non_numbers: bool,
 }
 
 /// Values that are not numbers, listed for warnings and reasons.
@@ -296,6 +298,7 @@ impl Default for ColumnState {
             evidence: Evidence::default(),
             wanted: None,
             forced_time: false,
+            non_numbers: false,
         }
     }
 }
@@ -387,6 +390,7 @@ impl ColumnState {
             Cell::Long(v) => self.observe_long(*v),
             Cell::Double(v) => self.observe_double(*v),
             Cell::Bool(_) => {
+                self.non_numbers = true;
                 self.evidence.width(None);
                 self.values += 1;
                 self.could_be_long = false;
@@ -394,6 +398,7 @@ impl ColumnState {
                 self.no_time();
             }
             Cell::Time(t) => {
+                self.non_numbers = true;
                 self.evidence.width(None);
                 self.values += 1;
                 self.could_be_bool = false;
@@ -568,6 +573,26 @@ impl ColumnState {
         }
     }
 
+    /// Whether every non-null value seen converts to `column_type` as the
+    /// second pass converts it (`normalize::convert`; `comma`: the column's
+    /// numbers are read with a decimal comma). `false` when some value may
+    /// not: only reading again can tell then.
+    pub fn all_fit(&self, column_type: ColumnType, comma: bool) -> bool {
+        match column_type {
+            ColumnType::String | ColumnType::Timestamp => true,
+            // Each flag is cleared by the first value of another kind, or
+            // text that does not parse exactly as `convert` parses it.
+            ColumnType::Long => self.could_be_long,
+            ColumnType::Boolean => self.could_be_bool,
+            ColumnType::Double if comma => {
+                // Every text value read with a decimal comma; typed numbers
+                // convert, booleans and times do not.
+                self.comma.as_ref().is_some_and(|c| c.possible) && !self.non_numbers
+            }
+            ColumnType::Double => self.could_be_double,
+        }
+    }
+
     /// The time format that read the most values, with an epoch reading for
     /// whole-number columns whose range looks like times.
     pub fn best_time(&self) -> Option<TimeCandidate> {
@@ -712,6 +737,33 @@ mod tests {
         );
         // Comma-separated files never read "1,234" as a decimal.
         assert_eq!(state(&["1,5", "2,5"]).column_type(), ColumnType::String);
+    }
+
+    #[test]
+    fn all_fit_only_when_every_value_converts() {
+        assert!(state(&["1", " 2 ", "NA"]).all_fit(ColumnType::Long, false));
+        assert!(state(&["1", "2.5"]).all_fit(ColumnType::Double, false));
+        assert!(!state(&["1", "2.5"]).all_fit(ColumnType::Long, false));
+        assert!(!state(&["1", "x"]).all_fit(ColumnType::Double, false));
+        assert!(state(&["1", "x"]).all_fit(ColumnType::String, false));
+        assert!(state(&["true", "False"]).all_fit(ColumnType::Boolean, false));
+        assert!(!state(&["true", "1"]).all_fit(ColumnType::Boolean, false));
+        // `inf` is no number to inference, though Rust reads it: not proven.
+        assert!(!state(&["1", "inf"]).all_fit(ColumnType::Double, false));
+        let euro = european(&["1,5", "2.345,75", "-3"]);
+        assert!(euro.all_fit(ColumnType::Double, true));
+        assert!(!european(&["1,5", "x"]).all_fit(ColumnType::Double, true));
+        // A typed boolean among decimal-comma numbers does not convert.
+        let mut mixed = european(&["1,5"]);
+        mixed.observe(&Cell::Bool(true));
+        assert!(!mixed.all_fit(ColumnType::Double, true));
+        // Typed cells: whole numbers are longs, a double is not.
+        let mut typed = ColumnState::default();
+        typed.observe(&Cell::Long(3));
+        assert!(typed.all_fit(ColumnType::Long, false));
+        typed.observe(&Cell::Double(3.0));
+        assert!(!typed.all_fit(ColumnType::Long, false));
+        assert!(typed.all_fit(ColumnType::Double, false));
     }
 
     #[test]

@@ -484,6 +484,46 @@ impl Profile {
         self
     }
 
+    /// The rows the second pass would accept, when the first pass already
+    /// proves it accepts every row it reads apart from the budgeted ones
+    /// (ragged, undecodable: counted here): every row has a time (every
+    /// value of the time column read with the chosen format, in range; or
+    /// the upload time) and every value fits its column's type (so none is
+    /// stored as null with a warning, or breaks `column_types`). Then the
+    /// second pass adds no problem and its counts are known. `None` when
+    /// that is not certain, or when no row would be accepted (its error
+    /// is the second pass's to word).
+    pub fn accepted_without_reading_again(&self) -> Option<u64> {
+        let observed = self.rows_in.checked_sub(self.budgeted_rows)?;
+        let timed = match &self.time.column {
+            None => timestamp::in_range(self.time.constant),
+            Some((index, format)) => self.states[*index].best_time().is_some_and(|best| {
+                // Each row records at most one result per format: `parsed`
+                // equal to the rows read means every row had its time.
+                best.format == *format
+                    && best.failed == 0
+                    && best.parsed == observed
+                    && timestamp::in_range(best.min)
+                    && timestamp::in_range(best.max)
+            }),
+        };
+        let time_index = self.time.column.as_ref().map(|(index, _)| *index);
+        let fit = self
+            .states
+            .iter()
+            .zip(self.decisions())
+            .enumerate()
+            .filter(|(index, _)| Some(*index) != time_index)
+            .all(|(_, (state, decision))| {
+                // As `column_profiles` sets `decimal_separator`, which the
+                // second pass reads.
+                let comma =
+                    decision.column_type == ColumnType::Double && state.decimal_comma().is_some();
+                state.all_fit(decision.column_type, comma)
+            });
+        (timed && fit && observed > 0).then_some(observed)
+    }
+
     pub fn column_profiles(&self) -> Vec<ColumnProfile> {
         let decisions = self.decisions();
         self.columns
