@@ -25,7 +25,7 @@ use std::{
     thread::{self, JoinHandle},
 };
 
-use crate::infer::ColumnState;
+use crate::infer::{value_of, ColumnState};
 use crate::source::Cell;
 use crate::stats::ColumnStatsState;
 
@@ -62,21 +62,27 @@ pub struct Workers {
 }
 
 fn work(batches: &Receiver<Arc<Batch>>, mut owned: Vec<Owned>, width: usize) -> Vec<Owned> {
-    // One cell reused: observing takes a `Cell`, and copying the text into
-    // it costs less than an allocation per cell.
-    let mut text = Cell::Text(String::new());
     for batch in batches {
         for column in &mut owned {
             for (row, &line) in batch.lines.iter().enumerate() {
                 let (start, end) = batch.spans[row * width + column.index];
-                let cell = if (start, end) == NULL {
-                    &Cell::Null
+                // As `observe_at` and `observe` see a `Cell::Text` or a
+                // `Cell::Null`, the text read in place and checked once.
+                let value = if (start, end) == NULL {
+                    None
                 } else {
-                    text.set_text(&batch.text[start as usize..end as usize]);
-                    &text
+                    value_of(&batch.text[start as usize..end as usize])
                 };
-                column.state.observe_at(cell, line);
-                column.stats.observe(cell);
+                match value {
+                    Some(text) => {
+                        column.state.observe_value(text, line);
+                        column.stats.observe_value(text);
+                    }
+                    None => {
+                        column.state.observe_null();
+                        column.stats.observe_null();
+                    }
+                }
             }
         }
     }

@@ -19,10 +19,24 @@ pub fn trim_cell(text: &str) -> &str {
 
 /// Texts that mean "no value" in the files people actually have.
 pub fn is_null_text(text: &str) -> bool {
+    value_of(text).is_none()
+}
+
+/// `text` trimmed, or `None` when it means "no value" (`is_null_text`):
+/// one trim for the null check and whatever reads the value.
+pub fn value_of(text: &str) -> Option<&str> {
     const TOKENS: [&str; 7] = ["na", "n/a", "null", "none", "nan", "#n/a", "nil"];
     let t = trim_cell(text);
-    // Called for every cell: most values are longer than any token.
-    t.is_empty() || (t.len() <= 4 && TOKENS.iter().any(|token| t.eq_ignore_ascii_case(token)))
+    // Called for every cell: most values are longer than any token, or
+    // start with a byte none does.
+    let token = match t.as_bytes() {
+        [] => true,
+        [b'n' | b'N' | b'#', ..] if t.len() <= 4 => {
+            TOKENS.iter().any(|token| t.eq_ignore_ascii_case(token))
+        }
+        _ => false,
+    };
+    (!token).then_some(t)
 }
 
 fn parse_bool(text: &str) -> Option<bool> {
@@ -317,6 +331,20 @@ fn widen<T: PartialOrd + Clone>(range: &mut Option<(T, T)>, value: &T) {
     }
 }
 
+/// `a < b`, deciding on the first eight bytes at once when they differ:
+/// every text cell is compared with its column's least and greatest value.
+fn less(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if let (Some(x), Some(y)) = (a.first_chunk::<8>(), b.first_chunk::<8>()) {
+        // Big-endian: integers order as the bytes do.
+        let (x, y) = (u64::from_be_bytes(*x), u64::from_be_bytes(*y));
+        if x != y {
+            return x < y;
+        }
+    }
+    a < b
+}
+
 impl ColumnState {
     /// A column that appears only after `rows` rows (NDJSON) starts with
     /// that many nulls.
@@ -464,8 +492,17 @@ impl ColumnState {
     }
 
     fn observe_text(&mut self, text: &str, line: u64) {
+        self.observe_value(trim_cell(text), line);
+    }
+
+    /// A null cell.
+    pub fn observe_null(&mut self) {
+        self.nulls += 1;
+    }
+
+    /// A text cell on `line` that is not null, trimmed (`value_of`).
+    pub fn observe_value(&mut self, trimmed: &str, line: u64) {
         self.values += 1;
-        let trimmed = trim_cell(text);
         if self.could_be_bool && parse_bool(trimmed).is_none() {
             self.could_be_bool = false;
         }
@@ -528,10 +565,10 @@ impl ColumnState {
         }
         match &mut self.text_range {
             Some((min, max)) => {
-                if trimmed < min.as_str() {
+                // Below the least, a value cannot be above the greatest.
+                if less(trimmed, min) {
                     trimmed.clone_into(min);
-                }
-                if trimmed > max.as_str() {
+                } else if less(max, trimmed) {
                     trimmed.clone_into(max);
                 }
             }
@@ -737,6 +774,43 @@ mod tests {
         );
         // Comma-separated files never read "1,234" as a decimal.
         assert_eq!(state(&["1,5", "2,5"]).column_type(), ColumnType::String);
+    }
+
+    #[test]
+    fn null_values_and_order_are_the_plain_ones() {
+        for text in [
+            "", " ", "na", "NA", " n/a ", "Null", "none", "NaN", "#N/A", "nil", "n", "nul",
+            "nulls", "#", "#n/", "x", "0", "none!", "\u{a0}NA",
+        ] {
+            let t = text.trim();
+            let plain = t.is_empty()
+                || ["na", "n/a", "null", "none", "nan", "#n/a", "nil"]
+                    .iter()
+                    .any(|token| t.eq_ignore_ascii_case(token));
+            assert_eq!(is_null_text(text), plain, "{text:?}");
+            assert_eq!(value_of(text), (!plain).then_some(t), "{text:?}");
+        }
+        let texts = [
+            "",
+            "a",
+            "abcdefgh",
+            "abcdefghi",
+            "abcdefgg",
+            "abcdefgi",
+            "2024-01-01 00:00:00",
+            "2024-01-01 00:00:01",
+            "2024-01-0",
+            "2024-01-01",
+            "é",
+            "éééé",
+            "zzzzzzzzz",
+            "ab",
+        ];
+        for a in texts {
+            for b in texts {
+                assert_eq!(less(a, b), a < b, "{a:?} < {b:?}");
+            }
+        }
     }
 
     #[test]

@@ -9,7 +9,7 @@ use ingest_domain::{
 };
 
 use crate::column_workers::Workers;
-use crate::infer::ColumnState;
+use crate::infer::{value_of, ColumnState};
 use crate::rejections::Budgeted;
 use crate::source::{Cell, ReadFailure, RowSource};
 use crate::stats::ColumnStatsState;
@@ -212,11 +212,24 @@ pub fn profile(
             workers.push(&row, meta.line);
             continue;
         }
-        for (state, cell) in states.iter_mut().zip(&row) {
-            state.observe_at(cell, meta.line);
-        }
-        for (stat, cell) in stats.iter_mut().zip(&row) {
-            stat.observe(cell);
+        for ((state, stat), cell) in states.iter_mut().zip(stats.iter_mut()).zip(&row) {
+            // Text checked for null and trimmed once for both.
+            match cell {
+                Cell::Text(text) => match value_of(text) {
+                    Some(value) => {
+                        state.observe_value(value, meta.line);
+                        stat.observe_value(value);
+                    }
+                    None => {
+                        state.observe_null();
+                        stat.observe_null();
+                    }
+                },
+                _ => {
+                    state.observe_at(cell, meta.line);
+                    stat.observe(cell);
+                }
+            }
         }
     }
     if let Some(workers) = workers {
