@@ -162,16 +162,34 @@ pub fn profile(
         }
     }
     loop {
-        let meta = match source.next_row(&mut row) {
-            Ok(Some(meta)) => meta,
+        // With workers, a row that is one text goes to them as it is (no
+        // copy of each cell): `staged`, then committed or discarded below.
+        let read = match &mut workers {
+            Some(workers) => {
+                source.next_row_or_text(&mut row, &mut |text, record| workers.stage(text, record))
+            }
+            None => source
+                .next_row(&mut row)
+                .map(|meta| meta.map(|meta| (meta, false))),
+        };
+        let (meta, staged) = match read {
+            Ok(Some(read)) => read,
             Ok(None) => break,
             Err(failure) => {
                 report_failure(&mut problems, &failure);
                 break;
             }
         };
+        let unusable = source.row_defect().is_some()
+            || (source.checks_field_count() && meta.field_count != source.columns().len());
+        if let (Some(workers), true) = (&mut workers, staged && unusable) {
+            workers.discard();
+        }
         rows_in += 1;
         if rows_in.is_multiple_of(CHECK_EVERY_ROWS) && control.rows_read(rows_in) {
+            if let Some(workers) = &mut workers {
+                workers.discard();
+            }
             break;
         }
         // NDJSON learns columns as it goes; earlier rows lacked them.
@@ -209,7 +227,11 @@ pub fn profile(
             continue;
         }
         if let Some(workers) = &mut workers {
-            workers.push(&row, meta.line);
+            if staged {
+                workers.commit(meta.line);
+            } else {
+                workers.push(&row, meta.line);
+            }
             continue;
         }
         for ((state, stat), cell) in states.iter_mut().zip(stats.iter_mut()).zip(&row) {
