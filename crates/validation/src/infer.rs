@@ -331,35 +331,18 @@ fn widen<T: PartialOrd + Clone>(range: &mut Option<(T, T)>, value: &T) {
     }
 }
 
-/// `a < b`, eight bytes at a time without a call to `memcmp`: every text
-/// cell is compared with its column's least and greatest value, mostly
-/// short ones. Each word is padded with zero bytes: where two padded words
-/// first differ, either both texts have that byte (a real difference) or
-/// only the longer one has it (and the shorter, a prefix, is less). Equal
-/// words to the end mean one is the other plus zero bytes: the shorter is
-/// less.
+/// `a < b`, deciding on the first eight bytes at once when they differ:
+/// every text cell is compared with its column's least and greatest value.
 fn less(a: &str, b: &str) -> bool {
-    fn word(bytes: &[u8], at: usize) -> u64 {
-        let mut word = [0u8; 8];
-        if let Some(rest) = bytes.get(at..) {
-            let n = rest.len().min(8);
-            word[..n].copy_from_slice(&rest[..n]);
-        }
-        // Big-endian: integers order as the bytes do.
-        u64::from_be_bytes(word)
-    }
     let (a, b) = (a.as_bytes(), b.as_bytes());
-    let mut at = 0;
-    loop {
-        let (x, y) = (word(a, at), word(b, at));
+    if let (Some(x), Some(y)) = (a.first_chunk::<8>(), b.first_chunk::<8>()) {
+        // Big-endian: integers order as the bytes do.
+        let (x, y) = (u64::from_be_bytes(*x), u64::from_be_bytes(*y));
         if x != y {
             return x < y;
         }
-        at += 8;
-        if at >= a.len() && at >= b.len() {
-            return a.len() < b.len();
-        }
     }
+    a < b
 }
 
 impl ColumnState {
