@@ -106,7 +106,7 @@ fn codes(report: &ValidationReport) -> Vec<&str> {
 fn sales(rows: usize, odd: Option<(usize, usize, &str)>) -> String {
     let mut text = String::from("time,amount,count,word\n");
     for i in 0..rows {
-        let mut cells = vec![
+        let mut cells = [
             format!("2024-03-{:02} {:02}:00:00", 1 + i % 28, i % 24),
             format!("{}.{:02}", i * 7 % 1000, i % 100),
             if i % 9 == 0 {
