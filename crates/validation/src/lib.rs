@@ -1,7 +1,9 @@
 //! Validation and profiling of uploaded files, streaming in two passes so
 //! memory stays bounded whatever the file's size: the first learns types,
 //! the time column and problems; the second writes the accepted rows as
-//! typed Parquet with Polars.
+//! typed Parquet with Polars. Without output, the second pass only counts
+//! rows, and is skipped when the first proves what it would count
+//! (`Profile::accepted_without_reading_again`).
 
 mod column_workers;
 mod control;
