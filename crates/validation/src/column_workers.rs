@@ -77,8 +77,8 @@ fn work(batches: &Receiver<Arc<Batch>>, mut owned: Vec<Owned>, width: usize) -> 
                 };
                 match value {
                     Some(text) => {
-                        column.state.observe_value(text, line);
-                        column.stats.observe_value(text);
+                        let parsed = column.state.observe_value(text, line);
+                        column.stats.observe_parsed(text, parsed);
                     }
                     None => {
                         column.state.observe_null();

@@ -501,8 +501,12 @@ impl ColumnState {
     }
 
     /// A text cell on `line` that is not null, trimmed (`value_of`).
-    pub fn observe_value(&mut self, trimmed: &str, line: u64) {
+    /// Returns `trimmed.parse::<f64>().ok()` when it was worked out here
+    /// (`None` when not), for the statistics to use instead of parsing the
+    /// value again.
+    pub fn observe_value(&mut self, trimmed: &str, line: u64) -> Option<Option<f64>> {
         self.values += 1;
+        let mut float = None;
         if self.could_be_bool && parse_bool(trimmed).is_none() {
             self.could_be_bool = false;
         }
@@ -518,6 +522,13 @@ impl ColumnState {
         let counting = !self.evidence.gave_up();
         let number = match long {
             Some(v) => {
+                // What parsing the text as a float gives: both round the
+                // same integer to the nearest double; only `-0` differs.
+                float = Some(Some(if v == 0 && trimmed.starts_with('-') {
+                    -0.0
+                } else {
+                    v as f64
+                }));
                 widen(&mut self.long_range, &v);
                 // A whole number is a double too; no second parse.
                 if self.could_be_double || wants_double {
@@ -528,7 +539,9 @@ impl ColumnState {
             None => {
                 self.could_be_long = false;
                 if self.could_be_double || wants_double || counting {
-                    match trimmed.parse::<f64>() {
+                    let parsed = trimmed.parse::<f64>();
+                    float = Some(parsed.as_ref().ok().copied());
+                    match parsed {
                         Ok(v) if v.is_finite() => {
                             if self.could_be_double || wants_double {
                                 widen(&mut self.double_range, &v);
@@ -584,6 +597,7 @@ impl ColumnState {
         for candidate in &mut self.times {
             candidate.record(candidate.format.parse(trimmed));
         }
+        float
     }
 
     /// The type every non-null value fits; text when nothing narrower does.
@@ -822,6 +836,52 @@ mod tests {
         for a in texts {
             for b in texts {
                 assert_eq!(less(a, b), a < b, "{a:?} < {b:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_number_handed_on_is_the_one_a_float_parse_gives() {
+        let texts = [
+            "0",
+            "-0",
+            "-00",
+            "+0",
+            "7",
+            "-7",
+            "+7",
+            "007",
+            "9007199254740993",
+            "-9223372036854775808",
+            "9223372036854775807",
+            "99999999999999999999",
+            "1.5",
+            "-0.0",
+            "1e5",
+            "1e400",
+            "inf",
+            "-inf",
+            "NaN",
+            "abc",
+            "1,5",
+            "",
+            "+",
+            "-",
+        ];
+        for wanted in [None, Some(ColumnType::Long), Some(ColumnType::Double)] {
+            // Each text first, then after every other one (the flags vary).
+            for first in texts {
+                let mut state = ColumnState::default().wanting(wanted);
+                for text in std::iter::once(first).chain(texts) {
+                    if let Some(handed) = state.observe_value(text, 1) {
+                        let parsed = text.parse::<f64>().ok();
+                        assert_eq!(
+                            handed.map(f64::to_bits),
+                            parsed.map(f64::to_bits),
+                            "{text:?} after {first:?}"
+                        );
+                    }
+                }
             }
         }
     }

@@ -239,8 +239,8 @@ pub fn profile(
             match cell {
                 Cell::Text(text) => match value_of(text) {
                     Some(value) => {
-                        state.observe_value(value, meta.line);
-                        stat.observe_value(value);
+                        let parsed = state.observe_value(value, meta.line);
+                        stat.observe_parsed(value, parsed);
                     }
                     None => {
                         state.observe_null();

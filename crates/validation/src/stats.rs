@@ -454,6 +454,12 @@ impl ColumnStatsState {
 
     /// A text cell that is not null (`is_null_text`), trimmed.
     pub fn observe_value(&mut self, text: &str) {
+        self.observe_parsed(text, None);
+    }
+
+    /// `observe_value`, with `text.parse::<f64>().ok()` when the caller
+    /// has it already (`ColumnState::observe_value`).
+    pub fn observe_parsed(&mut self, text: &str, parsed: Option<Option<f64>>) {
         self.values += 1;
         // One hash for both; the top values see a long value cut.
         let h = hash(text.as_bytes());
@@ -463,11 +469,13 @@ impl ColumnStatsState {
             std::borrow::Cow::Owned(cut) => self.top.insert(&cut),
         }
         if !self.not_numeric {
-            let number = text.parse::<f64>().ok().or_else(|| {
-                self.decimal_comma
-                    .then(|| parse_decimal_comma(text).map(|n| n.value))
-                    .flatten()
-            });
+            let number = parsed
+                .unwrap_or_else(|| text.parse::<f64>().ok())
+                .or_else(|| {
+                    self.decimal_comma
+                        .then(|| parse_decimal_comma(text).map(|n| n.value))
+                        .flatten()
+                });
             match number {
                 Some(v) => self.numbers.insert(v),
                 None => self.not_numeric = true,
