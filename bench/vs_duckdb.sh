@@ -3,7 +3,8 @@
 # this machine, in this run, alternating (issue 12 §1):
 #   1. `ingest validate FILE --json` (profile: types, min/max, nulls,
 #      distinct estimates, top values, histograms; then the second pass
-#      counting accepted rows) against DuckDB computing min, max, count and
+#      counting accepted rows, skipped when the first pass proves the
+#      counts, as for this file) against DuckDB computing min, max, count and
 #      approx_count_distinct of every column over read_csv;
 #   2. `ingest validate FILE --output x.parquet` against DuckDB's
 #      COPY (SELECT * FROM read_csv(…)) TO '…parquet'.

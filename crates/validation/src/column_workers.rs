@@ -25,7 +25,7 @@ use std::{
     thread::{self, JoinHandle},
 };
 
-use crate::infer::ColumnState;
+use crate::infer::{value_of, ColumnState};
 use crate::source::Cell;
 use crate::stats::ColumnStatsState;
 
@@ -59,24 +59,32 @@ pub struct Workers {
     handles: Vec<JoinHandle<Vec<Owned>>>,
     batch: Batch,
     width: usize,
+    /// Where the staged row's text and spans start in `batch`.
+    staged: Option<(usize, usize)>,
 }
 
 fn work(batches: &Receiver<Arc<Batch>>, mut owned: Vec<Owned>, width: usize) -> Vec<Owned> {
-    // One cell reused: observing takes a `Cell`, and copying the text into
-    // it costs less than an allocation per cell.
-    let mut text = Cell::Text(String::new());
     for batch in batches {
         for column in &mut owned {
             for (row, &line) in batch.lines.iter().enumerate() {
                 let (start, end) = batch.spans[row * width + column.index];
-                let cell = if (start, end) == NULL {
-                    &Cell::Null
+                // As `observe_at` and `observe` see a `Cell::Text` or a
+                // `Cell::Null`, the text read in place and checked once.
+                let value = if (start, end) == NULL {
+                    None
                 } else {
-                    text.set_text(&batch.text[start as usize..end as usize]);
-                    &text
+                    value_of(&batch.text[start as usize..end as usize])
                 };
-                column.state.observe_at(cell, line);
-                column.stats.observe(cell);
+                match value {
+                    Some(text) => {
+                        let parsed = column.state.observe_value(text, line);
+                        column.stats.observe_parsed(text, parsed);
+                    }
+                    None => {
+                        column.state.observe_null();
+                        column.stats.observe_null();
+                    }
+                }
             }
         }
     }
@@ -144,6 +152,7 @@ impl Workers {
             handles,
             batch: Batch::default(),
             width,
+            staged: None,
         };
         if unstarted.is_empty() {
             #[cfg(test)]
@@ -173,6 +182,41 @@ impl Workers {
         for _ in row.len()..self.width {
             self.batch.spans.push(NULL);
         }
+        self.end_row(line);
+    }
+
+    /// Queues the fields of a record read as one text (`RowSource::
+    /// next_row_or_text`): the text copied once, each of the first `width`
+    /// fields a range of it (missing ones null), as `push` queues the
+    /// cells the record would give. Pending until `commit` or `discard`.
+    pub fn stage(&mut self, text: &str, record: &::csv::ByteRecord) {
+        let start = self.batch.text.len();
+        self.staged = Some((start, self.batch.spans.len()));
+        self.batch.text.push_str(text);
+        for index in 0..self.width {
+            self.batch.spans.push(match record.range(index) {
+                Some(range) => ((start + range.start) as u32, (start + range.end) as u32),
+                None => NULL,
+            });
+        }
+    }
+
+    /// The staged row, read on `line`, is observed.
+    pub fn commit(&mut self, line: u64) {
+        if self.staged.take().is_some() {
+            self.end_row(line);
+        }
+    }
+
+    /// The staged row is not observed (ragged or undecodable).
+    pub fn discard(&mut self) {
+        if let Some((text, spans)) = self.staged.take() {
+            self.batch.text.truncate(text);
+            self.batch.spans.truncate(spans);
+        }
+    }
+
+    fn end_row(&mut self, line: u64) {
         self.batch.lines.push(line);
         if self.batch.text.len() >= BATCH_BYTES || self.batch.lines.len() >= BATCH_ROWS {
             self.flush();

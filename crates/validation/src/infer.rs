@@ -19,10 +19,24 @@ pub fn trim_cell(text: &str) -> &str {
 
 /// Texts that mean "no value" in the files people actually have.
 pub fn is_null_text(text: &str) -> bool {
+    value_of(text).is_none()
+}
+
+/// `text` trimmed, or `None` when it means "no value" (`is_null_text`):
+/// one trim for the null check and whatever reads the value.
+pub fn value_of(text: &str) -> Option<&str> {
     const TOKENS: [&str; 7] = ["na", "n/a", "null", "none", "nan", "#n/a", "nil"];
     let t = trim_cell(text);
-    // Called for every cell: most values are longer than any token.
-    t.is_empty() || (t.len() <= 4 && TOKENS.iter().any(|token| t.eq_ignore_ascii_case(token)))
+    // Called for every cell: most values are longer than any token, or
+    // start with a byte none does.
+    let token = match t.as_bytes() {
+        [] => true,
+        [b'n' | b'N' | b'#', ..] if t.len() <= 4 => {
+            TOKENS.iter().any(|token| t.eq_ignore_ascii_case(token))
+        }
+        _ => false,
+    };
+    (!token).then_some(t)
 }
 
 fn parse_bool(text: &str) -> Option<bool> {
@@ -193,6 +207,8 @@ pub struct ColumnState {
     wanted: Option<ColumnType>,
     /// `times` holds only the uploader's `timestamp_format`.
     forced_time: bool,
+    /// A boolean or time cell was seen (typed sources only): no number.
+    non_numbers: bool,
 }
 
 /// Values that are not numbers, listed for warnings and reasons.
@@ -296,6 +312,7 @@ impl Default for ColumnState {
             evidence: Evidence::default(),
             wanted: None,
             forced_time: false,
+            non_numbers: false,
         }
     }
 }
@@ -312,6 +329,20 @@ fn widen<T: PartialOrd + Clone>(range: &mut Option<(T, T)>, value: &T) {
             }
         }
     }
+}
+
+/// `a < b`, deciding on the first eight bytes at once when they differ:
+/// every text cell is compared with its column's least and greatest value.
+fn less(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if let (Some(x), Some(y)) = (a.first_chunk::<8>(), b.first_chunk::<8>()) {
+        // Big-endian: integers order as the bytes do.
+        let (x, y) = (u64::from_be_bytes(*x), u64::from_be_bytes(*y));
+        if x != y {
+            return x < y;
+        }
+    }
+    a < b
 }
 
 impl ColumnState {
@@ -387,6 +418,7 @@ impl ColumnState {
             Cell::Long(v) => self.observe_long(*v),
             Cell::Double(v) => self.observe_double(*v),
             Cell::Bool(_) => {
+                self.non_numbers = true;
                 self.evidence.width(None);
                 self.values += 1;
                 self.could_be_long = false;
@@ -394,6 +426,7 @@ impl ColumnState {
                 self.no_time();
             }
             Cell::Time(t) => {
+                self.non_numbers = true;
                 self.evidence.width(None);
                 self.values += 1;
                 self.could_be_bool = false;
@@ -459,8 +492,21 @@ impl ColumnState {
     }
 
     fn observe_text(&mut self, text: &str, line: u64) {
+        self.observe_value(trim_cell(text), line);
+    }
+
+    /// A null cell.
+    pub fn observe_null(&mut self) {
+        self.nulls += 1;
+    }
+
+    /// A text cell on `line` that is not null, trimmed (`value_of`).
+    /// Returns `trimmed.parse::<f64>().ok()` when it was worked out here
+    /// (`None` when not), for the statistics to use instead of parsing the
+    /// value again.
+    pub fn observe_value(&mut self, trimmed: &str, line: u64) -> Option<Option<f64>> {
         self.values += 1;
-        let trimmed = trim_cell(text);
+        let mut float = None;
         if self.could_be_bool && parse_bool(trimmed).is_none() {
             self.could_be_bool = false;
         }
@@ -476,6 +522,13 @@ impl ColumnState {
         let counting = !self.evidence.gave_up();
         let number = match long {
             Some(v) => {
+                // What parsing the text as a float gives: both round the
+                // same integer to the nearest double; only `-0` differs.
+                float = Some(Some(if v == 0 && trimmed.starts_with('-') {
+                    -0.0
+                } else {
+                    v as f64
+                }));
                 widen(&mut self.long_range, &v);
                 // A whole number is a double too; no second parse.
                 if self.could_be_double || wants_double {
@@ -486,7 +539,9 @@ impl ColumnState {
             None => {
                 self.could_be_long = false;
                 if self.could_be_double || wants_double || counting {
-                    match trimmed.parse::<f64>() {
+                    let parsed = trimmed.parse::<f64>();
+                    float = Some(parsed.as_ref().ok().copied());
+                    match parsed {
                         Ok(v) if v.is_finite() => {
                             if self.could_be_double || wants_double {
                                 widen(&mut self.double_range, &v);
@@ -523,10 +578,10 @@ impl ColumnState {
         }
         match &mut self.text_range {
             Some((min, max)) => {
-                if trimmed < min.as_str() {
+                // Below the least, a value cannot be above the greatest.
+                if less(trimmed, min) {
                     trimmed.clone_into(min);
-                }
-                if trimmed > max.as_str() {
+                } else if less(max, trimmed) {
                     trimmed.clone_into(max);
                 }
             }
@@ -542,6 +597,7 @@ impl ColumnState {
         for candidate in &mut self.times {
             candidate.record(candidate.format.parse(trimmed));
         }
+        float
     }
 
     /// The type every non-null value fits; text when nothing narrower does.
@@ -565,6 +621,26 @@ impl ColumnState {
             ColumnType::Timestamp
         } else {
             ColumnType::String
+        }
+    }
+
+    /// Whether every non-null value seen converts to `column_type` as the
+    /// second pass converts it (`normalize::convert`; `comma`: the column's
+    /// numbers are read with a decimal comma). `false` when some value may
+    /// not: only reading again can tell then.
+    pub fn all_fit(&self, column_type: ColumnType, comma: bool) -> bool {
+        match column_type {
+            ColumnType::String | ColumnType::Timestamp => true,
+            // Each flag is cleared by the first value of another kind, or
+            // text that does not parse exactly as `convert` parses it.
+            ColumnType::Long => self.could_be_long,
+            ColumnType::Boolean => self.could_be_bool,
+            ColumnType::Double if comma => {
+                // Every text value read with a decimal comma; typed numbers
+                // convert, booleans and times do not.
+                self.comma.as_ref().is_some_and(|c| c.possible) && !self.non_numbers
+            }
+            ColumnType::Double => self.could_be_double,
         }
     }
 
@@ -712,6 +788,129 @@ mod tests {
         );
         // Comma-separated files never read "1,234" as a decimal.
         assert_eq!(state(&["1,5", "2,5"]).column_type(), ColumnType::String);
+    }
+
+    #[test]
+    fn null_values_and_order_are_the_plain_ones() {
+        for text in [
+            "", " ", "na", "NA", " n/a ", "Null", "none", "NaN", "#N/A", "nil", "n", "nul",
+            "nulls", "#", "#n/", "x", "0", "none!", "\u{a0}NA",
+        ] {
+            let t = text.trim();
+            let plain = t.is_empty()
+                || ["na", "n/a", "null", "none", "nan", "#n/a", "nil"]
+                    .iter()
+                    .any(|token| t.eq_ignore_ascii_case(token));
+            assert_eq!(is_null_text(text), plain, "{text:?}");
+            assert_eq!(value_of(text), (!plain).then_some(t), "{text:?}");
+        }
+        let texts = [
+            "",
+            "a",
+            "abcdefgh",
+            "abcdefghi",
+            "abcdefgg",
+            "abcdefgi",
+            "2024-01-01 00:00:00",
+            "2024-01-01 00:00:01",
+            "2024-01-0",
+            "2024-01-01",
+            "é",
+            "éééé",
+            "zzzzzzzzz",
+            "ab",
+            "ab\0",
+            "ab\0\0\0\0\0\0\0\0",
+            "abcdefgh\0",
+            "\0",
+            "ORD-1",
+            "ORD-10",
+            "ORD-9",
+            "0.05",
+            "0.10",
+            "10",
+            "9",
+            "abcdefghijklmnopq",
+            "abcdefghijklmnopr",
+        ];
+        for a in texts {
+            for b in texts {
+                assert_eq!(less(a, b), a < b, "{a:?} < {b:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_number_handed_on_is_the_one_a_float_parse_gives() {
+        let texts = [
+            "0",
+            "-0",
+            "-00",
+            "+0",
+            "7",
+            "-7",
+            "+7",
+            "007",
+            "9007199254740993",
+            "-9223372036854775808",
+            "9223372036854775807",
+            "99999999999999999999",
+            "1.5",
+            "-0.0",
+            "1e5",
+            "1e400",
+            "inf",
+            "-inf",
+            "NaN",
+            "abc",
+            "1,5",
+            "",
+            "+",
+            "-",
+        ];
+        for wanted in [None, Some(ColumnType::Long), Some(ColumnType::Double)] {
+            // Each text first, then after every other one (the flags vary).
+            for first in texts {
+                let mut state = ColumnState::default().wanting(wanted);
+                for text in std::iter::once(first).chain(texts) {
+                    if let Some(handed) = state.observe_value(text, 1) {
+                        let parsed = text.parse::<f64>().ok();
+                        assert_eq!(
+                            handed.map(f64::to_bits),
+                            parsed.map(f64::to_bits),
+                            "{text:?} after {first:?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn all_fit_only_when_every_value_converts() {
+        assert!(state(&["1", " 2 ", "NA"]).all_fit(ColumnType::Long, false));
+        assert!(state(&["1", "2.5"]).all_fit(ColumnType::Double, false));
+        assert!(!state(&["1", "2.5"]).all_fit(ColumnType::Long, false));
+        assert!(!state(&["1", "x"]).all_fit(ColumnType::Double, false));
+        assert!(state(&["1", "x"]).all_fit(ColumnType::String, false));
+        assert!(state(&["true", "False"]).all_fit(ColumnType::Boolean, false));
+        assert!(!state(&["true", "1"]).all_fit(ColumnType::Boolean, false));
+        // `inf` is no number to inference, though Rust reads it: not proven.
+        assert!(!state(&["1", "inf"]).all_fit(ColumnType::Double, false));
+        let euro = european(&["1,5", "2.345,75", "-3"]);
+        assert!(euro.all_fit(ColumnType::Double, true));
+        assert!(!european(&["1,5", "x"]).all_fit(ColumnType::Double, true));
+        // A typed boolean among decimal-comma numbers does not convert.
+        let mut mixed = european(&["1,5"]);
+        mixed.observe(&Cell::Bool(true));
+        assert!(!mixed.all_fit(ColumnType::Double, true));
+        // Typed cells: whole numbers are longs, a double is not.
+        let mut typed = ColumnState::default();
+        typed.observe(&Cell::Long(3));
+        assert!(typed.all_fit(ColumnType::Long, false));
+        typed.observe(&Cell::Double(3.0));
+        assert!(!typed.all_fit(ColumnType::Long, false));
+        assert!(typed.all_fit(ColumnType::Double, false));
     }
 
     #[test]

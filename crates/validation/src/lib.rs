@@ -1,7 +1,9 @@
 //! Validation and profiling of uploaded files, streaming in two passes so
 //! memory stays bounded whatever the file's size: the first learns types,
 //! the time column and problems; the second writes the accepted rows as
-//! typed Parquet with Polars.
+//! typed Parquet with Polars. Without output, the second pass only counts
+//! rows, and is skipped when the first proves what it would count
+//! (`Profile::accepted_without_reading_again`).
 
 mod column_workers;
 mod control;
@@ -14,6 +16,8 @@ mod hints;
 mod hostile_tests;
 mod infer;
 mod normalize;
+#[cfg(test)]
+mod one_pass_tests;
 mod preview;
 mod profile;
 mod quarantine;
@@ -159,7 +163,27 @@ pub fn validate(
     output: Option<&Path>,
     control: &Control,
 ) -> Result<ValidationReport, ValidationError> {
-    let result = run(path, options, output, control);
+    validate_with(path, options, output, control, SecondPass::WhenNeeded).map(|(report, _)| report)
+}
+
+/// Whether the second pass reads the file again when the first proved
+/// what it would find (tests force it, to compare the reports).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SecondPass {
+    WhenNeeded,
+    #[cfg_attr(not(test), allow(dead_code))]
+    Always,
+}
+
+/// `validate`, saying whether the second pass read the file.
+pub(crate) fn validate_with(
+    path: &Path,
+    options: &Options,
+    output: Option<&Path>,
+    control: &Control,
+    second: SecondPass,
+) -> Result<(ValidationReport, bool), ValidationError> {
+    let result = run(path, options, output, control, second);
     control.finish();
     // Whatever a cancelled run ended with (a cut-short read, say) is moot.
     if control.is_cancelled() {
@@ -173,7 +197,8 @@ fn run(
     options: &Options,
     output: Option<&Path>,
     control: &Control,
-) -> Result<ValidationReport, ValidationError> {
+    second: SecondPass,
+) -> Result<(ValidationReport, bool), ValidationError> {
     let first_pass::FirstPass {
         mut profiled,
         size,
@@ -182,11 +207,26 @@ fn run(
         sheets,
     } = match first_pass::first_pass(path, options, control)? {
         Ok(pass) => pass,
-        Err(failure) => return Ok(unreadable_report(options, failure)),
+        Err(failure) => return Ok((unreadable_report(options, failure), false)),
     };
 
     let (mut rows_accepted, mut rows_rejected) = (0, profiled.rows_in);
-    if !profiled.problems.has_errors() {
+    // Without output, the second pass only counts rows and lists the
+    // problems of rows the first pass could not judge (no readable time, a
+    // value not of its column's type); when the first pass proves there are
+    // none, its counts are known without reading the file again. Rejected
+    // rows would have to be written to the quarantine, though.
+    let known = (second == SecondPass::WhenNeeded
+        && output.is_none()
+        && (options.rejected_rows.quarantine.is_none() || profiled.budgeted_rows == 0)
+        && !profiled.problems.has_errors())
+    .then(|| profiled.accepted_without_reading_again())
+    .flatten();
+    let read_again = known.is_none() && !profiled.problems.has_errors();
+    if let Some(accepted) = known {
+        rows_accepted = accepted;
+        rows_rejected = profiled.budgeted_rows;
+    } else if read_again {
         let spec = source::SourceSpec {
             format: options.format,
             delimiter,
@@ -239,7 +279,7 @@ fn run(
                 .error("no_valid_rows", message.into(), None, None);
         }
     }
-    Ok(ValidationReport {
+    let report = ValidationReport {
         format: options.format,
         delimiter: delimiter.map(|d| char::from(d).to_string()),
         rows_in: profiled.rows_in,
@@ -252,7 +292,8 @@ fn run(
         encoding: text.as_ref().map(|t| t.encoding.clone()),
         compression: text.as_ref().and_then(source::text::TextInfo::compression),
         sheets,
-    })
+    };
+    Ok((report, read_again))
 }
 
 fn unreadable_report(options: &Options, failure: source::ReadFailure) -> ValidationReport {

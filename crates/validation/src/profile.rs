@@ -9,7 +9,7 @@ use ingest_domain::{
 };
 
 use crate::column_workers::Workers;
-use crate::infer::ColumnState;
+use crate::infer::{value_of, ColumnState};
 use crate::rejections::Budgeted;
 use crate::source::{Cell, ReadFailure, RowSource};
 use crate::stats::ColumnStatsState;
@@ -162,16 +162,34 @@ pub fn profile(
         }
     }
     loop {
-        let meta = match source.next_row(&mut row) {
-            Ok(Some(meta)) => meta,
+        // With workers, a row that is one text goes to them as it is (no
+        // copy of each cell): `staged`, then committed or discarded below.
+        let read = match &mut workers {
+            Some(workers) => {
+                source.next_row_or_text(&mut row, &mut |text, record| workers.stage(text, record))
+            }
+            None => source
+                .next_row(&mut row)
+                .map(|meta| meta.map(|meta| (meta, false))),
+        };
+        let (meta, staged) = match read {
+            Ok(Some(read)) => read,
             Ok(None) => break,
             Err(failure) => {
                 report_failure(&mut problems, &failure);
                 break;
             }
         };
+        let unusable = source.row_defect().is_some()
+            || (source.checks_field_count() && meta.field_count != source.columns().len());
+        if let (Some(workers), true) = (&mut workers, staged && unusable) {
+            workers.discard();
+        }
         rows_in += 1;
         if rows_in.is_multiple_of(CHECK_EVERY_ROWS) && control.rows_read(rows_in) {
+            if let Some(workers) = &mut workers {
+                workers.discard();
+            }
             break;
         }
         // NDJSON learns columns as it goes; earlier rows lacked them.
@@ -209,14 +227,31 @@ pub fn profile(
             continue;
         }
         if let Some(workers) = &mut workers {
-            workers.push(&row, meta.line);
+            if staged {
+                workers.commit(meta.line);
+            } else {
+                workers.push(&row, meta.line);
+            }
             continue;
         }
-        for (state, cell) in states.iter_mut().zip(&row) {
-            state.observe_at(cell, meta.line);
-        }
-        for (stat, cell) in stats.iter_mut().zip(&row) {
-            stat.observe(cell);
+        for ((state, stat), cell) in states.iter_mut().zip(stats.iter_mut()).zip(&row) {
+            // Text checked for null and trimmed once for both.
+            match cell {
+                Cell::Text(text) => match value_of(text) {
+                    Some(value) => {
+                        let parsed = state.observe_value(value, meta.line);
+                        stat.observe_parsed(value, parsed);
+                    }
+                    None => {
+                        state.observe_null();
+                        stat.observe_null();
+                    }
+                },
+                _ => {
+                    state.observe_at(cell, meta.line);
+                    stat.observe(cell);
+                }
+            }
         }
     }
     if let Some(workers) = workers {
@@ -482,6 +517,46 @@ impl Profile {
             );
         }
         self
+    }
+
+    /// The rows the second pass would accept, when the first pass already
+    /// proves it accepts every row it reads apart from the budgeted ones
+    /// (ragged, undecodable: counted here): every row has a time (every
+    /// value of the time column read with the chosen format, in range; or
+    /// the upload time) and every value fits its column's type (so none is
+    /// stored as null with a warning, or breaks `column_types`). Then the
+    /// second pass adds no problem and its counts are known. `None` when
+    /// that is not certain, or when no row would be accepted (its error
+    /// is the second pass's to word).
+    pub fn accepted_without_reading_again(&self) -> Option<u64> {
+        let observed = self.rows_in.checked_sub(self.budgeted_rows)?;
+        let timed = match &self.time.column {
+            None => timestamp::in_range(self.time.constant),
+            Some((index, format)) => self.states[*index].best_time().is_some_and(|best| {
+                // Each row records at most one result per format: `parsed`
+                // equal to the rows read means every row had its time.
+                best.format == *format
+                    && best.failed == 0
+                    && best.parsed == observed
+                    && timestamp::in_range(best.min)
+                    && timestamp::in_range(best.max)
+            }),
+        };
+        let time_index = self.time.column.as_ref().map(|(index, _)| *index);
+        let fit = self
+            .states
+            .iter()
+            .zip(self.decisions())
+            .enumerate()
+            .filter(|(index, _)| Some(*index) != time_index)
+            .all(|(_, (state, decision))| {
+                // As `column_profiles` sets `decimal_separator`, which the
+                // second pass reads.
+                let comma =
+                    decision.column_type == ColumnType::Double && state.decimal_comma().is_some();
+                state.all_fit(decision.column_type, comma)
+            });
+        (timed && fit && observed > 0).then_some(observed)
     }
 
     pub fn column_profiles(&self) -> Vec<ColumnProfile> {

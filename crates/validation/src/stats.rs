@@ -433,28 +433,7 @@ impl ColumnStatsState {
         match cell {
             Cell::Null => self.nulls += 1,
             Cell::Text(text) if is_null_text(text) => self.nulls += 1,
-            Cell::Text(text) => {
-                let text = trim_cell(text);
-                self.values += 1;
-                // One hash for both; the top values see a long value cut.
-                let h = hash(text.as_bytes());
-                self.distinct.insert_hash(h);
-                match shown(text) {
-                    std::borrow::Cow::Borrowed(whole) => self.top.insert_hashed(whole, h),
-                    std::borrow::Cow::Owned(cut) => self.top.insert(&cut),
-                }
-                if !self.not_numeric {
-                    let number = text.parse::<f64>().ok().or_else(|| {
-                        self.decimal_comma
-                            .then(|| parse_decimal_comma(text).map(|n| n.value))
-                            .flatten()
-                    });
-                    match number {
-                        Some(v) => self.numbers.insert(v),
-                        None => self.not_numeric = true,
-                    }
-                }
-            }
+            Cell::Text(text) => self.observe_value(trim_cell(text)),
             Cell::Long(v) => self.number(*v as f64, &v.to_le_bytes()),
             Cell::Double(v) => self.number(*v, &v.to_le_bytes()),
             Cell::Bool(b) => {
@@ -471,6 +450,42 @@ impl ColumnStatsState {
                 self.distinct.insert(&t.to_le_bytes());
             }
         }
+    }
+
+    /// A text cell that is not null (`is_null_text`), trimmed.
+    pub fn observe_value(&mut self, text: &str) {
+        self.observe_parsed(text, None);
+    }
+
+    /// `observe_value`, with `text.parse::<f64>().ok()` when the caller
+    /// has it already (`ColumnState::observe_value`).
+    pub fn observe_parsed(&mut self, text: &str, parsed: Option<Option<f64>>) {
+        self.values += 1;
+        // One hash for both; the top values see a long value cut.
+        let h = hash(text.as_bytes());
+        self.distinct.insert_hash(h);
+        match shown(text) {
+            std::borrow::Cow::Borrowed(whole) => self.top.insert_hashed(whole, h),
+            std::borrow::Cow::Owned(cut) => self.top.insert(&cut),
+        }
+        if !self.not_numeric {
+            let number = parsed
+                .unwrap_or_else(|| text.parse::<f64>().ok())
+                .or_else(|| {
+                    self.decimal_comma
+                        .then(|| parse_decimal_comma(text).map(|n| n.value))
+                        .flatten()
+                });
+            match number {
+                Some(v) => self.numbers.insert(v),
+                None => self.not_numeric = true,
+            }
+        }
+    }
+
+    /// A null cell.
+    pub fn observe_null(&mut self) {
+        self.nulls += 1;
     }
 
     fn number(&mut self, value: f64, bytes: &[u8]) {

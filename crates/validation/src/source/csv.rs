@@ -268,32 +268,34 @@ impl RowSource for CsvSource {
     }
 
     fn next_row(&mut self, row: &mut Vec<Cell>) -> Result<Option<RowMeta>, ReadFailure> {
-        if !self
-            .reader
-            .read_byte_record(&mut self.record)
-            .map_err(|e| failure(&e))?
-        {
+        let Some(meta) = self.read_record()? else {
             return Ok(None);
-        }
-        check_fields(&self.record, self.max_field_bytes)?;
-        let line = self.record.position().map_or(0, |p| p.line());
+        };
         let whole = record_text(&self.record);
-        self.defect = self.defect_of(line, whole.is_some());
-        row.resize(self.columns.len(), Cell::Null);
-        for (index, cell) in row.iter_mut().enumerate() {
-            let field = match whole {
-                Some(text) => self.record.range(index).map(|r| Ok(&text[r])),
-                // Some field is not UTF-8: each on its own (the others are kept).
-                None => self.record.get(index).map(std::str::from_utf8),
-            };
-            match field {
-                Some(Ok(text)) => cell.set_text(text),
-                Some(Err(_)) | None => *cell = Cell::Null,
+        self.defect = self.defect_of(meta.line, whole.is_some());
+        self.fill(row, whole);
+        Ok(Some(meta))
+    }
+
+    fn next_row_or_text(
+        &mut self,
+        row: &mut Vec<Cell>,
+        text: &mut dyn FnMut(&str, &csv::ByteRecord),
+    ) -> Result<Option<(RowMeta, bool)>, ReadFailure> {
+        let Some(meta) = self.read_record()? else {
+            return Ok(None);
+        };
+        let whole = record_text(&self.record);
+        self.defect = self.defect_of(meta.line, whole.is_some());
+        Ok(Some(match whole {
+            Some(whole) => {
+                text(whole, &self.record);
+                (meta, true)
             }
-        }
-        Ok(Some(RowMeta {
-            line,
-            field_count: self.record.len(),
+            None => {
+                self.fill(row, None);
+                (meta, false)
+            }
         }))
     }
 
@@ -306,6 +308,41 @@ impl RowSource for CsvSource {
             self.record.iter(),
             self.delimiter,
         ))
+    }
+}
+
+impl CsvSource {
+    /// Reads the next record, its fields checked against the limit.
+    fn read_record(&mut self) -> Result<Option<RowMeta>, ReadFailure> {
+        if !self
+            .reader
+            .read_byte_record(&mut self.record)
+            .map_err(|e| failure(&e))?
+        {
+            return Ok(None);
+        }
+        check_fields(&self.record, self.max_field_bytes)?;
+        Ok(Some(RowMeta {
+            line: self.record.position().map_or(0, |p| p.line()),
+            field_count: self.record.len(),
+        }))
+    }
+
+    /// The record's fields as cells, fitted to the header; `whole`: the
+    /// record as one text, when it is UTF-8.
+    fn fill(&self, row: &mut Vec<Cell>, whole: Option<&str>) {
+        row.resize(self.columns.len(), Cell::Null);
+        for (index, cell) in row.iter_mut().enumerate() {
+            let field = match whole {
+                Some(text) => self.record.range(index).map(|r| Ok(&text[r])),
+                // Some field is not UTF-8: each on its own (the others are kept).
+                None => self.record.get(index).map(std::str::from_utf8),
+            };
+            match field {
+                Some(Ok(text)) => cell.set_text(text),
+                Some(Err(_)) | None => *cell = Cell::Null,
+            }
+        }
     }
 }
 

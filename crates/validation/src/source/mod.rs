@@ -64,6 +64,18 @@ pub trait RowSource {
     /// become `Null`). Extra fields beyond the header are dropped from
     /// `row` but counted in `RowMeta::field_count`.
     fn next_row(&mut self, row: &mut Vec<Cell>) -> Result<Option<RowMeta>, ReadFailure>;
+    /// `next_row` for a caller that can take a row as one text: a source
+    /// whose row is that (CSV, once the record is UTF-8) gives it to `text`
+    /// with its fields' ranges instead of copying each field into `row`,
+    /// and says so (`true`; `row` is then left as it was).
+    fn next_row_or_text(
+        &mut self,
+        row: &mut Vec<Cell>,
+        text: &mut dyn FnMut(&str, &::csv::ByteRecord),
+    ) -> Result<Option<(RowMeta, bool)>, ReadFailure> {
+        let _ = text;
+        Ok(self.next_row(row)?.map(|meta| (meta, false)))
+    }
     /// Line of the header, for reporting (1 for most files).
     fn header_line(&self) -> u64 {
         1
