@@ -23,7 +23,57 @@ pub(super) enum Builder {
     Long(Vec<Option<i64>>),
     Double(Vec<Option<f64>>),
     Bool(Vec<Option<bool>>),
-    Text(Vec<Option<String>>),
+    Text(Texts),
+}
+
+/// A text column's values in one buffer, each a span of it (`None`: null):
+/// a value costs no allocation of its own, as a `String` each did.
+#[derive(Default)]
+pub(super) struct Texts {
+    text: String,
+    spans: Vec<Option<(usize, usize)>>,
+}
+
+impl Texts {
+    fn with_capacity(values: usize) -> Self {
+        Self {
+            text: String::new(),
+            spans: Vec::with_capacity(values),
+        }
+    }
+
+    fn push(&mut self, value: Option<&str>) {
+        let span = value.map(|value| {
+            let start = self.text.len();
+            self.text.push_str(value);
+            (start, self.text.len())
+        });
+        self.spans.push(span);
+    }
+
+    fn values(&self) -> impl Iterator<Item = Option<&str>> {
+        self.spans
+            .iter()
+            .map(|span| span.map(|(start, end)| &self.text[start..end]))
+    }
+
+    /// Moves the first `n` values of `from` to the end of this one.
+    fn take_front(&mut self, from: &mut Self, n: usize) {
+        if n == from.spans.len() && self.spans.is_empty() {
+            std::mem::swap(self, from);
+            return;
+        }
+        for value in from.values().take(n) {
+            self.push(value);
+        }
+        // A batch is cut at most once per row group: copying its rest then
+        // costs less than keeping an offset into it.
+        let mut rest = Self::with_capacity(from.spans.len() - n);
+        for value in from.values().skip(n) {
+            rest.push(value);
+        }
+        *from = rest;
+    }
 }
 
 impl Builder {
@@ -32,7 +82,9 @@ impl Builder {
             ColumnType::Long => Self::Long(Vec::with_capacity(capacity)),
             ColumnType::Double => Self::Double(Vec::with_capacity(capacity)),
             ColumnType::Boolean => Self::Bool(Vec::with_capacity(capacity)),
-            ColumnType::Timestamp | ColumnType::String => Self::Text(Vec::with_capacity(capacity)),
+            ColumnType::Timestamp | ColumnType::String => {
+                Self::Text(Texts::with_capacity(capacity))
+            }
         }
     }
 
@@ -50,7 +102,7 @@ impl Builder {
             (Self::Long(v), Typed::Long(x)) => v.push(Some(x)),
             (Self::Double(v), Typed::Double(x)) => v.push(Some(x)),
             (Self::Bool(v), Typed::Bool(x)) => v.push(Some(x)),
-            (Self::Text(v), Typed::Text(x)) => v.push(Some(x.into_owned())),
+            (Self::Text(v), Typed::Text(x)) => v.push(Some(x.as_ref())),
             (Self::Long(v), _) => v.push(None),
             (Self::Double(v), _) => v.push(None),
             (Self::Bool(v), _) => v.push(None),
@@ -65,7 +117,7 @@ impl Builder {
             (Self::Long(to), Self::Long(from)) => to.extend(from.drain(..n)),
             (Self::Double(to), Self::Double(from)) => to.extend(from.drain(..n)),
             (Self::Bool(to), Self::Bool(from)) => to.extend(from.drain(..n)),
-            (Self::Text(to), Self::Text(from)) => to.extend(from.drain(..n)),
+            (Self::Text(to), Self::Text(from)) => to.take_front(from, n),
             // Both come from the same layout's types.
             _ => unreachable!("columns of one layout have one type each"),
         }
@@ -77,7 +129,11 @@ impl Builder {
             Self::Long(v) => Column::new(name, std::mem::take(v)),
             Self::Double(v) => Column::new(name, std::mem::take(v)),
             Self::Bool(v) => Column::new(name, std::mem::take(v)),
-            Self::Text(v) => Column::new(name, std::mem::take(v)),
+            Self::Text(v) => {
+                let column = Column::new(name, v.values().collect::<Vec<_>>());
+                *v = Texts::with_capacity(v.spans.len());
+                column
+            }
         }
     }
 }
