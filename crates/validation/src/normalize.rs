@@ -10,7 +10,7 @@
 //! groups — is applied to batches strictly in file order (`Ordered`), so
 //! the output and the report are one thread's on any number of threads.
 
-use std::path::Path;
+use std::{borrow::Cow, path::Path};
 
 use ingest_domain::{ColumnType, RejectionKind, Severity};
 
@@ -57,13 +57,14 @@ impl OutputFormat {
     }
 }
 
-/// A cell converted to its column's type.
-pub(crate) enum Typed {
+/// A cell converted to its column's type; text borrowed from the cell
+/// where it can be (a batch's text lives while its rows are written).
+pub(crate) enum Typed<'a> {
     Null,
     Long(i64),
     Double(f64),
     Bool(bool),
-    Text(String),
+    Text(Cow<'a, str>),
 }
 
 /// A cell of a row, its text borrowed (from a `Cell` or a batch).
@@ -105,11 +106,19 @@ impl CellRef<'_> {
 
 /// Converts a cell; `None` when it does not fit the type. `decimal_comma`:
 /// the column's numbers are written like `1.234,5`.
-pub(crate) fn convert(cell: &Cell, column_type: ColumnType, decimal_comma: bool) -> Option<Typed> {
+pub(crate) fn convert(
+    cell: &Cell,
+    column_type: ColumnType,
+    decimal_comma: bool,
+) -> Option<Typed<'_>> {
     convert_ref(cell.into(), column_type, decimal_comma)
 }
 
-fn convert_ref(cell: CellRef<'_>, column_type: ColumnType, decimal_comma: bool) -> Option<Typed> {
+fn convert_ref(
+    cell: CellRef<'_>,
+    column_type: ColumnType,
+    decimal_comma: bool,
+) -> Option<Typed<'_>> {
     if matches!(cell, CellRef::Null) || matches!(cell, CellRef::Text(t) if is_null_text(t)) {
         return Some(Typed::Null);
     }
@@ -144,23 +153,23 @@ fn convert_ref(cell: CellRef<'_>, column_type: ColumnType, decimal_comma: bool) 
 
 /// A cell as text, as a string column stores it.
 pub(crate) fn cell_text(cell: &Cell) -> String {
-    text_of(cell.into())
+    text_of(cell.into()).into_owned()
 }
 
-fn text_of(cell: CellRef<'_>) -> String {
+fn text_of(cell: CellRef<'_>) -> Cow<'_, str> {
     match cell {
-        CellRef::Text(t) => t.to_owned(),
-        CellRef::Long(x) => x.to_string(),
-        CellRef::Double(x) => x.to_string(),
-        CellRef::Bool(b) => b.to_string(),
-        CellRef::Time(t) => {
-            crate::timestamp::millis_to_utc(t).map_or_else(|| t.to_string(), |t| t.to_rfc3339())
-        }
-        CellRef::Null => String::new(),
+        CellRef::Text(t) => Cow::Borrowed(t),
+        CellRef::Long(x) => Cow::Owned(x.to_string()),
+        CellRef::Double(x) => Cow::Owned(x.to_string()),
+        CellRef::Bool(b) => Cow::Owned(b.to_string()),
+        CellRef::Time(t) => Cow::Owned(
+            crate::timestamp::millis_to_utc(t).map_or_else(|| t.to_string(), |t| t.to_rfc3339()),
+        ),
+        CellRef::Null => Cow::Borrowed(""),
     }
 }
 
-impl Typed {
+impl Typed<'_> {
     pub(crate) fn into_json(self) -> serde_json::Value {
         use serde_json::Value;
         match self {
@@ -168,7 +177,7 @@ impl Typed {
             Self::Long(v) => Value::from(v),
             Self::Double(v) => serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number),
             Self::Bool(v) => Value::Bool(v),
-            Self::Text(v) => Value::String(v),
+            Self::Text(v) => Value::String(v.into_owned()),
         }
     }
 }
@@ -181,6 +190,8 @@ struct Layout<'a> {
     decimal_commas: Vec<bool>,
     /// Index in the source row of each written column.
     indices: Vec<usize>,
+    /// The fields of an NDJSON line, in the order they are written.
+    json: Vec<(Vec<u8>, sink::JsonField)>,
     /// Whether each written column's type is the uploader's (a value that
     /// does not fit rejects the row instead of becoming null).
     overridden: Vec<bool>,
@@ -225,6 +236,10 @@ struct Plan<'a> {
     output: Option<OutputFormat>,
     /// Whether rejected rows' text is kept (the quarantine has a file).
     keep_raw: bool,
+    /// The source's `raw_row_from_cells`: a row's text is made again from
+    /// its cells, for a rejected row only, instead of being copied for every
+    /// row while reading.
+    joined_by: Option<u8>,
 }
 
 /// Reads `source` again and writes accepted rows to `output` (or only
@@ -272,11 +287,13 @@ fn write_batched(
     let indices: Vec<usize> = (0..profile.columns.len())
         .filter(|i| Some(*i) != time_index)
         .collect();
+    let names: Vec<&str> = indices
+        .iter()
+        .map(|&i| profile.columns[i].as_str())
+        .collect();
     let layout = Layout {
-        names: indices
-            .iter()
-            .map(|&i| profile.columns[i].as_str())
-            .collect(),
+        json: sink::json_fields(&names),
+        names,
         types: indices.iter().map(|&i| types[i]).collect(),
         decimal_commas: indices
             .iter()
@@ -295,6 +312,7 @@ fn write_batched(
         constant: profile.time.constant,
         output: output.map(|(_, format)| format),
         keep_raw: quarantine.keeps_rows(),
+        joined_by: source.raw_row_from_cells(),
     };
     let out_path = output.map_or_else(|| Path::new("output"), |(p, _)| p);
     let mut ordered = Ordered {

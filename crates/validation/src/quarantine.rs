@@ -163,6 +163,12 @@ pub fn join_fields<'a>(fields: impl Iterator<Item = &'a [u8]>, delimiter: u8) ->
 /// A row's cells as a comma-separated line, for formats without row text
 /// (XLSX, Parquet).
 pub fn render_cells(row: &[Cell]) -> String {
+    render_cells_with(row, b',')
+}
+
+/// A row's cells joined by `delimiter`, as `join_fields` joins a delimited
+/// row's fields (see `RowSource::raw_row_from_cells`).
+pub fn render_cells_with(row: &[Cell], delimiter: u8) -> String {
     let texts: Vec<String> = row
         .iter()
         .map(|cell| match cell {
@@ -175,7 +181,7 @@ pub fn render_cells(row: &[Cell]) -> String {
                 .map_or_else(|| t.to_string(), |t| t.to_rfc3339()),
         })
         .collect();
-    join_fields(texts.iter().map(String::as_bytes), b',')
+    join_fields(texts.iter().map(String::as_bytes), delimiter)
 }
 
 #[cfg(test)]

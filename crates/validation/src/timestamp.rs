@@ -400,6 +400,57 @@ pub fn name_score(name: &str) -> u8 {
 mod tests {
     use super::*;
 
+    /// What chrono alone reads under `pattern`.
+    fn by_chrono(pattern: &str, text: &str) -> Option<i64> {
+        parse_with(pattern, text)?
+            .to_naive_datetime_with_offset(0)
+            .ok()
+            .map(|t| t.and_utc().timestamp_millis())
+    }
+
+    #[test]
+    fn plain_date_times_read_as_chrono_reads_them() {
+        let mut texts = vec![
+            "2024-02-29 23:59:59".to_owned(),
+            "2023-02-29 12:00:00".to_owned(),
+            "2024-13-01 00:00:00".to_owned(),
+            "2024-00-10 00:00:00".to_owned(),
+            "2024-01-00 00:00:00".to_owned(),
+            "2024-04-31 00:00:00".to_owned(),
+            "2024-01-01 24:00:00".to_owned(),
+            "2024-01-01 23:60:00".to_owned(),
+            "2024-01-01 23:59:60".to_owned(),
+            "0000-01-01 00:00:00".to_owned(),
+            "9999-12-31 23:59:59".to_owned(),
+            "1969-12-31 23:59:59".to_owned(),
+            "2024-01-01T10:11:12".to_owned(),
+            "2024-01-01 10:11:1x".to_owned(),
+            "2024-01-01 10:11:12.5".to_owned(),
+            "2024-1-01 10:11:12Z".to_owned(),
+            "+024-01-01 10:11:12".to_owned(),
+            "2024-01-01  0:11:12".to_owned(),
+        ];
+        for i in 0..2_000u32 {
+            let (y, m, d) = (1600 + i * 7 % 900, 1 + i % 12, 1 + i * 13 % 31);
+            let (h, mi, s) = (i % 24, i * 7 % 60, i * 11 % 60);
+            texts.push(format!("{y:04}-{m:02}-{d:02} {h:02}:{mi:02}:{s:02}"));
+            texts.push(format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}"));
+        }
+        let mut fast = 0;
+        for pattern in ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f"] {
+            let format = TimeFormat::DateTime(pattern);
+            for text in &texts {
+                fast += usize::from(format.parse_iso(text).is_some());
+                assert_eq!(
+                    format.parse_any(text),
+                    by_chrono(pattern, text.trim()),
+                    "{pattern} {text}"
+                );
+            }
+        }
+        assert!(fast > 3_000, "the fast path read {fast}");
+    }
+
     fn at(text: &str) -> Option<i64> {
         TimeFormat::candidates_for(text)
             .first()

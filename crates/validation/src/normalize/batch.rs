@@ -10,7 +10,7 @@ use ingest_domain::ColumnType;
 use super::sink::Rows;
 use super::{convert_ref, text_of, time_of_ref, CellRef, Plan, Typed};
 use crate::control::CHECK_EVERY_ROWS;
-use crate::quarantine::render_cells;
+use crate::quarantine::{render_cells, render_cells_with};
 use crate::source::{Cell, RowSource};
 use crate::timestamp::in_range;
 use crate::{Control, ValidationError};
@@ -47,7 +47,9 @@ enum Slot {
 
 /// A row as the reading thread leaves it.
 enum Read {
-    /// `width` slots; `raw`: the row's text in `RawBatch::raw` when kept.
+    /// `width` slots; `raw`: the row's text in `RawBatch::raw` when kept
+    /// (only for a source whose row text cannot be made again from its
+    /// cells, see `Plan::joined_by`).
     Row {
         line: u64,
         raw: Option<(usize, usize)>,
@@ -126,6 +128,7 @@ fn raw_of(source: &dyn RowSource, row: &[Cell]) -> String {
 /// Reads batches off a source, counting rows for progress and cancel.
 pub(super) struct Reader {
     width: usize,
+    /// Whether each row's text is copied into its batch.
     keep_raw: bool,
     size: Size,
     row: Vec<Cell>,
@@ -137,7 +140,7 @@ impl Reader {
     pub(super) fn new(plan: &Plan<'_>, size: Size) -> Self {
         Self {
             width: plan.width,
-            keep_raw: plan.keep_raw,
+            keep_raw: plan.keep_raw && plan.joined_by.is_none(),
             size,
             row: Vec::new(),
             rows: 0,
@@ -214,8 +217,9 @@ impl Reader {
                 continue;
             }
             self.row.resize(self.width, Cell::Null);
-            // Only a source with row text keeps it here; the others' rows
-            // are rendered from the cells, when rejected.
+            // Only a source with row text that its cells cannot give again
+            // (NDJSON) keeps it here; the others' rows are rendered from the
+            // cells when rejected, which few are.
             let raw = self
                 .keep_raw
                 .then(|| source.raw_row())
@@ -277,11 +281,14 @@ impl RawBatch {
                 Some((start, end)) => raw[start..end].to_owned(),
                 None => {
                     let row: Vec<Cell> = cells.iter().map(|s| cell(s).to_cell()).collect();
-                    render_cells(&row)
+                    match plan.joined_by {
+                        Some(delimiter) => render_cells_with(&row, delimiter),
+                        None => render_cells(&row),
+                    }
                 }
             }
         };
-        let mut values: Vec<Typed> = Vec::with_capacity(layout.indices.len());
+        let mut values: Vec<Typed<'_>> = Vec::with_capacity(layout.indices.len());
         let mut rows_of_cells = slots.chunks_exact(plan.width.max(1));
         for read in rows {
             let (line, kept) = match read {
@@ -354,7 +361,7 @@ impl RawBatch {
                 out.events.push(Event::Broken {
                     line,
                     column,
-                    value: text_of(cell(&cells[column])),
+                    value: text_of(cell(&cells[column])).into_owned(),
                     wanted,
                     raw: raw_text(kept, cells),
                 });

@@ -23,7 +23,57 @@ pub(super) enum Builder {
     Long(Vec<Option<i64>>),
     Double(Vec<Option<f64>>),
     Bool(Vec<Option<bool>>),
-    Text(Vec<Option<String>>),
+    Text(Texts),
+}
+
+/// A text column's values in one buffer, each a span of it (`None`: null):
+/// a value costs no allocation of its own, as a `String` each did.
+#[derive(Default)]
+pub(super) struct Texts {
+    text: String,
+    spans: Vec<Option<(usize, usize)>>,
+}
+
+impl Texts {
+    fn with_capacity(values: usize) -> Self {
+        Self {
+            text: String::new(),
+            spans: Vec::with_capacity(values),
+        }
+    }
+
+    fn push(&mut self, value: Option<&str>) {
+        let span = value.map(|value| {
+            let start = self.text.len();
+            self.text.push_str(value);
+            (start, self.text.len())
+        });
+        self.spans.push(span);
+    }
+
+    fn values(&self) -> impl Iterator<Item = Option<&str>> {
+        self.spans
+            .iter()
+            .map(|span| span.map(|(start, end)| &self.text[start..end]))
+    }
+
+    /// Moves the first `n` values of `from` to the end of this one.
+    fn take_front(&mut self, from: &mut Self, n: usize) {
+        if n == from.spans.len() && self.spans.is_empty() {
+            std::mem::swap(self, from);
+            return;
+        }
+        for value in from.values().take(n) {
+            self.push(value);
+        }
+        // A batch is cut at most once per row group: copying its rest then
+        // costs less than keeping an offset into it.
+        let mut rest = Self::with_capacity(from.spans.len() - n);
+        for value in from.values().skip(n) {
+            rest.push(value);
+        }
+        *from = rest;
+    }
 }
 
 impl Builder {
@@ -32,7 +82,9 @@ impl Builder {
             ColumnType::Long => Self::Long(Vec::with_capacity(capacity)),
             ColumnType::Double => Self::Double(Vec::with_capacity(capacity)),
             ColumnType::Boolean => Self::Bool(Vec::with_capacity(capacity)),
-            ColumnType::Timestamp | ColumnType::String => Self::Text(Vec::with_capacity(capacity)),
+            ColumnType::Timestamp | ColumnType::String => {
+                Self::Text(Texts::with_capacity(capacity))
+            }
         }
     }
 
@@ -45,12 +97,12 @@ impl Builder {
         }
     }
 
-    pub(super) fn push(&mut self, value: Typed) {
+    pub(super) fn push(&mut self, value: Typed<'_>) {
         match (self, value) {
             (Self::Long(v), Typed::Long(x)) => v.push(Some(x)),
             (Self::Double(v), Typed::Double(x)) => v.push(Some(x)),
             (Self::Bool(v), Typed::Bool(x)) => v.push(Some(x)),
-            (Self::Text(v), Typed::Text(x)) => v.push(Some(x)),
+            (Self::Text(v), Typed::Text(x)) => v.push(Some(x.as_ref())),
             (Self::Long(v), _) => v.push(None),
             (Self::Double(v), _) => v.push(None),
             (Self::Bool(v), _) => v.push(None),
@@ -65,7 +117,7 @@ impl Builder {
             (Self::Long(to), Self::Long(from)) => to.extend(from.drain(..n)),
             (Self::Double(to), Self::Double(from)) => to.extend(from.drain(..n)),
             (Self::Bool(to), Self::Bool(from)) => to.extend(from.drain(..n)),
-            (Self::Text(to), Self::Text(from)) => to.extend(from.drain(..n)),
+            (Self::Text(to), Self::Text(from)) => to.take_front(from, n),
             // Both come from the same layout's types.
             _ => unreachable!("columns of one layout have one type each"),
         }
@@ -77,7 +129,11 @@ impl Builder {
             Self::Long(v) => Column::new(name, std::mem::take(v)),
             Self::Double(v) => Column::new(name, std::mem::take(v)),
             Self::Bool(v) => Column::new(name, std::mem::take(v)),
-            Self::Text(v) => Column::new(name, std::mem::take(v)),
+            Self::Text(v) => {
+                let column = Column::new(name, v.values().collect::<Vec<_>>());
+                *v = Texts::with_capacity(v.spans.len());
+                column
+            }
         }
     }
 }
@@ -110,19 +166,12 @@ impl Rows {
     }
 
     /// Adds one accepted row; `values` is left empty.
-    pub(super) fn push(&mut self, time: i64, values: &mut Vec<Typed>, layout: &Layout<'_>) {
+    pub(super) fn push(&mut self, time: i64, values: &mut Vec<Typed<'_>>, layout: &Layout<'_>) {
         match self {
             Self::Count => values.clear(),
             Self::Ndjson(out) => {
-                let mut object = serde_json::Map::with_capacity(values.len() + 1);
-                object.insert(TIME_COLUMN.to_owned(), time.into());
-                for (name, value) in layout.names.iter().zip(values.drain(..)) {
-                    object.insert((*name).to_owned(), value.into_json());
-                }
-                // Writing a map of strings to JSON values into memory
-                // cannot fail.
-                let _ = serde_json::to_writer(&mut *out, &object);
-                out.push(b'\n');
+                write_json_line(out, time, values, layout);
+                values.clear();
             }
             Self::Parquet { times, columns } => {
                 times.push(time);
@@ -132,6 +181,64 @@ impl Rows {
             }
         }
     }
+}
+
+/// A field of an NDJSON line: the row's time or a written column's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum JsonField {
+    Time,
+    Value(usize),
+}
+
+/// The fields of every NDJSON line, as they are written: each name already
+/// escaped and followed by `:`, in the order a `serde_json::Map` (a
+/// `BTreeMap` in our build) of `__time` then the columns gives, a later
+/// column of the same name replacing an earlier one, as the map's `insert`
+/// did. Computed once per file instead of building a map per row.
+pub(super) fn json_fields(names: &[&str]) -> Vec<(Vec<u8>, JsonField)> {
+    let mut fields = std::collections::BTreeMap::new();
+    fields.insert(TIME_COLUMN, JsonField::Time);
+    for (index, name) in names.iter().enumerate() {
+        fields.insert(*name, JsonField::Value(index));
+    }
+    fields
+        .into_iter()
+        .map(|(name, field)| {
+            // Serializing a `&str` into memory cannot fail.
+            let mut key = serde_json::to_vec(name).unwrap_or_default();
+            key.push(b':');
+            (key, field)
+        })
+        .collect()
+}
+
+/// One row as one JSON object and a newline, byte for byte what
+/// `serde_json::to_writer` gives for the row's `serde_json::Map` (each
+/// value goes through serde_json's own number and string formatting).
+fn write_json_line(out: &mut Vec<u8>, time: i64, values: &[Typed<'_>], layout: &Layout<'_>) {
+    out.push(b'{');
+    for (n, (key, field)) in layout.json.iter().enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(key);
+        // Writing a number or a string into memory cannot fail.
+        let _ = match field {
+            JsonField::Time => serde_json::to_writer(&mut *out, &time),
+            JsonField::Value(index) => match values.get(*index) {
+                None | Some(Typed::Null) => {
+                    out.extend_from_slice(b"null");
+                    Ok(())
+                }
+                Some(Typed::Long(x)) => serde_json::to_writer(&mut *out, x),
+                // Not finite: `null`, as `Value::from_f64` made it.
+                Some(Typed::Double(x)) => serde_json::to_writer(&mut *out, x),
+                Some(Typed::Bool(x)) => serde_json::to_writer(&mut *out, x),
+                Some(Typed::Text(x)) => serde_json::to_writer(&mut *out, x.as_ref()),
+            },
+        };
+    }
+    out.extend_from_slice(b"}\n");
 }
 
 /// Where accepted rows go, batch by batch.

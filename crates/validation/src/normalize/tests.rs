@@ -11,7 +11,7 @@ use super::batch::Size;
 use super::{write_batched, OutputFormat};
 use crate::first_pass::{first_pass, FirstPass};
 use crate::quarantine::Quarantine;
-use crate::source::{self, SourceSpec};
+use crate::source::{self, Cell, ReadFailure, RowMeta, RowSource, SourceSpec};
 use crate::{Control, Options, RejectedRowsOptions, ValidationError};
 
 const ROWS: u64 = 3_000;
@@ -87,8 +87,24 @@ fn second_pass(
     size: Size,
     control: &Control,
 ) -> Result<Run, ValidationError> {
+    second_pass_of(&csv(), dir, budget, format, threads, size, control, false)
+}
+
+/// `second_pass` of `text`; `copy_raw`: every row's text is copied while
+/// reading (`CopiedRaw`) instead of made again from a rejected row's cells.
+#[allow(clippy::too_many_arguments)]
+fn second_pass_of(
+    text: &str,
+    dir: &Path,
+    budget: RejectionBudget,
+    format: OutputFormat,
+    threads: usize,
+    size: Size,
+    control: &Control,
+    copy_raw: bool,
+) -> Result<Run, ValidationError> {
     let path = dir.join("in.csv");
-    std::fs::write(&path, csv()).expect("write");
+    std::fs::write(&path, text).expect("write");
     let options = options(budget);
     let FirstPass {
         mut profiled,
@@ -106,6 +122,9 @@ fn second_pass(
     let Ok(mut again) = source::open(&path, spec, control) else {
         panic!("the file opens again");
     };
+    if copy_raw {
+        again = Box::new(CopiedRaw(again));
+    }
     let rejected_path = dir.join("rejected.csv");
     let output = dir.join(format!("out.{}", format.extension()));
     let _ = std::fs::remove_file(&rejected_path);
@@ -237,4 +256,180 @@ fn cancelling_stops_the_pass_on_any_number_of_threads() {
             "{threads} threads"
         );
     }
+}
+
+/// A source whose rows' text is copied for every row, as before rejected
+/// rows' text was made again from their cells.
+struct CopiedRaw(Box<dyn RowSource>);
+
+impl RowSource for CopiedRaw {
+    fn columns(&self) -> &[String] {
+        self.0.columns()
+    }
+    fn next_row(&mut self, row: &mut Vec<Cell>) -> Result<Option<RowMeta>, ReadFailure> {
+        self.0.next_row(row)
+    }
+    fn header_line(&self) -> u64 {
+        self.0.header_line()
+    }
+    fn checks_field_count(&self) -> bool {
+        self.0.checks_field_count()
+    }
+    fn delimiter(&self) -> Option<u8> {
+        self.0.delimiter()
+    }
+    fn row_defect(&self) -> Option<ReadFailure> {
+        self.0.row_defect()
+    }
+    fn raw_row(&self) -> Option<String> {
+        self.0.raw_row()
+    }
+}
+
+#[test]
+fn rejected_rows_made_again_from_their_cells_are_the_rows_as_read() {
+    // Quoted delimiters, doubled quotes, a line break and a formula in the
+    // rejected rows; `;` as the delimiter; an empty last field.
+    let mut text = String::from("time;amount;city;score\n");
+    let cities = [
+        "Oslo",
+        "\"Kyiv; UA\"",
+        "\"say \"\"hi\"\"\"",
+        "\"two\nlines\"",
+        "=1+2",
+        "caf\u{e9}",
+        "",
+    ];
+    for i in 0..500u64 {
+        let time = if i % 7 == 3 {
+            String::new()
+        } else {
+            format!("2024-02-01T00:{:02}:{:02}Z", i / 60 % 60, i % 60)
+        };
+        let amount = if i % 11 == 4 {
+            "x1".to_owned()
+        } else {
+            i.to_string()
+        };
+        let city = cities[(i % 7) as usize];
+        text.push_str(&format!("{time};{amount};{city};{}\n", i % 5));
+    }
+    let dir = tempfile::tempdir().expect("dir");
+    let budget = RejectionBudget {
+        max_rows: Some(1_000),
+        max_ratio: None,
+    };
+    let control = Control::default();
+    for format in [OutputFormat::Ndjson, OutputFormat::Parquet] {
+        for threads in [1, 2] {
+            let run = |copy_raw| {
+                second_pass_of(
+                    &text,
+                    dir.path(),
+                    budget,
+                    format,
+                    threads,
+                    SMALL,
+                    &control,
+                    copy_raw,
+                )
+                .expect("second pass")
+            };
+            let (made, copied) = (run(false), run(true));
+            let rejected = String::from_utf8_lossy(&made.rejected_rows).into_owned();
+            assert!(rejected.contains("Kyiv; UA") && rejected.contains("two\nlines"));
+            assert!(made.rejected > 100, "{}", made.rejected);
+            assert!(
+                made == copied,
+                "{format:?}, {threads} threads: {rejected}\n---\n{}",
+                String::from_utf8_lossy(&copied.rejected_rows)
+            );
+        }
+    }
+}
+
+#[test]
+fn json_lines_are_what_a_serde_json_map_gives() {
+    use super::{sink::Rows, Layout, Typed};
+    use std::borrow::Cow;
+
+    // Names out of order, escaped, repeated, and one that is `__time`.
+    let names = [
+        "b",
+        "__time",
+        "a",
+        "\u{e9}t\u{e9}",
+        "A\"q",
+        "ctl\u{1}\t",
+        "b",
+        "Z",
+        "~",
+    ];
+    let layout = Layout {
+        names: names.to_vec(),
+        types: vec![ColumnType::String; names.len()],
+        decimal_commas: vec![false; names.len()],
+        indices: (0..names.len()).collect(),
+        json: super::sink::json_fields(&names),
+        overridden: vec![false; names.len()],
+    };
+    let rows: Vec<(i64, Vec<Typed<'_>>)> = vec![
+        (
+            1_700_000_000_123,
+            vec![
+                Typed::Text(Cow::Borrowed("x\"\\\n\u{7f}\u{1f}\u{e9}\u{1F600}")),
+                Typed::Long(-5),
+                Typed::Double(1e300),
+                Typed::Double(f64::NAN),
+                Typed::Bool(true),
+                Typed::Null,
+                Typed::Long(0),
+                Typed::Double(0.1),
+                Typed::Double(-0.0),
+            ],
+        ),
+        (
+            -62_135_596_800_000,
+            vec![
+                Typed::Long(i64::MIN),
+                Typed::Long(i64::MAX),
+                Typed::Double(f64::INFINITY),
+                Typed::Double(1.5e-7),
+                Typed::Bool(false),
+                Typed::Text(Cow::Owned(String::new())),
+                Typed::Double(123_456_789.0),
+                Typed::Null,
+                Typed::Text(Cow::Borrowed("\u{2028}</script>")),
+            ],
+        ),
+    ];
+    let mut expected = Vec::new();
+    for (time, values) in &rows {
+        let mut object = serde_json::Map::new();
+        object.insert(super::TIME_COLUMN.to_owned(), (*time).into());
+        for (name, value) in names.iter().zip(values) {
+            let value = match value {
+                Typed::Null => Typed::Null,
+                Typed::Long(x) => Typed::Long(*x),
+                Typed::Double(x) => Typed::Double(*x),
+                Typed::Bool(x) => Typed::Bool(*x),
+                Typed::Text(x) => Typed::Text(x.clone()),
+            };
+            object.insert((*name).to_owned(), value.into_json());
+        }
+        serde_json::to_writer(&mut expected, &object).expect("json");
+        expected.push(b'\n');
+    }
+    let mut written = Rows::new(Some(OutputFormat::Ndjson), &layout, rows.len());
+    for (time, mut values) in rows {
+        written.push(time, &mut values, &layout);
+        assert!(values.is_empty());
+    }
+    let Rows::Ndjson(lines) = written else {
+        panic!("NDJSON rows");
+    };
+    assert_eq!(
+        String::from_utf8_lossy(&lines),
+        String::from_utf8_lossy(&expected)
+    );
 }

@@ -309,6 +309,12 @@ impl RowSource for CsvSource {
             self.delimiter,
         ))
     }
+
+    /// A row that is not defective is UTF-8 field by field (`record_text`)
+    /// and, of the header's width, has one text cell per field.
+    fn raw_row_from_cells(&self) -> Option<u8> {
+        Some(self.delimiter)
+    }
 }
 
 impl CsvSource {

@@ -108,6 +108,14 @@ pub trait RowSource {
     fn raw_row(&self) -> Option<String> {
         None
     }
+    /// `Some(delimiter)` when `raw_row` of every row that is neither
+    /// defective nor of the wrong width is exactly its cells (all text)
+    /// joined by `quarantine::join_fields` with `delimiter`: such a row's
+    /// text need not be kept while it is read, it can be made again from
+    /// its cells if, and only if, the row is rejected.
+    fn raw_row_from_cells(&self) -> Option<u8> {
+        None
+    }
 }
 
 /// How to read a file.
