@@ -66,6 +66,38 @@ pub struct S3ObjectStore {
     client: Client,
     bucket: String,
     prefix: String,
+    /// Whether upload parts carry a SHA-256 of their bytes in the signature
+    /// (see `payload_needs_signature`).
+    sign_payload: bool,
+}
+
+/// Whether an upload part's bytes must be signed (SigV4's payload hash) to
+/// reach the store unaltered: only over plain HTTP to another machine. Over
+/// HTTPS (AWS itself, `endpoint` `None`) TLS protects them, and on loopback
+/// nobody sits in between; there the SDK's signed CRC32 checksum still
+/// catches corruption, and both ends skip a SHA-256 pass over every byte
+/// (over half of the server's CPU per uploaded byte, BENCHMARKS.md).
+pub(super) fn payload_needs_signature(endpoint: Option<&str>) -> bool {
+    let Some(endpoint) = endpoint else {
+        return false;
+    };
+    let Some((scheme, rest)) = endpoint.trim().split_once("://") else {
+        return true;
+    };
+    if scheme.eq_ignore_ascii_case("https") {
+        return false;
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host_port = authority.rsplit('@').next().unwrap_or_default();
+    let host = match host_port.strip_prefix('[') {
+        Some(bracketed) => bracketed.split(']').next().unwrap_or_default(),
+        None => host_port.split(':').next().unwrap_or_default(),
+    };
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    !loopback
 }
 
 impl S3ObjectStore {
@@ -104,6 +136,7 @@ impl S3ObjectStore {
         Ok(Self {
             client: Client::from_conf(builder.build()),
             prefix: key_prefix(&config.prefix),
+            sign_payload: payload_needs_signature(config.endpoint.as_deref()),
             bucket: config.bucket,
         })
     }
@@ -161,6 +194,7 @@ impl ObjectStore for S3ObjectStore {
             self.client.clone(),
             self.bucket.clone(),
             self.full_key(key),
+            self.sign_payload,
         )))
     }
 
@@ -337,5 +371,36 @@ impl ObjectStore for S3ObjectStore {
             bucket: self.bucket.clone(),
             key: self.full_key(key),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::payload_needs_signature;
+
+    #[test]
+    fn parts_are_signed_only_over_plain_http_to_another_machine() {
+        for unsigned in [
+            None,
+            Some("https://s3.eu-west-1.amazonaws.com"),
+            Some("HTTPS://minio.example.com:9000"),
+            Some("http://127.0.0.1:9000"),
+            Some("http://127.8.0.2:9000/"),
+            Some("http://localhost:9000"),
+            Some("http://[::1]:9000"),
+            Some("http://user:pw@127.0.0.1:9000/path"),
+        ] {
+            assert!(!payload_needs_signature(unsigned), "{unsigned:?}");
+        }
+        for signed in [
+            "http://10.0.0.5:9000",
+            "http://minio:9000",
+            "http://s3.example.com",
+            "http://[2001:db8::1]:9000",
+            "http://localhost.example.com@10.0.0.5:9000",
+            "minio:9000",
+        ] {
+            assert!(payload_needs_signature(Some(signed)), "{signed}");
+        }
     }
 }

@@ -44,12 +44,14 @@ pub(super) struct S3Upload {
     parts_sent: i32,
     in_flight: JoinSet<Result<CompletedPart>>,
     completed: Vec<CompletedPart>,
+    /// `payload_needs_signature` of the store's endpoint.
+    sign_payload: bool,
     written: u64,
     done: bool,
 }
 
 impl S3Upload {
-    pub(super) fn new(client: Client, bucket: String, key: String) -> Self {
+    pub(super) fn new(client: Client, bucket: String, key: String, sign_payload: bool) -> Self {
         Self {
             client,
             bucket,
@@ -60,6 +62,7 @@ impl S3Upload {
             parts_sent: 0,
             in_flight: JoinSet::new(),
             completed: Vec::new(),
+            sign_payload,
             written: 0,
             done: false,
         }
@@ -99,11 +102,14 @@ impl S3Upload {
             .part_number(number)
             .body(ByteStream::from(body));
         let key = self.key.clone();
+        let sign_payload = self.sign_payload;
         self.in_flight.spawn(async move {
-            let sent = request
-                .send()
-                .await
-                .map_err(StorageError::object("upload part", &key))?;
+            let sent = if sign_payload {
+                request.send().await
+            } else {
+                request.customize().disable_payload_signing().send().await
+            }
+            .map_err(StorageError::object("upload part", &key))?;
             Ok(CompletedPart::builder()
                 .part_number(number)
                 .set_e_tag(sent.e_tag().map(str::to_owned))
