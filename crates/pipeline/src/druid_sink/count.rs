@@ -16,6 +16,15 @@ use crate::SinkError;
 const PARTIAL_COUNT_PATIENCE: Duration = Duration::from_secs(30);
 
 impl DruidSink {
+    /// How much of the upload's window the coordinator has loaded (0–100).
+    pub(super) async fn loaded_percent(&self, plan: &IngestionPlan) -> Result<f64, SinkError> {
+        self.client
+            .load_percent(&plan.datasource, &plan.interval())
+            .await
+            .druid_call("load_status")
+            .map_err(|e| druid_failure("druid_load_status_failed", &e))
+    }
+
     /// This upload's rows in the datasource (Druid SQL on the lineage column).
     pub(super) async fn rows_of_upload(&self, plan: &IngestionPlan) -> Result<u64, SinkError> {
         let query = format!(
@@ -80,12 +89,7 @@ impl DruidSink {
         let backoff = Backoff::new(&self.config);
         let mut partial_since = None;
         loop {
-            let loaded = self
-                .client
-                .load_percent(&plan.datasource, &plan.interval())
-                .await
-                .druid_call("load_status")
-                .map_err(|e| druid_failure("druid_load_status_failed", &e))?;
+            let loaded = self.loaded_percent(plan).await?;
             // Loaded is not yet queryable: the broker learns of new segments
             // (and of a new datasource) a moment after the coordinator, and
             // answers "not found" until then. Ask again until the deadline.

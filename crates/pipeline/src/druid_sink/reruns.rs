@@ -242,12 +242,7 @@ impl DruidSink {
         let deadline = tokio::time::Instant::now() + ADOPT_WAIT.min(self.config.load_timeout);
         let backoff = Backoff::new(&self.config);
         loop {
-            let loaded = self
-                .client
-                .load_percent(&plan.datasource, &plan.interval())
-                .await
-                .druid_call("load_status")
-                .map_err(|e| druid_failure("druid_load_status_failed", &e))?;
+            let loaded = self.loaded_percent(plan).await?;
             let rows = if loaded >= 100.0 {
                 // The datasource may be unknown to the broker for a moment.
                 self.rows_of_upload(plan).await.unwrap_or(0)
