@@ -26,7 +26,7 @@ use std::{
 };
 
 use crate::infer::{value_of, ColumnState};
-use crate::source::Cell;
+use crate::source::{Cell, Record};
 use crate::stats::ColumnStatsState;
 
 /// Cell text in one batch, before it is handed to the workers.
@@ -189,7 +189,7 @@ impl Workers {
     /// next_row_or_text`): the text copied once, each of the first `width`
     /// fields a range of it (missing ones null), as `push` queues the
     /// cells the record would give. Pending until `commit` or `discard`.
-    pub fn stage(&mut self, text: &str, record: &::csv::ByteRecord) {
+    pub fn stage(&mut self, text: &str, record: &Record<'_>) {
         let start = self.batch.text.len();
         self.staged = Some((start, self.batch.spans.len()));
         self.batch.text.push_str(text);

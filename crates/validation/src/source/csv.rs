@@ -7,7 +7,7 @@ use std::{
     path::Path,
 };
 
-use super::bounded::{BoundedRecords, RecordTooLarge};
+use super::records::{Record, RecordTooLarge, Records};
 use super::text::{self, TextError, TextInfo};
 use super::{over_limit, Cell, ReadFailure, RowMeta, RowSource};
 use crate::{Control, ValidationError};
@@ -16,28 +16,17 @@ const CANDIDATES: [u8; 4] = [b',', b';', b'\t', b'|'];
 const SNIFF_BYTES: usize = 64 * 1024;
 const SNIFF_RECORDS: usize = 50;
 
-type Input = BoundedRecords<Box<dyn Read + Send>>;
-
 pub struct CsvSource {
-    reader: csv::Reader<Input>,
+    /// Read as bytes so that a row with bytes that are not UTF-8 is
+    /// rejected alone (see `row_defect`) instead of ending the read.
+    records: Records<Box<dyn Read + Send>>,
     delimiter: u8,
     text: TextInfo,
     columns: Vec<String>,
-    /// Read as bytes so that a row with bytes that are not UTF-8 is
-    /// rejected alone (see `row_defect`) instead of ending the read.
-    record: csv::ByteRecord,
     /// Why the row last read cannot be used: bytes that are not UTF-8, or
     /// that the file's encoding could not decode.
     defect: Option<ReadFailure>,
     max_field_bytes: u64,
-}
-
-fn reader(input: Input, delimiter: u8) -> csv::Reader<Input> {
-    csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(input)
 }
 
 /// Picks the delimiter that splits the first records into the same number
@@ -72,36 +61,33 @@ pub fn sniff_delimiter(sample: &[u8]) -> u8 {
     best.0
 }
 
-fn failure(error: &csv::Error) -> ReadFailure {
-    let line = error.position().map(|p| p.line());
-    if let csv::ErrorKind::Io(io) = error.kind() {
-        if let Some(failure) = TextError::failure_of(io) {
-            return failure;
-        }
-        if let Some(too_large) = RecordTooLarge::from_io(io) {
-            return over_limit(
-                "record_too_large",
-                format_args!("the record starting at line {} is too long", too_large.line),
-                format_args!("more than {} bytes", too_large.limit),
-                format_args!("{} bytes", too_large.limit),
-                Some(too_large.line),
-            );
-        }
+fn failure(error: &std::io::Error) -> ReadFailure {
+    if let Some(failure) = TextError::failure_of(error) {
+        return failure;
     }
-    match error.kind() {
-        csv::ErrorKind::Utf8 { .. } => ReadFailure {
-            code: "invalid_utf8",
-            message: format!(
-                "line {} is not valid UTF-8, although the start of the file is (so it was read as UTF-8)",
-                line.unwrap_or(0)
-            ),
-            line,
-        },
-        _ => ReadFailure {
-            code: "unreadable_csv",
-            message: format!("the CSV cannot be read: {error}"),
-            line,
-        },
+    if let Some(too_large) = RecordTooLarge::from_io(error) {
+        return over_limit(
+            "record_too_large",
+            format_args!("the record starting at line {} is too long", too_large.line),
+            format_args!("more than {} bytes", too_large.limit),
+            format_args!("{} bytes", too_large.limit),
+            Some(too_large.line),
+        );
+    }
+    ReadFailure {
+        code: "unreadable_csv",
+        message: format!("the CSV cannot be read: {error}"),
+        line: None,
+    }
+}
+
+fn not_utf8(line: u64) -> ReadFailure {
+    ReadFailure {
+        code: "invalid_utf8",
+        message: format!(
+            "line {line} is not valid UTF-8, although the start of the file is (so it was read as UTF-8)"
+        ),
+        line: Some(line),
     }
 }
 
@@ -132,10 +118,22 @@ impl CsvSource {
             }
         };
         let limits = control.limits();
-        let input = BoundedRecords::new(stream, delimiter, limits.max_record_bytes);
-        let mut reader = reader(input, delimiter);
-        let mut header = csv::StringRecord::new();
-        let has_header = reader.read_record(&mut header).map_err(|e| failure(&e))?;
+        let mut records = Records::new(stream, delimiter, limits.max_record_bytes);
+        let has_header = records.read().map_err(|e| failure(&e))?;
+        if !has_header {
+            return Err(ReadFailure {
+                code: "empty_file",
+                message: "the file has no header line and no data".into(),
+                line: None,
+            }
+            .into());
+        }
+        let record = records.record();
+        let header = record
+            .iter()
+            .map(std::str::from_utf8)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| not_utf8(record.line()))?;
         if header.len() > limits.max_columns {
             return Err(over_limit(
                 "too_many_columns",
@@ -146,7 +144,7 @@ impl CsvSource {
             )
             .into());
         }
-        check_fields(header.as_byte_record(), limits.max_field_bytes)?;
+        check_fields(&record, limits.max_field_bytes)?;
         // Column names with bytes the encoding could not decode would be
         // silently wrong: the file fails instead.
         let header_lines = 1 + header
@@ -155,14 +153,6 @@ impl CsvSource {
             .sum::<usize>() as u64;
         if text.info.malformed.take_through(1, header_lines) {
             return Err(text::undecodable(&text.info.encoding.name, 1).into());
-        }
-        if !has_header {
-            return Err(ReadFailure {
-                code: "empty_file",
-                message: "the file has no header line and no data".into(),
-                line: None,
-            }
-            .into());
         }
         let columns = header
             .iter()
@@ -177,11 +167,10 @@ impl CsvSource {
             })
             .collect();
         Ok(Self {
-            reader,
+            records,
             delimiter,
             text: text.info,
             columns,
-            record: csv::ByteRecord::new(),
             defect: None,
             max_field_bytes: limits.max_field_bytes,
         })
@@ -189,22 +178,21 @@ impl CsvSource {
 }
 
 /// A field longer than the limit (the record as a whole is bounded while
-/// it is read, see `BoundedRecords`).
-fn check_fields(record: &csv::ByteRecord, limit: u64) -> Result<(), ReadFailure> {
+/// it is read, see `Records`); none when the whole record is within it.
+fn check_fields(record: &Record<'_>, limit: u64) -> Result<(), ReadFailure> {
+    if record.as_slice().len() as u64 <= limit {
+        return Ok(());
+    }
     match record.iter().position(|field| field.len() as u64 > limit) {
         None => Ok(()),
         Some(index) => {
-            let line = record.position().map(|p| p.line());
+            let line = record.line();
             Err(over_limit(
                 "field_too_large",
-                format_args!(
-                    "field {} of line {} is too long",
-                    index + 1,
-                    line.unwrap_or(0)
-                ),
+                format_args!("field {} of line {line} is too long", index + 1),
                 format_args!("{} bytes", record.get(index).map_or(0, <[u8]>::len)),
                 format_args!("{limit} bytes"),
-                line,
+                Some(line),
             ))
         }
     }
@@ -216,8 +204,11 @@ fn check_fields(record: &csv::ByteRecord, limit: u64) -> Result<(), ReadFailure>
 /// field starts on a character boundary (a field ending mid-character next
 /// to one starting with the rest of it would make a valid whole of two
 /// invalid fields).
-fn record_text(record: &csv::ByteRecord) -> Option<&str> {
+fn record_text<'a>(record: &Record<'a>) -> Option<&'a str> {
     let text = std::str::from_utf8(record.as_slice()).ok()?;
+    if record.fields_follow_ascii_delimiters() {
+        return Some(text);
+    }
     (0..record.len())
         .all(|i| {
             record
@@ -234,19 +225,13 @@ impl CsvSource {
     fn defect_of(&self, line: u64, utf8: bool) -> Option<ReadFailure> {
         // Most files have no marks at all: no need to count the record's lines.
         if self.text.malformed.any() {
-            let embedded = memchr::memchr_iter(b'\n', self.record.as_slice()).count();
+            let embedded = memchr::memchr_iter(b'\n', self.records.record().as_slice()).count();
             let last = line + embedded as u64;
             if self.text.malformed.take_through(line, last) {
                 return Some(text::undecodable(&self.text.encoding.name, line));
             }
         }
-        (!utf8).then(|| ReadFailure {
-            code: "invalid_utf8",
-            message: format!(
-                "line {line} is not valid UTF-8, although the start of the file is (so it was read as UTF-8)"
-            ),
-            line: Some(line),
-        })
+        (!utf8).then(|| not_utf8(line))
     }
 }
 
@@ -271,32 +256,27 @@ impl RowSource for CsvSource {
         let Some(meta) = self.read_record()? else {
             return Ok(None);
         };
-        let whole = record_text(&self.record);
-        self.defect = self.defect_of(meta.line, whole.is_some());
-        self.fill(row, whole);
+        self.defect = self.defect_of(meta.line, record_text(&self.records.record()).is_some());
+        self.fill(row);
         Ok(Some(meta))
     }
 
     fn next_row_or_text(
         &mut self,
         row: &mut Vec<Cell>,
-        text: &mut dyn FnMut(&str, &csv::ByteRecord),
+        text: &mut dyn FnMut(&str, &Record<'_>),
     ) -> Result<Option<(RowMeta, bool)>, ReadFailure> {
         let Some(meta) = self.read_record()? else {
             return Ok(None);
         };
-        let whole = record_text(&self.record);
+        let record = self.records.record();
+        let whole = record_text(&record);
         self.defect = self.defect_of(meta.line, whole.is_some());
-        Ok(Some(match whole {
-            Some(whole) => {
-                text(whole, &self.record);
-                (meta, true)
-            }
-            None => {
-                self.fill(row, None);
-                (meta, false)
-            }
-        }))
+        match whole {
+            Some(whole) => text(whole, &record),
+            None => self.fill(row),
+        }
+        Ok(Some((meta, whole.is_some())))
     }
 
     fn row_defect(&self) -> Option<ReadFailure> {
@@ -305,7 +285,7 @@ impl RowSource for CsvSource {
 
     fn raw_row(&self) -> Option<String> {
         Some(crate::quarantine::join_fields(
-            self.record.iter(),
+            self.records.record().iter(),
             self.delimiter,
         ))
     }
@@ -320,29 +300,27 @@ impl RowSource for CsvSource {
 impl CsvSource {
     /// Reads the next record, its fields checked against the limit.
     fn read_record(&mut self) -> Result<Option<RowMeta>, ReadFailure> {
-        if !self
-            .reader
-            .read_byte_record(&mut self.record)
-            .map_err(|e| failure(&e))?
-        {
+        if !self.records.read().map_err(|e| failure(&e))? {
             return Ok(None);
         }
-        check_fields(&self.record, self.max_field_bytes)?;
+        let record = self.records.record();
+        check_fields(&record, self.max_field_bytes)?;
         Ok(Some(RowMeta {
-            line: self.record.position().map_or(0, |p| p.line()),
-            field_count: self.record.len(),
+            line: record.line(),
+            field_count: record.len(),
         }))
     }
 
-    /// The record's fields as cells, fitted to the header; `whole`: the
-    /// record as one text, when it is UTF-8.
-    fn fill(&self, row: &mut Vec<Cell>, whole: Option<&str>) {
+    /// The record's fields as cells, fitted to the header.
+    fn fill(&self, row: &mut Vec<Cell>) {
+        let record = self.records.record();
+        let whole = record_text(&record);
         row.resize(self.columns.len(), Cell::Null);
         for (index, cell) in row.iter_mut().enumerate() {
             let field = match whole {
-                Some(text) => self.record.range(index).map(|r| Ok(&text[r])),
+                Some(text) => record.range(index).map(|r| Ok(&text[r])),
                 // Some field is not UTF-8: each on its own (the others are kept).
-                None => self.record.get(index).map(std::str::from_utf8),
+                None => record.get(index).map(std::str::from_utf8),
             };
             match field {
                 Some(Ok(text)) => cell.set_text(text),
@@ -368,28 +346,36 @@ mod tests {
 
     #[test]
     fn fields_are_checked_for_utf8_each_even_when_the_record_is_valid() {
-        let mut record = csv::ByteRecord::new();
         // "é" is C3 A9: split between two fields, the bytes of the record
-        // together are UTF-8 but neither field is.
+        // together are UTF-8 but neither field is (quoted fields are held
+        // one after another, without the delimiter between them).
         for fields in [
             vec![&b"ab"[..], &b"\xc3\xa9"[..], b""],
             vec![&b"ab\xc3"[..], &b"\xa9"[..]],
             vec![&b"\xff"[..], b"x"],
-            vec![&b""[..]],
+            vec![&b"x"[..]],
         ] {
-            record.clear();
-            for field in &fields {
-                record.push_field(field);
+            for quote in [&b""[..], b"\""] {
+                let mut line = Vec::new();
+                for (i, field) in fields.iter().enumerate() {
+                    if i > 0 {
+                        line.push(b',');
+                    }
+                    line.extend([quote, field, quote].concat());
+                }
+                let mut records = Records::new(&line[..], b',', 1000);
+                assert!(records.read().expect("read"));
+                let record = records.record();
+                let text = record_text(&record);
+                if let Some(text) = text {
+                    let ranges: Vec<&str> = (0..record.len())
+                        .filter_map(|i| record.range(i).map(|r| &text[r]))
+                        .collect();
+                    assert_eq!(ranges.concat().as_bytes(), fields.concat());
+                }
+                let each = fields.iter().all(|f| std::str::from_utf8(f).is_ok());
+                assert_eq!(text.is_some(), each, "{fields:?} {quote:?}");
             }
-            let text = record_text(&record);
-            if let Some(text) = text {
-                let ranges: Vec<&str> = (0..record.len())
-                    .filter_map(|i| record.range(i).map(|r| &text[r]))
-                    .collect();
-                assert_eq!(ranges.concat().as_bytes(), record.as_slice());
-            }
-            let each = record.iter().all(|f| std::str::from_utf8(f).is_ok());
-            assert_eq!(text.is_some(), each, "{fields:?}");
         }
     }
 }

@@ -1,11 +1,11 @@
 //! Every input format read as the same thing: a header, then rows of cells,
 //! one row at a time, so memory does not grow with the file.
 
-mod bounded;
 mod csv;
 pub(crate) mod encoding;
 mod ndjson;
 mod parquet;
+mod records;
 pub(crate) mod text;
 mod xlsx;
 mod zip_check;
@@ -13,6 +13,8 @@ mod zip_check;
 use std::path::Path;
 
 use ingest_domain::FileFormat;
+
+pub use records::Record;
 
 use crate::{Control, ValidationError};
 
@@ -71,7 +73,7 @@ pub trait RowSource {
     fn next_row_or_text(
         &mut self,
         row: &mut Vec<Cell>,
-        text: &mut dyn FnMut(&str, &::csv::ByteRecord),
+        text: &mut dyn FnMut(&str, &Record<'_>),
     ) -> Result<Option<(RowMeta, bool)>, ReadFailure> {
         let _ = text;
         Ok(self.next_row(row)?.map(|meta| (meta, false)))
