@@ -186,15 +186,44 @@ impl Reader {
             && batch.rows.len() < self.size.rows
             && batch.text.len() + batch.raw.len() < self.size.bytes
         {
-            let Some(meta) = source
-                .next_row(&mut self.row)
-                .map_err(|f| ValidationError::Changed(f.message))?
+            // A row that is one text (a UTF-8 CSV record) is copied into
+            // the batch as it is, its cells spans of it (no copy per cell);
+            // it is taken back below if the row cannot be used.
+            let (text_len, slots_len) = (batch.text.len(), batch.slots.len());
+            let width = self.width;
+            let read = if self.keep_raw {
+                source
+                    .next_row(&mut self.row)
+                    .map(|m| m.map(|m| (m, false)))
+            } else {
+                source.next_row_or_text(&mut self.row, &mut |text, record| {
+                    let start = batch.text.len();
+                    batch.text.push_str(text);
+                    batch
+                        .slots
+                        .extend((0..width).map(|index| match record.range(index) {
+                            Some(range) => Slot::Text(start + range.start, start + range.end),
+                            None => Slot::Null,
+                        }));
+                })
+            };
+            let Some((meta, staged)) = read.map_err(|f| ValidationError::Changed(f.message))?
             else {
                 self.done = true;
                 break;
             };
+            let unusable = source.row_defect().is_some()
+                || (source.checks_field_count() && meta.field_count != self.width);
+            let take_back = |batch: &mut RawBatch| {
+                batch.text.truncate(text_len);
+                batch.slots.truncate(slots_len);
+            };
+            if staged && unusable {
+                take_back(batch);
+            }
             self.rows += 1;
             if self.rows.is_multiple_of(CHECK_EVERY_ROWS) && control.rows_read(self.rows) {
+                take_back(batch);
                 return Err(ValidationError::Cancelled);
             }
             let line = meta.line;
@@ -214,6 +243,10 @@ impl Reader {
                     field_count: meta.field_count,
                     raw,
                 });
+                continue;
+            }
+            if staged {
+                batch.rows.push(Read::Row { line, raw: None });
                 continue;
             }
             self.row.resize(self.width, Cell::Null);
