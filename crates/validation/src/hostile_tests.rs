@@ -21,16 +21,8 @@ fn format_of(path: &Path) -> FileFormat {
 
 fn run(path: &Path, timestamp_column: Option<&str>, control: &Control) -> ValidationReport {
     let options = crate::Options {
-        format: format_of(path),
-        delimiter: None,
         timestamp_column: timestamp_column.map(str::to_owned),
-        encoding: None,
-        sheet: None,
-        fallback_time: Utc::now(),
-        output_format: OutputFormat::Parquet,
-        column_types: Default::default(),
-        timestamp_format: None,
-        rejected_rows: Default::default(),
+        ..crate::Options::new(format_of(path), Utc::now(), OutputFormat::Parquet)
     };
     let output = path.with_extension("out.parquet");
     validate(path, &options, Some(&output), control).expect("validation runs")
@@ -301,18 +293,7 @@ fn a_cancelled_validation_ends_with_cancelled_and_progress_is_readable() {
 
     let cancelled = Control::default();
     cancelled.cancel();
-    let options = crate::Options {
-        format: FileFormat::Csv,
-        delimiter: None,
-        timestamp_column: None,
-        encoding: None,
-        sheet: None,
-        fallback_time: Utc::now(),
-        output_format: OutputFormat::Parquet,
-        column_types: Default::default(),
-        timestamp_format: None,
-        rejected_rows: Default::default(),
-    };
+    let options = crate::Options::new(FileFormat::Csv, Utc::now(), OutputFormat::Parquet);
     assert!(matches!(
         validate(&path, &options, None, &cancelled),
         Err(ValidationError::Cancelled)

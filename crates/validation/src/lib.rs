@@ -126,6 +126,30 @@ pub struct Options {
     pub rejected_rows: RejectedRowsOptions,
 }
 
+impl Options {
+    /// The file read as it comes: delimiter, encoding, sheet, time column
+    /// and types detected, no rejected rows allowed; `fallback_time` is the
+    /// row time when no column holds one.
+    pub fn new(
+        format: FileFormat,
+        fallback_time: DateTime<Utc>,
+        output_format: OutputFormat,
+    ) -> Self {
+        Self {
+            format,
+            delimiter: None,
+            timestamp_column: None,
+            encoding: None,
+            sheet: None,
+            fallback_time,
+            output_format,
+            column_types: BTreeMap::new(),
+            timestamp_format: None,
+            rejected_rows: RejectedRowsOptions::default(),
+        }
+    }
+}
+
 /// Checks a `timestamp_format`: `rfc3339`, `epoch_seconds`, `epoch_millis`,
 /// or a chrono strftime pattern giving at least a date (`%d/%m/%Y %H:%M`).
 /// `Err` says what is wrong, for the uploader.

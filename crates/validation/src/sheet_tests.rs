@@ -15,16 +15,8 @@ use crate::{validate, Control, OutputFormat};
 
 fn run(path: &Path, sheet: Option<&str>) -> ValidationReport {
     let options = crate::Options {
-        format: FileFormat::Xlsx,
-        delimiter: None,
-        timestamp_column: None,
-        encoding: None,
         sheet: sheet.map(str::to_owned),
-        fallback_time: Utc::now(),
-        output_format: OutputFormat::Parquet,
-        column_types: Default::default(),
-        timestamp_format: None,
-        rejected_rows: Default::default(),
+        ..crate::Options::new(FileFormat::Xlsx, Utc::now(), OutputFormat::Parquet)
     };
     let output = path.with_extension("out.parquet");
     validate(path, &options, Some(&output), &Control::default()).expect("validation runs")

@@ -93,16 +93,8 @@ fn run_with(name: &str, bytes: &[u8], encoding: Option<&str>, control: &Control)
     let format =
         detect_format(&bytes[..bytes.len().min(crate::SNIFF_LEN)], name, None).expect("a format");
     let options = crate::Options {
-        format,
-        delimiter: None,
-        timestamp_column: None,
         encoding: encoding.map(str::to_owned),
-        sheet: None,
-        fallback_time: Utc::now(),
-        output_format: OutputFormat::Parquet,
-        column_types: Default::default(),
-        timestamp_format: None,
-        rejected_rows: Default::default(),
+        ..crate::Options::new(format, Utc::now(), OutputFormat::Parquet)
     };
     let output = dir.path().join("out.parquet");
     let report = validate(&path, &options, Some(&output), control).expect("validation runs");

@@ -138,13 +138,9 @@ impl PreviewForm {
     ) -> Result<FilePreview, ApiError> {
         let gate = &state.preview;
         let options = Options {
-            format: self.file.format,
-            delimiter: None,
             timestamp_column: self.fields.timestamp_column.clone(),
             encoding: self.fields.encoding.map(|e| e.0.to_owned()),
             sheet: self.fields.sheet.clone(),
-            fallback_time: Utc::now(),
-            output_format: OutputFormat::default(),
             column_types: self
                 .fields
                 .column_types
@@ -152,7 +148,7 @@ impl PreviewForm {
                 .map(|t| t.0.clone())
                 .unwrap_or_default(),
             timestamp_format: self.fields.timestamp_format.as_ref().map(|f| f.0.clone()),
-            rejected_rows: Default::default(),
+            ..Options::new(self.file.format, Utc::now(), OutputFormat::default())
         };
         let control = Control::new(gate.limits.clone()).with_parallelism(gate.parallelism.clone());
         let cancel = CancelOnDrop(control.clone());

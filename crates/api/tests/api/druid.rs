@@ -128,18 +128,11 @@ fn parquet_bytes() -> Vec<u8> {
         ));
     }
     std::fs::write(&csv, text).expect("write");
-    let options = ingest_validation::Options {
-        format: ingest_domain::FileFormat::Csv,
-        delimiter: None,
-        timestamp_column: None,
-        encoding: None,
-        sheet: None,
-        fallback_time: Utc::now(),
-        output_format: ingest_validation::OutputFormat::Parquet,
-        column_types: Default::default(),
-        timestamp_format: None,
-        rejected_rows: Default::default(),
-    };
+    let options = ingest_validation::Options::new(
+        ingest_domain::FileFormat::Csv,
+        Utc::now(),
+        ingest_validation::OutputFormat::Parquet,
+    );
     let report = ingest_validation::validate(&csv, &options, Some(&parquet), &Default::default())
         .expect("validate");
     assert_eq!(report.rows_accepted, 250);

@@ -61,18 +61,7 @@ impl DruidSink {
         );
         std::fs::write(&csv, "time,probe\n2024-01-01T00:00:00Z,1\n")
             .map_err(|e| SinkError::new("probe_failed", e.to_string(), None))?;
-        let options = ingest_validation::Options {
-            format: FileFormat::Csv,
-            delimiter: None,
-            timestamp_column: None,
-            encoding: None,
-            sheet: None,
-            fallback_time: Utc::now(),
-            output_format: format,
-            column_types: Default::default(),
-            timestamp_format: None,
-            rejected_rows: Default::default(),
-        };
+        let options = ingest_validation::Options::new(FileFormat::Csv, Utc::now(), format);
         let report =
             ingest_validation::validate(&csv, &options, Some(&normalized), &Default::default())
                 .map_err(|e| SinkError::new("probe_failed", e.to_string(), None))?;

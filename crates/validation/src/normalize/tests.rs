@@ -59,22 +59,18 @@ struct Run {
 
 fn options(budget: RejectionBudget) -> Options {
     Options {
-        format: FileFormat::Csv,
-        delimiter: None,
-        timestamp_column: None,
-        encoding: None,
-        sheet: None,
-        fallback_time: Utc
-            .with_ymd_and_hms(2024, 6, 1, 0, 0, 0)
-            .single()
-            .expect("time"),
-        output_format: OutputFormat::Parquet,
         column_types: [("amount".to_owned(), ColumnType::Long)].into(),
-        timestamp_format: None,
         rejected_rows: RejectedRowsOptions {
             budget,
             quarantine: None,
         },
+        ..Options::new(
+            FileFormat::Csv,
+            Utc.with_ymd_and_hms(2024, 6, 1, 0, 0, 0)
+                .single()
+                .expect("time"),
+            OutputFormat::Parquet,
+        )
     }
 }
 

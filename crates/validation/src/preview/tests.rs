@@ -8,18 +8,7 @@ use super::preview;
 use crate::{Control, Limits, Options, OutputFormat};
 
 fn options(format: FileFormat) -> Options {
-    Options {
-        format,
-        delimiter: None,
-        timestamp_column: None,
-        encoding: None,
-        sheet: None,
-        fallback_time: Utc::now(),
-        output_format: OutputFormat::Parquet,
-        column_types: Default::default(),
-        timestamp_format: None,
-        rejected_rows: Default::default(),
-    }
+    Options::new(format, Utc::now(), OutputFormat::Parquet)
 }
 
 fn run(bytes: &[u8], format: FileFormat, truncated: bool) -> ingest_domain::FilePreview {
