@@ -123,17 +123,9 @@ impl DruidSink {
     }
 }
 
-// The bodies behind `IngestSink` (below); those of `SinkProbe` are in
-// `probe`, of `DatasourceQuery` in `datasources`.
-impl DruidSink {
-    fn name(&self) -> &'static str {
-        "druid"
-    }
-
-    fn backend(&self) -> &'static str {
-        "druid"
-    }
-
+// `SinkProbe` is implemented in `probe`, `DatasourceQuery` in `datasources`.
+#[async_trait]
+impl IngestSink for DruidSink {
     /// Druid 25 from Maven Central has no Parquet reader, and every Druid
     /// reads JSON lines.
     fn normalized_format(&self) -> OutputFormat {
@@ -245,21 +237,6 @@ impl DruidSink {
             rows,
             druid: Some(state),
         })
-    }
-}
-
-#[async_trait]
-impl IngestSink for DruidSink {
-    fn normalized_format(&self) -> OutputFormat {
-        Self::normalized_format(self)
-    }
-
-    async fn ingest(
-        &self,
-        job: SinkJob<'_>,
-        progress: &mut dyn DruidProgress,
-    ) -> Result<SinkOutcome, SinkError> {
-        Self::ingest(self, job, progress).await
     }
 
     async fn delete_datasource(&self, name: &DatasourceName) -> Result<bool, SinkError> {

@@ -457,16 +457,8 @@ fn remove_unlisted(dir: &Path, manifest: &Manifest) {
     }
 }
 
-// The bodies behind the role traits (below), kept here in one block.
-impl LocalParquetSink {
-    fn name(&self) -> &'static str {
-        "local_sink"
-    }
-
-    fn backend(&self) -> &'static str {
-        "parquet"
-    }
-
+#[async_trait]
+impl IngestSink for LocalParquetSink {
     fn normalized_format(&self) -> OutputFormat {
         OutputFormat::Parquet
     }
@@ -527,16 +519,9 @@ impl LocalParquetSink {
         .await
     }
 
-    async fn health(&self) -> Result<(), SinkError> {
-        let root = self.root.clone();
-        Self::blocking("check its folder", move || {
-            std::fs::create_dir_all(&root).map_err(|e| internal("create its folder", e))?;
-            let probe = tempfile::NamedTempFile::new_in(&root)
-                .map_err(|e| internal("write to its folder", e))?;
-            drop(probe);
-            Ok(())
-        })
-        .await
+    async fn delete_datasource(&self, name: &DatasourceName) -> Result<bool, SinkError> {
+        let dir = self.dir_of(name.as_str());
+        Self::blocking("delete the datasource", move || delete_all(&dir)).await
     }
 }
 
@@ -632,26 +617,6 @@ fn json_value(value: &AnyValue<'_>) -> serde_json::Value {
 }
 
 #[async_trait]
-impl IngestSink for LocalParquetSink {
-    fn normalized_format(&self) -> OutputFormat {
-        Self::normalized_format(self)
-    }
-
-    async fn ingest(
-        &self,
-        job: SinkJob<'_>,
-        progress: &mut dyn DruidProgress,
-    ) -> Result<SinkOutcome, SinkError> {
-        Self::ingest(self, job, progress).await
-    }
-
-    async fn delete_datasource(&self, name: &DatasourceName) -> Result<bool, SinkError> {
-        let dir = self.dir_of(name.as_str());
-        Self::blocking("delete the datasource", move || delete_all(&dir)).await
-    }
-}
-
-#[async_trait]
 impl DatasourceQuery for LocalParquetSink {
     async fn datasources(&self) -> Result<Vec<DatasourceSummary>, SinkError> {
         let root = self.root.clone();
@@ -731,14 +696,22 @@ impl DatasourceQuery for LocalParquetSink {
 #[async_trait]
 impl SinkProbe for LocalParquetSink {
     fn name(&self) -> &'static str {
-        Self::name(self)
+        "local_sink"
     }
 
     fn backend(&self) -> &'static str {
-        Self::backend(self)
+        "parquet"
     }
 
     async fn health(&self) -> Result<(), SinkError> {
-        Self::health(self).await
+        let root = self.root.clone();
+        Self::blocking("check its folder", move || {
+            std::fs::create_dir_all(&root).map_err(|e| internal("create its folder", e))?;
+            let probe = tempfile::NamedTempFile::new_in(&root)
+                .map_err(|e| internal("write to its folder", e))?;
+            drop(probe);
+            Ok(())
+        })
+        .await
     }
 }

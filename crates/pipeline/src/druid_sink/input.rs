@@ -15,7 +15,7 @@ use tracing::info;
 
 use super::{druid_failure, druid_hint, parts, reruns, DruidInput, DruidSink};
 use crate::metrics::DruidCall;
-use crate::sink::SinkJob;
+use crate::sink::{IngestSink, SinkJob};
 use crate::SinkError;
 
 fn dimension_type(column_type: ColumnType) -> DimensionType {

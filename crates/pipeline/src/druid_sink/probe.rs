@@ -11,7 +11,7 @@ use ingest_domain::{DatasourceName, FileFormat, IngestMode, StoredUpload, Task, 
 use ingest_storage::object::upload_file;
 
 use super::{as_health_error, druid_failure, DruidSink};
-use crate::sink::{SinkJob, SinkProbe};
+use crate::sink::{IngestSink, SinkJob, SinkProbe};
 use crate::SinkError;
 
 /// How long a read-probe verdict is trusted before the health check probes
@@ -101,9 +101,20 @@ impl DruidSink {
         self.objects.delete(&key).await.ok();
         outcome
     }
+}
+
+#[async_trait]
+impl SinkProbe for DruidSink {
+    fn name(&self) -> &'static str {
+        "druid"
+    }
+
+    fn backend(&self) -> &'static str {
+        "druid"
+    }
 
     /// Druid answers, and (checked now and then) can read our uploads.
-    pub(super) async fn health(&self) -> Result<(), SinkError> {
+    async fn health(&self) -> Result<(), SinkError> {
         self.client
             .clone()
             .with_attempts(1)
@@ -111,20 +122,5 @@ impl DruidSink {
             .await
             .map_err(|e| druid_failure("druid_unhealthy", &e))?;
         self.can_read_uploads().await
-    }
-}
-
-#[async_trait]
-impl SinkProbe for DruidSink {
-    fn name(&self) -> &'static str {
-        Self::name(self)
-    }
-
-    fn backend(&self) -> &'static str {
-        Self::backend(self)
-    }
-
-    async fn health(&self) -> Result<(), SinkError> {
-        Self::health(self).await
     }
 }
