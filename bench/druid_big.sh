@@ -20,7 +20,10 @@
 #   peer       the same spec (same parts, a new datasource) submitted here:
 #              Druid's duration, and submit -> Druid SQL counts every row
 # and the ratio total / (validate + peer), target <= 1.3. Load average is
-# printed before and after. INGEST_BIN skips the build.
+# printed before and after. INGEST_BIN skips the build. On exit both
+# datasources are deleted (through the server) and the task's objects
+# (upload, parts) removed from the stack's S3 server (boto3, in the bench
+# venv), so that runs do not fill the disk.
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SIZE_MIB=${1:-256}
@@ -33,16 +36,49 @@ mkdir -p "$DATA"
 FILE="$DATA/big_${SIZE_MIB}mib.csv"
 [[ -s $FILE ]] || python3 "$REPO/bench/gen_csv.py" "$FILE" $((SIZE_MIB * 1024 * 1024))
 
+VENV=$HOME/.cache/ingest/bench-venv
+if [[ ! -x $VENV/bin/python ]] || ! "$VENV/bin/python" -c 'import boto3' 2>/dev/null; then
+  python3 -m venv "$VENV" >&2
+  "$VENV/bin/pip" install --quiet 'boto3==1.*' >&2
+fi
+
 bench_serve INGEST_AUTH=off INGEST_DATA_DIR="$WORK/data" INGEST_REAPER_INTERVAL_SECS=0
+
+# The Python below writes what it created to $WORK/created as it goes:
+# `task ID` and `datasource NAME` lines.
+forget_run() {
+  [[ -s $WORK/created ]] || return 0
+  while read -r kind name; do
+    if [[ $kind == datasource ]]; then
+      curl -fsS -X DELETE "http://127.0.0.1:$PORT/api/datasources/$name" >/dev/null ||
+        echo "could not delete datasource $name" >&2
+    fi
+  done <"$WORK/created"
+  grep '^task ' "$WORK/created" | cut -d' ' -f2 | "$VENV/bin/python" -c '
+import os, sys, boto3
+tasks = sys.stdin.read().split()
+s3 = boto3.client("s3", endpoint_url=os.environ["S3_ENDPOINT"], region_name=os.environ.get("S3_REGION", "us-east-1"))
+bucket = os.environ["S3_BUCKET"]
+for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+    for obj in page.get("Contents", []):
+        if any(t in obj["Key"] for t in tasks):
+            s3.delete_object(Bucket=bucket, Key=obj["Key"])
+'
+}
+BENCH_EXIT_HOOK=forget_run
 
 echo "file $FILE ($(du -m "$FILE" | cut -f1) MiB), part bytes ${INGEST_DRUID_PART_BYTES:-268435456}, subtasks ${INGEST_DRUID_MAX_SUBTASKS:-2}"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-python3 - "http://127.0.0.1:$PORT" "$OVERLORD" "$DRUID_URL" "$FILE" <<'PY'
+python3 - "http://127.0.0.1:$PORT" "$OVERLORD" "$DRUID_URL" "$FILE" "$WORK/created" <<'PY'
 import json, subprocess, sys, time, uuid
 from datetime import datetime
 from urllib.request import Request, urlopen
 
-api, overlord, router, path = sys.argv[1:5]
+api, overlord, router, path, created = sys.argv[1:6]
+
+def remember(kind, name):
+    with open(created, "a") as f:
+        f.write(f"{kind} {name}\n")
 
 def call(url, body=None):
     data = None if body is None else json.dumps(body).encode()
@@ -64,12 +100,14 @@ def count(datasource):
         return 0  # not known to the broker yet
 
 datasource = f"bench_big_{uuid.uuid4().hex[:8]}"
+remember("datasource", datasource)
 t0 = time.time()
 answer = subprocess.run(
     ["curl", "-fsS", "-F", f"file=@{path}", "-F", f"datasource_name={datasource}",
      f"{api}/api/ingest/upload"], check=True, capture_output=True, text=True).stdout
 uploaded = time.time()
 task_id = json.loads(answer)["task_id"]
+remember("task", task_id)
 while True:
     task = call(f"{api}/api/ingest/status/{task_id}")
     if task["status"] in ("succeeded", "failed", "cancelled"):
@@ -99,6 +137,7 @@ print(f"  total {total:6.1f} s = upload {uploaded - t0:5.1f} + validate {validat
 # The peer: the same spec (same parts, same tuning) into a new datasource.
 peer_ds = f"bench_direct_{uuid.uuid4().hex[:8]}"
 peer_id = f"bench-direct-{uuid.uuid4().hex[:8]}"
+remember("datasource", peer_ds)
 spec["dataSchema"]["dataSource"] = peer_ds
 p0 = time.time()
 call(f"{overlord}/druid/indexer/v1/task",
