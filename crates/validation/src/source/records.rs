@@ -74,6 +74,9 @@ pub struct Records<R> {
     started: bool,
     /// '\n's consumed, plus one: the csv crate's line.
     line: u64,
+    /// Whether a '\r' was read anywhere yet (most files have none, and then
+    /// line ends need not be looked for twice).
+    cr: bool,
     /// The csv crate's parser, for records the fast path does not take.
     core: csv_core::Reader,
     unquoted: Vec<u8>,
@@ -159,6 +162,7 @@ impl<R: Read> Records<R> {
             eof: false,
             started: false,
             line: 1,
+            cr: false,
             core,
             unquoted: Vec::new(),
             held: Held::Unquoted,
@@ -228,10 +232,12 @@ impl<R: Read> Records<R> {
         let start = self.pos;
         let rest = &self.buf[start..self.filled];
         self.ends.clear();
-        let Some(end) = split_line(rest, self.delimiter, &mut self.ends)
-            .or(self.eof.then_some(rest.len()))
-            .map(|n| start + n)
-        else {
+        let found = if self.cr {
+            split_line::<true>(rest, self.delimiter, &mut self.ends)
+        } else {
+            split_line::<false>(rest, self.delimiter, &mut self.ends)
+        };
+        let Some(end) = found.or(self.eof.then_some(rest.len())).map(|n| start + n) else {
             return Fast::NeedMore;
         };
         if (end - start) as u64 > self.limit {
@@ -334,6 +340,8 @@ impl<R: Read> Records<R> {
                     return Ok(false);
                 }
                 Ok(n) => {
+                    let read = &self.buf[self.filled..self.filled + n];
+                    self.cr = self.cr || memchr::memchr(b'\r', read).is_some();
                     self.filled += n;
                     return Ok(true);
                 }
@@ -347,25 +355,35 @@ impl<R: Read> Records<R> {
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGHS: u64 = 0x8080_8080_8080_8080;
 
-/// The high bit of each byte of `v` that is zero (exactly: no carries
-/// between bytes).
-fn zero_bytes(v: u64) -> u64 {
-    !(((v & !HIGHS) + !HIGHS) | v) & HIGHS
+/// The high bit set in each byte of `v` equal to `byte`, and perhaps in a
+/// byte after one (a borrow): the lowest bit set is always a true match.
+fn first_match(v: u64, byte: u8) -> u64 {
+    let x = v ^ (ONES * u64::from(byte));
+    x.wrapping_sub(ONES) & !x & HIGHS
 }
 
-/// The index of the first '\n' or '\r' in `text` (`None`: there is none),
-/// with the index of every `delimiter` before it pushed to `ends`. Eight
-/// bytes at a time: fields are short, and `memchr` starts slowly on short
-/// text.
-fn split_line(text: &[u8], delimiter: u8, ends: &mut Vec<usize>) -> Option<usize> {
+/// The high bit set in exactly each byte of `v` equal to `byte` (no carries
+/// between bytes).
+fn every_match(v: u64, byte: u8) -> u64 {
+    let x = v ^ (ONES * u64::from(byte));
+    !(((x & !HIGHS) + !HIGHS) | x) & HIGHS
+}
+
+/// The index of the first '\n' (or '\r' when `CR`: a text without any
+/// need not look for it) in `text`, `None` when there is none, with the
+/// index of every `delimiter` before it pushed to `ends`. Eight bytes at a
+/// time: fields are short, and `memchr` starts slowly on short text.
+fn split_line<const CR: bool>(text: &[u8], delimiter: u8, ends: &mut Vec<usize>) -> Option<usize> {
     let mut chunks = text.chunks_exact(8);
     for (n, chunk) in chunks.by_ref().enumerate() {
         let v = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
-        let breaks =
-            zero_bytes(v ^ (ONES * u64::from(b'\n'))) | zero_bytes(v ^ (ONES * u64::from(b'\r')));
-        let mut delimiters = zero_bytes(v ^ (ONES * u64::from(delimiter)));
+        let mut breaks = first_match(v, b'\n');
+        if CR {
+            breaks |= first_match(v, b'\r');
+        }
+        let mut delimiters = every_match(v, delimiter);
         if breaks != 0 {
-            // Only the delimiters before the line break.
+            // Only the delimiters before the line break (the lowest bit).
             delimiters &= (breaks & breaks.wrapping_neg()) - 1;
         }
         while delimiters != 0 {
@@ -379,7 +397,8 @@ fn split_line(text: &[u8], delimiter: u8, ends: &mut Vec<usize>) -> Option<usize
     let base = text.len() - chunks.remainder().len();
     for (i, &byte) in chunks.remainder().iter().enumerate() {
         match byte {
-            b'\n' | b'\r' => return Some(base + i),
+            b'\n' => return Some(base + i),
+            b'\r' if CR => return Some(base + i),
             b if b == delimiter => ends.push(base + i),
             _ => {}
         }

@@ -150,20 +150,29 @@ fn a_records_fields_are_ranges_of_its_text() {
 #[test]
 fn lines_split_eight_bytes_at_a_time_as_byte_by_byte() {
     let mut state = 0x1234_5678_9abc_def1u64;
+    // Bytes one above a needle ('-' after ',', 0x0b after '\n', 0x0e after
+    // '\r', 0x01 after 0) are what a borrow could take for a match.
+    let alphabet = b"a,,;-.\n\r\x0b\x0e\x80\x81\xff\x00\x01xyz";
     for case in 0..20_000u64 {
-        let text = random_text(&mut state, b"a,,;\n\r\x80\xff\x00xyz", (case % 40) as usize);
-        for delimiter in [b',', b';', b'\t', 0x80, 0] {
-            let mut ends = Vec::new();
-            let found = split_line(&text, delimiter, &mut ends);
-            let expected = text.iter().position(|&b| b == b'\n' || b == b'\r');
-            let line = &text[..expected.unwrap_or(text.len())];
-            let delimiters: Vec<usize> =
-                (0..line.len()).filter(|&i| line[i] == delimiter).collect();
-            assert_eq!(
-                (found, ends),
-                (expected, delimiters),
-                "{text:?} {delimiter}"
-            );
+        let text = random_text(&mut state, alphabet, (case % 40) as usize);
+        for delimiter in [b',', b';', b'\t', b'-', 0x80, 0, 1] {
+            for cr in [true, false] {
+                let mut ends = Vec::new();
+                let found = if cr {
+                    split_line::<true>(&text, delimiter, &mut ends)
+                } else {
+                    split_line::<false>(&text, delimiter, &mut ends)
+                };
+                let expected = text.iter().position(|&b| b == b'\n' || (cr && b == b'\r'));
+                let line = &text[..expected.unwrap_or(text.len())];
+                let delimiters: Vec<usize> =
+                    (0..line.len()).filter(|&i| line[i] == delimiter).collect();
+                assert_eq!(
+                    (found, ends),
+                    (expected, delimiters),
+                    "{text:?} {delimiter} {cr}"
+                );
+            }
         }
     }
 }
