@@ -26,7 +26,7 @@ use hashbrown::HashTable;
 
 use ingest_domain::{ColumnStats, ColumnType, HistogramBucket, ValueCount};
 
-use crate::infer::{is_null_text, parse_decimal_comma, trim_cell};
+use crate::infer::{is_null_text, parse_decimal_comma, parse_f64, trim_cell};
 use crate::source::Cell;
 
 const HLL_BITS: u32 = 12;
@@ -561,13 +561,11 @@ impl ColumnStatsState {
             std::borrow::Cow::Owned(cut) => self.top.insert(&cut),
         }
         if !self.not_numeric {
-            let number = parsed
-                .unwrap_or_else(|| text.parse::<f64>().ok())
-                .or_else(|| {
-                    self.decimal_comma
-                        .then(|| parse_decimal_comma(text).map(|n| n.value))
-                        .flatten()
-                });
+            let number = parsed.unwrap_or_else(|| parse_f64(text)).or_else(|| {
+                self.decimal_comma
+                    .then(|| parse_decimal_comma(text).map(|n| n.value))
+                    .flatten()
+            });
             match number {
                 Some(v) => self.numbers.insert(v),
                 None => self.not_numeric = true,
