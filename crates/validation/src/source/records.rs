@@ -70,6 +70,8 @@ pub struct Records<R> {
     pos: usize,
     filled: usize,
     eof: bool,
+    /// A read failure met after some bytes, for the next fill.
+    failed: Option<io::Error>,
     /// Whether anything was read yet (the BOM is dropped only at the start).
     started: bool,
     /// '\n's consumed, plus one: the csv crate's line.
@@ -160,6 +162,7 @@ impl<R: Read> Records<R> {
             pos: 0,
             filled: 0,
             eof: false,
+            failed: None,
             started: false,
             line: 1,
             cr: false,
@@ -319,8 +322,16 @@ impl<R: Read> Records<R> {
         })
     }
 
-    /// Reads more input after what is unconsumed; `false` at its end.
+    /// Reads more input after what is unconsumed, until the buffer is
+    /// full or the input ends; `false` when nothing more came. Filling it
+    /// whole (not one read) matters: a record longer than the buffer is
+    /// scanned again from its start after each fill, so each fill must at
+    /// least double what is held (bounded work per byte, however small the
+    /// reads a decoder gives).
     fn fill(&mut self) -> io::Result<bool> {
+        if let Some(error) = self.failed.take() {
+            return Err(error);
+        }
         if self.eof {
             return Ok(false);
         }
@@ -332,23 +343,30 @@ impl<R: Read> Records<R> {
         if self.filled == self.buf.len() {
             // A record longer than the buffer (bounded by the limit).
             self.buf.resize(self.buf.len() * 2, 0);
+        } else if self.buf.len() > CHUNK && self.filled < CHUNK {
+            // Back to the usual size after a long record.
+            self.buf.truncate(CHUNK);
+            self.buf.shrink_to_fit();
         }
-        loop {
+        let before = self.filled;
+        while self.filled < self.buf.len() {
             match self.inner.read(&mut self.buf[self.filled..]) {
                 Ok(0) => {
                     self.eof = true;
-                    return Ok(false);
+                    break;
                 }
-                Ok(n) => {
-                    let read = &self.buf[self.filled..self.filled + n];
-                    self.cr = self.cr || memchr::memchr(b'\r', read).is_some();
-                    self.filled += n;
-                    return Ok(true);
-                }
+                Ok(n) => self.filled += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                // The bytes before the failure are records first.
+                Err(e) if self.filled > before => {
+                    self.failed = Some(e);
+                    break;
+                }
                 Err(e) => return Err(e),
             }
         }
+        self.cr = self.cr || memchr::memchr(b'\r', &self.buf[before..self.filled]).is_some();
+        Ok(self.filled > before)
     }
 }
 

@@ -176,3 +176,44 @@ fn lines_split_eight_bytes_at_a_time_as_byte_by_byte() {
         }
     }
 }
+
+#[test]
+fn a_long_record_read_a_byte_at_a_time_is_scanned_in_bounded_time() {
+    // Rescanned after every one-byte read, this would take ~10^12 steps.
+    let mut text = b"x,".to_vec();
+    text.extend(std::iter::repeat_n(b'y', 3 << 20));
+    text.extend(b"\nlast\n");
+    let (read, error) = ours(&text, b',', 4 << 20, 1);
+    assert_eq!(error, None);
+    assert_eq!(read.len(), 2);
+    assert_eq!(read[0].0[1].len(), 3 << 20);
+    assert_eq!(read[1], (vec![b"last".to_vec()], 2));
+}
+
+/// Gives its bytes, then fails.
+struct FailsAfter<'a>(&'a [u8]);
+
+impl Read for FailsAfter<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.0.is_empty() {
+            return Err(io::Error::other("broken stream"));
+        }
+        let n = buf.len().min(self.0.len());
+        buf[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        Ok(n)
+    }
+}
+
+#[test]
+fn records_before_a_read_failure_are_read_first() {
+    let mut records = Records::new(FailsAfter(b"a,b\n1,2\n3,"), b',', 100);
+    assert!(records.read().expect("header"));
+    assert!(records.read().expect("a row"));
+    assert_eq!(
+        records.record().iter().collect::<Vec<_>>(),
+        [&b"1"[..], b"2"]
+    );
+    let error = records.read().expect_err("the stream broke mid-record");
+    assert_eq!(error.to_string(), "broken stream");
+}
