@@ -383,9 +383,11 @@ fn widen<T: PartialOrd + Clone>(range: &mut Option<(T, T)>, value: &T) {
 /// `a < b` without a call to libc's `memcmp` for texts of up to 16
 /// bytes: every text cell is compared with its column's least and
 /// greatest value, and in a column of few values most cells equal one of
-/// them, which `<` on slices compared by a call to `memcmp` (the hottest
-/// function of the first pass after the CSV parser, with the top values'
-/// equality). A text's first word (`head`) and its second are read whole.
+/// them, and short cells (prices, quantities) never decided on a first
+/// word, so `<` on slices called `memcmp` for most cells. A text's first
+/// word (`head`) and its second are read whole. (The top values' equality
+/// written the same way was slower than `memcmp`: hashbrown's lookup was
+/// no longer inlined.)
 #[inline(always)]
 fn less(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
@@ -408,7 +410,7 @@ fn less(a: &str, b: &str) -> bool {
 /// as a big-endian integer, which orders as the bytes do; a short text
 /// read by overlapping loads rather than byte by byte.
 #[inline(always)]
-pub(crate) fn head(bytes: &[u8]) -> u64 {
+fn head(bytes: &[u8]) -> u64 {
     let n = bytes.len();
     let at = |i: usize| bytes.get(i).map_or(0, |&b| u64::from(b));
     let half = |i: usize| {

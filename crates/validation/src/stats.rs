@@ -225,26 +225,6 @@ pub struct TopValues {
     scan_from: usize,
 }
 
-/// `a == b`, without a call to libc's `memcmp` for texts of up to 16
-/// bytes (most cells; each counted one is compared with its counter's
-/// value): two overlapping loads of each, no loop.
-#[inline(always)]
-fn same(a: &[u8], b: &[u8]) -> bool {
-    let n = a.len();
-    if n != b.len() {
-        return false;
-    }
-    let word = |s: &[u8], at: usize| s[at..].first_chunk::<8>().map(|w| u64::from_ne_bytes(*w));
-    let half = |s: &[u8], at: usize| s[at..].first_chunk::<4>().map(|w| u32::from_ne_bytes(*w));
-    match n {
-        8..=16 => (word(a, 0) == word(b, 0)) & (word(a, n - 8) == word(b, n - 8)),
-        4..=7 => (half(a, 0) == half(b, 0)) & (half(a, n - 4) == half(b, n - 4)),
-        // Bytes 0, n/2 and n-1 are all of them.
-        1..=3 => (a[0] == b[0]) & (a[n / 2] == b[n / 2]) & (a[n - 1] == b[n - 1]),
-        _ => a == b,
-    }
-}
-
 impl TopValues {
     pub fn insert(&mut self, value: &str) {
         self.insert_hashed(value, hash(value.as_bytes()));
@@ -253,9 +233,7 @@ impl TopValues {
     /// Counts `value`, whose `hash` the caller already has.
     pub fn insert_hashed(&mut self, value: &str, hash: u64) {
         let counters = &mut self.counters;
-        if let Some(&at) = self.index.find(hash, |&i| {
-            same(counters[i].value.as_bytes(), value.as_bytes())
-        }) {
+        if let Some(&at) = self.index.find(hash, |&i| counters[i].value == value) {
             counters[at].count += 1;
             return;
         }
@@ -720,28 +698,6 @@ mod tests {
                 seen.iter().for_each(|&h| reference.add(h));
                 assert_eq!(ours.registers, reference.registers);
             }
-        }
-    }
-
-    #[test]
-    fn same_is_equality() {
-        let mut next = generator(0x0ddb_a11c_afe5_eed5);
-        for _ in 0..300_000 {
-            // Short texts of two letters, so that equal ones and ones that
-            // differ in a single byte, at any place, both come up.
-            let len = (next() % 24) as usize;
-            let a: Vec<u8> = (0..len).map(|_| b"ab"[(next() % 2) as usize]).collect();
-            let mut b = if next() % 2 == 0 {
-                a.clone()
-            } else {
-                let len = (next() % 24) as usize;
-                (0..len).map(|_| b"ab"[(next() % 2) as usize]).collect()
-            };
-            if next() % 4 == 0 && !b.is_empty() {
-                let at = (next() as usize) % b.len();
-                b[at] ^= 1 << (next() % 8);
-            }
-            assert_eq!(same(&a, &b), a == b, "{a:?} {b:?}");
         }
     }
 
