@@ -23,7 +23,9 @@ pub fn is_null_text(text: &str) -> bool {
 }
 
 /// `text` trimmed, or `None` when it means "no value" (`is_null_text`):
-/// one trim for the null check and whatever reads the value.
+/// one trim for the null check and whatever reads the value. Inlined into
+/// the column workers' loop, which calls it for every cell.
+#[inline]
 pub fn value_of(text: &str) -> Option<&str> {
     const TOKENS: [&str; 7] = ["na", "n/a", "null", "none", "nan", "#n/a", "nil"];
     let t = trim_cell(text);
@@ -380,18 +382,67 @@ fn widen<T: PartialOrd + Clone>(range: &mut Option<(T, T)>, value: &T) {
     }
 }
 
-/// `a < b`, deciding on the first eight bytes at once when they differ:
-/// every text cell is compared with its column's least and greatest value.
+/// `a < b` without a call to libc's `memcmp` for texts of up to 16
+/// bytes: every text cell is compared with its column's least and
+/// greatest value, and in a column of few values most cells equal one of
+/// them, and short cells (prices, quantities) never decided on a first
+/// word, so `<` on slices called `memcmp` for most cells. A text's first
+/// word (`head`) and its second are read whole. (The top values' equality
+/// written the same way was slower than `memcmp`: hashbrown's lookup was
+/// no longer inlined.)
+#[inline(always)]
 fn less(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
-    if let (Some(x), Some(y)) = (a.first_chunk::<8>(), b.first_chunk::<8>()) {
-        // Big-endian: integers order as the bytes do.
-        let (x, y) = (u64::from_be_bytes(*x), u64::from_be_bytes(*y));
-        if x != y {
-            return x < y;
-        }
+    let (x, y) = (head(a), head(b));
+    if x != y {
+        return x < y;
     }
-    a < b
+    // Equal up to the end of one, then zeros: that one is a prefix.
+    if a.len() <= 8 || b.len() <= 8 {
+        return a.len() < b.len();
+    }
+    if a.len() <= 16 && b.len() <= 16 {
+        let (x, y) = (second_word(a), second_word(b));
+        return x < y || (x == y && a.len() < b.len());
+    }
+    a[8..] < b[8..]
+}
+
+/// The first eight bytes of a text (all of them when fewer, then zeros)
+/// as a big-endian integer, which orders as the bytes do; a short text
+/// read by overlapping loads rather than byte by byte.
+#[inline(always)]
+fn head(bytes: &[u8]) -> u64 {
+    let n = bytes.len();
+    let at = |i: usize| bytes.get(i).map_or(0, |&b| u64::from(b));
+    let half = |i: usize| {
+        bytes[i.min(n)..]
+            .first_chunk::<4>()
+            .map_or(0, |w| u64::from(u32::from_be_bytes(*w)))
+    };
+    match n {
+        8.. => bytes
+            .first_chunk::<8>()
+            .map_or(0, |w| u64::from_be_bytes(*w)),
+        // Bytes 0..4 on top, bytes n-4..n where they belong (the bytes both
+        // loads read are the same).
+        4..=7 => half(0) << 32 | half(n - 4) << (8 * (8 - n)),
+        // Bytes 0, n/2 and n-1 are all of them.
+        1..=3 => at(0) << 56 | at(n / 2) << (56 - 8 * (n / 2)) | at(n - 1) << (64 - 8 * n),
+        0 => 0,
+    }
+}
+
+/// Bytes 8 and on of a text of 8 to 16 bytes, big-endian, then zeros:
+/// its last eight bytes shifted past those before 8.
+#[inline(always)]
+fn second_word(bytes: &[u8]) -> u64 {
+    let n = bytes.len();
+    let last = bytes[n.saturating_sub(8)..]
+        .first_chunk::<8>()
+        .map_or(0, |w| u64::from_be_bytes(*w));
+    last.checked_shl(8 * 16u32.saturating_sub(n as u32))
+        .unwrap_or(0)
 }
 
 impl ColumnState {
@@ -961,6 +1012,42 @@ mod tests {
             "١",
         ] {
             assert_eq!(plain_decimal(text), None, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn less_is_the_order_of_bytes() {
+        let mut state = 0x5151_2020_abcd_0001u64;
+        let mut next = move || {
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            state.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        };
+        // Texts that share long prefixes, with zeros and multi-byte
+        // characters, of every length around the words' edges.
+        let alphabet = ["a", "b", "é", "\0", "z"];
+        let mut text = || -> String {
+            let len = next() % 26;
+            (0..len).map(|_| alphabet[(next() % 5) as usize]).collect()
+        };
+        for len in 0..12 {
+            let bytes: Vec<u8> = (1..=len as u8).collect();
+            let mut padded = [0u8; 8];
+            let n = len.min(8);
+            padded[..n].copy_from_slice(&bytes[..n]);
+            assert_eq!(head(&bytes), u64::from_be_bytes(padded), "{len}");
+        }
+        for _ in 0..300_000 {
+            let a = text();
+            let b = match a.len() % 3 {
+                0 => format!("{a}{}", text()),
+                1 => a.chars().take(a.len() / 2).collect::<String>() + &text(),
+                _ => text(),
+            };
+            assert_eq!(less(&a, &b), a < b, "{a:?} < {b:?}");
+            assert_eq!(less(&b, &a), b < a, "{b:?} < {a:?}");
+            assert!(!less(&a, &a));
         }
     }
 
