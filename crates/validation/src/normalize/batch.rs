@@ -19,7 +19,8 @@ use crate::{Control, ValidationError};
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Size {
     pub rows: usize,
-    /// Bytes of cell and row text.
+    /// Bytes of cell and row text and of the cells' slots (a wide file of
+    /// empty cells has little text, but a slot per cell).
     pub bytes: usize,
 }
 
@@ -184,7 +185,8 @@ impl Reader {
     ) -> Result<(), ValidationError> {
         while !self.done
             && batch.rows.len() < self.size.rows
-            && batch.text.len() + batch.raw.len() < self.size.bytes
+            && batch.text.len() + batch.raw.len() + batch.slots.len() * std::mem::size_of::<Slot>()
+                < self.size.bytes
         {
             // A row that is one text (a UTF-8 CSV record) is copied into
             // the batch as it is, its cells spans of it (no copy per cell);

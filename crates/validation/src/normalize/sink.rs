@@ -1,4 +1,4 @@
-//! Where accepted rows go: Parquet row groups of `ROW_GROUP_ROWS` rows
+//! Where accepted rows go: Parquet row groups of `group_rows` rows
 //! (Polars, Snappy), NDJSON lines, or nowhere (only counted). Rows arrive
 //! already converted, a batch at a time and in file order, so the row groups
 //! are cut at the same rows whatever the number of threads.
@@ -15,8 +15,20 @@ use polars::prelude::*;
 use super::{Layout, OutputFormat, Typed, TIME_COLUMN};
 use crate::ValidationError;
 
-/// Rows in one Parquet row group.
-pub(super) const ROW_GROUP_ROWS: usize = 65_536;
+/// Rows in one Parquet row group, at most.
+const ROW_GROUP_ROWS: usize = 65_536;
+/// Cells held for one row group, at most: a row group is built in memory
+/// (and copied once more by Polars), so a wide file gets shorter groups —
+/// 2,000 columns of 65,536 rows held ~3 GB.
+const ROW_GROUP_CELLS: usize = 1 << 22;
+/// Rows in one row group, at the least, however wide the file.
+const MIN_GROUP_ROWS: usize = 256;
+
+/// Rows in one row group of a file with `columns` columns (besides the
+/// time): 65,536 up to 63 columns, fewer for wider files.
+fn group_rows(columns: usize) -> usize {
+    (ROW_GROUP_CELLS / (columns + 1)).clamp(MIN_GROUP_ROWS, ROW_GROUP_ROWS)
+}
 
 /// One column of rows, typed.
 pub(super) enum Builder {
@@ -248,6 +260,7 @@ pub(super) enum Sink {
         writer: Box<polars::io::parquet::write::BatchedWriter<File>>,
         times: Vec<i64>,
         builders: Vec<Builder>,
+        group_rows: usize,
     },
     Ndjson(BufWriter<File>),
 }
@@ -264,10 +277,11 @@ impl Sink {
         match format {
             OutputFormat::Ndjson => Ok(Self::Ndjson(BufWriter::with_capacity(1 << 20, file))),
             OutputFormat::Parquet => {
+                let group_rows = group_rows(layout.types.len());
                 let builders: Vec<Builder> = layout
                     .types
                     .iter()
-                    .map(|t| Builder::for_type(*t, ROW_GROUP_ROWS))
+                    .map(|t| Builder::for_type(*t, group_rows))
                     .collect();
                 let mut fields = vec![Field::new(TIME_COLUMN.into(), DataType::Int64)];
                 fields.extend(
@@ -287,15 +301,16 @@ impl Sink {
                     .map_err(ValidationError::polars("start Parquet output"))?;
                 Ok(Self::Parquet {
                     writer: Box::new(writer),
-                    times: Vec::with_capacity(ROW_GROUP_ROWS),
+                    times: Vec::with_capacity(group_rows),
                     builders,
+                    group_rows,
                 })
             }
         }
     }
 
     /// Appends a batch's accepted rows, writing a row group each time
-    /// `ROW_GROUP_ROWS` rows are held.
+    /// `group_rows` rows are held.
     pub(super) fn append(
         &mut self,
         rows: Rows,
@@ -311,6 +326,7 @@ impl Sink {
                     writer,
                     times,
                     builders,
+                    group_rows,
                 },
                 Rows::Parquet {
                     times: mut more,
@@ -318,12 +334,12 @@ impl Sink {
                 },
             ) => {
                 while !more.is_empty() {
-                    let n = (ROW_GROUP_ROWS - times.len()).min(more.len());
+                    let n = (*group_rows - times.len()).min(more.len());
                     times.extend(more.drain(..n));
                     for (builder, column) in builders.iter_mut().zip(&mut columns) {
                         builder.take_front(column, n);
                     }
-                    if times.len() >= ROW_GROUP_ROWS {
+                    if times.len() >= *group_rows {
                         write_group(writer, times, builders, layout)?;
                     }
                 }
@@ -342,6 +358,7 @@ impl Sink {
             writer,
             times,
             builders,
+            ..
         } = &mut self
         {
             if !times.is_empty() {
@@ -382,4 +399,22 @@ fn write_group(
     writer
         .write_batch(&frame)
         .map_err(ValidationError::polars("write Parquet batch"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wide_files_get_shorter_row_groups_within_the_cell_budget() {
+        // Narrow files keep Polars-sized groups (the corpus's outputs).
+        assert_eq!(group_rows(1), ROW_GROUP_ROWS);
+        assert_eq!(group_rows(63), ROW_GROUP_ROWS);
+        for columns in [64, 500, 2_000, 100_000] {
+            let rows = group_rows(columns);
+            assert!(rows < ROW_GROUP_ROWS, "{columns}");
+            assert!(rows * (columns + 1) <= ROW_GROUP_CELLS || rows == MIN_GROUP_ROWS);
+            assert!(rows >= MIN_GROUP_ROWS);
+        }
+    }
 }
