@@ -1,14 +1,14 @@
 //! CSV records, read exactly as the csv crate reads them (flexible field
 //! counts; `,`-style quoting with doubled quotes; `\r`, `\n` and `\r\n`
-//! ending a record; blank lines skipped; a leading UTF-8 BOM dropped; its
-//! record positions), without its byte-at-a-time parser for the common
-//! record.
+//! ending a record; blank lines skipped; a leading UTF-8 BOM dropped),
+//! without its byte-at-a-time parser for the common record, and each with
+//! the line it starts on (see `Record`).
 //!
 //! Why: the csv crate's state machine looks at every byte, and it ran on the
 //! one thread that reads records for every core (about 15 % of all CPU of a
-//! first pass). Most records have no quoted field: for those a `memchr` for
-//! the line's end and one for its delimiters give the same fields, as ranges
-//! of the line itself (no copy). A record with a field that starts with a
+//! first pass). Most records have no quoted field: for those a split eight
+//! bytes at a time finds the line's end and its delimiters, and the fields
+//! are ranges of the line itself (no copy). A record with a field that starts with a
 //! quote, or a delimiter that is itself special, goes through `csv_core`
 //! (the csv crate's own parser) from the record's first byte, so the fields
 //! are the csv crate's by construction. `read_as_the_csv_crate_reads` checks
@@ -89,9 +89,10 @@ pub struct Records<R> {
     position: u64,
 }
 
-/// A record just read: its fields and the line the csv crate gives as its
-/// position (the line where the previous record ended, blank lines after it
-/// included).
+/// A record just read: its fields and the line it starts on. (The csv crate
+/// gives the line where the previous record ended instead: one line early
+/// for every record of a file with `\r\n` line ends, and on the first of
+/// any blank lines before it.)
 pub struct Record<'a> {
     text: &'a [u8],
     ends: &'a [usize],
@@ -191,7 +192,6 @@ impl<R: Read> Records<R> {
 
     /// Reads the next record; `false` at the end of the input.
     pub fn read(&mut self) -> io::Result<bool> {
-        self.position = self.line;
         self.ends.clear();
         if !self.started {
             self.started = true;
@@ -213,6 +213,7 @@ impl<R: Read> Records<R> {
             self.pos += 1;
         }
         let body_line = self.line;
+        self.position = body_line;
         let special = matches!(self.delimiter, b'"' | b'\r' | b'\n');
         loop {
             match if special { Fast::Quoted } else { self.fast() } {
@@ -255,7 +256,7 @@ impl<R: Read> Records<R> {
         self.ends.push(line.len());
         self.held = Held::Line { start, end };
         // The terminator is consumed with the record; a '\n' after a '\r'
-        // only with the next (as the csv crate does: it shows in positions).
+        // is skipped before the next, as a blank line would be.
         self.pos = end;
         if let Some(&byte) = self.buf.get(end).filter(|_| end < self.filled) {
             self.pos += 1;

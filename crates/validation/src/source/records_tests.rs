@@ -34,7 +34,10 @@ fn ours(text: &[u8], delimiter: u8, limit: u64, step: usize) -> (Read_, Option<u
     }
 }
 
-/// What the csv crate reads, configured as `CsvSource` had it.
+/// What the csv crate reads, configured as `CsvSource` had it, each record
+/// with the line it starts on: the csv crate's position is where the
+/// previous record ended, before the blank lines and the `\n` of a `\r\n`
+/// it skips (and the BOM it drops at the start).
 fn theirs(text: &[u8], delimiter: u8) -> Read_ {
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
@@ -45,7 +48,20 @@ fn theirs(text: &[u8], delimiter: u8) -> Read_ {
     let mut out = Vec::new();
     while reader.read_byte_record(&mut record).expect("csv") {
         let fields = record.iter().map(<[u8]>::to_vec).collect();
-        out.push((fields, record.position().expect("position").line()));
+        let position = record.position().expect("position");
+        let (mut line, mut at) = (position.line(), position.byte() as usize);
+        if at == 0 && text.starts_with(b"\xef\xbb\xbf") {
+            at = 3;
+        }
+        while let Some(&byte) = text.get(at) {
+            match byte {
+                b'\n' => line += 1,
+                b'\r' => {}
+                _ => break,
+            }
+            at += 1;
+        }
+        out.push((fields, line));
     }
     out
 }
@@ -216,4 +232,18 @@ fn records_before_a_read_failure_are_read_first() {
     );
     let error = records.read().expect_err("the stream broke mid-record");
     assert_eq!(error.to_string(), "broken stream");
+}
+
+#[test]
+fn records_are_placed_on_the_line_they_start_on() {
+    let lines = |text: &[u8]| -> Vec<u64> {
+        ours(text, b',', 100, 3)
+            .0
+            .into_iter()
+            .map(|(_, line)| line)
+            .collect()
+    };
+    assert_eq!(lines(b"a,b\r\n1,2\r\n3\r\n4,5\r\n"), [1, 2, 3, 4]);
+    assert_eq!(lines(b"a,b\n1,2\n\n\n3\n"), [1, 2, 5]);
+    assert_eq!(lines(b"\xef\xbb\xbfa\n\"x\ny\"\nz\n"), [1, 2, 4]);
 }
