@@ -256,8 +256,10 @@ impl RowSource for CsvSource {
         let Some(meta) = self.read_record()? else {
             return Ok(None);
         };
-        self.defect = self.defect_of(meta.line, record_text(&self.records.record()).is_some());
-        self.fill(row);
+        let record = self.records.record();
+        let whole = record_text(&record);
+        self.defect = self.defect_of(meta.line, whole.is_some());
+        self.fill(row, whole);
         Ok(Some(meta))
     }
 
@@ -274,7 +276,7 @@ impl RowSource for CsvSource {
         self.defect = self.defect_of(meta.line, whole.is_some());
         match whole {
             Some(whole) => text(whole, &record),
-            None => self.fill(row),
+            None => self.fill(row, None),
         }
         Ok(Some((meta, whole.is_some())))
     }
@@ -311,10 +313,10 @@ impl CsvSource {
         }))
     }
 
-    /// The record's fields as cells, fitted to the header.
-    fn fill(&self, row: &mut Vec<Cell>) {
+    /// The record's fields as cells, fitted to the header; `whole`: the
+    /// record as one text, when it is UTF-8 (`record_text`).
+    fn fill(&self, row: &mut Vec<Cell>, whole: Option<&str>) {
         let record = self.records.record();
-        let whole = record_text(&record);
         row.resize(self.columns.len(), Cell::Null);
         for (index, cell) in row.iter_mut().enumerate() {
             let field = match whole {
