@@ -945,13 +945,7 @@ mod tests {
 
     #[test]
     fn plain_decimals_read_as_std_reads_them() {
-        let mut state = 0x3141_5926_5358_9793u64;
-        let mut next = move || {
-            state ^= state >> 12;
-            state ^= state << 25;
-            state ^= state >> 27;
-            state.wrapping_mul(0x2545_f491_4f6c_dd1d)
-        };
+        let mut next = crate::test_rng::generator(0x3141_5926_5358_9793);
         let mut read = 0;
         for i in 0..1_000_000u64 {
             let digits = |n: u64, next: &mut dyn FnMut() -> u64| -> String {
@@ -1017,13 +1011,7 @@ mod tests {
 
     #[test]
     fn less_is_the_order_of_bytes() {
-        let mut state = 0x5151_2020_abcd_0001u64;
-        let mut next = move || {
-            state ^= state >> 12;
-            state ^= state << 25;
-            state ^= state >> 27;
-            state.wrapping_mul(0x2545_f491_4f6c_dd1d)
-        };
+        let mut next = crate::test_rng::generator(0x5151_2020_abcd_0001);
         // Texts that share long prefixes, with zeros and multi-byte
         // characters, of every length around the words' edges.
         let alphabet = ["a", "b", "é", "\0", "z"];

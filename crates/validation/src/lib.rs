@@ -31,6 +31,8 @@ mod stats;
 #[cfg(test)]
 mod steer_tests;
 #[cfg(test)]
+mod test_rng;
+#[cfg(test)]
 mod text_tests;
 mod timestamp;
 mod types;

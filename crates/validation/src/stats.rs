@@ -616,6 +616,7 @@ impl ColumnStatsState {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_rng::generator;
 
     #[test]
     fn distinct_counts_are_exact_when_small_and_close_when_large() {
@@ -650,16 +651,6 @@ mod tests {
             let estimate = ids.estimate() as f64;
             let error = (estimate - f64::from(n)).abs() / f64::from(n);
             assert!(error < 0.05, "{n} ids estimated {estimate}");
-        }
-    }
-
-    /// A xorshift generator: the same values on every run.
-    fn generator(mut state: u64) -> impl FnMut() -> u64 {
-        move || {
-            state ^= state >> 12;
-            state ^= state << 25;
-            state ^= state >> 27;
-            state.wrapping_mul(0x2545_f491_4f6c_dd1d)
         }
     }
 
@@ -822,13 +813,7 @@ mod tests {
 
     #[test]
     fn the_window_shortcut_counts_as_the_full_placement() {
-        let mut state = 0x7777_1234_4321_abcdu64;
-        let mut next = move || {
-            state ^= state >> 12;
-            state ^= state << 25;
-            state ^= state >> 27;
-            state.wrapping_mul(0x2545_f491_4f6c_dd1d)
-        };
+        let mut next = generator(0x7777_1234_4321_abcd);
         for round in 0..200u64 {
             let scale = [1e-3, 0.1, 1.0, 100.0, 1e6, 1e15, 1e17, 1e300][round as usize % 8];
             let mut ours = Histogram::default();

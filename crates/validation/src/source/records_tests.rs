@@ -68,12 +68,7 @@ fn theirs(text: &[u8], delimiter: u8) -> Read_ {
 
 fn random_text(state: &mut u64, alphabet: &[u8], len: usize) -> Vec<u8> {
     (0..len)
-        .map(|_| {
-            *state ^= *state << 13;
-            *state ^= *state >> 7;
-            *state ^= *state << 17;
-            alphabet[(*state % alphabet.len() as u64) as usize]
-        })
+        .map(|_| alphabet[(crate::test_rng::next(state) % alphabet.len() as u64) as usize])
         .collect()
 }
 
